@@ -1,0 +1,1 @@
+//! Breached-password lookups by k-anonymity range query.

@@ -1,0 +1,80 @@
+//! The error type: for misuse and bad input, never for normal outcomes.
+//!
+//! A wrong password or a policy violation is an *outcome* (a value), not an
+//! error. [`Error`] is for input varco cannot work with: a malformed PHC
+//! string, an invalid policy, parameters out of range, a password too long to
+//! hash.
+
+/// Everything that can go wrong when varco is misused or given bad input.
+///
+/// Every variant has a stable [`code`](Error::code) that bindings and logs can
+/// rely on.
+///
+/// ```
+/// use varco::{Error, hash::HashParams};
+///
+/// let err = HashParams::new(1, 1, 1).unwrap_err();
+/// assert_eq!(err.code(), "invalid_hash_params");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A policy (built in code or loaded from JSON) is inconsistent.
+    #[error("invalid policy: {0}")]
+    InvalidPolicy(String),
+    /// Argon2 parameters are out of the accepted range.
+    #[error("invalid hash parameters: {0}")]
+    InvalidHashParams(String),
+    /// A stored hash is not a well-formed PHC string varco understands.
+    #[error("malformed password hash: {0}")]
+    MalformedHash(String),
+    /// A stored hash names a pepper key id the hasher does not hold.
+    #[error("unknown pepper key id {0:?}")]
+    UnknownPepper(String),
+    /// A pepper is empty, too long, or its key id is invalid.
+    #[error("invalid pepper: {0}")]
+    InvalidPepper(String),
+    /// The password exceeds the hasher's byte limit; nothing was hashed.
+    #[error("password too long to hash: {actual} bytes, at most {max}")]
+    PasswordTooLong {
+        /// The configured limit, in UTF-8 bytes after normalization.
+        max: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+    /// Serialized data (a policy, a state) could not be read.
+    #[error("cannot deserialize: {0}")]
+    Deserialize(String),
+    /// Serialized data has a format version this build does not know.
+    #[error("unsupported format version {found} (this build reads up to {supported})")]
+    UnsupportedVersion {
+        /// The version found in the data.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A breached-password range response could not be parsed.
+    #[error("malformed breach range response: {0}")]
+    MalformedBreachResponse(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the error.
+    ///
+    /// ```
+    /// assert_eq!(varco::Error::UnknownPepper("k2".into()).code(), "unknown_pepper");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidPolicy(_) => "invalid_policy",
+            Error::InvalidHashParams(_) => "invalid_hash_params",
+            Error::MalformedHash(_) => "malformed_hash",
+            Error::UnknownPepper(_) => "unknown_pepper",
+            Error::InvalidPepper(_) => "invalid_pepper",
+            Error::PasswordTooLong { .. } => "password_too_long",
+            Error::Deserialize(_) => "deserialize",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::MalformedBreachResponse(_) => "malformed_breach_response",
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! The password hasher: Argon2id PHC strings, constant-time verification,
+//! rehash detection, peppers and pooled memory.
+
+use argon2::password_hash::phc::{self, Ident, Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::memory::MemoryPool;
+use super::{HashParams, Pepper};
+use crate::{Error, Normalization};
+
+/// The result of checking a password against a stored hash.
+///
+/// ```
+/// use varco::hash::Verification;
+/// let v = Verification::Valid { needs_rehash: true };
+/// assert!(v.is_valid());
+/// assert!(!Verification::Invalid.is_valid());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// The password matches. When `needs_rehash` is true the hash was made
+    /// with older parameters or another pepper: hash the password again now,
+    /// while you have it, and store the new PHC string.
+    Valid {
+        /// The stored hash should be replaced (see [`PasswordHasher::needs_rehash`]).
+        needs_rehash: bool,
+    },
+    /// The password does not match.
+    Invalid,
+}
+
+impl Verification {
+    /// True for [`Verification::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Verification::Valid { .. })
+    }
+}
+
+/// Hashes and verifies passwords with Argon2id.
+///
+/// One hasher serves a whole process: it is `Send + Sync`, and its methods take
+/// `&self`. It keeps a small pool of Argon2 working memory so that each hash
+/// reuses memory that is already mapped instead of allocating and
+/// page-faulting `m` KiB every time (see `BENCHMARKS.md`).
+///
+/// Passwords are normalized (NFC by default, see [`crate::normalize`]) and
+/// bounded in length *before* any hashing, so that a multi-megabyte "password"
+/// costs nothing. Nothing is ever truncated.
+///
+/// ```
+/// use varco::hash::{HashParams, PasswordHasher, Verification};
+///
+/// # fn main() -> Result<(), varco::Error> {
+/// let old = PasswordHasher::new(HashParams::new(32, 1, 1)?);
+/// let new = PasswordHasher::new(HashParams::new(64, 1, 1)?);
+/// let phc = old.hash("pässwörd", &mut rand::rng())?;
+/// // The same password, typed with a combining diaeresis, still verifies…
+/// let v = new.verify("pa\u{308}sswo\u{308}rd", &phc)?;
+/// // …and the hasher asks for an upgrade to its current parameters.
+/// assert_eq!(v, Verification::Valid { needs_rehash: true });
+/// # Ok(())
+/// # }
+/// ```
+pub struct PasswordHasher {
+    params: HashParams,
+    normalization: Normalization,
+    pepper: Option<Pepper>,
+    old_peppers: Vec<Pepper>,
+    max_password_bytes: usize,
+    max_verify_m_kib: u32,
+    max_verify_t: u32,
+    wipe_memory: bool,
+    pool: MemoryPool,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .field("normalization", &self.normalization)
+            .field("pepper", &self.pepper)
+            .field("old_peppers", &self.old_peppers)
+            .field("max_password_bytes", &self.max_password_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        PasswordHasher::new(HashParams::default())
+    }
+}
+
+/// A parsed, bounded PHC string.
+struct Stored {
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+const SALT_LEN: usize = 16;
+
+impl PasswordHasher {
+    /// Default bound on a password's length: 1024 UTF-8 bytes, before and
+    /// after normalization (256 code points of 4 bytes each).
+    pub const DEFAULT_MAX_PASSWORD_BYTES: usize = 1024;
+    /// Default bound on the memory cost of a *stored* hash that `verify`
+    /// accepts to compute: 256 MiB, or the hasher's own cost if higher.
+    pub const DEFAULT_MAX_VERIFY_M_KIB: u32 = 256 * 1024;
+    /// How many idle Argon2 buffers the pool keeps by default.
+    pub const DEFAULT_POOL_SIZE: usize = 4;
+
+    /// A hasher with these parameters, NFC normalization and no pepper.
+    pub fn new(params: HashParams) -> Self {
+        PasswordHasher {
+            params,
+            normalization: Normalization::Nfc,
+            pepper: None,
+            old_peppers: Vec::new(),
+            max_password_bytes: Self::DEFAULT_MAX_PASSWORD_BYTES,
+            max_verify_m_kib: Self::DEFAULT_MAX_VERIFY_M_KIB.max(params.m_kib()),
+            max_verify_t: HashParams::MAX_T,
+            wipe_memory: false,
+            pool: MemoryPool::new(Self::DEFAULT_POOL_SIZE),
+        }
+    }
+
+    /// Sets the current pepper: new hashes use it. A previous current
+    /// pepper is kept for verification, as by [`with_old_pepper`](Self::with_old_pepper).
+    pub fn with_pepper(mut self, pepper: Pepper) -> Self {
+        if let Some(prev) = self.pepper.replace(pepper) {
+            self.old_peppers.push(prev);
+        }
+        self
+    }
+
+    /// Adds a retired pepper, used only to verify hashes that name its id.
+    pub fn with_old_pepper(mut self, pepper: Pepper) -> Self {
+        self.old_peppers.push(pepper);
+        self
+    }
+
+    /// Chooses the normalization form (NFC by default). Hashes made under one
+    /// form must be verified under the same one.
+    pub fn with_normalization(mut self, normalization: Normalization) -> Self {
+        self.normalization = normalization;
+        self
+    }
+
+    /// Sets the byte bound on passwords (default 1024).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] if `max` is below 64 (NIST and ASVS ask
+    /// that at least 64 characters be accepted) or above 1 MiB.
+    pub fn with_max_password_bytes(mut self, max: usize) -> Result<Self, Error> {
+        if !(64..=1 << 20).contains(&max) {
+            return Err(Error::InvalidHashParams(format!(
+                "max password bytes {max}, must be 64..=1048576"
+            )));
+        }
+        self.max_password_bytes = max;
+        Ok(self)
+    }
+
+    /// Bounds the cost of stored hashes that `verify` will compute (memory in
+    /// KiB and passes), so that a tampered record cannot exhaust the host.
+    pub fn with_verify_limits(mut self, max_m_kib: u32, max_t: u32) -> Self {
+        self.max_verify_m_kib = max_m_kib.max(self.params.m_kib());
+        self.max_verify_t = max_t.max(self.params.t());
+        self
+    }
+
+    /// Zero the pooled Argon2 memory after every hash (off by default: each
+    /// hash overwrites the whole buffer anyway, and the wipe costs about a
+    /// tenth of a hash; turn it on if process memory may be read by others).
+    pub fn with_memory_wipe(mut self, wipe: bool) -> Self {
+        self.wipe_memory = wipe;
+        self
+    }
+
+    /// Sets how many idle Argon2 buffers are kept (default 4; 0 disables
+    /// reuse). Each holds `m` KiB.
+    pub fn with_pool_size(mut self, idle_buffers: usize) -> Self {
+        self.pool = MemoryPool::new(idle_buffers);
+        self
+    }
+
+    /// The parameters new hashes are made with.
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// The normalization applied before hashing.
+    pub fn normalization(&self) -> Normalization {
+        self.normalization
+    }
+
+    /// Hashes a password into a PHC string
+    /// (`$argon2id$v=19$m=19456,t=2,p=1[,keyid=…]$salt$hash`), with a
+    /// 16-byte salt from `rng`.
+    ///
+    /// # Errors
+    /// [`Error::PasswordTooLong`] past the byte bound (nothing is hashed).
+    pub fn hash<R: CryptoRng + ?Sized>(&self, password: &str, rng: &mut R) -> Result<String, Error> {
+        let pw = self.prepare(password)?;
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill_bytes(&mut salt);
+        let params = self.argon2_params(self.params, self.pepper.as_ref())?;
+        let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
+        self.compute(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            &params,
+            self.pepper.as_ref(),
+            pw.as_bytes(),
+            &salt,
+            &mut out,
+        )?;
+        encode_phc(&params, &salt, &out)
+    }
+
+    /// Checks a password against a stored PHC string, in constant time with
+    /// respect to the hash contents.
+    ///
+    /// Accepts Argon2id, and for legacy records Argon2i and Argon2d, versions
+    /// 0x10 and 0x13 (a missing `v=` means 0x10, as in the reference
+    /// implementation).
+    ///
+    /// # Errors
+    /// - [`Error::MalformedHash`] if the string is not a valid Argon2 PHC string
+    ///   or its costs exceed the verify limits;
+    /// - [`Error::UnknownPepper`] if it names a key id this hasher lacks;
+    /// - [`Error::PasswordTooLong`] past the byte bound.
+    pub fn verify(&self, password: &str, phc: &str) -> Result<Verification, Error> {
+        let stored = self.parse(phc)?;
+        let pepper = self.pepper_for(stored.params.keyid())?;
+        let pw = self.prepare(password)?;
+        let mut out = Zeroizing::new(vec![0u8; stored.hash.len()]);
+        self.compute(
+            stored.algorithm,
+            stored.version,
+            &stored.params,
+            pepper,
+            pw.as_bytes(),
+            &stored.salt,
+            &mut out,
+        )?;
+        if bool::from(out.ct_eq(&stored.hash)) {
+            Ok(Verification::Valid {
+                needs_rehash: self.stale(&stored),
+            })
+        } else {
+            Ok(Verification::Invalid)
+        }
+    }
+
+    /// True when a stored hash was not made with this hasher's current
+    /// algorithm (Argon2id v=19), parameters, output length, salt length or
+    /// pepper key id. Cheap: it parses, it does not hash.
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher, Pepper};
+    ///
+    /// # fn main() -> Result<(), varco::Error> {
+    /// let plain = PasswordHasher::new(HashParams::new(64, 1, 1)?);
+    /// let phc = plain.hash("pw", &mut rand::rng())?;
+    /// assert!(!plain.needs_rehash(&phc)?);
+    /// let peppered = PasswordHasher::new(HashParams::new(64, 1, 1)?)
+    ///     .with_pepper(Pepper::new("k1", vec![1; 32])?);
+    /// assert!(peppered.needs_rehash(&phc)?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MalformedHash`] if the string cannot be parsed.
+    pub fn needs_rehash(&self, phc: &str) -> Result<bool, Error> {
+        Ok(self.stale(&self.parse(phc)?))
+    }
+
+    /// Spends the same work as a real [`verify`](Self::verify) at the current
+    /// parameters and always answers [`Verification::Invalid`].
+    ///
+    /// Call it when the account does not exist, so that a login for an
+    /// unknown user takes as long as one for a known user with a wrong
+    /// password (STANDARDS AU-01, FP-01).
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher, Verification};
+    /// let hasher = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+    /// assert_eq!(hasher.dummy_verify("anything"), Verification::Invalid);
+    /// ```
+    pub fn dummy_verify(&self, password: &str) -> Verification {
+        // Same bounds, same normalization, same Argon2 work as `verify`; the
+        // salt and expected output are fixed, so the answer is always Invalid.
+        let pw = match self.prepare(password) {
+            Ok(pw) => pw,
+            Err(_) => return Verification::Invalid,
+        };
+        let Ok(params) = self.argon2_params(self.params, self.pepper.as_ref()) else {
+            return Verification::Invalid;
+        };
+        let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
+        let salt = [0x5au8; SALT_LEN];
+        let computed = self.compute(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            &params,
+            self.pepper.as_ref(),
+            pw.as_bytes(),
+            &salt,
+            &mut out,
+        );
+        let expected = vec![0u8; out.len()];
+        // Evaluate the comparison so the work is not optimised away, but the
+        // answer is Invalid whatever it says.
+        let _ = computed.is_ok() && bool::from(out.ct_eq(&expected));
+        Verification::Invalid
+    }
+
+    fn prepare(&self, password: &str) -> Result<Zeroizing<String>, Error> {
+        let too_long = |actual| Error::PasswordTooLong {
+            max: self.max_password_bytes,
+            actual,
+        };
+        if password.len() > self.max_password_bytes {
+            return Err(too_long(password.len()));
+        }
+        let pw = self.normalization.apply(password);
+        if pw.len() > self.max_password_bytes {
+            return Err(too_long(pw.len()));
+        }
+        Ok(pw)
+    }
+
+    fn pepper_for(&self, keyid: &[u8]) -> Result<Option<&Pepper>, Error> {
+        if keyid.is_empty() {
+            return Ok(None);
+        }
+        self.pepper
+            .iter()
+            .chain(&self.old_peppers)
+            .find(|p| p.id().as_bytes() == keyid)
+            .map(Some)
+            .ok_or_else(|| Error::UnknownPepper(String::from_utf8_lossy(keyid).into_owned()))
+    }
+
+    fn argon2_params(&self, p: HashParams, pepper: Option<&Pepper>) -> Result<Params, Error> {
+        let mut b = argon2::ParamsBuilder::new();
+        b.m_cost(p.m_kib())
+            .t_cost(p.t())
+            .p_cost(p.p())
+            .output_len(p.output_len() as usize);
+        if let Some(pepper) = pepper {
+            let id = argon2::KeyId::new(pepper.id().as_bytes())
+                .map_err(|e| Error::InvalidPepper(e.to_string()))?;
+            b.keyid(id);
+        }
+        b.build().map_err(|e| Error::InvalidHashParams(e.to_string()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compute(
+        &self,
+        algorithm: Algorithm,
+        version: Version,
+        params: &Params,
+        pepper: Option<&Pepper>,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let argon = match pepper {
+            Some(p) => Argon2::new_with_secret(p.secret(), algorithm, version, params.clone())
+                .map_err(|e| Error::InvalidPepper(e.to_string()))?,
+            None => Argon2::new(algorithm, version, params.clone()),
+        };
+        self.pool
+            .with_blocks(params.block_count(), self.wipe_memory, |blocks| {
+                argon.hash_password_into_with_memory(password, salt, out, blocks)
+            })
+            .map_err(|e| Error::MalformedHash(e.to_string()))
+    }
+
+    fn parse(&self, s: &str) -> Result<Stored, Error> {
+        let malformed = |what: &str| Error::MalformedHash(what.to_owned());
+        if s.len() > 512 {
+            return Err(malformed("longer than 512 bytes"));
+        }
+        let hash = phc::PasswordHash::new(s).map_err(|e| Error::MalformedHash(e.to_string()))?;
+        let algorithm = Algorithm::new(hash.algorithm.as_str())
+            .map_err(|_| malformed("algorithm is not argon2id, argon2i or argon2d"))?;
+        let version = match hash.version {
+            None => Version::V0x10,
+            Some(v) => Version::try_from(v).map_err(|_| malformed("version is not 16 or 19"))?,
+        };
+        let params =
+            Params::try_from(&hash).map_err(|e| Error::MalformedHash(format!("parameters: {e}")))?;
+        if params.m_cost() > self.max_verify_m_kib || params.t_cost() > self.max_verify_t {
+            return Err(malformed("costs exceed this hasher's verify limits"));
+        }
+        let salt = hash.salt.ok_or_else(|| malformed("no salt"))?;
+        let out = hash.hash.ok_or_else(|| malformed("no hash output"))?;
+        Ok(Stored {
+            algorithm,
+            version,
+            params,
+            salt: salt.as_ref().to_vec(),
+            hash: out.as_bytes().to_vec(),
+        })
+    }
+
+    fn stale(&self, s: &Stored) -> bool {
+        let want_keyid = self.pepper.as_ref().map(|p| p.id().as_bytes()).unwrap_or(&[]);
+        s.algorithm != Algorithm::Argon2id
+            || s.version != Version::V0x13
+            || s.params.m_cost() != self.params.m_kib()
+            || s.params.t_cost() != self.params.t()
+            || s.params.p_cost() != self.params.p()
+            || s.hash.len() != self.params.output_len() as usize
+            || s.salt.len() < SALT_LEN
+            || s.params.keyid() != want_keyid
+    }
+}
+
+fn encode_phc(params: &Params, salt: &[u8], out: &[u8]) -> Result<String, Error> {
+    let internal = |e: phc::Error| Error::InvalidHashParams(e.to_string());
+    let phc = phc::PasswordHash {
+        algorithm: Ident::new_unwrap("argon2id"),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| Error::InvalidHashParams(e.to_string()))?,
+        salt: Some(Salt::new(salt).map_err(internal)?),
+        hash: Some(Output::new(out).map_err(internal)?),
+    };
+    Ok(phc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn small() -> PasswordHasher {
+        PasswordHasher::new(HashParams::new(64, 1, 1).unwrap())
+    }
+
+    #[test]
+    fn hash_verify_roundtrip() {
+        let h = small();
+        let phc = h.hash("correct horse", &mut StdRng::seed_from_u64(1)).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{phc}");
+        assert_eq!(
+            h.verify("correct horse", &phc).unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(h.verify("correct hors", &phc).unwrap(), Verification::Invalid);
+    }
+
+    #[test]
+    fn no_truncation() {
+        let h = small();
+        let long = "a".repeat(100);
+        let phc = h.hash(&long, &mut StdRng::seed_from_u64(2)).unwrap();
+        let mut other = long.clone();
+        other.pop();
+        other.push('b');
+        assert_eq!(h.verify(&other, &phc).unwrap(), Verification::Invalid);
+    }
+
+    #[test]
+    fn too_long_is_error_before_hashing() {
+        let h = small();
+        let huge = "x".repeat(2000);
+        assert!(matches!(
+            h.hash(&huge, &mut StdRng::seed_from_u64(3)),
+            Err(Error::PasswordTooLong { max: 1024, actual: 2000 })
+        ));
+    }
+
+    #[test]
+    fn pepper_rotation() {
+        let k1 = Pepper::new("k1", vec![1; 32]).unwrap();
+        let k2 = Pepper::new("k2", vec![2; 32]).unwrap();
+        let old = small().with_pepper(k1.clone());
+        let phc = old.hash("pw", &mut StdRng::seed_from_u64(4)).unwrap();
+        let rotated = small().with_pepper(k1).with_pepper(k2);
+        assert_eq!(
+            rotated.verify("pw", &phc).unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+        let without = small();
+        assert!(matches!(without.verify("pw", &phc), Err(Error::UnknownPepper(id)) if id == "k1"));
+        // A wrong pepper secret under the same id does not verify.
+        let forged = small().with_pepper(Pepper::new("k1", vec![9; 32]).unwrap());
+        assert_eq!(forged.verify("pw", &phc).unwrap(), Verification::Invalid);
+    }
+
+    #[test]
+    fn verify_limits_refuse_huge_costs() {
+        let h = small();
+        let phc = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+        assert!(matches!(h.verify("pw", phc), Err(Error::MalformedHash(_))));
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors() {
+        let h = small();
+        for bad in ["", "$", "$argon2id", "$bcrypt$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "plain"] {
+            assert!(h.verify("pw", bad).is_err(), "{bad:?}");
+            assert!(h.needs_rehash(bad).is_err(), "{bad:?}");
+        }
+    }
+}

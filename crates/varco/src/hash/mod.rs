@@ -1,0 +1,33 @@
+//! Password hashing: Argon2id in PHC string form (FLOWS F2).
+//!
+//! - [`HashParams`]: validated Argon2id cost parameters, with the OWASP
+//!   recommendation as the default and the other OWASP and RFC 9106 choices
+//!   as [`HashPreset`]s.
+//! - [`Pepper`]: an optional host secret with a key id, kept outside the
+//!   stored hash so that a database dump alone cannot be attacked offline.
+//! - [`PasswordHasher`]: hashes, verifies in constant time, tells when a
+//!   stored hash [needs rehashing](PasswordHasher::needs_rehash), runs a
+//!   [dummy verification](PasswordHasher::dummy_verify) of equal cost for
+//!   unknown accounts, and reuses its Argon2 memory between calls.
+//!
+//! ```
+//! use varco::hash::{HashParams, PasswordHasher, Pepper, Verification};
+//!
+//! # fn main() -> Result<(), varco::Error> {
+//! let hasher = PasswordHasher::new(HashParams::new(64, 1, 1)?)
+//!     .with_pepper(Pepper::new("k1", b"a host secret of 32 bytes or so!".to_vec())?);
+//! let phc = hasher.hash("s3cret passphrase", &mut rand::rng())?;
+//! assert!(phc.contains("keyid="));
+//! assert_eq!(hasher.verify("wrong", &phc)?, Verification::Invalid);
+//! # Ok(())
+//! # }
+//! ```
+
+mod hasher;
+mod memory;
+mod params;
+mod pepper;
+
+pub use hasher::{PasswordHasher, Verification};
+pub use params::{HashParams, HashPreset};
+pub use pepper::Pepper;

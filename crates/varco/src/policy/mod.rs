@@ -1,0 +1,630 @@
+//! Password policy (FLOWS F1): composable rules, presets, every violation at
+//! once, and a bounded-time strength estimate.
+//!
+//! A [`PasswordPolicy`] is a list of [`Rule`]s plus a normalization form. It
+//! serializes to a small, versioned JSON document, so the very same policy
+//! can be shipped to a phone and give the same answers there.
+//!
+//! ## Presets, and where they disagree with the standards
+//!
+//! | preset | length | characters | composition | blocklist, context |
+//! |---|---|---|---|---|
+//! | [`Preset::MailService`] | 8 to 24 | ASCII letters, digits and `? ! $ + - / . , @ ^ _` only | none | no |
+//! | [`Preset::CustomerArea`] | 8 to 128 | any printable | upper, lower, digit and special all required | no |
+//! | [`Preset::Nist80063b`] (default) | 15 to 128, 8 with a second factor | any printable, Unicode included | none | yes, plus repeats and sequences |
+//!
+//! The two seed presets reproduce the operator's portals as they are. They
+//! break NIST SP 800-63B and OWASP ASVS 5.0 in places (STANDARDS PW-01,
+//! PW-03, PW-04, PW-09): a minimum of 8 without a second factor, a 24
+//! character maximum, a closed character set, composition rules, and no
+//! blocklist. Use them to stay compatible with those portals; use the default
+//! NIST preset for anything new. The mail service's rule is printed in the
+//! seed with an en dash "–" among its special characters: it is the ASCII
+//! hyphen-minus `-` (U+002D), which is what users can type.
+//!
+//! ```
+//! use varco::policy::{Context, PasswordPolicy, Preset, Violation};
+//!
+//! let mail = PasswordPolicy::preset(Preset::MailService);
+//! let r = mail.check("Ciao%2026", &Context::new().confirmation("Ciao%2026"));
+//! assert_eq!(r.violations().len(), 1);
+//! assert_eq!(r.violations()[0].code(), "disallowed_characters");
+//!
+//! // The same policy, shipped as JSON, gives the same answers.
+//! let json = mail.to_json();
+//! let again = PasswordPolicy::from_json(&json).unwrap();
+//! assert_eq!(again, mail);
+//! ```
+
+mod context;
+mod dictionary;
+mod report;
+mod rule;
+mod runs;
+mod similarity;
+pub mod strength;
+mod violation;
+
+pub use context::Context;
+pub use report::{Report, Skipped};
+pub use rule::{CharacterSet, Rule};
+pub use strength::{Feedback, Strength, Suggestion, Warning};
+pub use violation::{CharClass, ContextKind, Violation};
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::{Error, Normalization};
+use dictionary::Dictionary;
+
+/// The built-in policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// The operator's mail service: 8 to 24 characters, only ASCII letters,
+    /// digits and `? ! $ + - / . , @ ^ _` (seed 000).
+    MailService,
+    /// The operator's customer area: at least 8 characters with upper case,
+    /// lower case, a digit and a special character (seeds 001, 002).
+    CustomerArea,
+    /// NIST SP 800-63B-4: 15 characters (8 with a second factor) to 128, no
+    /// composition rules, blocklist, context words, no long repeats or
+    /// sequences.
+    Nist80063b,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 3] = [Preset::MailService, Preset::CustomerArea, Preset::Nist80063b];
+
+    /// The preset's name as used in JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::MailService => "mail_service",
+            Preset::CustomerArea => "customer_area",
+            Preset::Nist80063b => "nist_800_63b",
+        }
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let k = s.to_ascii_lowercase().replace('-', "_");
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name() == k || (k == "nist" && *p == Preset::Nist80063b))
+            .ok_or_else(|| {
+                Error::InvalidPolicy(format!(
+                    "unknown preset {s:?} (use mail_service, customer_area or nist_800_63b)"
+                ))
+            })
+    }
+}
+
+/// The special characters of the mail service's rule (seed 000).
+pub const MAIL_SERVICE_SPECIALS: &str = "?!$+-/.,@^_";
+
+/// The serialized form of a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicySpec {
+    version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default)]
+    normalization: Normalization,
+    rules: Vec<Rule>,
+}
+
+/// A password policy: rules, checked all at once.
+///
+/// Build one from a [`Preset`], from rules ([`PasswordPolicy::new`]), or from
+/// JSON ([`PasswordPolicy::from_json`]). Every constructor validates, so a
+/// `PasswordPolicy` is always consistent.
+///
+/// ```
+/// use varco::policy::{CharClass, Context, PasswordPolicy, Rule};
+/// use varco::Normalization;
+///
+/// let policy = PasswordPolicy::new(Normalization::Nfc, vec![
+///     Rule::Length { min: 12, max: 64, min_with_second_factor: None },
+///     Rule::RequireClass { class: CharClass::Digit, min: 1 },
+///     Rule::Blocklist { builtin: true, extra: vec!["varco".into()] },
+/// ]).unwrap();
+/// assert!(policy.check("varco-is-my-password-1", &Context::new()).is_ok());
+/// let r = policy.check("Varco", &Context::new());
+/// let codes: Vec<_> = r.violations().iter().map(|v| v.code()).collect();
+/// assert_eq!(codes, ["too_short", "missing_class", "common"]);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "PolicySpec", into = "PolicySpec")]
+pub struct PasswordPolicy {
+    spec: PolicySpec,
+    /// The host's extra blocklist words, sorted for lookup.
+    extra_blocklist: Dictionary,
+}
+
+impl PartialEq for PasswordPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec == other.spec
+    }
+}
+
+impl TryFrom<PolicySpec> for PasswordPolicy {
+    type Error = Error;
+    fn try_from(spec: PolicySpec) -> Result<Self, Error> {
+        if spec.version == 0 || spec.version > PasswordPolicy::FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: spec.version,
+                supported: PasswordPolicy::FORMAT_VERSION,
+            });
+        }
+        validate(&spec.rules)?;
+        let extra = spec
+            .rules
+            .iter()
+            .filter_map(|r| match r {
+                Rule::Blocklist { extra, .. } => Some(extra.iter()),
+                _ => None,
+            })
+            .flatten()
+            .map(|w| std::borrow::Cow::Owned(spec.normalization.apply(w).to_lowercase()))
+            .collect::<Vec<_>>();
+        Ok(PasswordPolicy {
+            extra_blocklist: Dictionary::from_ranked(extra),
+            spec,
+        })
+    }
+}
+
+impl From<PasswordPolicy> for PolicySpec {
+    fn from(p: PasswordPolicy) -> Self {
+        p.spec
+    }
+}
+
+fn validate(rules: &[Rule]) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::InvalidPolicy(m));
+    let mut seen = std::collections::HashSet::new();
+    let mut max_len = usize::MAX;
+    let mut class_total = 0usize;
+    for rule in rules {
+        let key = match rule {
+            Rule::RequireClass { class, .. } => format!("require_class:{class:?}"),
+            other => format!("{:?}", std::mem::discriminant(other)),
+        };
+        if !seen.insert(key) {
+            return bad(format!("rule given twice: {rule:?}"));
+        }
+        match rule {
+            Rule::Length {
+                min,
+                max,
+                min_with_second_factor,
+            } => {
+                if *max == 0 || *max > PasswordPolicy::MAX_LENGTH || min > max {
+                    return bad(format!(
+                        "length bounds {min}..={max} (max must be 1..={})",
+                        PasswordPolicy::MAX_LENGTH
+                    ));
+                }
+                if min_with_second_factor.is_some_and(|m| m > *min) {
+                    return bad("min_with_second_factor above min".into());
+                }
+                max_len = *max;
+            }
+            Rule::AllowedCharacters {
+                set: CharacterSet::Ascii { specials },
+            } => {
+                if let Some(c) = specials
+                    .chars()
+                    .find(|c| !c.is_ascii_graphic() || c.is_ascii_alphanumeric())
+                {
+                    return bad(format!("special character {c:?} is not ASCII punctuation"));
+                }
+            }
+            Rule::RequireClass { min, .. } => {
+                if *min == 0 || *min > PasswordPolicy::MAX_LENGTH {
+                    return bad(format!("required class count {min}"));
+                }
+                class_total += min;
+            }
+            Rule::Blocklist { extra, .. } => {
+                if extra.len() > 1_000_000 || extra.iter().any(|w| w.len() > 256) {
+                    return bad("extra blocklist: at most 1,000,000 words of 256 bytes".into());
+                }
+            }
+            Rule::ContextWords {
+                services,
+                min_word_len,
+            } => {
+                if *min_word_len == 0 || services.len() > 64 || services.iter().any(|s| s.len() > 256)
+                {
+                    return bad("context words: min_word_len >= 1, at most 64 services".into());
+                }
+            }
+            Rule::MaxRepeat { max } | Rule::MaxSequence { max } => {
+                if *max < 2 {
+                    return bad(format!("{rule:?}: max must be at least 2"));
+                }
+            }
+            Rule::History { last } => {
+                if *last == 0 || *last > 64 {
+                    return bad(format!("history of {last}: must be 1..=64"));
+                }
+            }
+            Rule::MinStrength { score } => {
+                if *score > 4 {
+                    return bad(format!("minimum strength {score}: must be 0..=4"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if class_total > max_len {
+        return bad(format!(
+            "required classes need {class_total} characters, more than the maximum {max_len}"
+        ));
+    }
+    Ok(())
+}
+
+impl PasswordPolicy {
+    /// The newest serialized format this build writes and reads.
+    pub const FORMAT_VERSION: u32 = 1;
+    /// The largest maximum length a policy may set, in code points.
+    pub const MAX_LENGTH: usize = 4096;
+    /// Inputs longer than this many bytes are reported as too long without
+    /// being normalized or analysed further.
+    pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+    /// A policy from rules.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPolicy`] if the rules are inconsistent (e.g. `min >
+    /// max`, the same rule twice, required classes longer than the maximum).
+    pub fn new(normalization: Normalization, rules: Vec<Rule>) -> Result<Self, Error> {
+        PasswordPolicy::try_from(PolicySpec {
+            version: Self::FORMAT_VERSION,
+            name: None,
+            normalization,
+            rules,
+        })
+    }
+
+    /// A built-in policy.
+    pub fn preset(preset: Preset) -> Self {
+        let rules = match preset {
+            Preset::MailService => vec![
+                Rule::Length {
+                    min: 8,
+                    max: 24,
+                    min_with_second_factor: None,
+                },
+                Rule::AllowedCharacters {
+                    set: CharacterSet::Ascii {
+                        specials: MAIL_SERVICE_SPECIALS.into(),
+                    },
+                },
+                Rule::NotCurrent,
+                Rule::Confirmation,
+            ],
+            Preset::CustomerArea => {
+                let mut rules = vec![
+                    Rule::Length {
+                        min: 8,
+                        max: 128,
+                        min_with_second_factor: None,
+                    },
+                    Rule::AllowedCharacters {
+                        set: CharacterSet::Printable,
+                    },
+                ];
+                for class in [CharClass::Upper, CharClass::Lower, CharClass::Digit, CharClass::Special] {
+                    rules.push(Rule::RequireClass { class, min: 1 });
+                }
+                rules.extend([Rule::NotCurrent, Rule::Confirmation]);
+                rules
+            }
+            Preset::Nist80063b => vec![
+                Rule::Length {
+                    min: 15,
+                    max: 128,
+                    min_with_second_factor: Some(8),
+                },
+                Rule::AllowedCharacters {
+                    set: CharacterSet::Printable,
+                },
+                Rule::Blocklist {
+                    builtin: true,
+                    extra: Vec::new(),
+                },
+                Rule::ContextWords {
+                    services: Vec::new(),
+                    min_word_len: 4,
+                },
+                Rule::MaxRepeat { max: 4 },
+                Rule::MaxSequence { max: 5 },
+                Rule::NotCurrent,
+                Rule::Confirmation,
+            ],
+        };
+        let mut p = PasswordPolicy::new(Normalization::Nfc, rules)
+            .unwrap_or_else(|e| unreachable!("preset {preset:?} is invalid: {e}"));
+        p.spec.name = Some(preset.name().to_owned());
+        p
+    }
+
+    /// The policy's rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.spec.rules
+    }
+
+    /// The normalization applied before checking.
+    pub fn normalization(&self) -> Normalization {
+        self.spec.normalization
+    }
+
+    /// The preset name, for presets and policies loaded with a name.
+    pub fn name(&self) -> Option<&str> {
+        self.spec.name.as_deref()
+    }
+
+    /// The largest length the policy accepts (its length rule's maximum, or
+    /// [`MAX_LENGTH`](Self::MAX_LENGTH)).
+    pub fn max_length(&self) -> usize {
+        self.spec
+            .rules
+            .iter()
+            .find_map(|r| match r {
+                Rule::Length { max, .. } => Some(*max),
+                _ => None,
+            })
+            .unwrap_or(Self::MAX_LENGTH)
+    }
+
+    /// The policy as JSON (the stable, versioned form).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Loads a policy from JSON, validating it.
+    ///
+    /// ```
+    /// use varco::policy::PasswordPolicy;
+    ///
+    /// let p = PasswordPolicy::from_json(r#"{"version":1,"rules":[{"rule":"length","min":10,"max":64}]}"#).unwrap();
+    /// assert_eq!(p.max_length(), 64);
+    /// assert_eq!(PasswordPolicy::from_json(r#"{"version":9,"rules":[]}"#).unwrap_err().code(), "unsupported_version");
+    /// assert_eq!(PasswordPolicy::from_json("{").unwrap_err().code(), "deserialize");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON or unknown fields,
+    /// [`Error::UnsupportedVersion`] for a newer format, and
+    /// [`Error::InvalidPolicy`] for inconsistent rules.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let spec: PolicySpec =
+            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        PasswordPolicy::try_from(spec)
+    }
+
+    /// Checks a password against every rule and reports every violation.
+    ///
+    /// The password is normalized first, then measured in code points. The
+    /// check never fails: a rule whose input is missing from `ctx` is listed
+    /// in [`Report::skipped`]. Its cost is bounded: linear in the password up
+    /// to [`MAX_INPUT_BYTES`](Self::MAX_INPUT_BYTES), plus one Argon2
+    /// verification per history entry.
+    pub fn check(&self, password: &str, ctx: &Context<'_>) -> Report {
+        let mut v = Vec::new();
+        let mut skipped = Vec::new();
+        if password.len() > Self::MAX_INPUT_BYTES {
+            let actual = password.chars().count();
+            return Report {
+                ok: false,
+                length: actual,
+                violations: vec![Violation::TooLong {
+                    max: self.max_length(),
+                    actual,
+                }],
+                strength: Strength::unanalysed(),
+                skipped,
+            };
+        }
+        let norm = self.spec.normalization;
+        let pw = norm.apply(password);
+        let chars: zeroize::Zeroizing<Vec<char>> = zeroize::Zeroizing::new(pw.chars().collect());
+        let lower = zeroize::Zeroizing::new(pw.to_lowercase());
+        let deleeted = zeroize::Zeroizing::new(similarity::deleet(&lower));
+        let context_words = self.context_words(ctx);
+        let user_inputs: Vec<&str> = context_words.iter().map(|(w, _)| w.as_str()).collect();
+        let strength = strength::estimate_chars(&chars, &user_inputs);
+
+        if chars.iter().any(|c| c.is_control()) {
+            v.push(Violation::ControlCharacters);
+        }
+        for rule in &self.spec.rules {
+            match rule {
+                Rule::Length {
+                    min,
+                    max,
+                    min_with_second_factor,
+                } => {
+                    let min = match (ctx.second_factor, min_with_second_factor) {
+                        (true, Some(m)) => *m,
+                        _ => *min,
+                    };
+                    if chars.len() < min {
+                        v.push(Violation::TooShort {
+                            min,
+                            actual: chars.len(),
+                        });
+                    }
+                    if chars.len() > *max {
+                        v.push(Violation::TooLong {
+                            max: *max,
+                            actual: chars.len(),
+                        });
+                    }
+                }
+                Rule::AllowedCharacters { set } => {
+                    let count = chars
+                        .iter()
+                        .filter(|c| !c.is_control() && !set.allows(**c))
+                        .count();
+                    if count > 0 {
+                        v.push(Violation::DisallowedCharacters {
+                            count,
+                            allowed_specials: set.allowed_specials(),
+                        });
+                    }
+                }
+                Rule::RequireClass { class, min } => {
+                    let actual = chars.iter().filter(|c| CharClass::of(**c) == Some(*class)).count();
+                    if actual < *min {
+                        v.push(Violation::MissingClass {
+                            class: *class,
+                            min: *min,
+                            actual,
+                        });
+                    }
+                }
+                Rule::Blocklist { builtin, .. } => {
+                    let hit = |d: &Dictionary| d.rank(&lower).is_some() || d.rank(&deleeted).is_some();
+                    if (*builtin && hit(dictionary::common_passwords())) || hit(&self.extra_blocklist) {
+                        v.push(Violation::Common);
+                    }
+                }
+                Rule::ContextWords { min_word_len, .. } => {
+                    if let Some((_, kind)) = context_words
+                        .iter()
+                        .find(|(w, _)| similarity::resembles(&lower, &deleeted, w, *min_word_len))
+                    {
+                        v.push(Violation::ContainsContext { kind: *kind });
+                    }
+                }
+                Rule::MaxRepeat { max } => {
+                    let run = runs::longest_repeat(&chars);
+                    if run > *max {
+                        v.push(Violation::Repeated { run, max: *max });
+                    }
+                }
+                Rule::MaxSequence { max } => {
+                    let run = runs::longest_sequence(&chars);
+                    if run > *max {
+                        v.push(Violation::Sequential { run, max: *max });
+                    }
+                }
+                Rule::NotCurrent => match ctx.current {
+                    Some(current) => {
+                        let current = norm.apply(current);
+                        if bool::from(pw.as_bytes().ct_eq(current.as_bytes())) {
+                            v.push(Violation::SameAsCurrent);
+                        }
+                    }
+                    None => skipped.push(Skipped::Current),
+                },
+                Rule::History { last } => match ctx.history {
+                    Some((hasher, hashes)) => {
+                        let mut unreadable = false;
+                        let mut reused = false;
+                        for phc in hashes.iter().take(*last) {
+                            match hasher.verify(password, phc) {
+                                Ok(r) if r.is_valid() => reused = true,
+                                Ok(_) => {}
+                                Err(_) => unreadable = true,
+                            }
+                        }
+                        if reused {
+                            v.push(Violation::Reused { last: *last });
+                        }
+                        if unreadable {
+                            skipped.push(Skipped::History);
+                        }
+                    }
+                    None => skipped.push(Skipped::History),
+                },
+                Rule::Confirmation => match ctx.confirmation {
+                    Some(again) => {
+                        let again = norm.apply(again);
+                        if !bool::from(pw.as_bytes().ct_eq(again.as_bytes())) {
+                            v.push(Violation::ConfirmationMismatch);
+                        }
+                    }
+                    None => skipped.push(Skipped::Confirmation),
+                },
+                Rule::MinStrength { score } => {
+                    if strength.score() < *score {
+                        v.push(Violation::TooWeak {
+                            score: strength.score(),
+                            min: *score,
+                        });
+                    }
+                }
+            }
+        }
+        Report {
+            ok: v.is_empty(),
+            length: chars.len(),
+            violations: v,
+            strength,
+            skipped,
+        }
+    }
+
+    /// The context words to check, lower-cased, with what they are.
+    fn context_words(&self, ctx: &Context<'_>) -> Vec<(String, ContextKind)> {
+        let mut out = Vec::new();
+        let mut add = |w: &str, kind| {
+            let w = self.spec.normalization.apply(w.trim()).to_lowercase();
+            if !w.is_empty() && w.len() <= 256 && !out.iter().any(|(o, _)| *o == w) {
+                out.push((w, kind));
+            }
+        };
+        if let Some(u) = ctx.username {
+            add(u, ContextKind::Username);
+            if u.contains('@') {
+                for w in similarity::email_words(u) {
+                    add(&w, ContextKind::Username);
+                }
+            }
+            for w in similarity::pieces(u) {
+                add(&w, ContextKind::Username);
+            }
+        }
+        if let Some(e) = ctx.email {
+            for w in similarity::email_words(e) {
+                add(&w, ContextKind::Email);
+            }
+        }
+        let policy_services = self.spec.rules.iter().find_map(|r| match r {
+            Rule::ContextWords { services, .. } => Some(services.as_slice()),
+            _ => None,
+        });
+        for s in policy_services.unwrap_or_default() {
+            add(s, ContextKind::Service);
+            for w in similarity::pieces(s) {
+                add(&w, ContextKind::Service);
+            }
+        }
+        for s in &ctx.services {
+            add(s, ContextKind::Service);
+            for w in similarity::pieces(s) {
+                add(&w, ContextKind::Service);
+            }
+        }
+        for w in &ctx.words {
+            add(w, ContextKind::Other);
+        }
+        out
+    }
+}
+
+impl Default for PasswordPolicy {
+    /// The NIST SP 800-63B preset.
+    fn default() -> Self {
+        PasswordPolicy::preset(Preset::Nist80063b)
+    }
+}

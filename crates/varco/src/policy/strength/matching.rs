@@ -1,0 +1,468 @@
+//! Pattern matchers: each finds the places where a part of the password is
+//! guessable, and how many guesses that part costs an attacker.
+//!
+//! Every matcher is linear or near-linear in the password length, with a fixed
+//! step budget where a search could branch (the substitution walk), so the
+//! whole analysis is bounded: see `MAX_ANALYSED` in the parent module.
+
+use super::keyboard::{self, Keyboard};
+use crate::policy::dictionary::{Dictionary, Tag};
+
+/// How the upper case letters of a dictionary word are placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upper {
+    None,
+    First,
+    All,
+    Mixed,
+}
+
+/// What a match is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Pattern {
+    Dictionary {
+        tag: Tag,
+        rank: u32,
+        reversed: bool,
+        l33t: bool,
+        upper: Upper,
+    },
+    Spatial {
+        turns: usize,
+    },
+    Repeat {
+        base_len: usize,
+    },
+    Sequence,
+    Year,
+    Date,
+}
+
+/// A guessable part: chars `i..=j`, costing `10^log_g` guesses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Match {
+    pub(crate) i: usize,
+    pub(crate) j: usize,
+    pub(crate) log_g: f64,
+    pub(crate) pattern: Pattern,
+}
+
+impl Match {
+    fn new(i: usize, j: usize, guesses: f64, pattern: Pattern) -> Self {
+        // zxcvbn's floors: a single character costs at least 10 guesses, a
+        // longer match at least 50.
+        let floor = if i == j { 10.0 } else { 50.0 };
+        Match {
+            i,
+            j,
+            log_g: guesses.max(floor).log10(),
+            pattern,
+        }
+    }
+}
+
+fn n_choose_k(n: usize, k: usize) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    let k = k.min(n - k);
+    let mut r = 1.0f64;
+    for d in 1..=k {
+        r = r * (n - k + d) as f64 / d as f64;
+    }
+    r
+}
+
+/// The letters a character may stand for, besides itself.
+fn l33t_alternatives(c: char) -> &'static [char] {
+    match c {
+        '4' | '@' => &['a'],
+        '8' => &['b'],
+        '(' | '{' | '[' | '<' => &['c'],
+        '3' => &['e'],
+        '6' | '9' => &['g'],
+        '1' | '|' => &['i', 'l'],
+        '!' => &['i'],
+        '7' => &['l', 't'],
+        '+' => &['t'],
+        '0' => &['o'],
+        '$' | '5' => &['s'],
+        '%' => &['x'],
+        '2' => &['z'],
+        _ => &[],
+    }
+}
+
+/// Steps a substitution walk may take from one starting position.
+const WALK_BUDGET: usize = 256;
+
+/// Every dictionary word that starts at `start` of `lower`, following
+/// substitutions when `l33t` is set. Calls `emit(end, rank, tag, subs)`.
+fn walk(
+    dict: &Dictionary,
+    lower: &[char],
+    start: usize,
+    l33t: bool,
+    mut emit: impl FnMut(usize, u32, Tag, u32),
+) {
+    let mut stack = vec![(start, dict.root(), 0usize, 0u32)];
+    let mut budget = WALK_BUDGET;
+    while let Some((pos, range, depth, subs)) = stack.pop() {
+        let Some(&c) = lower.get(pos) else { continue };
+        let alts = if l33t { l33t_alternatives(c) } else { &[] };
+        for (k, alt) in std::iter::once(c).chain(alts.iter().copied()).enumerate() {
+            if budget == 0 {
+                return;
+            }
+            budget -= 1;
+            let mut buf = [0u8; 4];
+            let bytes = alt.encode_utf8(&mut buf).as_bytes();
+            let (r, exact) = dict.step(range, depth, bytes);
+            if r.0 == r.1 {
+                continue;
+            }
+            let subs = subs + u32::from(k > 0);
+            if let Some(rank) = exact {
+                emit(pos, rank, dict.tag_of(r), subs);
+            }
+            stack.push((pos + 1, r, depth + bytes.len(), subs));
+        }
+    }
+}
+
+fn upper_of(chars: &[char]) -> (Upper, f64) {
+    let u = chars.iter().filter(|c| c.is_uppercase()).count();
+    let l = chars.iter().filter(|c| c.is_lowercase()).count();
+    if u == 0 {
+        return (Upper::None, 1.0);
+    }
+    let first = chars[0].is_uppercase() && u == 1;
+    let last = chars[chars.len() - 1].is_uppercase() && u == 1;
+    if l == 0 {
+        return (Upper::All, 2.0);
+    }
+    if first || last {
+        return (Upper::First, 2.0);
+    }
+    let variations: f64 = (1..=u.min(l)).map(|i| n_choose_k(u + l, i)).sum();
+    (Upper::Mixed, variations)
+}
+
+/// Dictionary matches, forwards (with substitutions) and reversed.
+pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out: &mut Vec<Match>) {
+    let n = lower.len();
+    for i in 0..n {
+        walk(dict, lower, i, true, |j, rank, tag, subs| {
+            let (upper, uv) = upper_of(&chars[i..=j]);
+            let l33t_factor = 2f64.powi(subs as i32);
+            out.push(Match::new(
+                i,
+                j,
+                rank as f64 * uv * l33t_factor,
+                Pattern::Dictionary {
+                    tag,
+                    rank,
+                    reversed: false,
+                    l33t: subs > 0,
+                    upper,
+                },
+            ));
+        });
+    }
+    let rev: Vec<char> = lower.iter().rev().copied().collect();
+    for ri in 0..n {
+        walk(dict, &rev, ri, false, |rj, rank, tag, _| {
+            let (i, j) = (n - 1 - rj, n - 1 - ri);
+            let token = &lower[i..=j];
+            if token.iter().eq(token.iter().rev()) {
+                return; // a palindrome was already found forwards
+            }
+            let (upper, uv) = upper_of(&chars[i..=j]);
+            out.push(Match::new(
+                i,
+                j,
+                rank as f64 * uv * 2.0,
+                Pattern::Dictionary {
+                    tag,
+                    rank,
+                    reversed: true,
+                    l33t: false,
+                    upper,
+                },
+            ));
+        });
+    }
+}
+
+fn spatial_guesses(kb: &Keyboard, len: usize, turns: usize, shifted: usize) -> f64 {
+    let mut g = 0.0;
+    for i in 2..=len {
+        for j in 1..=turns.min(i - 1) {
+            g += n_choose_k(i - 1, j - 1) * kb.starts * kb.degree.powi(j as i32);
+        }
+    }
+    let unshifted = len - shifted;
+    if shifted > 0 {
+        if unshifted == 0 {
+            g *= 2.0;
+        } else {
+            g *= (1..=shifted.min(unshifted))
+                .map(|i| n_choose_k(len, i))
+                .sum::<f64>();
+        }
+    }
+    g
+}
+
+/// Keyboard patterns of three or more adjacent keys.
+pub(crate) fn spatial(chars: &[char], out: &mut Vec<Match>) {
+    let n = chars.len();
+    for kb in [keyboard::qwerty(), keyboard::keypad()] {
+        let mut i = 0;
+        while i + 2 < n {
+            let mut j = i;
+            let mut last_dir = None;
+            let mut turns = 0;
+            let mut shifted = usize::from(kb.is_shifted(chars[i]));
+            while j + 1 < n {
+                match kb.step(chars[j], chars[j + 1]) {
+                    Some((dir, sh)) => {
+                        if last_dir != Some(dir) {
+                            turns += 1;
+                            last_dir = Some(dir);
+                        }
+                        shifted += usize::from(sh);
+                        j += 1;
+                    }
+                    None => break,
+                }
+            }
+            let len = j - i + 1;
+            if len >= 3 {
+                let g = spatial_guesses(kb, len, turns, shifted);
+                out.push(Match::new(i, j, g, Pattern::Spatial { turns }));
+            }
+            i = if j > i { j } else { i + 1 };
+        }
+    }
+}
+
+/// Repeated blocks of 1 to 8 characters (`aaa`, `abcabc`). `base_log_g`
+/// gives the cost of guessing one block.
+pub(crate) fn repeat(lower: &[char], out: &mut Vec<Match>, mut base_log_g: impl FnMut(usize, usize) -> f64) {
+    let n = lower.len();
+    for p in 1..=8usize {
+        let mut i = 0;
+        while i + 2 * p <= n {
+            let base = &lower[i..i + p];
+            if p > 1 && base.iter().all(|&c| c == base[0]) {
+                i += 1;
+                continue;
+            }
+            let mut k = 1;
+            while i + (k + 1) * p <= n && lower[i + k * p..i + (k + 1) * p] == *base {
+                k += 1;
+            }
+            let total = k * p;
+            if k >= 2 && total >= 3 {
+                let g = 10f64.powf(base_log_g(i, i + p)) * k as f64;
+                out.push(Match::new(i, i + total - 1, g, Pattern::Repeat { base_len: p }));
+                i += total;
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Runs of three or more characters with a constant step of 1 to 5 code
+/// points (`abc`, `9753`, `acegi`).
+pub(crate) fn sequence(chars: &[char], out: &mut Vec<Match>) {
+    let n = chars.len();
+    let cp = |k: usize| chars[k] as i64;
+    let mut i = 0;
+    while i + 2 < n {
+        let d = cp(i + 1) - cp(i);
+        if d == 0 || d.abs() > 5 {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j + 1 < n && cp(j + 1) - cp(j) == d {
+            j += 1;
+        }
+        let len = j - i + 1;
+        if len >= 3 {
+            let first = chars[i];
+            let base = if "aAzZ019".contains(first) {
+                4.0
+            } else if first.is_ascii_digit() {
+                10.0
+            } else {
+                26.0
+            };
+            let dir = if d < 0 { 2.0 } else { 1.0 };
+            out.push(Match::new(i, j, base * dir * len as f64, Pattern::Sequence));
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+const MIN_YEAR_SPACE: f64 = 20.0;
+
+fn year_space(year: i64, reference: i64) -> f64 {
+    ((year - reference).abs() as f64).max(MIN_YEAR_SPACE)
+}
+
+fn digits(chars: &[char]) -> Option<i64> {
+    let mut v = 0i64;
+    for c in chars {
+        v = v * 10 + c.to_digit(10)? as i64;
+    }
+    Some(v)
+}
+
+fn full_year(y: i64, len: usize, reference: i64) -> i64 {
+    if len == 4 {
+        y
+    } else if y <= reference % 100 {
+        2000 + y
+    } else {
+        1900 + y
+    }
+}
+
+/// Years (1900 to 2099) and dates with or without separators.
+pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
+    let n = chars.len();
+    let ascii_digit = |c: &char| c.is_ascii_digit();
+    for i in 0..n.saturating_sub(3) {
+        if let Some(y) = digits(&chars[i..i + 4]).filter(|_| chars[i..i + 4].iter().all(ascii_digit))
+            && (1900..=2099).contains(&y)
+        {
+            out.push(Match::new(i, i + 3, year_space(y, reference), Pattern::Year));
+        }
+    }
+    let valid = |d: i64, m: i64, y: i64| (1..=31).contains(&d) && (1..=12).contains(&m) && (1000..=2099).contains(&y);
+    // Without separators: ddmmyy, mmddyy, yymmdd, ddmmyyyy, mmddyyyy, yyyymmdd.
+    for len in [6usize, 8] {
+        for i in 0..(n + 1).saturating_sub(len) {
+            let t = &chars[i..i + len];
+            if !t.iter().all(ascii_digit) {
+                continue;
+            }
+            let num = |a: usize, b: usize| digits(&t[a..b]).unwrap_or(-1);
+            let ylen = len - 4;
+            let candidates = [
+                (num(0, 2), num(2, 4), num(4, len), ylen),
+                (num(2, 4), num(0, 2), num(4, len), ylen),
+                (num(len - 2, len), num(ylen, ylen + 2), num(0, ylen), ylen),
+            ];
+            if let Some(space) = candidates
+                .iter()
+                .map(|&(d, m, y, yl)| (d, m, full_year(y, yl, reference)))
+                .filter(|&(d, m, y)| valid(d, m, y))
+                .map(|(_, _, y)| year_space(y, reference))
+                .min_by(|a, b| a.total_cmp(b))
+            {
+                out.push(Match::new(i, i + len - 1, space * 365.0, Pattern::Date));
+            }
+        }
+    }
+    // With one repeated separator: d/m/yy … dd-mm-yyyy, yyyy.mm.dd.
+    for i in 0..n {
+        for len in 6..=10usize {
+            if i + len > n {
+                break;
+            }
+            let t = &chars[i..i + len];
+            let Some(sep) = t.iter().copied().find(|c| !c.is_ascii_digit()) else {
+                continue;
+            };
+            if !" /\\_.-".contains(sep) {
+                continue;
+            }
+            let parts: Vec<&[char]> = t.split(|&c| c == sep).collect();
+            if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.iter().all(ascii_digit)) {
+                continue;
+            }
+            let (a, b, c) = (parts[0], parts[1], parts[2]);
+            let num = |p: &[char]| digits(p).unwrap_or(-1);
+            let mut best: Option<f64> = None;
+            let mut consider = |d: i64, m: i64, y: i64| {
+                if valid(d, m, y) {
+                    let s = year_space(y, reference);
+                    best = Some(best.map_or(s, |b: f64| b.min(s)));
+                }
+            };
+            if a.len() <= 2 && b.len() <= 2 && (c.len() == 2 || c.len() == 4) {
+                let y = full_year(num(c), c.len(), reference);
+                consider(num(a), num(b), y);
+                consider(num(b), num(a), y);
+            }
+            if a.len() == 4 && b.len() <= 2 && c.len() <= 2 {
+                consider(num(c), num(b), num(a));
+            }
+            if let Some(space) = best {
+                out.push(Match::new(i, i + len - 1, space * 365.0 * 4.0, Pattern::Date));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cs(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn finds_l33t_and_reversed_words() {
+        let d = Dictionary::from_ranked(["password", "drow"]);
+        let chars = cs("P@ssw0rd");
+        let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap()).collect();
+        let mut out = Vec::new();
+        dictionary(&chars, &lower, &d, &mut out);
+        assert!(out.iter().any(|m| m.i == 0
+            && m.j == 7
+            && matches!(m.pattern, Pattern::Dictionary { l33t: true, upper: Upper::First, .. })));
+        let mut out = Vec::new();
+        let rev = cs("xxword");
+        dictionary(&rev, &rev, &d, &mut out);
+        assert!(out.iter().any(|m| m.i == 2 && m.j == 5 && matches!(m.pattern, Pattern::Dictionary { reversed: true, .. })));
+    }
+
+    #[test]
+    fn finds_keyboard_runs() {
+        let mut out = Vec::new();
+        spatial(&cs("xqwertyx"), &mut out);
+        assert!(out.iter().any(|m| m.i == 1 && m.j == 6 && m.pattern == Pattern::Spatial { turns: 1 }));
+    }
+
+    #[test]
+    fn finds_repeats_sequences_dates() {
+        let mut out = Vec::new();
+        repeat(&cs("abcabcabc"), &mut out, |_, _| 2.0);
+        assert!(out.iter().any(|m| m.i == 0 && m.j == 8 && m.pattern == Pattern::Repeat { base_len: 3 }));
+        let mut out = Vec::new();
+        sequence(&cs("x13579"), &mut out);
+        assert!(out.iter().any(|m| m.i == 1 && m.j == 5));
+        let mut out = Vec::new();
+        dates(&cs("mario12/03/1985"), 2026, &mut out);
+        assert!(out.iter().any(|m| m.pattern == Pattern::Date && m.i == 5 && m.j == 14));
+        assert!(out.iter().any(|m| m.pattern == Pattern::Year && m.i == 11));
+        let mut out = Vec::new();
+        dates(&cs("12031985"), 2026, &mut out);
+        assert!(out.iter().any(|m| m.pattern == Pattern::Date && m.i == 0 && m.j == 7));
+    }
+
+    #[test]
+    fn combinatorics() {
+        assert_eq!(n_choose_k(5, 2), 10.0);
+        assert_eq!(n_choose_k(2, 5), 0.0);
+    }
+}

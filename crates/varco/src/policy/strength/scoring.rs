@@ -1,0 +1,162 @@
+//! The cheapest way to guess the whole password from its parts.
+//!
+//! As in zxcvbn, an attacker who knows the patterns guesses a password made of
+//! `l` parts in about `l! × Π guesses(part) + 10000^(l-1)` tries; the estimate
+//! is the minimum over every way to cover the password with matches and
+//! brute-forced runs. The search is a dynamic programme over (position,
+//! number of parts) with brute-force runs merged as they grow, so its cost is
+//! `O(n × MAX_PARTS × matches per position)`: bounded, unlike zxcvbn's, whose
+//! worst case grows with the square of the length.
+
+use super::matching::Match;
+
+/// Parts considered at most. More parts always cost more than fewer brute
+/// forced ones for any realistic password, so the cap does not change results
+/// below it; it bounds the work.
+const MAX_PARTS: usize = 24;
+/// log10 of the guesses per brute-forced character (zxcvbn's cardinality 10).
+const BRUTEFORCE_LOG: f64 = 1.0;
+/// log10 of zxcvbn's "minimum guesses before growing sequence" (10000).
+const SEQUENCE_PENALTY_LOG: f64 = 4.0;
+
+/// One part of the cheapest cover: a match (by index) or a brute-forced run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    Match(usize),
+    Bruteforce { i: usize, j: usize },
+}
+
+#[derive(Clone, Copy)]
+struct Cell {
+    cost: f64,
+    /// (previous position, previous parts, previous state was brute force, part)
+    back: Option<(usize, usize, bool, Part)>,
+}
+
+const EMPTY: Cell = Cell {
+    cost: f64::INFINITY,
+    back: None,
+};
+
+fn log10_add(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    hi + (1.0 + 10f64.powf(lo - hi)).log10()
+}
+
+/// The log10 of the guesses for `n` characters covered by `matches`, and the
+/// parts of the cheapest cover.
+pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
+    if n == 0 {
+        return (0.0, Vec::new());
+    }
+    let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, m) in matches.iter().enumerate() {
+        by_start[m.i].push(k);
+    }
+    let parts = MAX_PARTS.min(n);
+    let w = parts + 1;
+    // State "m": last part is a match (or nothing yet); "b": a brute-force run.
+    let mut m = vec![EMPTY; (n + 1) * w];
+    let mut b = vec![EMPTY; (n + 1) * w];
+    m[0].cost = 0.0;
+    for k in 0..n {
+        for l in 0..=parts {
+            let (cm, cb) = (m[k * w + l].cost, b[k * w + l].cost);
+            let (base, from_b) = if cb < cm { (cb, true) } else { (cm, false) };
+            if base.is_finite() && l < parts {
+                for &mi in &by_start[k] {
+                    let mt = &matches[mi];
+                    let cell = &mut m[(mt.j + 1) * w + l + 1];
+                    let cost = base + mt.log_g;
+                    if cost < cell.cost {
+                        *cell = Cell {
+                            cost,
+                            back: Some((k, l, from_b, Part::Match(mi))),
+                        };
+                    }
+                }
+            }
+            if cm.is_finite() && l < parts {
+                let cell = &mut b[(k + 1) * w + l + 1];
+                let cost = cm + BRUTEFORCE_LOG;
+                if cost < cell.cost {
+                    *cell = Cell {
+                        cost,
+                        back: Some((k, l, false, Part::Bruteforce { i: k, j: k })),
+                    };
+                }
+            }
+            if cb.is_finite() {
+                // Extending a run keeps one part: point back to where the run
+                // started, so the run is rebuilt as a single part.
+                let prev = b[k * w + l].back;
+                let cost = cb + BRUTEFORCE_LOG;
+                let cell = &mut b[(k + 1) * w + l];
+                if cost < cell.cost {
+                    *cell = Cell {
+                        cost,
+                        back: prev.map(|(pk, pl, pb, part)| {
+                            let start = match part {
+                                Part::Bruteforce { i, .. } => i,
+                                Part::Match(_) => k,
+                            };
+                            (pk, pl, pb, Part::Bruteforce { i: start, j: k })
+                        }),
+                    };
+                }
+            }
+        }
+    }
+    let mut best = (f64::INFINITY, 0usize, false);
+    let mut log_fact = 0.0;
+    for l in 1..=parts {
+        log_fact += (l as f64).log10();
+        for (cells, is_b) in [(&m, false), (&b, true)] {
+            let c = cells[n * w + l].cost;
+            if c.is_finite() {
+                let total = log10_add(log_fact + c, SEQUENCE_PENALTY_LOG * (l - 1) as f64);
+                if total < best.0 {
+                    best = (total, l, is_b);
+                }
+            }
+        }
+    }
+    // Walk back.
+    let mut out = Vec::new();
+    let (mut k, mut l, mut is_b) = (n, best.1, best.2);
+    while k > 0 {
+        let cell = if is_b { b[k * w + l] } else { m[k * w + l] };
+        let Some((pk, pl, pb, part)) = cell.back else { break };
+        out.push(part);
+        (k, l, is_b) = (pk, pl, pb);
+    }
+    out.reverse();
+    (best.0, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::matching::Pattern;
+    use super::*;
+
+    #[test]
+    fn bruteforce_only() {
+        let (g, parts) = cheapest(5, &[]);
+        assert!((g - 5.0).abs() < 1e-4, "{g}");
+        assert_eq!(parts, vec![Part::Bruteforce { i: 0, j: 4 }]);
+    }
+
+    #[test]
+    fn prefers_a_cheap_match() {
+        let m = Match {
+            i: 0,
+            j: 7,
+            log_g: 1.0,
+            pattern: Pattern::Sequence,
+        };
+        let (g, parts) = cheapest(10, &[m]);
+        // 2 parts: 2! × 10 × 10^2 + 10^4 ≈ 10^4.3
+        assert!(g < 4.5, "{g}");
+        assert_eq!(parts, vec![Part::Match(0), Part::Bruteforce { i: 8, j: 9 }]);
+    }
+}

@@ -1,0 +1,73 @@
+//! A string that holds a secret: zeroized on drop, redacted in `Debug`.
+
+use zeroize::{Zeroize, Zeroizing};
+
+/// A secret string (a password, an answer, a code).
+///
+/// Its memory is wiped when it is dropped, and `Debug` never prints it, so a
+/// stray `{:?}` in a log line cannot leak it.
+///
+/// ```
+/// use varco::SecretString;
+///
+/// let s = SecretString::new("hunter2".to_owned());
+/// assert_eq!(format!("{s:?}"), "SecretString(<redacted>)");
+/// assert_eq!(s.expose(), "hunter2");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    /// Wraps a string; the wrapper now owns and will wipe it.
+    pub fn new(s: String) -> Self {
+        SecretString(Zeroizing::new(s))
+    }
+
+    /// The secret itself. Keep the borrow short, and never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SecretString {
+    fn from(s: String) -> Self {
+        SecretString::new(s)
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(s: &str) -> Self {
+        SecretString::new(s.to_owned())
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString(<redacted>)")
+    }
+}
+
+impl Zeroize for SecretString {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = SecretString::from("very secret");
+        assert!(!format!("{s:?}").contains("secret\""));
+        assert!(!format!("{s:?}").contains("very"));
+    }
+
+    #[test]
+    fn zeroize_clears() {
+        let mut s = SecretString::from("abc");
+        s.zeroize();
+        assert_eq!(s.expose(), "");
+    }
+}
