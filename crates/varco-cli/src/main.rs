@@ -1,1 +1,429 @@
-fn main() {}
+//! The `varco` command: password policy checks, hashing and verification.
+//!
+//! Secrets are read from standard input, never from arguments (which other
+//! users can see in the process list). Exit codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success: the password meets the policy, or verifies |
+//! | 1 | a normal negative outcome: violations found, or the password does not verify |
+//! | 2 | usage error (unknown option, missing argument) |
+//! | 3 | bad input: invalid UTF-8, malformed hash or policy, password too long |
+//! | 4 | I/O error (a file or stdin could not be read) |
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+use varco::breach::RangeQuery;
+use varco::hash::{HashParams, HashPreset, PasswordHasher, Pepper, Verification};
+use varco::policy::{Context, PasswordPolicy, Preset, Report};
+use varco::{Lang, Normalization};
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(
+    name = "varco",
+    version,
+    about = "Password policy, hashing and verification (varco)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Password policies: check a password, show a policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Hash the password read from stdin; print its PHC string.
+    Hash(HashArgs),
+    /// Verify the password read from stdin against a PHC string.
+    Verify(VerifyArgs),
+    /// Breached-password range queries (k-anonymity).
+    #[command(subcommand)]
+    Breach(BreachCommand),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check the password read from stdin (first line; with --confirm, the
+    /// second line is the confirmation). Exit 0 if it meets the policy, 1 if not.
+    Check(CheckArgs),
+    /// Print a preset as a policy file (JSON), to edit and pass with --policy.
+    Show {
+        /// mail_service, customer_area or nist_800_63b.
+        #[arg(long, default_value = "nist_800_63b")]
+        preset: String,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// A built-in policy: mail_service, customer_area or nist_800_63b (default).
+    #[arg(long, conflicts_with = "policy")]
+    preset: Option<String>,
+    /// A policy file (JSON, as printed by `varco policy show`).
+    #[arg(long)]
+    policy: Option<std::path::PathBuf>,
+    /// The username, checked as context.
+    #[arg(long)]
+    username: Option<String>,
+    /// The email address, checked as context.
+    #[arg(long)]
+    email: Option<String>,
+    /// A service name, checked as context (repeatable).
+    #[arg(long)]
+    service: Vec<String>,
+    /// The account has a second factor (relaxes NIST's minimum to 8).
+    #[arg(long)]
+    second_factor: bool,
+    /// Read a second line from stdin: the confirmation.
+    #[arg(long)]
+    confirm: bool,
+    /// Message language: it or en.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct HashArgs {
+    /// A parameter preset: owasp (default), owasp-m47104-t1, owasp-m12288-t3,
+    /// owasp-m9216-t4, owasp-m7168-t5, rfc9106-low-memory, rfc9106.
+    #[arg(long, conflicts_with_all = ["m_kib", "t", "p"])]
+    preset: Option<String>,
+    /// Memory cost in KiB (custom parameters: give all three).
+    #[arg(long = "m-kib", requires_all = ["t", "p"])]
+    m_kib: Option<u32>,
+    /// Iterations.
+    #[arg(long, requires_all = ["m_kib", "p"])]
+    t: Option<u32>,
+    /// Lanes.
+    #[arg(long, requires_all = ["m_kib", "t"])]
+    p: Option<u32>,
+    #[command(flatten)]
+    pepper: PepperArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The stored PHC string.
+    phc: String,
+    #[command(flatten)]
+    pepper: PepperArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct PepperArgs {
+    /// Pepper key id (with --pepper-file).
+    #[arg(long, requires = "pepper_file")]
+    pepper_id: Option<String>,
+    /// File holding the pepper secret (raw bytes).
+    #[arg(long, requires = "pepper_id")]
+    pepper_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum BreachCommand {
+    /// Print the 5-character SHA-1 prefix to query for the password on stdin.
+    Prefix,
+    /// Check the password on stdin against a range response saved in a file.
+    Check {
+        /// The service's response body.
+        #[arg(long)]
+        response: std::path::PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A failure with its exit code.
+struct Fail {
+    code: u8,
+    message: String,
+}
+
+impl From<varco::Error> for Fail {
+    fn from(e: varco::Error) -> Self {
+        Fail {
+            code: 3,
+            message: format!("{e} [{}]", e.code()),
+        }
+    }
+}
+
+fn io_fail(what: &str, e: std::io::Error) -> Fail {
+    Fail {
+        code: 4,
+        message: format!("cannot read {what}: {e}"),
+    }
+}
+
+fn bad_input(message: impl Into<String>) -> Fail {
+    Fail {
+        code: 3,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Policy(PolicyCommand::Check(a)) => policy_check(a),
+        Command::Policy(PolicyCommand::Show { preset }) => policy_show(&preset),
+        Command::Hash(a) => hash(a),
+        Command::Verify(a) => verify(a),
+        Command::Breach(BreachCommand::Prefix) => breach_prefix(),
+        Command::Breach(BreachCommand::Check { response, json }) => breach_check(&response, json),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("varco: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Reads stdin (at most 1 MiB) as UTF-8 lines, without line terminators.
+fn read_stdin_lines() -> Result<Zeroizing<Vec<String>>, Fail> {
+    const LIMIT: u64 = 1 << 20;
+    let mut buf = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take(LIMIT + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_fail("stdin", e))?;
+    if buf.len() as u64 > LIMIT {
+        return Err(bad_input("stdin holds more than 1 MiB"));
+    }
+    let text = std::str::from_utf8(&buf)
+        .map_err(|e| bad_input(format!("stdin is not valid UTF-8: {e}")))?;
+    Ok(Zeroizing::new(
+        text.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
+            .collect(),
+    ))
+}
+
+fn read_password() -> Result<Zeroizing<String>, Fail> {
+    let lines = read_stdin_lines()?;
+    Ok(Zeroizing::new(lines.first().cloned().unwrap_or_default()))
+}
+
+fn load_policy(
+    preset: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> Result<PasswordPolicy, Fail> {
+    match (preset, file) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| io_fail(&path.display().to_string(), e))?;
+            Ok(PasswordPolicy::from_json(&text)?)
+        }
+        (Some(name), None) => Ok(PasswordPolicy::preset(name.parse::<Preset>()?)),
+        (None, None) => Ok(PasswordPolicy::default()),
+    }
+}
+
+fn policy_check(a: CheckArgs) -> Result<u8, Fail> {
+    let lang: Lang = a.lang.parse().map_err(bad_input)?;
+    let policy = load_policy(a.preset.as_deref(), a.policy.as_deref())?;
+    let lines = read_stdin_lines()?;
+    let empty = String::new();
+    let password = lines.first().unwrap_or(&empty);
+    let mut ctx = Context::new().second_factor(a.second_factor);
+    if let Some(u) = &a.username {
+        ctx = ctx.username(u);
+    }
+    if let Some(e) = &a.email {
+        ctx = ctx.email(e);
+    }
+    for s in &a.service {
+        ctx = ctx.service(s);
+    }
+    if a.confirm {
+        ctx = ctx.confirmation(lines.get(1).unwrap_or(&empty));
+    }
+    let report = policy.check(password, &ctx);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report_json(&policy, &report, lang)).unwrap_or_default()
+        );
+    } else {
+        print_report(&policy, &report, lang);
+    }
+    Ok(if report.is_ok() { 0 } else { 1 })
+}
+
+fn report_json(policy: &PasswordPolicy, r: &Report, lang: Lang) -> Value {
+    let violations: Vec<Value> = r
+        .violations()
+        .iter()
+        .map(|v| {
+            let mut j = serde_json::to_value(v).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut j {
+                m.insert("message".into(), json!(v.message(lang)));
+            }
+            j
+        })
+        .collect();
+    let s = r.strength();
+    json!({
+        "policy": policy.name(),
+        "ok": r.is_ok(),
+        "length": r.length(),
+        "violations": violations,
+        "strength": {
+            "score": s.score(),
+            "guesses_log10": (s.guesses_log10() * 100.0).round() / 100.0,
+            "warning": s.feedback().warning.map(|w| json!({"code": w.code(), "message": w.message(lang)})),
+            "suggestions": s.feedback().suggestions.iter()
+                .map(|x| json!({"code": x.code(), "message": x.message(lang)})).collect::<Vec<_>>(),
+        },
+        "skipped": r.skipped(),
+    })
+}
+
+fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
+    println!("policy: {}", policy.name().unwrap_or("custom"));
+    if r.is_ok() {
+        println!("{}", lang.pick("esito: accettata", "result: accepted"));
+    } else {
+        println!(
+            "{} ({})",
+            lang.pick("esito: rifiutata", "result: rejected"),
+            r.violations().len()
+        );
+        for v in r.violations() {
+            println!("  - {}: {}", v.code(), v.message(lang));
+        }
+    }
+    let s = r.strength();
+    println!(
+        "{}: {}/4 (10^{:.1} {})",
+        lang.pick("robustezza", "strength"),
+        s.score(),
+        s.guesses_log10(),
+        lang.pick("tentativi", "guesses")
+    );
+    if let Some(w) = s.feedback().warning {
+        println!("  ! {}", w.message(lang));
+    }
+    for x in &s.feedback().suggestions {
+        println!("  * {}", x.message(lang));
+    }
+    for k in r.skipped() {
+        println!(
+            "skipped: {}",
+            serde_json::to_value(k)
+                .unwrap_or(Value::Null)
+                .as_str()
+                .unwrap_or("")
+        );
+    }
+}
+
+fn policy_show(preset: &str) -> Result<u8, Fail> {
+    println!(
+        "{}",
+        PasswordPolicy::preset(preset.parse::<Preset>()?).to_json()
+    );
+    Ok(0)
+}
+
+fn parse_hash_preset(s: &str) -> Result<HashPreset, Fail> {
+    let k = s.to_ascii_lowercase().replace('_', "-");
+    Ok(match k.as_str() {
+        "owasp" => HashPreset::Owasp,
+        "owasp-m47104-t1" => HashPreset::OwaspM47104T1,
+        "owasp-m12288-t3" => HashPreset::OwaspM12288T3,
+        "owasp-m9216-t4" => HashPreset::OwaspM9216T4,
+        "owasp-m7168-t5" => HashPreset::OwaspM7168T5,
+        "rfc9106-low-memory" => HashPreset::Rfc9106LowMemory,
+        "rfc9106" => HashPreset::Rfc9106,
+        _ => return Err(bad_input(format!("unknown hash preset {s:?}"))),
+    })
+}
+
+fn with_pepper(mut hasher: PasswordHasher, p: &PepperArgs) -> Result<PasswordHasher, Fail> {
+    if let (Some(id), Some(file)) = (&p.pepper_id, &p.pepper_file) {
+        let secret = std::fs::read(file).map_err(|e| io_fail(&file.display().to_string(), e))?;
+        hasher = hasher.with_pepper(Pepper::new(id, secret)?);
+    }
+    Ok(hasher)
+}
+
+fn hash(a: HashArgs) -> Result<u8, Fail> {
+    let params = match (a.m_kib, a.t, a.p, &a.preset) {
+        (Some(m), Some(t), Some(p), _) => HashParams::new(m, t, p)?,
+        (_, _, _, Some(preset)) => HashParams::preset(parse_hash_preset(preset)?),
+        _ => HashParams::default(),
+    };
+    let hasher = with_pepper(PasswordHasher::new(params), &a.pepper)?;
+    let password = read_password()?;
+    let phc = hasher.hash(&password, &mut rand::rng())?;
+    if a.json {
+        println!(
+            "{}",
+            json!({"phc": phc, "m_kib": params.m_kib(), "t": params.t(), "p": params.p(),
+                   "normalization": Normalization::Nfc})
+        );
+    } else {
+        println!("{phc}");
+    }
+    Ok(0)
+}
+
+fn verify(a: VerifyArgs) -> Result<u8, Fail> {
+    let hasher = with_pepper(PasswordHasher::default(), &a.pepper)?;
+    let password = read_password()?;
+    let v = hasher.verify(&password, &a.phc)?;
+    let (valid, rehash) = match v {
+        Verification::Valid { needs_rehash } => (true, needs_rehash),
+        Verification::Invalid => (false, false),
+    };
+    if a.json {
+        println!("{}", json!({"valid": valid, "needs_rehash": rehash}));
+    } else if valid {
+        println!("valid{}", if rehash { " (needs rehash)" } else { "" });
+    } else {
+        println!("invalid");
+    }
+    Ok(if valid { 0 } else { 1 })
+}
+
+fn breach_prefix() -> Result<u8, Fail> {
+    println!("{}", RangeQuery::new(&read_password()?).prefix());
+    Ok(0)
+}
+
+fn breach_check(response: &std::path::Path, json_out: bool) -> Result<u8, Fail> {
+    let body = std::fs::read(response).map_err(|e| io_fail(&response.display().to_string(), e))?;
+    let body = String::from_utf8(body).map_err(|_| bad_input("response is not valid UTF-8"))?;
+    let result = RangeQuery::new(&read_password()?).check(&body)?;
+    let count = match result {
+        varco::breach::BreachResult::NotFound => 0,
+        varco::breach::BreachResult::Breached { count } => count,
+    };
+    if json_out {
+        println!("{}", json!({"breached": count > 0, "count": count}));
+    } else if count > 0 {
+        println!("breached ({count} times)");
+    } else {
+        println!("not found");
+    }
+    Ok(if count > 0 { 1 } else { 0 })
+}

@@ -206,7 +206,11 @@ impl PasswordHasher {
     ///
     /// # Errors
     /// [`Error::PasswordTooLong`] past the byte bound (nothing is hashed).
-    pub fn hash<R: CryptoRng + ?Sized>(&self, password: &str, rng: &mut R) -> Result<String, Error> {
+    pub fn hash<R: CryptoRng + ?Sized>(
+        &self,
+        password: &str,
+        rng: &mut R,
+    ) -> Result<String, Error> {
         let pw = self.prepare(password)?;
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
@@ -361,7 +365,8 @@ impl PasswordHasher {
                 .map_err(|e| Error::InvalidPepper(e.to_string()))?;
             b.keyid(id);
         }
-        b.build().map_err(|e| Error::InvalidHashParams(e.to_string()))
+        b.build()
+            .map_err(|e| Error::InvalidHashParams(e.to_string()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -399,8 +404,8 @@ impl PasswordHasher {
             None => Version::V0x10,
             Some(v) => Version::try_from(v).map_err(|_| malformed("version is not 16 or 19"))?,
         };
-        let params =
-            Params::try_from(&hash).map_err(|e| Error::MalformedHash(format!("parameters: {e}")))?;
+        let params = Params::try_from(&hash)
+            .map_err(|e| Error::MalformedHash(format!("parameters: {e}")))?;
         if params.m_cost() > self.max_verify_m_kib || params.t_cost() > self.max_verify_t {
             return Err(malformed("costs exceed this hasher's verify limits"));
         }
@@ -416,7 +421,11 @@ impl PasswordHasher {
     }
 
     fn stale(&self, s: &Stored) -> bool {
-        let want_keyid = self.pepper.as_ref().map(|p| p.id().as_bytes()).unwrap_or(&[]);
+        let want_keyid = self
+            .pepper
+            .as_ref()
+            .map(|p| p.id().as_bytes())
+            .unwrap_or(&[]);
         s.algorithm != Algorithm::Argon2id
             || s.version != Version::V0x13
             || s.params.m_cost() != self.params.m_kib()
@@ -433,7 +442,8 @@ fn encode_phc(params: &Params, salt: &[u8], out: &[u8]) -> Result<String, Error>
     let phc = phc::PasswordHash {
         algorithm: Ident::new_unwrap("argon2id"),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(params).map_err(|e| Error::InvalidHashParams(e.to_string()))?,
+        params: ParamsString::try_from(params)
+            .map_err(|e| Error::InvalidHashParams(e.to_string()))?,
         salt: Some(Salt::new(salt).map_err(internal)?),
         hash: Some(Output::new(out).map_err(internal)?),
     };
@@ -453,7 +463,9 @@ mod tests {
     #[test]
     fn hash_verify_roundtrip() {
         let h = small();
-        let phc = h.hash("correct horse", &mut StdRng::seed_from_u64(1)).unwrap();
+        let phc = h
+            .hash("correct horse", &mut StdRng::seed_from_u64(1))
+            .unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{phc}");
         assert_eq!(
             h.verify("correct horse", &phc).unwrap(),
@@ -461,7 +473,10 @@ mod tests {
                 needs_rehash: false
             }
         );
-        assert_eq!(h.verify("correct hors", &phc).unwrap(), Verification::Invalid);
+        assert_eq!(
+            h.verify("correct hors", &phc).unwrap(),
+            Verification::Invalid
+        );
     }
 
     #[test]
@@ -481,7 +496,10 @@ mod tests {
         let huge = "x".repeat(2000);
         assert!(matches!(
             h.hash(&huge, &mut StdRng::seed_from_u64(3)),
-            Err(Error::PasswordTooLong { max: 1024, actual: 2000 })
+            Err(Error::PasswordTooLong {
+                max: 1024,
+                actual: 2000
+            })
         ));
     }
 
@@ -513,7 +531,13 @@ mod tests {
     #[test]
     fn malformed_inputs_are_errors() {
         let h = small();
-        for bad in ["", "$", "$argon2id", "$bcrypt$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "plain"] {
+        for bad in [
+            "",
+            "$",
+            "$argon2id",
+            "$bcrypt$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+            "plain",
+        ] {
             assert!(h.verify("pw", bad).is_err(), "{bad:?}");
             assert!(h.needs_rehash(bad).is_err(), "{bad:?}");
         }

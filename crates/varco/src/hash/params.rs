@@ -139,7 +139,10 @@ impl HashParams {
         }
         let min_m = Self::MIN_M_KIB.max(8 * p);
         if !(min_m..=Self::MAX_M_KIB).contains(&m_kib) {
-            return bad(format!("m = {m_kib} KiB, must be {min_m}..={}", Self::MAX_M_KIB));
+            return bad(format!(
+                "m = {m_kib} KiB, must be {min_m}..={}",
+                Self::MAX_M_KIB
+            ));
         }
         if !(16..=64).contains(&output_len) {
             return bad(format!("output length {output_len}, must be 16..=64 bytes"));
@@ -210,7 +213,11 @@ mod tests {
     fn presets_are_valid() {
         for preset in HashPreset::ALL {
             let p = HashParams::preset(preset);
-            assert_eq!(HashParams::new(p.m_kib(), p.t(), p.p()), Ok(p), "{preset:?}");
+            assert_eq!(
+                HashParams::new(p.m_kib(), p.t(), p.p()),
+                Ok(p),
+                "{preset:?}"
+            );
         }
     }
 

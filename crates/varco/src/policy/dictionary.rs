@@ -117,7 +117,8 @@ impl Dictionary {
         next: &[u8],
     ) -> ((usize, usize), Option<u32>) {
         let end = depth + next.len();
-        if depth == 0 && !next.is_empty() && hi - lo == self.entries.len() && !self.first.is_empty() {
+        if depth == 0 && !next.is_empty() && hi - lo == self.entries.len() && !self.first.is_empty()
+        {
             let (flo, fhi) = self.first[next[0] as usize];
             return self.step((flo as usize, fhi as usize), 1, &next[1..]);
         }

@@ -75,7 +75,11 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 3] = [Preset::MailService, Preset::CustomerArea, Preset::Nist80063b];
+    pub const ALL: [Preset; 3] = [
+        Preset::MailService,
+        Preset::CustomerArea,
+        Preset::Nist80063b,
+    ];
 
     /// The preset's name as used in JSON and on the command line.
     pub fn name(self) -> &'static str {
@@ -101,6 +105,28 @@ impl std::str::FromStr for Preset {
             })
     }
 }
+
+/// The rank of a password in the embedded common-password list (1 is the
+/// most common), ignoring case and common substitutions; `None` if absent.
+///
+/// This is the lookup behind [`Rule::Blocklist`]'s built-in list.
+///
+/// ```
+/// use varco::policy::common_rank;
+/// assert_eq!(common_rank("123456"), Some(1));
+/// assert_eq!(common_rank("PASSWORD"), Some(2));
+/// assert!(common_rank("P@ssw0rd").is_some());
+/// assert_eq!(common_rank("violino tramonto lampada"), None);
+/// ```
+pub fn common_rank(password: &str) -> Option<u32> {
+    let lower = zeroize::Zeroizing::new(Normalization::Nfc.apply(password).to_lowercase());
+    let d = dictionary::common_passwords();
+    d.rank(&lower)
+        .or_else(|| d.rank(&similarity::deleet(&lower)))
+}
+
+/// The number of passwords in the embedded common-password list.
+pub const COMMON_PASSWORDS: usize = 30_000;
 
 /// The special characters of the mail service's rule (seed 000).
 pub const MAIL_SERVICE_SPECIALS: &str = "?!$+-/.,@^_";
@@ -185,7 +211,6 @@ impl From<PasswordPolicy> for PolicySpec {
 }
 
 fn validate(rules: &[Rule]) -> Result<(), Error> {
-    let bad = |m: String| Err(Error::InvalidPolicy(m));
     let mut seen = std::collections::HashSet::new();
     let mut max_len = usize::MAX;
     let mut class_total = 0usize;
@@ -195,79 +220,71 @@ fn validate(rules: &[Rule]) -> Result<(), Error> {
             other => format!("{:?}", std::mem::discriminant(other)),
         };
         if !seen.insert(key) {
-            return bad(format!("rule given twice: {rule:?}"));
+            return Err(Error::InvalidPolicy(format!("rule given twice: {rule:?}")));
         }
         match rule {
-            Rule::Length {
-                min,
-                max,
-                min_with_second_factor,
-            } => {
-                if *max == 0 || *max > PasswordPolicy::MAX_LENGTH || min > max {
-                    return bad(format!(
-                        "length bounds {min}..={max} (max must be 1..={})",
-                        PasswordPolicy::MAX_LENGTH
-                    ));
-                }
-                if min_with_second_factor.is_some_and(|m| m > *min) {
-                    return bad("min_with_second_factor above min".into());
-                }
-                max_len = *max;
-            }
-            Rule::AllowedCharacters {
-                set: CharacterSet::Ascii { specials },
-            } => {
-                if let Some(c) = specials
-                    .chars()
-                    .find(|c| !c.is_ascii_graphic() || c.is_ascii_alphanumeric())
-                {
-                    return bad(format!("special character {c:?} is not ASCII punctuation"));
-                }
-            }
-            Rule::RequireClass { min, .. } => {
-                if *min == 0 || *min > PasswordPolicy::MAX_LENGTH {
-                    return bad(format!("required class count {min}"));
-                }
-                class_total += min;
-            }
-            Rule::Blocklist { extra, .. } => {
-                if extra.len() > 1_000_000 || extra.iter().any(|w| w.len() > 256) {
-                    return bad("extra blocklist: at most 1,000,000 words of 256 bytes".into());
-                }
-            }
-            Rule::ContextWords {
-                services,
-                min_word_len,
-            } => {
-                if *min_word_len == 0 || services.len() > 64 || services.iter().any(|s| s.len() > 256)
-                {
-                    return bad("context words: min_word_len >= 1, at most 64 services".into());
-                }
-            }
-            Rule::MaxRepeat { max } | Rule::MaxSequence { max } => {
-                if *max < 2 {
-                    return bad(format!("{rule:?}: max must be at least 2"));
-                }
-            }
-            Rule::History { last } => {
-                if *last == 0 || *last > 64 {
-                    return bad(format!("history of {last}: must be 1..=64"));
-                }
-            }
-            Rule::MinStrength { score } => {
-                if *score > 4 {
-                    return bad(format!("minimum strength {score}: must be 0..=4"));
-                }
-            }
+            Rule::Length { max, .. } => max_len = *max,
+            Rule::RequireClass { min, .. } => class_total = class_total.saturating_add(*min),
             _ => {}
+        }
+        if let Some(problem) = problem(rule) {
+            return Err(Error::InvalidPolicy(problem));
         }
     }
     if class_total > max_len {
-        return bad(format!(
+        return Err(Error::InvalidPolicy(format!(
             "required classes need {class_total} characters, more than the maximum {max_len}"
-        ));
+        )));
     }
     Ok(())
+}
+
+/// What is wrong with one rule on its own, if anything.
+fn problem(rule: &Rule) -> Option<String> {
+    const MAX: usize = PasswordPolicy::MAX_LENGTH;
+    match rule {
+        Rule::Length { min, max, .. } if *max == 0 || *max > MAX || min > max => Some(format!(
+            "length bounds {min}..={max} (max must be 1..={MAX})"
+        )),
+        Rule::Length {
+            min,
+            min_with_second_factor: Some(m),
+            ..
+        } if m > min => Some("min_with_second_factor above min".into()),
+        Rule::AllowedCharacters {
+            set: CharacterSet::Ascii { specials },
+        } => specials
+            .chars()
+            .find(|c| !c.is_ascii_graphic() || c.is_ascii_alphanumeric())
+            .map(|c| format!("special character {c:?} is not ASCII punctuation")),
+        Rule::RequireClass { min, .. } if *min == 0 || *min > MAX => {
+            Some(format!("required class count {min}"))
+        }
+        Rule::Blocklist { extra, .. }
+            if extra.len() > 1_000_000 || extra.iter().any(|w| w.len() > 256) =>
+        {
+            Some("extra blocklist: at most 1,000,000 words of 256 bytes".into())
+        }
+        Rule::ContextWords {
+            services,
+            min_word_len,
+        } if *min_word_len == 0
+            || services.len() > 64
+            || services.iter().any(|s| s.len() > 256) =>
+        {
+            Some("context words: min_word_len >= 1, at most 64 services of 256 bytes".into())
+        }
+        Rule::MaxRepeat { max } | Rule::MaxSequence { max } if *max < 2 => {
+            Some(format!("{rule:?}: max must be at least 2"))
+        }
+        Rule::History { last } if *last == 0 || *last > 64 => {
+            Some(format!("history of {last}: must be 1..=64"))
+        }
+        Rule::MinStrength { score } if *score > 4 => {
+            Some(format!("minimum strength {score}: must be 0..=4"))
+        }
+        _ => None,
+    }
 }
 
 impl PasswordPolicy {
@@ -321,7 +338,12 @@ impl PasswordPolicy {
                         set: CharacterSet::Printable,
                     },
                 ];
-                for class in [CharClass::Upper, CharClass::Lower, CharClass::Digit, CharClass::Special] {
+                for class in [
+                    CharClass::Upper,
+                    CharClass::Lower,
+                    CharClass::Digit,
+                    CharClass::Special,
+                ] {
                     rules.push(Rule::RequireClass { class, min: 1 });
                 }
                 rules.extend([Rule::NotCurrent, Rule::Confirmation]);
@@ -482,7 +504,10 @@ impl PasswordPolicy {
                     }
                 }
                 Rule::RequireClass { class, min } => {
-                    let actual = chars.iter().filter(|c| CharClass::of(**c) == Some(*class)).count();
+                    let actual = chars
+                        .iter()
+                        .filter(|c| CharClass::of(**c) == Some(*class))
+                        .count();
                     if actual < *min {
                         v.push(Violation::MissingClass {
                             class: *class,
@@ -492,8 +517,11 @@ impl PasswordPolicy {
                     }
                 }
                 Rule::Blocklist { builtin, .. } => {
-                    let hit = |d: &Dictionary| d.rank(&lower).is_some() || d.rank(&deleeted).is_some();
-                    if (*builtin && hit(dictionary::common_passwords())) || hit(&self.extra_blocklist) {
+                    let hit =
+                        |d: &Dictionary| d.rank(&lower).is_some() || d.rank(&deleeted).is_some();
+                    if (*builtin && hit(dictionary::common_passwords()))
+                        || hit(&self.extra_blocklist)
+                    {
                         v.push(Violation::Common);
                     }
                 }

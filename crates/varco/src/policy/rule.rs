@@ -46,11 +46,9 @@ impl CharacterSet {
     pub(crate) fn allowed_specials(&self) -> Option<String> {
         match self {
             CharacterSet::Printable => None,
-            CharacterSet::AsciiPrintable => Some(
-                (' '..='~')
-                    .filter(|c| !c.is_ascii_alphanumeric())
-                    .collect(),
-            ),
+            CharacterSet::AsciiPrintable => {
+                Some((' '..='~').filter(|c| !c.is_ascii_alphanumeric()).collect())
+            }
             CharacterSet::Ascii { specials } => Some(specials.clone()),
         }
     }

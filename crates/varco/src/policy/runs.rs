@@ -27,7 +27,7 @@ pub(crate) fn longest_sequence(chars: &[char]) -> usize {
     for &c in chars {
         let k = key(c);
         match (prev, k) {
-            (Some(p), Some(k)) if (k - p).abs() == 1 && same_kind(p, k) => {
+            (Some(p), Some(k)) if (k - p).abs() == 1 => {
                 let d = k - p;
                 if run >= 2 && d == dir {
                     run += 1;
@@ -43,11 +43,6 @@ pub(crate) fn longest_sequence(chars: &[char]) -> usize {
         best = best.max(run);
     }
     best
-}
-
-fn same_kind(a: i32, b: i32) -> bool {
-    let digit = |x: i32| (b'0' as i32..=b'9' as i32).contains(&x);
-    digit(a) == digit(b)
 }
 
 #[cfg(test)]

@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn email_parts() {
         let w = email_words("Mario.Rossi@Example.IT");
-        assert_eq!(w, vec!["mario.rossi@example.it", "mario.rossi", "mario", "rossi"]);
+        assert_eq!(
+            w,
+            vec!["mario.rossi@example.it", "mario.rossi", "mario", "rossi"]
+        );
     }
 
     #[test]

@@ -226,16 +226,19 @@ impl Violation {
                     (Some(""), true) => " Sono ammessi solo lettere e cifre.".to_owned(),
                     (Some(""), false) => " Only letters and digits are allowed.".to_owned(),
                     (Some(s), true) => {
-                        format!(" Sono ammessi lettere, cifre e i caratteri speciali {}", spaced(s))
+                        format!(" Sono ammessi lettere, cifre e i caratteri speciali {}.", spaced(s))
                     }
                     (Some(s), false) => {
                         format!(" Letters, digits and the special characters {} are allowed.", spaced(s))
                     }
                 };
-                if it {
-                    format!("La password contiene {count} caratteri non ammessi.{allowed}")
-                } else {
-                    format!("The password contains {count} characters that are not allowed.{allowed}")
+                match (it, *count == 1) {
+                    (true, true) => format!("La password contiene 1 carattere non ammesso.{allowed}"),
+                    (true, false) => format!("La password contiene {count} caratteri non ammessi.{allowed}"),
+                    (false, true) => format!("The password contains 1 character that is not allowed.{allowed}"),
+                    (false, false) => {
+                        format!("The password contains {count} characters that are not allowed.{allowed}")
+                    }
                 }
             }
             Violation::ControlCharacters => lang
@@ -332,13 +335,25 @@ mod tests {
         let all = [
             Violation::TooShort { min: 1, actual: 0 },
             Violation::TooLong { max: 1, actual: 2 },
-            Violation::DisallowedCharacters { count: 1, allowed_specials: Some("?!".into()) },
-            Violation::DisallowedCharacters { count: 1, allowed_specials: Some(String::new()) },
+            Violation::DisallowedCharacters {
+                count: 1,
+                allowed_specials: Some("?!".into()),
+            },
+            Violation::DisallowedCharacters {
+                count: 1,
+                allowed_specials: Some(String::new()),
+            },
             Violation::ControlCharacters,
-            Violation::MissingClass { class: CharClass::Digit, min: 1, actual: 0 },
+            Violation::MissingClass {
+                class: CharClass::Digit,
+                min: 1,
+                actual: 0,
+            },
             Violation::Common,
             Violation::Breached { count: 3 },
-            Violation::ContainsContext { kind: ContextKind::Email },
+            Violation::ContainsContext {
+                kind: ContextKind::Email,
+            },
             Violation::Repeated { run: 4, max: 3 },
             Violation::Sequential { run: 5, max: 4 },
             Violation::SameAsCurrent,

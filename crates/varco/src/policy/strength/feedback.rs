@@ -108,7 +108,10 @@ impl Warning {
                 "È una delle 100 password più usate.",
                 "This is a top-100 common password.",
             ),
-            Warning::Common => lang.pick("È una password molto comune.", "This is a very common password."),
+            Warning::Common => lang.pick(
+                "È una password molto comune.",
+                "This is a very common password.",
+            ),
             Warning::SimilarToCommon => lang.pick(
                 "Somiglia a una password molto comune.",
                 "This is similar to a commonly used password.",

@@ -105,7 +105,13 @@ pub(crate) fn keypad() -> &'static Keyboard {
     static K: OnceLock<Keyboard> = OnceLock::new();
     K.get_or_init(|| {
         Keyboard::build(
-            &[(1, "/ * -"), (0, "7 8 9 +"), (0, "4 5 6"), (0, "1 2 3"), (1, "0 .")],
+            &[
+                (1, "/ * -"),
+                (0, "7 8 9 +"),
+                (0, "4 5 6"),
+                (0, "1 2 3"),
+                (1, "0 ."),
+            ],
             ALIGNED,
         )
     })

@@ -249,7 +249,11 @@ pub(crate) fn spatial(chars: &[char], out: &mut Vec<Match>) {
 
 /// Repeated blocks of 1 to 8 characters (`aaa`, `abcabc`). `base_log_g`
 /// gives the cost of guessing one block.
-pub(crate) fn repeat(lower: &[char], out: &mut Vec<Match>, mut base_log_g: impl FnMut(usize, usize) -> f64) {
+pub(crate) fn repeat(
+    lower: &[char],
+    out: &mut Vec<Match>,
+    mut base_log_g: impl FnMut(usize, usize) -> f64,
+) {
     let n = lower.len();
     for p in 1..=8usize {
         let mut i = 0;
@@ -266,7 +270,12 @@ pub(crate) fn repeat(lower: &[char], out: &mut Vec<Match>, mut base_log_g: impl 
             let total = k * p;
             if k >= 2 && total >= 3 {
                 let g = 10f64.powf(base_log_g(i, i + p)) * k as f64;
-                out.push(Match::new(i, i + total - 1, g, Pattern::Repeat { base_len: p }));
+                out.push(Match::new(
+                    i,
+                    i + total - 1,
+                    g,
+                    Pattern::Repeat { base_len: p },
+                ));
                 i += total;
             } else {
                 i += 1;
@@ -339,13 +348,21 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
     let n = chars.len();
     let ascii_digit = |c: &char| c.is_ascii_digit();
     for i in 0..n.saturating_sub(3) {
-        if let Some(y) = digits(&chars[i..i + 4]).filter(|_| chars[i..i + 4].iter().all(ascii_digit))
+        if let Some(y) =
+            digits(&chars[i..i + 4]).filter(|_| chars[i..i + 4].iter().all(ascii_digit))
             && (1900..=2099).contains(&y)
         {
-            out.push(Match::new(i, i + 3, year_space(y, reference), Pattern::Year));
+            out.push(Match::new(
+                i,
+                i + 3,
+                year_space(y, reference),
+                Pattern::Year,
+            ));
         }
     }
-    let valid = |d: i64, m: i64, y: i64| (1..=31).contains(&d) && (1..=12).contains(&m) && (1000..=2099).contains(&y);
+    let valid = |d: i64, m: i64, y: i64| {
+        (1..=31).contains(&d) && (1..=12).contains(&m) && (1000..=2099).contains(&y)
+    };
     // Without separators: ddmmyy, mmddyy, yymmdd, ddmmyyyy, mmddyyyy, yyyymmdd.
     for len in [6usize, 8] {
         for i in 0..(n + 1).saturating_sub(len) {
@@ -385,7 +402,11 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
                 continue;
             }
             let parts: Vec<&[char]> = t.split(|&c| c == sep).collect();
-            if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.iter().all(ascii_digit)) {
+            if parts.len() != 3
+                || parts
+                    .iter()
+                    .any(|p| p.is_empty() || !p.iter().all(ascii_digit))
+            {
                 continue;
             }
             let (a, b, c) = (parts[0], parts[1], parts[2]);
@@ -406,7 +427,12 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
                 consider(num(c), num(b), num(a));
             }
             if let Some(space) = best {
-                out.push(Match::new(i, i + len - 1, space * 365.0 * 4.0, Pattern::Date));
+                out.push(Match::new(
+                    i,
+                    i + len - 1,
+                    space * 365.0 * 4.0,
+                    Pattern::Date,
+                ));
             }
         }
     }
@@ -424,40 +450,64 @@ mod tests {
     fn finds_l33t_and_reversed_words() {
         let d = Dictionary::from_ranked(["password", "drow"]);
         let chars = cs("P@ssw0rd");
-        let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap()).collect();
+        let lower: Vec<char> = chars
+            .iter()
+            .map(|c| c.to_lowercase().next().unwrap())
+            .collect();
         let mut out = Vec::new();
         dictionary(&chars, &lower, &d, &mut out);
         assert!(out.iter().any(|m| m.i == 0
             && m.j == 7
-            && matches!(m.pattern, Pattern::Dictionary { l33t: true, upper: Upper::First, .. })));
+            && matches!(
+                m.pattern,
+                Pattern::Dictionary {
+                    l33t: true,
+                    upper: Upper::First,
+                    ..
+                }
+            )));
         let mut out = Vec::new();
         let rev = cs("xxword");
         dictionary(&rev, &rev, &d, &mut out);
-        assert!(out.iter().any(|m| m.i == 2 && m.j == 5 && matches!(m.pattern, Pattern::Dictionary { reversed: true, .. })));
+        assert!(out.iter().any(|m| m.i == 2
+            && m.j == 5
+            && matches!(m.pattern, Pattern::Dictionary { reversed: true, .. })));
     }
 
     #[test]
     fn finds_keyboard_runs() {
         let mut out = Vec::new();
         spatial(&cs("xqwertyx"), &mut out);
-        assert!(out.iter().any(|m| m.i == 1 && m.j == 6 && m.pattern == Pattern::Spatial { turns: 1 }));
+        assert!(
+            out.iter()
+                .any(|m| m.i == 1 && m.j == 6 && m.pattern == Pattern::Spatial { turns: 1 })
+        );
     }
 
     #[test]
     fn finds_repeats_sequences_dates() {
         let mut out = Vec::new();
         repeat(&cs("abcabcabc"), &mut out, |_, _| 2.0);
-        assert!(out.iter().any(|m| m.i == 0 && m.j == 8 && m.pattern == Pattern::Repeat { base_len: 3 }));
+        assert!(
+            out.iter()
+                .any(|m| m.i == 0 && m.j == 8 && m.pattern == Pattern::Repeat { base_len: 3 })
+        );
         let mut out = Vec::new();
         sequence(&cs("x13579"), &mut out);
         assert!(out.iter().any(|m| m.i == 1 && m.j == 5));
         let mut out = Vec::new();
         dates(&cs("mario12/03/1985"), 2026, &mut out);
-        assert!(out.iter().any(|m| m.pattern == Pattern::Date && m.i == 5 && m.j == 14));
+        assert!(
+            out.iter()
+                .any(|m| m.pattern == Pattern::Date && m.i == 5 && m.j == 14)
+        );
         assert!(out.iter().any(|m| m.pattern == Pattern::Year && m.i == 11));
         let mut out = Vec::new();
         dates(&cs("12031985"), 2026, &mut out);
-        assert!(out.iter().any(|m| m.pattern == Pattern::Date && m.i == 0 && m.j == 7));
+        assert!(
+            out.iter()
+                .any(|m| m.pattern == Pattern::Date && m.i == 0 && m.j == 7)
+        );
     }
 
     #[test]

@@ -176,7 +176,12 @@ impl<'a> Analysis<'a> {
     /// guesses, its parts, and the matches the parts index into.
     fn run(&self, with_repeats: bool) -> (f64, Vec<Part>, Vec<Match>) {
         let mut matches = Vec::new();
-        matching::dictionary(self.chars, &self.lower, dictionary::strength_words(), &mut matches);
+        matching::dictionary(
+            self.chars,
+            &self.lower,
+            dictionary::strength_words(),
+            &mut matches,
+        );
         matching::dictionary(self.chars, &self.lower, self.users, &mut matches);
         matching::spatial(self.chars, &mut matches);
         matching::sequence(self.chars, &mut matches);
@@ -184,7 +189,9 @@ impl<'a> Analysis<'a> {
         if with_repeats {
             let mut repeats = Vec::new();
             matching::repeat(&self.lower, &mut repeats, |i, j| {
-                Analysis::new(&self.chars[i..j], self.users, self.year).run(false).0
+                Analysis::new(&self.chars[i..j], self.users, self.year)
+                    .run(false)
+                    .0
             });
             matches.extend(repeats);
         }

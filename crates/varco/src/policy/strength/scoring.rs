@@ -126,7 +126,9 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     let (mut k, mut l, mut is_b) = (n, best.1, best.2);
     while k > 0 {
         let cell = if is_b { b[k * w + l] } else { m[k * w + l] };
-        let Some((pk, pl, pb, part)) = cell.back else { break };
+        let Some((pk, pl, pb, part)) = cell.back else {
+            break;
+        };
         out.push(part);
         (k, l, is_b) = (pk, pl, pb);
     }
