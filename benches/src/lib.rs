@@ -1,1 +1,130 @@
+//! Helpers shared by varco's benchmarks: the peers varco is measured
+//! against, and adversarial inputs.
+//!
+//! - [`reference`]: Debian's libargon2 (the reference C implementation),
+//!   with the `libargon2` feature.
+//! - [`rustcrypto_alloc`]: the RustCrypto `argon2` crate's allocating path,
+//!   which allocates and page-faults `m` KiB on every call.
+//! - [`worst_case_passwords`]: inputs chosen to make a strength estimator
+//!   work hardest.
 
+/// Hashes with the RustCrypto `argon2` crate's allocating path (what a
+/// program gets from `Argon2::hash_password_into`).
+pub fn rustcrypto_alloc(m_kib: u32, t: u32, p: u32, password: &[u8], salt: &[u8]) -> [u8; 32] {
+    let params = argon2::Params::new(m_kib, t, p, Some(32)).expect("params");
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = [0u8; 32];
+    argon
+        .hash_password_into(password, salt, &mut out)
+        .expect("hash");
+    out
+}
+
+/// The reference C implementation, linked from Debian's libargon2.
+#[cfg(feature = "libargon2")]
+pub mod reference {
+    use std::ffi::{c_int, c_void};
+
+    unsafe extern "C" {
+        fn argon2id_hash_raw(
+            t_cost: u32,
+            m_cost: u32,
+            parallelism: u32,
+            pwd: *const c_void,
+            pwdlen: usize,
+            salt: *const c_void,
+            saltlen: usize,
+            hash: *mut c_void,
+            hashlen: usize,
+        ) -> c_int;
+    }
+
+    /// `argon2id_hash_raw` from libargon2.
+    pub fn argon2id(m_kib: u32, t: u32, p: u32, password: &[u8], salt: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        // SAFETY: every pointer is valid for the length passed with it.
+        let rc = unsafe {
+            argon2id_hash_raw(
+                t,
+                m_kib,
+                p,
+                password.as_ptr().cast(),
+                password.len(),
+                salt.as_ptr().cast(),
+                salt.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+            )
+        };
+        assert_eq!(rc, 0, "libargon2 error {rc}");
+        out
+    }
+}
+
+/// Inputs of `len` characters that make a strength estimator work hardest:
+/// every position starts many dictionary words, substitutions branch, runs
+/// and repeats overlap, and random text (zxcvbn's worst case).
+pub fn worst_case_passwords(len: usize) -> Vec<(&'static str, String)> {
+    let fill = |pattern: &str| pattern.chars().cycle().take(len).collect::<String>();
+    let mut random = String::new();
+    let mut x = 0x9e3779b97f4a7c15u64;
+    while random.chars().count() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.push(char::from(b'!' + (x % 94) as u8));
+    }
+    vec![
+        ("random", random),
+        ("ones", fill("1")),
+        ("l33t_branching", fill("1|7!")),
+        ("words", fill("passwordloveamore")),
+        ("l33t_words", fill("p@55w0rd1l0v3")),
+        ("keyboard", fill("qwertyuiopasdfghjkl")),
+        ("dates", fill("12/03/1985")),
+        ("repeats", fill("abcabcab")),
+        ("sequences", fill("abcdefghijklmnopqrstuvwxyz0123456789")),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn worst_cases_have_the_asked_length() {
+        for (name, pw) in super::worst_case_passwords(128) {
+            assert_eq!(pw.chars().count(), 128, "{name}");
+        }
+    }
+
+    #[test]
+    fn rustcrypto_path_matches_varco() {
+        // Same inputs, same bytes: varco's pooled path computes what the
+        // allocating path computes.
+        let out = super::rustcrypto_alloc(64, 1, 1, b"pw", b"saltsaltsalt");
+        let hasher =
+            varco::hash::PasswordHasher::new(varco::hash::HashParams::new(64, 1, 1).unwrap());
+        let phc = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$";
+        let b64 = base64_nopad(&out);
+        assert!(
+            hasher
+                .verify("pw", &format!("{phc}{b64}"))
+                .unwrap()
+                .is_valid()
+        );
+    }
+
+    fn base64_nopad(bytes: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                s.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+            }
+        }
+        s
+    }
+}

@@ -10,12 +10,21 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A sorted, ranked word list.
+///
+/// Stored as structure-of-arrays over one byte arena: a binary-search probe
+/// then reads one offset and one byte, which keeps the strength estimator's
+/// walk cheap.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dictionary {
-    /// (word, rank, tag), sorted by word bytes; ranks start at 1; the tag
-    /// says which list the word came from (see [`Tag`]).
-    entries: Vec<(Cow<'static, str>, u32, Tag)>,
-    /// For each first byte, the range of entries starting with it.
+    /// All words, concatenated in sorted order.
+    arena: String,
+    /// (start, end) of each word in `arena`, sorted by word bytes.
+    spans: Vec<(u32, u32)>,
+    /// Frequency rank of each word (1 = most common).
+    ranks: Vec<u32>,
+    /// Which list each word came from (see [`Tag`]).
+    tags: Vec<Tag>,
+    /// For each first byte, the range of words starting with it.
     first: Vec<(u32, u32)>,
 }
 
@@ -52,6 +61,7 @@ impl Dictionary {
         S: Into<Cow<'static, str>>,
     {
         let mut entries: Vec<(Cow<'static, str>, u32, Tag)> = Vec::new();
+        // Sorted and de-duplicated as owned words, then laid out in the arena.
         for (words, tag) in lists {
             let ranked = words
                 .into_iter()
@@ -70,13 +80,29 @@ impl Dictionary {
         }
         entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
         entries.dedup_by(|later, first| later.0 == first.0);
-        let mut first = vec![(0u32, 0u32); 256];
-        for b in 0..=255u8 {
-            let lo = entries.partition_point(|e| e.0.as_bytes()[0] < b);
-            let hi = entries.partition_point(|e| e.0.as_bytes()[0] <= b);
-            first[b as usize] = (lo as u32, hi as u32);
+        let mut d = Dictionary {
+            arena: String::with_capacity(entries.iter().map(|e| e.0.len()).sum()),
+            ..Dictionary::default()
+        };
+        for (word, rank, tag) in &entries {
+            let start = d.arena.len() as u32;
+            d.arena.push_str(word);
+            d.spans.push((start, d.arena.len() as u32));
+            d.ranks.push(*rank);
+            d.tags.push(*tag);
         }
-        Dictionary { entries, first }
+        d.first = (0..=255u8)
+            .map(|b| {
+                let lo = d.spans.partition_point(|&s| d.bytes(s)[0] < b);
+                let hi = d.spans.partition_point(|&s| d.bytes(s)[0] <= b);
+                (lo as u32, hi as u32)
+            })
+            .collect();
+        d
+    }
+
+    fn bytes(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.arena.as_bytes()[start as usize..end as usize]
     }
 
     fn from_static(text: &'static str) -> Self {
@@ -86,25 +112,25 @@ impl Dictionary {
     /// Number of words.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.spans.len()
     }
 
     /// The rank of `word` (already lower-case), if present.
     pub(crate) fn rank(&self, word: &str) -> Option<u32> {
-        self.entries
-            .binary_search_by(|(w, _, _)| w.as_bytes().cmp(word.as_bytes()))
+        self.spans
+            .binary_search_by(|&s| self.bytes(s).cmp(word.as_bytes()))
             .ok()
-            .map(|i| self.entries[i].1)
+            .map(|i| self.ranks[i])
     }
 
     /// The tag of the entry found by [`step`](Self::step).
     pub(crate) fn tag_of(&self, (lo, _): (usize, usize)) -> Tag {
-        self.entries[lo].2
+        self.tags[lo]
     }
 
     /// The full range, to start a walk.
     pub(crate) fn root(&self) -> (usize, usize) {
-        (0, self.entries.len())
+        (0, self.spans.len())
     }
 
     /// Narrows `range` (all words sharing a prefix of `depth` bytes) to the
@@ -117,25 +143,39 @@ impl Dictionary {
         next: &[u8],
     ) -> ((usize, usize), Option<u32>) {
         let end = depth + next.len();
-        if depth == 0 && !next.is_empty() && hi - lo == self.entries.len() && !self.first.is_empty()
-        {
+        if depth == 0 && !next.is_empty() && hi - lo == self.spans.len() && !self.first.is_empty() {
             let (flo, fhi) = self.first[next[0] as usize];
             return self.step((flo as usize, fhi as usize), 1, &next[1..]);
         }
+        let len = |i: usize| (self.spans[i].1 - self.spans[i].0) as usize;
         if next.is_empty() {
-            let exact = (lo < hi && self.entries[lo].0.len() == end).then(|| self.entries[lo].1);
+            let exact = (lo < hi && len(lo) == end).then(|| self.ranks[lo]);
             return ((lo, hi), exact);
         }
-        let slice = &self.entries[lo..hi];
-        let key = |w: &[u8]| -> std::cmp::Ordering {
-            let part = &w[depth.min(w.len())..end.min(w.len())];
-            part.cmp(next)
+        let arena = self.arena.as_bytes();
+        let slice = &self.spans[lo..hi];
+        let (start, stop) = if let [b] = next {
+            // One byte (ASCII, the common case): compare that byte only. A
+            // word that ends before it sorts first.
+            let byte = |&(s, e): &(u32, u32)| {
+                let at = s as usize + depth;
+                (at < e as usize).then(|| arena[at])
+            };
+            let start = slice.partition_point(|s| byte(s).is_none_or(|x| x < *b));
+            let stop = start + slice[start..].partition_point(|s| byte(s) == Some(*b));
+            (start, stop)
+        } else {
+            let key = |&(s, e): &(u32, u32)| {
+                let w = &arena[s as usize..e as usize];
+                w[depth.min(w.len())..end.min(w.len())].cmp(next)
+            };
+            let start = slice.partition_point(|s| key(s).is_lt());
+            let stop = start + slice[start..].partition_point(|s| key(s).is_eq());
+            (start, stop)
         };
-        let start = slice.partition_point(|(w, _, _)| key(w.as_bytes()).is_lt());
-        let stop = start + slice[start..].partition_point(|(w, _, _)| key(w.as_bytes()).is_eq());
         let (nlo, nhi) = (lo + start, lo + stop);
         // The shortest word sorts first: it is the exact match if its length is `end`.
-        let exact = (nlo < nhi && self.entries[nlo].0.len() == end).then(|| self.entries[nlo].1);
+        let exact = (nlo < nhi && len(nlo) == end).then(|| self.ranks[nlo]);
         ((nlo, nhi), exact)
     }
 }

@@ -73,71 +73,152 @@ fn n_choose_k(n: usize, k: usize) -> f64 {
     r
 }
 
-/// The letters a character may stand for, besides itself.
-fn l33t_alternatives(c: char) -> &'static [char] {
-    match c {
-        '4' | '@' => &['a'],
-        '8' => &['b'],
-        '(' | '{' | '[' | '<' => &['c'],
-        '3' => &['e'],
-        '6' | '9' => &['g'],
-        '1' | '|' => &['i', 'l'],
-        '!' => &['i'],
-        '7' => &['l', 't'],
-        '+' => &['t'],
-        '0' => &['o'],
-        '$' | '5' => &['s'],
-        '%' => &['x'],
-        '2' => &['z'],
-        _ => &[],
-    }
+/// Characters that may stand for letters (`p@ssw0rd`), and the letters
+/// each may stand for (at most two).
+const L33T: [(char, &[char]); 20] = [
+    ('4', &['a']),
+    ('@', &['a']),
+    ('8', &['b']),
+    ('(', &['c']),
+    ('{', &['c']),
+    ('[', &['c']),
+    ('<', &['c']),
+    ('3', &['e']),
+    ('6', &['g']),
+    ('9', &['g']),
+    ('1', &['i', 'l']),
+    ('|', &['i', 'l']),
+    ('!', &['i']),
+    ('7', &['l', 't']),
+    ('+', &['t']),
+    ('0', &['o']),
+    ('$', &['s']),
+    ('5', &['s']),
+    ('%', &['x']),
+    ('2', &['z']),
+];
+
+fn l33t_index(c: char) -> Option<usize> {
+    L33T.iter().position(|(s, _)| *s == c)
 }
 
 /// Steps a substitution walk may take from one starting position.
-const WALK_BUDGET: usize = 256;
+const WALK_BUDGET: usize = 24;
 
 /// Every dictionary word that starts at `start` of `lower`, following
 /// substitutions when `l33t` is set. Calls `emit(end, rank, tag, subs)`.
+///
+/// As in zxcvbn, a substitution is consistent within a word: once a `1` is
+/// read as `i`, every `1` of that word is an `i`. That keeps the branching to
+/// at most three ways per distinct substitution character, not per position.
+/// A walk's pending states: (position, range, depth in bytes, substitutions
+/// made, choices), where choices holds two bits per [`L33T`] entry: 0 = not
+/// met yet, 1 = literal, 2 or 3 = its first or second letter.
+type WalkStack = Vec<(usize, (usize, usize), usize, u32, u64)>;
+
 fn walk(
     dict: &Dictionary,
     lower: &[char],
     start: usize,
     l33t: bool,
+    stack: &mut WalkStack,
     mut emit: impl FnMut(usize, u32, Tag, u32),
 ) {
-    let mut stack = vec![(start, dict.root(), 0usize, 0u32)];
+    stack.clear();
+    stack.push((start, dict.root(), 0usize, 0u32, 0u64));
     let mut budget = WALK_BUDGET;
-    while let Some((pos, range, depth, subs)) = stack.pop() {
+    let mut options = [('\0', 0u64, false); 3];
+    while let Some((pos, range, depth, subs, choices)) = stack.pop() {
         let Some(&c) = lower.get(pos) else { continue };
-        let alts = if l33t { l33t_alternatives(c) } else { &[] };
-        for (k, alt) in std::iter::once(c).chain(alts.iter().copied()).enumerate() {
+        let n;
+        match l33t.then(|| l33t_index(c)).flatten() {
+            Some(k) => {
+                let shift = 2 * k;
+                let alts = L33T[k].1;
+                match (choices >> shift) & 3 {
+                    0 => {
+                        options[0] = (c, choices | 1 << shift, false);
+                        for (a, &letter) in alts.iter().enumerate() {
+                            options[1 + a] = (letter, choices | ((2 + a as u64) << shift), true);
+                        }
+                        n = 1 + alts.len();
+                    }
+                    1 => {
+                        options[0] = (c, choices, false);
+                        n = 1;
+                    }
+                    chosen => {
+                        options[0] = (alts[(chosen - 2) as usize], choices, true);
+                        n = 1;
+                    }
+                }
+            }
+            None => {
+                options[0] = (c, choices, false);
+                n = 1;
+            }
+        }
+        for &(ch, choices, is_sub) in &options[..n] {
             if budget == 0 {
                 return;
             }
             budget -= 1;
             let mut buf = [0u8; 4];
-            let bytes = alt.encode_utf8(&mut buf).as_bytes();
+            let bytes = ch.encode_utf8(&mut buf).as_bytes();
             let (r, exact) = dict.step(range, depth, bytes);
             if r.0 == r.1 {
                 continue;
             }
-            let subs = subs + u32::from(k > 0);
+            let subs = subs + u32::from(is_sub);
             if let Some(rank) = exact {
                 emit(pos, rank, dict.tag_of(r), subs);
             }
-            stack.push((pos + 1, r, depth + bytes.len(), subs));
+            stack.push((pos + 1, r, depth + bytes.len(), subs, choices));
         }
     }
 }
 
-fn upper_of(chars: &[char]) -> (Upper, f64) {
-    let u = chars.iter().filter(|c| c.is_uppercase()).count();
-    let l = chars.iter().filter(|c| c.is_lowercase()).count();
+/// Running counts of upper- and lower-case letters, so that the case of any
+/// token is known in constant time.
+struct CaseCounts {
+    upper: Vec<u32>,
+    lower: Vec<u32>,
+}
+
+impl CaseCounts {
+    fn new(chars: &[char]) -> Self {
+        let mut upper = Vec::with_capacity(chars.len() + 1);
+        let mut lower = Vec::with_capacity(chars.len() + 1);
+        let (mut u, mut l) = (0u32, 0u32);
+        upper.push(0);
+        lower.push(0);
+        for c in chars {
+            u += u32::from(c.is_uppercase());
+            l += u32::from(c.is_lowercase());
+            upper.push(u);
+            lower.push(l);
+        }
+        CaseCounts { upper, lower }
+    }
+
+    /// (upper, lower) counts in `i..=j`.
+    fn of(&self, i: usize, j: usize) -> (usize, usize) {
+        (
+            (self.upper[j + 1] - self.upper[i]) as usize,
+            (self.lower[j + 1] - self.lower[i]) as usize,
+        )
+    }
+}
+
+/// How the capitals of `chars[i..=j]` are placed, and how many variations
+/// of the lower-case word that placement represents.
+fn upper_of(chars: &[char], counts: &CaseCounts, i: usize, j: usize) -> (Upper, f64) {
+    let (u, l) = counts.of(i, j);
     if u == 0 {
         return (Upper::None, 1.0);
     }
-    let first = chars[0].is_uppercase() && u == 1;
-    let last = chars[chars.len() - 1].is_uppercase() && u == 1;
+    let first = chars[i].is_uppercase() && u == 1;
+    let last = chars[j].is_uppercase() && u == 1;
     if l == 0 {
         return (Upper::All, 2.0);
     }
@@ -151,9 +232,11 @@ fn upper_of(chars: &[char]) -> (Upper, f64) {
 /// Dictionary matches, forwards (with substitutions) and reversed.
 pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out: &mut Vec<Match>) {
     let n = lower.len();
+    let counts = CaseCounts::new(chars);
+    let mut stack = WalkStack::with_capacity(64);
     for i in 0..n {
-        walk(dict, lower, i, true, |j, rank, tag, subs| {
-            let (upper, uv) = upper_of(&chars[i..=j]);
+        walk(dict, lower, i, true, &mut stack, |j, rank, tag, subs| {
+            let (upper, uv) = upper_of(chars, &counts, i, j);
             let l33t_factor = 2f64.powi(subs as i32);
             out.push(Match::new(
                 i,
@@ -171,13 +254,13 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
     }
     let rev: Vec<char> = lower.iter().rev().copied().collect();
     for ri in 0..n {
-        walk(dict, &rev, ri, false, |rj, rank, tag, _| {
+        walk(dict, &rev, ri, false, &mut stack, |rj, rank, tag, _| {
             let (i, j) = (n - 1 - rj, n - 1 - ri);
             let token = &lower[i..=j];
             if token.iter().eq(token.iter().rev()) {
                 return; // a palindrome was already found forwards
             }
-            let (upper, uv) = upper_of(&chars[i..=j]);
+            let (upper, uv) = upper_of(chars, &counts, i, j);
             out.push(Match::new(
                 i,
                 j,
@@ -401,15 +484,18 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
             if !" /\\_.-".contains(sep) {
                 continue;
             }
-            let parts: Vec<&[char]> = t.split(|&c| c == sep).collect();
-            if parts.len() != 3
-                || parts
-                    .iter()
-                    .any(|p| p.is_empty() || !p.iter().all(ascii_digit))
+            let mut parts = t.split(|&c| c == sep);
+            let (Some(a), Some(b), Some(c), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if [a, b, c]
+                .iter()
+                .any(|p| p.is_empty() || !p.iter().all(ascii_digit))
             {
                 continue;
             }
-            let (a, b, c) = (parts[0], parts[1], parts[2]);
             let num = |p: &[char]| digits(p).unwrap_or(-1);
             let mut best: Option<f64> = None;
             let mut consider = |d: i64, m: i64, y: i64| {

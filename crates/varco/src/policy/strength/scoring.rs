@@ -10,10 +10,12 @@
 
 use super::matching::Match;
 
-/// Parts considered at most. More parts always cost more than fewer brute
-/// forced ones for any realistic password, so the cap does not change results
-/// below it; it bounds the work.
-const MAX_PARTS: usize = 24;
+/// Parts considered at most. A cover of `l` parts costs at least
+/// `10000^(l-1)` guesses, so any cover of 4 or more parts already scores 4
+/// (≥ 10¹²): the cap never changes a score, and the estimate is exact below
+/// `10^(4 × (MAX_PARTS - 1))` = 10²⁸ (above, it is a lower bound of that
+/// size). It bounds the work.
+const MAX_PARTS: usize = 8;
 /// log10 of the guesses per brute-forced character (zxcvbn's cardinality 10).
 const BRUTEFORCE_LOG: f64 = 1.0;
 /// log10 of zxcvbn's "minimum guesses before growing sequence" (10000).
@@ -49,9 +51,20 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     if n == 0 {
         return (0.0, Vec::new());
     }
-    let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // Match indices grouped by start position (a counting sort, no
+    // allocation per position).
+    let mut offsets = vec![0usize; n + 1];
+    for m in matches {
+        offsets[m.i + 1] += 1;
+    }
+    for k in 0..n {
+        offsets[k + 1] += offsets[k];
+    }
+    let mut order = vec![0usize; matches.len()];
+    let mut fill = offsets.clone();
     for (k, m) in matches.iter().enumerate() {
-        by_start[m.i].push(k);
+        order[fill[m.i]] = k;
+        fill[m.i] += 1;
     }
     let parts = MAX_PARTS.min(n);
     let w = parts + 1;
@@ -64,7 +77,7 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
             let (cm, cb) = (m[k * w + l].cost, b[k * w + l].cost);
             let (base, from_b) = if cb < cm { (cb, true) } else { (cm, false) };
             if base.is_finite() && l < parts {
-                for &mi in &by_start[k] {
+                for &mi in &order[offsets[k]..offsets[k + 1]] {
                     let mt = &matches[mi];
                     let cell = &mut m[(mt.j + 1) * w + l + 1];
                     let cost = base + mt.log_g;
