@@ -32,7 +32,16 @@ use crate::policy::Violation;
 /// The largest range response accepted (real ones are about 30 KiB).
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
-/// A prepared range query for one password.
+/// A prepared range query for one password: the prefix to send, and the
+/// suffix (kept secret, redacted from `Debug`) to look for in the answer.
+///
+/// ```
+/// use varco::breach::RangeQuery;
+///
+/// let q = RangeQuery::new("hunter2");
+/// assert_eq!(q.prefix().len(), 5);
+/// assert!(format!("{q:?}").contains("<redacted>"));
+/// ```
 pub struct RangeQuery {
     prefix: String,
     suffix: Zeroizing<String>,
@@ -48,6 +57,13 @@ impl std::fmt::Debug for RangeQuery {
 }
 
 /// Whether the password was found in the range.
+///
+/// ```
+/// use varco::breach::{BreachResult, RangeQuery};
+///
+/// let q = RangeQuery::new("a password nobody used");
+/// assert_eq!(q.check("0018A45C4D1DEF81644B54AB7F969B88D65:3").unwrap(), BreachResult::NotFound);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreachResult {
     /// Not in any known breach (as far as this range says).

@@ -204,6 +204,18 @@ impl PasswordHasher {
     /// (`$argon2id$v=19$m=19456,t=2,p=1[,keyid=…]$salt$hash`), with a
     /// 16-byte salt from `rng`.
     ///
+    /// ```
+    /// use rand::SeedableRng;
+    /// use varco::hash::{HashParams, PasswordHasher};
+    ///
+    /// let hasher = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+    /// // A seeded generator makes the salt, and so the string, reproducible.
+    /// let a = hasher.hash("pw", &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+    /// let b = hasher.hash("pw", &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+    /// assert_eq!(a, b);
+    /// assert!(a.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+    /// ```
+    ///
     /// # Errors
     /// [`Error::PasswordTooLong`] past the byte bound (nothing is hashed).
     pub fn hash<R: CryptoRng + ?Sized>(
@@ -230,6 +242,17 @@ impl PasswordHasher {
 
     /// Checks a password against a stored PHC string, in constant time with
     /// respect to the hash contents.
+    ///
+    /// ```
+    /// use varco::hash::{PasswordHasher, Verification};
+    ///
+    /// // A hash made by the reference implementation (argon2i, v=0x10).
+    /// let phc = "$argon2i$v=16$m=65536,t=2,p=1$c29tZXNhbHQ$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+    /// let hasher = PasswordHasher::default();
+    /// assert_eq!(hasher.verify("password", phc).unwrap(), Verification::Valid { needs_rehash: true });
+    /// assert_eq!(hasher.verify("Password", phc).unwrap(), Verification::Invalid);
+    /// assert_eq!(hasher.verify("password", "$md5$x").unwrap_err().code(), "malformed_hash");
+    /// ```
     ///
     /// Accepts Argon2id, and for legacy records Argon2i and Argon2d, versions
     /// 0x10 and 0x13 (a missing `v=` means 0x10, as in the reference

@@ -99,6 +99,18 @@ impl<'a> Context<'a> {
 
     /// Previous password hashes, newest first, and the hasher that verifies
     /// them. Each one checked costs one Argon2 verification.
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher};
+    /// use varco::policy::{Context, PasswordPolicy, Rule, Violation};
+    /// use varco::Normalization;
+    ///
+    /// let hasher = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+    /// let old = vec![hasher.hash("my old passphrase", &mut rand::rng()).unwrap()];
+    /// let policy = PasswordPolicy::new(Normalization::Nfc, vec![Rule::History { last: 5 }]).unwrap();
+    /// let r = policy.check("my old passphrase", &Context::new().history(&hasher, &old));
+    /// assert_eq!(r.violations(), [Violation::Reused { last: 5 }]);
+    /// ```
     pub fn history(mut self, hasher: &'a PasswordHasher, hashes: &'a [String]) -> Self {
         self.history = Some((hasher, hashes));
         self

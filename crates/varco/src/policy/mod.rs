@@ -58,6 +58,16 @@ use crate::{Error, Normalization};
 use dictionary::Dictionary;
 
 /// The built-in policies.
+///
+/// ```
+/// use varco::policy::{PasswordPolicy, Preset};
+///
+/// let preset: Preset = "mail_service".parse().unwrap();
+/// assert_eq!(preset, Preset::MailService);
+/// assert_eq!(PasswordPolicy::preset(preset).max_length(), 24);
+/// assert!("nist".parse::<Preset>().is_ok());
+/// assert!("unknown".parse::<Preset>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
@@ -122,7 +132,7 @@ pub fn common_rank(password: &str) -> Option<u32> {
     let lower = zeroize::Zeroizing::new(Normalization::Nfc.apply(password).to_lowercase());
     let d = dictionary::common_passwords();
     d.rank(&lower)
-        .or_else(|| d.rank(&similarity::deleet(&lower)))
+        .or_else(|| d.rank(&zeroize::Zeroizing::new(similarity::deleet(&lower))))
 }
 
 /// The number of passwords in the embedded common-password list.
@@ -433,6 +443,17 @@ impl PasswordPolicy {
     }
 
     /// Checks a password against every rule and reports every violation.
+    ///
+    /// ```
+    /// use varco::policy::{Context, PasswordPolicy, Preset, Violation};
+    ///
+    /// let policy = PasswordPolicy::preset(Preset::MailService);
+    /// let report = policy.check("ciao", &Context::new().confirmation("ciao!"));
+    /// assert_eq!(report.violations(), [
+    ///     Violation::TooShort { min: 8, actual: 4 },
+    ///     Violation::ConfirmationMismatch,
+    /// ]);
+    /// ```
     ///
     /// The password is normalized first, then measured in code points. The
     /// check never fails: a rule whose input is missing from `ctx` is listed

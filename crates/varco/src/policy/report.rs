@@ -7,6 +7,14 @@ use crate::Lang;
 
 /// A check that could not run because its input was not in the
 /// [`Context`](super::Context).
+///
+/// ```
+/// use varco::policy::{Context, PasswordPolicy, Preset, Skipped};
+///
+/// let r = PasswordPolicy::preset(Preset::MailService).check("abcdefgh", &Context::new());
+/// assert!(r.is_ok());
+/// assert_eq!(r.skipped(), [Skipped::Current, Skipped::Confirmation]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Skipped {

@@ -1,8 +1,11 @@
 //! "Contains or resembles": context words and blocklist matching.
 
+use zeroize::Zeroizing;
+
 /// Undoes the most common character substitutions (`@`→a, `0`→o, `$`→s…)
 /// on an already lower-cased string.
 pub(crate) fn deleet(s: &str) -> String {
+    // The caller wraps the result in `Zeroizing`.
     s.chars().map(|c| unleet(c).unwrap_or(c)).collect()
 }
 
@@ -37,7 +40,7 @@ pub(crate) fn resembles(password: &str, deleeted: &str, word: &str, min_len: usi
     if wlen < min_len {
         return false;
     }
-    let reversed: String = password.chars().rev().collect();
+    let reversed = Zeroizing::new(password.chars().rev().collect::<String>());
     if password.contains(word) || deleeted.contains(word) || reversed.contains(word) {
         return true;
     }
@@ -53,7 +56,7 @@ pub(crate) fn resembles(password: &str, deleeted: &str, word: &str, min_len: usi
 /// Levenshtein distance ≤ `budget`, on at most 256 code points each (longer
 /// inputs are not "close" to anything reasonable and are skipped).
 fn within_distance(a: &str, b: &str, budget: usize) -> bool {
-    let a: Vec<char> = a.chars().take(257).collect();
+    let a: Zeroizing<Vec<char>> = Zeroizing::new(a.chars().take(257).collect());
     let b: Vec<char> = b.chars().take(257).collect();
     if a.len() > 256 || b.len() > 256 {
         return false;

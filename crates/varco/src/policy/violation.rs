@@ -60,6 +60,13 @@ impl CharClass {
 }
 
 /// Which piece of context a password resembles.
+///
+/// ```
+/// use varco::policy::{Context, ContextKind, PasswordPolicy, Violation};
+///
+/// let r = PasswordPolicy::default().check("mario.rossi was here", &Context::new().username("mario.rossi"));
+/// assert!(r.violations().contains(&Violation::ContainsContext { kind: ContextKind::Username }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextKind {

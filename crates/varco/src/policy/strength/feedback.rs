@@ -240,6 +240,16 @@ impl Suggestion {
 /// A warning (the main problem, if any) and suggestions.
 ///
 /// Empty for passwords that score 3 or 4.
+///
+/// ```
+/// use varco::{Lang, policy::strength::{estimate, Suggestion, Warning}};
+///
+/// let f = estimate("aaaaaaaa", &[]).feedback().clone();
+/// assert_eq!(f.warning, Some(Warning::Repeated));
+/// assert!(f.suggestions.contains(&Suggestion::AvoidRepeats));
+/// assert_eq!(f.warning.unwrap().message(Lang::It), "Ripetizioni come \"aaa\" sono facili da indovinare.");
+/// assert!(estimate("fiume violino tramonto lampada", &[]).feedback().warning.is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Feedback {
     /// The main problem.

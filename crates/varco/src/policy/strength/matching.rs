@@ -252,7 +252,8 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
             ));
         });
     }
-    let rev: Vec<char> = lower.iter().rev().copied().collect();
+    let rev: zeroize::Zeroizing<Vec<char>> =
+        zeroize::Zeroizing::new(lower.iter().rev().copied().collect());
     for ri in 0..n {
         walk(dict, &rev, ri, false, &mut stack, |rj, rank, tag, _| {
             let (i, j) = (n - 1 - rj, n - 1 - ri);

@@ -60,6 +60,13 @@ pub const MAX_ANALYSED: usize = 256;
 pub const REFERENCE_YEAR: i32 = 2026;
 
 /// The result of a strength estimate.
+///
+/// ```
+/// let s = varco::policy::strength::estimate("qwerty123", &[]);
+/// assert!(s.score() <= 1);
+/// assert!(s.guesses_log10() < 6.0);
+/// assert!(!s.feedback().suggestions.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Strength {
     score: u8,
@@ -100,7 +107,15 @@ fn score_of(log_g: f64) -> u8 {
 }
 
 /// Estimates the strength of `password`; `user_inputs` are words an attacker
-/// would try first (username, email, names). The password is taken as given;
+/// would try first (username, email, names).
+///
+/// ```
+/// use varco::policy::strength::estimate;
+///
+/// assert_eq!(estimate("Juventus1897", &[]).score(), 2);
+/// assert!(estimate("Juventus1897", &["juventus1897"]).score() < 2);
+/// ```
+/// The password is taken as given;
 /// [`PasswordPolicy::check`](super::PasswordPolicy::check) normalizes it
 /// first and includes this estimate in its report.
 pub fn estimate(password: &str, user_inputs: &[&str]) -> Strength {
@@ -153,17 +168,19 @@ fn estimate_chars_at(chars: &[char], user_inputs: &[&str], year: i32) -> Strengt
 
 struct Analysis<'a> {
     chars: &'a [char],
-    lower: Vec<char>,
+    lower: zeroize::Zeroizing<Vec<char>>,
     users: &'a Dictionary,
     year: i64,
 }
 
 impl<'a> Analysis<'a> {
     fn new(chars: &'a [char], users: &'a Dictionary, year: i64) -> Self {
-        let lower = chars
-            .iter()
-            .map(|c| c.to_lowercase().next().unwrap_or(*c))
-            .collect();
+        let lower = zeroize::Zeroizing::new(
+            chars
+                .iter()
+                .map(|c| c.to_lowercase().next().unwrap_or(*c))
+                .collect(),
+        );
         Analysis {
             chars,
             lower,
