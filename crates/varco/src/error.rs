@@ -53,6 +53,15 @@ pub enum Error {
         /// The newest version this build reads.
         supported: u32,
     },
+    /// A one-time-password secret is malformed, too short or too long.
+    #[error("invalid one-time-password secret: {0}")]
+    InvalidSecret(String),
+    /// One-time-password parameters (digits, period, window) are out of range.
+    #[error("invalid one-time-password configuration: {0}")]
+    InvalidOtpConfig(String),
+    /// An otpauth:// URI could not be read.
+    #[error("invalid otpauth URI: {0}")]
+    InvalidUri(String),
     /// A breached-password range response could not be parsed.
     #[error("malformed breach range response: {0}")]
     MalformedBreachResponse(String),
@@ -75,6 +84,9 @@ impl Error {
             Error::Deserialize(_) => "deserialize",
             Error::UnsupportedVersion { .. } => "unsupported_version",
             Error::MalformedBreachResponse(_) => "malformed_breach_response",
+            Error::InvalidSecret(_) => "invalid_secret",
+            Error::InvalidOtpConfig(_) => "invalid_otp_config",
+            Error::InvalidUri(_) => "invalid_uri",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! # varco
 //!
 //! An embedded, sans-IO authentication library: password policy, password
-//! hashing, and (in later releases) one-time codes, lockout and account flows.
+//! hashing, one-time codes from authenticator apps, and (in later releases)
+//! codes sent by SMS or email, lockout and account flows.
 //!
 //! varco is **pure logic**. It never reads a clock, never calls the operating
 //! system's random generator, never touches a network, a file or a database.
@@ -50,10 +51,13 @@ pub mod error;
 pub mod hash;
 pub mod i18n;
 pub mod normalize;
+pub mod otp;
 pub mod policy;
 pub mod secret;
+pub mod time;
 
 pub use error::Error;
 pub use i18n::Lang;
 pub use normalize::Normalization;
 pub use secret::SecretString;
+pub use time::Timestamp;

@@ -1,0 +1,33 @@
+//! One-time codes from authenticator apps (FLOWS F3, F4): HOTP (RFC 4226),
+//! TOTP (RFC 6238), their shared secrets, and otpauth:// URIs.
+//!
+//! Every verification checks the whole window with the HMAC keyed once,
+//! compares in constant time, and returns the credential to store: a code
+//! that was accepted once is never accepted again.
+//!
+//! ```
+//! use varco::otp::{OtpOutcome, OtpSecret, TotpConfig, TotpCredential};
+//! use varco::Timestamp;
+//!
+//! // Enrolment: a fresh secret, shown to the user as a QR code of this URI.
+//! let secret = OtpSecret::generate(&mut rand::rng());
+//! let cred = TotpCredential::new(secret, TotpConfig::default());
+//! let now = Timestamp::from_unix_seconds(1_800_000_000);
+//!
+//! // Login: the user types what the app shows.
+//! let typed = cred.code_at(now).unwrap();
+//! let (outcome, cred) = cred.verify(&typed, now);
+//! assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
+//! // Store `cred` (it remembers the step), then the same code is refused.
+//! assert_eq!(cred.verify(&typed, now).0, OtpOutcome::Replayed);
+//! ```
+
+mod algorithm;
+mod hotp;
+mod secret;
+mod totp;
+
+pub use algorithm::Algorithm;
+pub use hotp::{HotpCredential, OtpOutcome};
+pub use secret::OtpSecret;
+pub use totp::{TotpConfig, TotpCredential};

@@ -1,0 +1,220 @@
+//! RFC 4226 Appendix D and RFC 6238 Appendix B test vectors, and a property
+//! test against `oathtool` (a real HOTP/TOTP client) on random secrets,
+//! times, algorithms and digit counts.
+
+use proptest::prelude::*;
+use varco::Timestamp;
+use varco::otp::{Algorithm, HotpCredential, OtpOutcome, OtpSecret, TotpConfig, TotpCredential};
+
+#[test]
+fn rfc4226_appendix_d() {
+    let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
+    let cred = HotpCredential::new(secret, Algorithm::Sha1, 6).unwrap();
+    let expected = [
+        "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
+        "520489",
+    ];
+    for (counter, code) in expected.iter().enumerate() {
+        assert_eq!(*cred.code_at(counter as u64), *code, "counter {counter}");
+    }
+    // Verifying them in order walks the counter forward, one by one.
+    let mut cred = cred;
+    for code in expected {
+        let (outcome, next) = cred.verify(code, 0);
+        assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
+        cred = next;
+    }
+    assert_eq!(cred.counter(), 10);
+}
+
+#[test]
+fn rfc6238_appendix_b() {
+    let seeds: [(Algorithm, &[u8]); 3] = [
+        (Algorithm::Sha1, b"12345678901234567890"),
+        (Algorithm::Sha256, b"12345678901234567890123456789012"),
+        (
+            Algorithm::Sha512,
+            b"1234567890123456789012345678901234567890123456789012345678901234",
+        ),
+    ];
+    let table: [(u64, [&str; 3]); 6] = [
+        (59, ["94287082", "46119246", "90693936"]),
+        (1111111109, ["07081804", "68084774", "25091201"]),
+        (1111111111, ["14050471", "67062674", "99943326"]),
+        (1234567890, ["89005924", "91819424", "93441116"]),
+        (2000000000, ["69279037", "90698825", "38618901"]),
+        (20000000000, ["65353130", "77737706", "47863826"]),
+    ];
+    for (time, codes) in table {
+        for (k, (alg, seed)) in seeds.iter().enumerate() {
+            let config = TotpConfig::new(*alg, 8, 30, 0, 1, 1).unwrap();
+            let cred = TotpCredential::new(OtpSecret::from_bytes(seed).unwrap(), config);
+            let now = Timestamp::from_unix_seconds(time);
+            assert_eq!(*cred.code_at(now).unwrap(), codes[k], "{alg:?} at {time}");
+            assert_eq!(
+                cred.verify(codes[k], now).0,
+                OtpOutcome::Accepted { drift: 0 }
+            );
+        }
+    }
+}
+
+#[test]
+fn window_is_bounded_and_asymmetric() {
+    let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
+    let config = TotpConfig::new(Algorithm::Sha1, 8, 30, 0, 2, 0).unwrap();
+    let cred = TotpCredential::new(secret, config);
+    let t = |s| Timestamp::from_unix_seconds(s);
+    let code = cred.code_at(t(1_000_000_000)).unwrap();
+    // Two steps behind accepted, three not; ahead not at all.
+    assert_eq!(
+        cred.verify(&code, t(1_000_000_000 + 60)).0,
+        OtpOutcome::Accepted { drift: -2 }
+    );
+    assert_eq!(
+        cred.verify(&code, t(1_000_000_000 + 90)).0,
+        OtpOutcome::Rejected
+    );
+    assert_eq!(
+        cred.verify(&code, t(1_000_000_000 - 30)).0,
+        OtpOutcome::Rejected
+    );
+    // An older code after a newer one is a replay, even inside the window.
+    let old = cred.code_at(t(1_000_000_000 - 30)).unwrap();
+    let (_, cred) = cred.verify(&code, t(1_000_000_000));
+    assert_eq!(cred.verify(&old, t(1_000_000_000)).0, OtpOutcome::Replayed);
+    // Malformed input is rejected, never an error.
+    for bad in [
+        "",
+        "1234567",
+        "123456789",
+        "abcdefgh",
+        "１２３４５６７８",
+        &"9".repeat(10_000),
+    ] {
+        assert_eq!(
+            cred.verify(bad, t(1_000_000_000)).0,
+            OtpOutcome::Rejected,
+            "{bad}"
+        );
+    }
+    // Before T0 there is no step.
+    let late_t0 = TotpConfig::new(Algorithm::Sha1, 6, 30, 2_000_000_000, 1, 1).unwrap();
+    let c = TotpCredential::new(
+        OtpSecret::from_bytes(b"12345678901234567890").unwrap(),
+        late_t0,
+    );
+    assert!(c.code_at(t(1_000)).is_none());
+    assert_eq!(c.verify("123456", t(1_000)).0, OtpOutcome::Rejected);
+}
+
+#[test]
+fn credentials_round_trip_through_json() {
+    let cred = TotpCredential::new(OtpSecret::generate(&mut rand::rng()), TotpConfig::default());
+    let (_, cred) = {
+        let now = Timestamp::from_unix_seconds(1_800_000_000);
+        let code = cred.code_at(now).unwrap();
+        cred.verify(&code, now)
+    };
+    let json = serde_json::to_string(&cred).unwrap();
+    let back: TotpCredential = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cred);
+    assert!(back.last_step().is_some());
+    assert!(
+        serde_json::from_str::<TotpCredential>(&json.replace("\"secret\":\"", "\"secret\":\"!"))
+            .is_err()
+    );
+}
+
+/// Whether `oathtool` is here; in CI its absence is a failure, not a skip.
+fn oathtool_available() -> bool {
+    let found = std::process::Command::new("oathtool")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("oathtool is required in CI (apt-get install oathtool)");
+    }
+    if !found {
+        eprintln!("oathtool not installed: cross-check skipped (CI installs it)");
+    }
+    found
+}
+
+fn oathtool(args: &[String]) -> String {
+    let out = std::process::Command::new("oathtool")
+        .args(args)
+        .output()
+        .expect("run oathtool");
+    assert!(
+        out.status.success(),
+        "oathtool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn totp_matches_oathtool(
+        secret in prop::collection::vec(any::<u8>(), 16..64),
+        time in 0u64..4_000_000_000,
+        alg in prop::sample::select(vec![Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512]),
+        digits in 6u8..=8,
+        period in prop::sample::select(vec![15u64, 30, 60]),
+    ) {
+        if !oathtool_available() { return Ok(()); }
+        let config = TotpConfig::new(alg, digits, period, 0, 1, 1).unwrap();
+        let cred = TotpCredential::new(OtpSecret::from_bytes(&secret).unwrap(), config);
+        let ours = cred.code_at(Timestamp::from_unix_seconds(time)).unwrap();
+        let theirs = oathtool(&[
+            format!("--totp={}", alg.name().to_lowercase()),
+            format!("--digits={digits}"),
+            format!("--time-step-size={period}s"),
+            format!("--now=@{time}"),
+            hex(&secret),
+        ]);
+        prop_assert_eq!(ours.as_str(), theirs.as_str());
+    }
+
+    #[test]
+    fn hotp_matches_oathtool(
+        secret in prop::collection::vec(any::<u8>(), 16..64),
+        counter in any::<u32>(),
+        digits in 6u8..=8,
+    ) {
+        if !oathtool_available() { return Ok(()); }
+        let cred = HotpCredential::new(OtpSecret::from_bytes(&secret).unwrap(), Algorithm::Sha1, digits).unwrap();
+        let ours = cred.code_at(u64::from(counter));
+        let theirs = oathtool(&[format!("--digits={digits}"), format!("--counter={counter}"), hex(&secret)]);
+        prop_assert_eq!(ours.as_str(), theirs.as_str());
+    }
+
+    /// No TOTP step is accepted twice, whatever the order of attempts.
+    #[test]
+    fn no_step_accepted_twice(offsets in prop::collection::vec(-3i64..4, 1..20)) {
+        let secret = OtpSecret::from_bytes(&[7u8; 20]).unwrap();
+        let mut cred = TotpCredential::new(secret, TotpConfig::default());
+        let base = 1_900_000_000i64;
+        let mut accepted = std::collections::HashSet::new();
+        for off in offsets {
+            let now = Timestamp::from_unix_seconds((base + off * 30) as u64);
+            let code = cred.code_at(now).unwrap();
+            let (outcome, next) = cred.verify(&code, now);
+            if let OtpOutcome::Accepted { .. } = outcome {
+                let step = next.last_step().unwrap();
+                prop_assert!(accepted.insert(step), "step {} accepted twice", step);
+                prop_assert!(accepted.iter().all(|s| *s <= step), "an older step after a newer one");
+            } else {
+                prop_assert_eq!(&next, &cred);
+            }
+            cred = next;
+        }
+    }
+}
