@@ -1,5 +1,6 @@
 //! One-time codes from authenticator apps (FLOWS F3, F4): HOTP (RFC 4226),
-//! TOTP (RFC 6238), their shared secrets, and otpauth:// URIs.
+//! TOTP (RFC 6238), their shared secrets, otpauth:// URIs, and one-time
+//! recovery codes.
 //!
 //! Every verification checks the whole window with the HMAC keyed once,
 //! compares in constant time, and returns the credential to store: a code
@@ -24,10 +25,14 @@
 
 mod algorithm;
 mod hotp;
+pub mod recovery;
 mod secret;
 mod totp;
+mod uri;
 
 pub use algorithm::Algorithm;
 pub use hotp::{HotpCredential, OtpOutcome};
+pub use recovery::{NewRecoveryCodes, RecoveryCodeSet, RecoveryOutcome};
 pub use secret::OtpSecret;
 pub use totp::{TotpConfig, TotpCredential};
+pub use uri::{MAX_URI_LEN, OtpKind, OtpUri};
