@@ -46,7 +46,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod breach;
+pub mod effect;
 pub mod error;
 pub mod hash;
 pub mod i18n;

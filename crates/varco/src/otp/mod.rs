@@ -1,4 +1,5 @@
-//! One-time codes from authenticator apps (FLOWS F3, F4): HOTP (RFC 4226),
+//! One-time codes (FLOWS F3, F4): codes delivered by SMS or email, and codes
+//! from authenticator apps: HOTP (RFC 4226),
 //! TOTP (RFC 6238), their shared secrets, otpauth:// URIs, and one-time
 //! recovery codes.
 //!
@@ -24,15 +25,22 @@
 //! ```
 
 mod algorithm;
+mod delivery;
 mod hotp;
 pub mod recovery;
 mod secret;
+mod template;
 mod totp;
 mod uri;
 
 pub use algorithm::Algorithm;
+pub use delivery::{
+    Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, Destination,
+    DestinationBudget, IssueOutcome, Issued, Purpose, ResendOutcome, Step,
+};
 pub use hotp::{HotpCredential, OtpOutcome};
 pub use recovery::{NewRecoveryCodes, RecoveryCodeSet, RecoveryOutcome};
 pub use secret::OtpSecret;
+pub use template::Templates;
 pub use totp::{TotpConfig, TotpCredential};
 pub use uri::{MAX_URI_LEN, OtpKind, OtpUri};

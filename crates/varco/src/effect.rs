@@ -1,0 +1,65 @@
+//! Effects: what the host must do after a step (send this SMS, this email,
+//! write this audit event). varco never does them itself.
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::audit::AuditEvent;
+
+/// Something the host must carry out.
+///
+/// Messages carry the one-time code, the only place it ever appears: `Debug`
+/// redacts their text, and they are not `Deserialize` (they are never
+/// persisted). Serialize them only to hand them to a sender.
+///
+/// ```
+/// use varco::effect::Effect;
+/// use zeroize::Zeroizing;
+///
+/// let e = Effect::SendSms { to: "+393331234567".into(), text: Zeroizing::new("Usa il codice 123456".into()) };
+/// assert!(!format!("{e:?}").contains("123456"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Effect {
+    /// Send a text message.
+    SendSms {
+        /// The number, as given.
+        to: String,
+        /// The text, with the code in it.
+        #[serde(serialize_with = "expose")]
+        text: Zeroizing<String>,
+    },
+    /// Send an email.
+    SendEmail {
+        /// The address.
+        to: String,
+        /// The subject (no secrets in it).
+        subject: String,
+        /// The body, with the code in it.
+        #[serde(serialize_with = "expose")]
+        body: Zeroizing<String>,
+    },
+    /// Write an audit event.
+    Audit(AuditEvent),
+}
+
+fn expose<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::SendSms { to, .. } => write!(f, "SendSms {{ to: {to:?}, text: <redacted> }}"),
+            Effect::SendEmail { to, subject, .. } => {
+                write!(
+                    f,
+                    "SendEmail {{ to: {to:?}, subject: {subject:?}, body: <redacted> }}"
+                )
+            }
+            Effect::Audit(e) => f.debug_tuple("Audit").field(e).finish(),
+        }
+    }
+}
