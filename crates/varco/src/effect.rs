@@ -16,7 +16,7 @@ use crate::audit::AuditEvent;
 /// use varco::effect::Effect;
 /// use zeroize::Zeroizing;
 ///
-/// let e = Effect::SendSms { to: "+393331234567".into(), text: Zeroizing::new("Usa il codice 123456".into()) };
+/// let e = Effect::SendSms { to: "+393339876543".into(), text: Zeroizing::new("Usa il codice 123456".into()) };
 /// assert!(!format!("{e:?}").contains("123456"));
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize)]

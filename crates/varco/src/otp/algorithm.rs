@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::Error;
 
 /// The hash function of the HMAC (RFC 6238 allows all three; most apps only
-/// support SHA-1, see [`otpauth`](super::uri)).
+/// support SHA-1, see [`OtpUri`](super::OtpUri)).
 ///
 /// ```
 /// use varco::otp::Algorithm;
