@@ -20,7 +20,7 @@ fn rfc4226_appendix_d() {
     // Verifying them in order walks the counter forward, one by one.
     let mut cred = cred;
     for code in expected {
-        let (outcome, next) = cred.verify(code, 0);
+        let (outcome, next) = cred.clone().verify(code, 0);
         assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
         cred = next;
     }
@@ -52,7 +52,7 @@ fn rfc6238_appendix_b() {
             let now = Timestamp::from_unix_seconds(time);
             assert_eq!(*cred.code_at(now).unwrap(), codes[k], "{alg:?} at {time}");
             assert_eq!(
-                cred.verify(codes[k], now).0,
+                cred.clone().verify(codes[k], now).0,
                 OtpOutcome::Accepted { drift: 0 }
             );
         }
@@ -68,21 +68,24 @@ fn window_is_bounded_and_asymmetric() {
     let code = cred.code_at(t(1_000_000_000)).unwrap();
     // Two steps behind accepted, three not; ahead not at all.
     assert_eq!(
-        cred.verify(&code, t(1_000_000_000 + 60)).0,
+        cred.clone().verify(&code, t(1_000_000_000 + 60)).0,
         OtpOutcome::Accepted { drift: -2 }
     );
     assert_eq!(
-        cred.verify(&code, t(1_000_000_000 + 90)).0,
+        cred.clone().verify(&code, t(1_000_000_000 + 90)).0,
         OtpOutcome::Rejected
     );
     assert_eq!(
-        cred.verify(&code, t(1_000_000_000 - 30)).0,
+        cred.clone().verify(&code, t(1_000_000_000 - 30)).0,
         OtpOutcome::Rejected
     );
     // An older code after a newer one is a replay, even inside the window.
     let old = cred.code_at(t(1_000_000_000 - 30)).unwrap();
-    let (_, cred) = cred.verify(&code, t(1_000_000_000));
-    assert_eq!(cred.verify(&old, t(1_000_000_000)).0, OtpOutcome::Replayed);
+    let (_, cred) = cred.clone().verify(&code, t(1_000_000_000));
+    assert_eq!(
+        cred.clone().verify(&old, t(1_000_000_000)).0,
+        OtpOutcome::Replayed
+    );
     // Malformed input is rejected, never an error.
     for bad in [
         "",
@@ -93,7 +96,7 @@ fn window_is_bounded_and_asymmetric() {
         &"9".repeat(10_000),
     ] {
         assert_eq!(
-            cred.verify(bad, t(1_000_000_000)).0,
+            cred.clone().verify(bad, t(1_000_000_000)).0,
             OtpOutcome::Rejected,
             "{bad}"
         );
@@ -105,7 +108,7 @@ fn window_is_bounded_and_asymmetric() {
         late_t0,
     );
     assert!(c.code_at(t(1_000)).is_none());
-    assert_eq!(c.verify("123456", t(1_000)).0, OtpOutcome::Rejected);
+    assert_eq!(c.clone().verify("123456", t(1_000)).0, OtpOutcome::Rejected);
 }
 
 #[test]
@@ -114,7 +117,7 @@ fn credentials_round_trip_through_json() {
     let (_, cred) = {
         let now = Timestamp::from_unix_seconds(1_800_000_000);
         let code = cred.code_at(now).unwrap();
-        cred.verify(&code, now)
+        cred.clone().verify(&code, now)
     };
     let json = serde_json::to_string(&cred).unwrap();
     let back: TotpCredential = serde_json::from_str(&json).unwrap();
@@ -206,7 +209,7 @@ proptest! {
         for off in offsets {
             let now = Timestamp::from_unix_seconds((base + off * 30) as u64);
             let code = cred.code_at(now).unwrap();
-            let (outcome, next) = cred.verify(&code, now);
+            let (outcome, next) = cred.clone().verify(&code, now);
             if let OtpOutcome::Accepted { .. } = outcome {
                 let step = next.last_step().unwrap();
                 prop_assert!(accepted.insert(step), "step {} accepted twice", step);

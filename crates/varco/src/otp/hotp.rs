@@ -106,10 +106,10 @@ impl HotpCredential {
     /// (every one of them, whatever matches first), and returns the outcome
     /// with the credential to store: on success its counter is one past the
     /// match; otherwise it is unchanged.
-    pub fn verify(&self, code: &str, look_ahead: u32) -> (OtpOutcome, HotpCredential) {
+    pub fn verify(self, code: &str, look_ahead: u32) -> (OtpOutcome, HotpCredential) {
         let look_ahead = look_ahead.min(Self::MAX_LOOK_AHEAD);
         let Some(given) = parse_code(code, self.digits) else {
-            return (OtpOutcome::Rejected, self.clone());
+            return (OtpOutcome::Rejected, self);
         };
         let mac = KeyedMac::new(self.algorithm, self.secret.expose());
         let mut found: Option<u64> = None;
@@ -124,11 +124,11 @@ impl HotpCredential {
         }
         match found {
             Some(k) => {
-                let mut next = self.clone();
-                next.counter = self.counter + k + 1;
+                let mut next = self;
+                next.counter += k + 1;
                 (OtpOutcome::Accepted { drift: k as i64 }, next)
             }
-            None => (OtpOutcome::Rejected, self.clone()),
+            None => (OtpOutcome::Rejected, self),
         }
     }
 
@@ -146,13 +146,13 @@ impl HotpCredential {
     /// assert_eq!(outcome, OtpOutcome::Accepted { drift: 7 });
     /// assert_eq!(cred.counter(), 9);
     /// ```
-    pub fn resync(&self, first: &str, second: &str, window: u32) -> (OtpOutcome, HotpCredential) {
+    pub fn resync(self, first: &str, second: &str, window: u32) -> (OtpOutcome, HotpCredential) {
         let window = window.min(Self::MAX_LOOK_AHEAD * 10);
         let (Some(a), Some(b)) = (
             parse_code(first, self.digits),
             parse_code(second, self.digits),
         ) else {
-            return (OtpOutcome::Rejected, self.clone());
+            return (OtpOutcome::Rejected, self);
         };
         let mac = KeyedMac::new(self.algorithm, self.secret.expose());
         let mut found = None;
@@ -170,11 +170,11 @@ impl HotpCredential {
         }
         match found {
             Some(k) => {
-                let mut next = self.clone();
-                next.counter = self.counter + k + 2;
+                let mut next = self;
+                next.counter += k + 2;
                 (OtpOutcome::Accepted { drift: k as i64 }, next)
             }
-            None => (OtpOutcome::Rejected, self.clone()),
+            None => (OtpOutcome::Rejected, self),
         }
     }
 }

@@ -179,16 +179,17 @@ impl TotpCredential {
     }
 
     /// Checks `code` against every step of the window around `now`, with no
-    /// early exit, and returns the outcome with the credential to store.
+    /// early exit, and returns the outcome with the credential to store
+    /// (state in, state out: it takes the stored credential by value).
     ///
     /// A match on a step at or before the last accepted one is
     /// [`OtpOutcome::Replayed`]: that includes the same code twice and an
     /// older code after a newer one. Only an accepted code changes the
     /// credential.
-    pub fn verify(&self, code: &str, now: Timestamp) -> (OtpOutcome, TotpCredential) {
-        let c = &self.config;
+    pub fn verify(self, code: &str, now: Timestamp) -> (OtpOutcome, TotpCredential) {
+        let c = self.config;
         let (Some(given), Some(current)) = (parse_code(code, c.digits), c.step_at(now)) else {
-            return (OtpOutcome::Rejected, self.clone());
+            return (OtpOutcome::Rejected, self);
         };
         let mac = KeyedMac::new(c.algorithm, self.secret.expose());
         let first = current.saturating_sub(u64::from(c.behind));
