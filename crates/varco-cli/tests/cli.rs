@@ -266,3 +266,191 @@ fn breach_prefix_and_check() {
     assert_eq!(v["count"], 9659365);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const RFC_SECRET: &[u8] = b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n";
+
+#[test]
+fn totp_generate_and_verify_rfc6238() {
+    let o = varco(
+        &["totp", "generate", "--time", "59", "--digits", "8"],
+        RFC_SECRET,
+    );
+    assert_eq!(stdout(&o).trim(), "94287082");
+    let o = varco(
+        &[
+            "totp",
+            "generate",
+            "--time",
+            "1111111109",
+            "--digits",
+            "8",
+            "--algorithm",
+            "sha256",
+        ],
+        b"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA\n",
+    );
+    assert_eq!(stdout(&o).trim(), "68084774");
+    let o = varco(
+        &[
+            "totp", "verify", "94287082", "--time", "59", "--digits", "8", "--json",
+        ],
+        RFC_SECRET,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (
+            v["outcome"].as_str(),
+            v["drift"].as_i64(),
+            v["last_step"].as_u64()
+        ),
+        (Some("accepted"), Some(0), Some(1))
+    );
+    let replay = varco(
+        &[
+            "totp",
+            "verify",
+            "94287082",
+            "--time",
+            "59",
+            "--digits",
+            "8",
+            "--last-step",
+            "1",
+        ],
+        RFC_SECRET,
+    );
+    assert_eq!(
+        (replay.status.code(), stdout(&replay).trim()),
+        (Some(1), "replayed")
+    );
+    let wrong = varco(
+        &[
+            "totp", "verify", "00000000", "--time", "59", "--digits", "8",
+        ],
+        RFC_SECRET,
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let bad = varco(&["totp", "generate"], b"not base32!\n");
+    assert_eq!(bad.status.code(), Some(3));
+    let bad = varco(&["totp", "generate", "--digits", "9"], RFC_SECRET);
+    assert_eq!(bad.status.code(), Some(3));
+}
+
+#[test]
+fn totp_new_and_uri_round_trip() {
+    let o = varco(
+        &[
+            "totp",
+            "new",
+            "--issuer",
+            "Posta Esempio",
+            "--account",
+            "mario",
+            "--json",
+        ],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let secret = v["secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 32);
+    let uri = v["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Posta%20Esempio:mario?secret="));
+    let parsed = varco(&["totp", "uri", "--parse"], format!("{uri}\n").as_bytes());
+    let p: serde_json::Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    assert_eq!(
+        (
+            p["issuer"].as_str(),
+            p["account"].as_str(),
+            p["digits"].as_u64()
+        ),
+        (Some("Posta Esempio"), Some("mario"), Some(6))
+    );
+    assert!(
+        !stdout(&parsed).contains(secret),
+        "parse never prints the secret"
+    );
+    let built = varco(
+        &[
+            "totp",
+            "uri",
+            "--issuer",
+            "Posta Esempio",
+            "--account",
+            "mario",
+        ],
+        format!("{secret}\n").as_bytes(),
+    );
+    assert_eq!(stdout(&built).trim(), uri);
+    assert_eq!(
+        varco(&["totp", "uri", "--parse"], b"https://example.com\n")
+            .status
+            .code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn hotp_generate_verify_and_look_ahead() {
+    let o = varco(&["hotp", "generate", "--counter", "9"], RFC_SECRET);
+    assert_eq!(stdout(&o).trim(), "520489");
+    let o = varco(
+        &["hotp", "verify", "162583", "--counter", "0", "--json"],
+        RFC_SECRET,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["outcome"].as_str(), v["counter"].as_u64()),
+        (Some("accepted"), Some(8))
+    );
+    let o = varco(
+        &[
+            "hotp",
+            "verify",
+            "162583",
+            "--counter",
+            "0",
+            "--look-ahead",
+            "3",
+        ],
+        RFC_SECRET,
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn recovery_codes_work_once() {
+    let dir = std::env::temp_dir().join(format!("varco-cli-codes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = dir.join("set.json");
+    let s = set.to_str().unwrap();
+    let o = varco(&["codes", "new", "--count", "3", "--out", s, "--json"], b"");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<String> = v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 3);
+    let stored = std::fs::read_to_string(&set).unwrap();
+    assert!(
+        codes.iter().all(|c| !stored.contains(&c.replace('-', ""))),
+        "codes are stored hashed"
+    );
+    let o = varco(&["codes", "redeem", &codes[1], "--set", s], b"");
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim()),
+        (Some(0), "accepted (2 left)")
+    );
+    let o = varco(&["codes", "redeem", &codes[1], "--set", s], b"");
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::write(&set, "{broken").unwrap();
+    assert_eq!(
+        varco(&["codes", "redeem", &codes[0], "--set", s], b"")
+            .status
+            .code(),
+        Some(3)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

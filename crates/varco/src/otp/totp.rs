@@ -153,6 +153,13 @@ impl TotpCredential {
         }
     }
 
+    /// The same credential with a last accepted step (e.g. loaded from a
+    /// store that keeps it apart).
+    pub fn with_last_step(mut self, step: u64) -> Self {
+        self.last_step = Some(step);
+        self
+    }
+
     /// The shared secret.
     pub fn secret(&self) -> &OtpSecret {
         &self.secret
