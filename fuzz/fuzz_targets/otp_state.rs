@@ -1,0 +1,30 @@
+//! Stored OTP state: any bytes as a delivery challenge, a recovery code set,
+//! or a TOTP credential. Loading fails cleanly or gives state that works.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use varco::Timestamp;
+use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Purpose, RecoveryCodeSet, TotpCredential};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let now = Timestamp::from_unix_seconds(1_800_000_000);
+    if let Ok(c) = Challenge::from_json(text) {
+        let keys = CodeKeys::new("k1", vec![1; 32]).expect("key");
+        let step = c.verify(
+            &DeliveryConfig::new("x"),
+            &keys,
+            "123456",
+            Purpose::Login,
+            now,
+        );
+        assert!(step.challenge.attempts() >= c.attempts());
+    }
+    if let Ok(set) = RecoveryCodeSet::from_json(text) {
+        assert!(set.remaining() <= set.len());
+    }
+    if let Ok(cred) = serde_json::from_str::<TotpCredential>(text) {
+        let _ = cred.verify("123456", now);
+    }
+});
