@@ -175,11 +175,9 @@ enum CodesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Redeem a code against a stored set; the file is updated. Exit 0 if
-    /// accepted, 1 if not.
+    /// Redeem the code read from stdin against a stored set; the file is
+    /// updated. Exit 0 if accepted, 1 if not.
     Redeem {
-        /// The code.
-        code: String,
         /// The stored set.
         #[arg(long)]
         set: std::path::PathBuf,
@@ -800,7 +798,8 @@ fn codes(c: CodesCommand) -> Result<u8, Fail> {
             }
             Ok(0)
         }
-        CodesCommand::Redeem { code, set, json } => {
+        CodesCommand::Redeem { set, json } => {
+            let code = read_password()?;
             let text = std::fs::read_to_string(&set)
                 .map_err(|e| io_fail(&set.display().to_string(), e))?;
             let stored = RecoveryCodeSet::from_json(&text)?;

@@ -438,19 +438,16 @@ fn recovery_codes_work_once() {
         codes.iter().all(|c| !stored.contains(&c.replace('-', ""))),
         "codes are stored hashed"
     );
-    let o = varco(&["codes", "redeem", &codes[1], "--set", s], b"");
+    let typed = format!("{}\n", codes[1].to_lowercase());
+    let o = varco(&["codes", "redeem", "--set", s], typed.as_bytes());
     assert_eq!(
         (o.status.code(), stdout(&o).trim()),
         (Some(0), "accepted (2 left)")
     );
-    let o = varco(&["codes", "redeem", &codes[1], "--set", s], b"");
+    let o = varco(&["codes", "redeem", "--set", s], typed.as_bytes());
     assert_eq!(o.status.code(), Some(1));
     std::fs::write(&set, "{broken").unwrap();
-    assert_eq!(
-        varco(&["codes", "redeem", &codes[0], "--set", s], b"")
-            .status
-            .code(),
-        Some(3)
-    );
+    let o = varco(&["codes", "redeem", "--set", s], codes[0].as_bytes());
+    assert_eq!(o.status.code(), Some(3));
     std::fs::remove_dir_all(&dir).unwrap();
 }
