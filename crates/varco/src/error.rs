@@ -62,6 +62,12 @@ pub enum Error {
     /// An otpauth:// URI could not be read.
     #[error("invalid otpauth URI: {0}")]
     InvalidUri(String),
+    /// A sealing key id is invalid.
+    #[error("invalid sealing key: {0}")]
+    InvalidSealingKey(String),
+    /// A record could not be sealed or opened (wrong key, altered, malformed).
+    #[error("sealed record: {0}")]
+    Seal(String),
     /// A breached-password range response could not be parsed.
     #[error("malformed breach range response: {0}")]
     MalformedBreachResponse(String),
@@ -87,6 +93,8 @@ impl Error {
             Error::InvalidSecret(_) => "invalid_secret",
             Error::InvalidOtpConfig(_) => "invalid_otp_config",
             Error::InvalidUri(_) => "invalid_uri",
+            Error::InvalidSealingKey(_) => "invalid_sealing_key",
+            Error::Seal(_) => "seal",
         }
     }
 }

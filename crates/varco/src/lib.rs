@@ -55,6 +55,7 @@ pub mod i18n;
 pub mod normalize;
 pub mod otp;
 pub mod policy;
+pub mod seal;
 pub mod secret;
 pub mod time;
 

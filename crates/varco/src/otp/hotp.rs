@@ -81,6 +81,27 @@ impl HotpCredential {
         self.counter
     }
 
+    /// The credential encrypted for storage (see [`crate::seal`]): store
+    /// this, never the plain JSON, which holds the secret.
+    ///
+    /// # Errors
+    /// [`Error::Seal`] if encryption fails.
+    pub fn seal<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        keys: &crate::seal::SealingKeys,
+        rng: &mut R,
+    ) -> Result<String, Error> {
+        crate::seal::seal(self, "hotp-credential", keys, rng)
+    }
+
+    /// Opens a credential sealed by [`seal`](Self::seal).
+    ///
+    /// # Errors
+    /// [`Error::Seal`] for a wrong key, another kind of record, or tampering.
+    pub fn open(sealed: &str, keys: &crate::seal::SealingKeys) -> Result<Self, Error> {
+        crate::seal::open(sealed, "hotp-credential", keys)
+    }
+
     /// The shared secret.
     pub fn secret(&self) -> &OtpSecret {
         &self.secret
