@@ -98,3 +98,11 @@ impl Error {
         }
     }
 }
+
+/// Checks a persisted record's format version: 1 up to `supported`.
+pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Error> {
+    if found == 0 || found > supported {
+        return Err(Error::UnsupportedVersion { found, supported });
+    }
+    Ok(())
+}

@@ -779,12 +779,7 @@ impl Challenge {
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let c: Challenge =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        if c.version == 0 || c.version > Self::FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: c.version,
-                supported: Self::FORMAT_VERSION,
-            });
-        }
+        crate::error::check_format_version(c.version, Self::FORMAT_VERSION)?;
         Ok(c)
     }
 

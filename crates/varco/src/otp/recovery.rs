@@ -205,12 +205,7 @@ impl RecoveryCodeSet {
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let set: RecoveryCodeSet =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        if set.version == 0 || set.version > Self::FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: set.version,
-                supported: Self::FORMAT_VERSION,
-            });
-        }
+        crate::error::check_format_version(set.version, Self::FORMAT_VERSION)?;
         if set.codes.len() > Self::MAX_COUNT {
             return Err(Error::Deserialize(format!(
                 "more than {} codes",

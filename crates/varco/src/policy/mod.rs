@@ -190,12 +190,7 @@ impl PartialEq for PasswordPolicy {
 impl TryFrom<PolicySpec> for PasswordPolicy {
     type Error = Error;
     fn try_from(spec: PolicySpec) -> Result<Self, Error> {
-        if spec.version == 0 || spec.version > PasswordPolicy::FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: spec.version,
-                supported: PasswordPolicy::FORMAT_VERSION,
-            });
-        }
+        crate::error::check_format_version(spec.version, PasswordPolicy::FORMAT_VERSION)?;
         validate(&spec.rules)?;
         let extra = spec
             .rules
