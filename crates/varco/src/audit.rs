@@ -27,6 +27,16 @@ pub enum AuditKind {
     CodeReused,
     /// A delivery code was tried for another purpose.
     CodeWrongPurpose,
+    /// An authentication attempt was refused or stepped up by the guard.
+    AttemptRefused,
+    /// An authentication attempt failed.
+    AttemptFailed,
+    /// An authentication attempt succeeded.
+    AttemptSucceeded,
+    /// A factor is locked until an operator or a recovery lifts it.
+    LockedPermanently,
+    /// Locks were lifted (by an operator or a recovery).
+    Unlocked,
 }
 
 /// One audit record. It never holds a secret.

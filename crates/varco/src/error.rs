@@ -62,6 +62,9 @@ pub enum Error {
     /// An otpauth:// URI could not be read.
     #[error("invalid otpauth URI: {0}")]
     InvalidUri(String),
+    /// A lockout policy is inconsistent.
+    #[error("invalid guard policy: {0}")]
+    InvalidGuardPolicy(String),
     /// A sealing key id is invalid.
     #[error("invalid sealing key: {0}")]
     InvalidSealingKey(String),
@@ -94,6 +97,7 @@ impl Error {
             Error::InvalidOtpConfig(_) => "invalid_otp_config",
             Error::InvalidUri(_) => "invalid_uri",
             Error::InvalidSealingKey(_) => "invalid_sealing_key",
+            Error::InvalidGuardPolicy(_) => "invalid_guard_policy",
             Error::Seal(_) => "seal",
         }
     }

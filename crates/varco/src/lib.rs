@@ -50,6 +50,7 @@ pub mod audit;
 pub mod breach;
 pub mod effect;
 pub mod error;
+pub mod guard;
 pub mod hash;
 pub mod i18n;
 pub mod normalize;

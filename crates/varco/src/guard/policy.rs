@@ -1,0 +1,146 @@
+//! The lockout rules: thresholds, waits, the permanent lock, and their
+//! defaults with the reasoning behind them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// How the wait grows with each temporary lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Backoff {
+    /// `base × n` for the n-th lock.
+    Linear {
+        /// The first wait, and the step.
+        base: Duration,
+    },
+    /// `base × 2^(n-1)` for the n-th lock.
+    Exponential {
+        /// The first wait.
+        base: Duration,
+    },
+}
+
+/// What happens when the threshold is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    /// Refuse attempts until the wait is over.
+    Hard,
+    /// Ask for a step-up (a captcha, a second factor) instead of refusing:
+    /// an attacker cannot lock the owner out, only make them solve a
+    /// challenge. The hard cap still locks for good.
+    Soft,
+}
+
+/// The lockout rules for one factor (password, second factor, recovery) or
+/// one source or destination.
+///
+/// Defaults, and why:
+/// - **5 failures** start a temporary lock: enough for typos, few enough that
+///   online guessing gets nowhere (NIST allows up to 100 before disabling).
+/// - **Waits of 1, 2, 4, … minutes, at most 1 hour**: each lock costs an
+///   attacker more, while an owner who mistyped waits a minute.
+/// - **Permanent after 100 consecutive failures** (NIST SP 800-63B §5.2.2
+///   SHALL): only an operator or a completed recovery lifts it.
+/// - **Failures forgotten after 24 hours** without a new one, so a typo last
+///   week does not count today.
+/// - **At most one attempt per second**: failures in quick succession are
+///   refused before they are checked.
+/// - **Hard mode** by default, as the seed portals behave; choose
+///   [`LockMode::Soft`] (see [`LockoutPolicy::soft`]) where lockout-as-denial
+///   of service is the bigger risk (ASVS 6.1.1).
+///
+/// ```
+/// use std::time::Duration;
+/// use varco::guard::LockoutPolicy;
+///
+/// let p = LockoutPolicy::default();
+/// assert_eq!(p.threshold, 5);
+/// assert_eq!(p.wait(1), Duration::from_secs(60));
+/// assert_eq!(p.wait(3), Duration::from_secs(240));
+/// assert_eq!(p.wait(30), Duration::from_secs(3600)); // capped
+/// assert!(LockoutPolicy { max_consecutive: 101, ..p }.validate().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockoutPolicy {
+    /// Failures that start a temporary lock.
+    pub threshold: u32,
+    /// How waits grow.
+    pub backoff: Backoff,
+    /// The longest temporary wait.
+    pub max_wait: Duration,
+    /// Consecutive failures after which the lock is permanent (at most 100).
+    pub max_consecutive: u32,
+    /// A quiet period after which failures are forgotten.
+    pub forget_after: Duration,
+    /// The shortest time between two attempts.
+    pub min_interval: Duration,
+    /// Hard or soft.
+    pub mode: LockMode,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            threshold: 5,
+            backoff: Backoff::Exponential {
+                base: Duration::from_secs(60),
+            },
+            max_wait: Duration::from_secs(3600),
+            max_consecutive: 100,
+            forget_after: Duration::from_secs(24 * 3600),
+            min_interval: Duration::from_secs(1),
+            mode: LockMode::Hard,
+        }
+    }
+}
+
+impl LockoutPolicy {
+    /// The NIST hard cap on consecutive failures.
+    pub const NIST_MAX_CONSECUTIVE: u32 = 100;
+
+    /// The defaults in soft mode: a step-up instead of a refusal.
+    pub fn soft() -> Self {
+        LockoutPolicy {
+            mode: LockMode::Soft,
+            ..Self::default()
+        }
+    }
+
+    /// The wait of the n-th temporary lock (n ≥ 1), capped at `max_wait`.
+    pub fn wait(&self, n: u32) -> Duration {
+        let n = n.max(1);
+        let w = match self.backoff {
+            Backoff::Linear { base } => base.saturating_mul(n),
+            Backoff::Exponential { base } => base.saturating_mul(1u32 << (n - 1).min(30)),
+        };
+        w.min(self.max_wait)
+    }
+
+    /// Checks the rules.
+    ///
+    /// # Errors
+    /// [`Error::InvalidGuardPolicy`] for a zero threshold, a cap above 100 or
+    /// below the threshold, or a zero wait.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::InvalidGuardPolicy(m.to_owned()));
+        if self.threshold == 0 {
+            return bad("threshold must be at least 1");
+        }
+        if self.max_consecutive > Self::NIST_MAX_CONSECUTIVE
+            || self.max_consecutive < self.threshold
+        {
+            return bad("max_consecutive must be between the threshold and 100 (NIST SP 800-63B)");
+        }
+        let base = match self.backoff {
+            Backoff::Linear { base } | Backoff::Exponential { base } => base,
+        };
+        if base.is_zero() || self.max_wait < base {
+            return bad("waits must be positive and max_wait at least the first wait");
+        }
+        Ok(())
+    }
+}

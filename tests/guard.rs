@@ -1,0 +1,378 @@
+//! FLOWS.md F5: attempt budgets and lockout, end to end, and the
+//! concurrency model: parallel wrong guesses on one revision are never
+//! counted as one and never slip past the limit.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+use varco::Timestamp;
+use varco::guard::{
+    AccountGuard, Backoff, Decision, Factor, GuardPolicies, LockMode, LockoutPolicy, Reason, Unlock,
+};
+
+const T0: u64 = 1_800_000_000;
+
+fn at(secs: u64) -> Timestamp {
+    Timestamp::from_unix_seconds(T0 + secs)
+}
+
+/// One wrong password attempt, as a host following the protocol does it.
+fn wrong(
+    g: AccountGuard,
+    p: &GuardPolicies,
+    f: Factor,
+    dev: Option<&str>,
+    t: Timestamp,
+) -> (Decision, AccountGuard) {
+    let step = g.begin(p, f, dev, t);
+    (step.decision, step.guard)
+}
+
+#[test]
+fn temporary_locks_grow_then_success_clears() {
+    let p = GuardPolicies::default();
+    let mut g = AccountGuard::new();
+    let mut t = 0;
+    for _ in 0..5 {
+        let (d, next) = wrong(g, &p, Factor::Password, None, at(t));
+        assert_eq!(d, Decision::Allow);
+        g = next;
+        t += 2;
+    }
+    // Locked for 1 minute from the 5th failure (at t = 8).
+    let (d, g2) = wrong(g.clone(), &p, Factor::Password, None, at(t));
+    assert_eq!(
+        d,
+        Decision::Locked {
+            until: Some(at(68)),
+            reason: Reason::TooManyFailures
+        }
+    );
+    g = g2;
+    // After the wait, five more: then 2 minutes.
+    t = 68;
+    for _ in 0..5 {
+        let (d, next) = wrong(g, &p, Factor::Password, None, at(t));
+        assert_eq!(d, Decision::Allow);
+        g = next;
+        t += 2;
+    }
+    let (d, _) = wrong(g.clone(), &p, Factor::Password, None, at(t));
+    assert_eq!(
+        d,
+        Decision::Locked {
+            until: Some(at(76 + 120)),
+            reason: Reason::TooManyFailures
+        }
+    );
+    // A success (after the lock) clears everything.
+    let step = g.begin(&p, Factor::Password, None, at(400));
+    assert_eq!(step.decision, Decision::Allow);
+    let g = step.guard.succeed(Factor::Password, None, at(400)).guard;
+    assert_eq!(g.counter(Factor::Password).consecutive(), 0);
+}
+
+#[test]
+fn quick_succession_is_refused() {
+    let p = GuardPolicies::default();
+    let (_, g) = wrong(AccountGuard::new(), &p, Factor::Password, None, at(0));
+    let step = g.begin(
+        &p,
+        Factor::Password,
+        None,
+        Timestamp::from_unix_millis((T0) * 1000 + 300),
+    );
+    assert_eq!(
+        step.decision,
+        Decision::Locked {
+            until: Some(at(1)),
+            reason: Reason::TooFast
+        }
+    );
+}
+
+#[test]
+fn trusted_device_keeps_its_own_budget_and_recovery_stays_open() {
+    let p = GuardPolicies::default();
+    // The owner signed in once from her phone.
+    let g = AccountGuard::new()
+        .succeed(Factor::Password, Some("phone-1"), at(0))
+        .guard;
+    // An attacker elsewhere locks the shared budget.
+    let mut g = g;
+    for i in 0..5 {
+        g = wrong(g, &p, Factor::Password, Some("attacker"), at(10 + i * 2)).1;
+    }
+    assert!(matches!(
+        g.begin(&p, Factor::Password, Some("attacker"), at(30))
+            .decision,
+        Decision::Locked { .. }
+    ));
+    assert!(matches!(
+        g.begin(&p, Factor::Password, None, at(30)).decision,
+        Decision::Locked { .. }
+    ));
+    // The owner's phone still may try.
+    assert_eq!(
+        g.begin(&p, Factor::Password, Some("phone-1"), at(30))
+            .decision,
+        Decision::Allow
+    );
+    // And a recovery is open for everyone.
+    assert_eq!(
+        g.begin(&p, Factor::Recovery, Some("attacker"), at(30))
+            .decision,
+        Decision::Allow
+    );
+    // Per factor: the second factor has its own counter too.
+    assert_eq!(
+        g.begin(&p, Factor::SecondFactor, None, at(30)).decision,
+        Decision::Allow
+    );
+}
+
+#[test]
+fn soft_mode_steps_up_instead_of_refusing() {
+    let p = GuardPolicies {
+        password: LockoutPolicy::soft(),
+        ..GuardPolicies::default()
+    };
+    let mut g = AccountGuard::new();
+    for i in 0..5 {
+        g = wrong(g, &p, Factor::Password, None, at(i * 2)).1;
+    }
+    assert_eq!(
+        g.begin(&p, Factor::Password, None, at(20)).decision,
+        Decision::StepUp {
+            reason: Reason::TooManyFailures
+        }
+    );
+}
+
+#[test]
+fn nist_cap_locks_for_good_until_operator_or_recovery() {
+    let fast = LockoutPolicy {
+        threshold: 100,
+        backoff: Backoff::Linear {
+            base: Duration::from_secs(1),
+        },
+        max_wait: Duration::from_secs(1),
+        min_interval: Duration::ZERO,
+        mode: LockMode::Hard,
+        ..LockoutPolicy::default()
+    };
+    let p = GuardPolicies {
+        password: fast,
+        ..GuardPolicies::default()
+    };
+    let mut g = AccountGuard::new();
+    for i in 0..100 {
+        let (d, next) = wrong(g, &p, Factor::Password, None, at(i));
+        assert_eq!(d, Decision::Allow, "attempt {i}");
+        g = next;
+    }
+    assert_eq!(g.counter(Factor::Password).consecutive(), 100);
+    let d = g.begin(&p, Factor::Password, None, at(10_000_000)).decision;
+    assert_eq!(
+        d,
+        Decision::Locked {
+            until: None,
+            reason: Reason::TooManyFailures
+        }
+    );
+    let unlocked = g.unlock(
+        &Unlock::Operator {
+            operator: "op-7".into(),
+        },
+        at(10_000_001),
+    );
+    assert_eq!(
+        unlocked
+            .guard
+            .begin(&p, Factor::Password, None, at(10_000_002))
+            .decision,
+        Decision::Allow
+    );
+    let by_recovery = g.unlock(&Unlock::Recovery, at(10_000_001)).guard;
+    assert!(
+        !by_recovery
+            .counter(Factor::Password)
+            .is_permanently_locked()
+    );
+}
+
+#[test]
+fn time_going_backwards_never_shortens_a_lock() {
+    let p = GuardPolicies::default();
+    let mut g = AccountGuard::new();
+    for i in 0..5 {
+        g = wrong(g, &p, Factor::Password, None, at(1000 + i * 2)).1;
+    }
+    // Locked until 1068. The host clock jumps back an hour: still locked.
+    assert!(matches!(
+        g.begin(
+            &p,
+            Factor::Password,
+            None,
+            Timestamp::from_unix_seconds(T0 + 1068 - 3600)
+        )
+        .decision,
+        Decision::Locked { .. }
+    ));
+    assert!(matches!(
+        g.begin(&p, Factor::Password, None, at(1067)).decision,
+        Decision::Locked { .. }
+    ));
+    assert_eq!(
+        g.begin(&p, Factor::Password, None, at(1068)).decision,
+        Decision::Allow
+    );
+}
+
+#[test]
+fn state_round_trips_and_bad_state_is_an_error() {
+    let p = GuardPolicies::default();
+    let g = wrong(
+        AccountGuard::new()
+            .succeed(Factor::Password, Some("d"), at(0))
+            .guard,
+        &p,
+        Factor::Password,
+        None,
+        at(5),
+    )
+    .1;
+    assert_eq!(AccountGuard::from_json(&g.to_json()).unwrap(), g);
+    assert_eq!(
+        AccountGuard::from_json("[]").unwrap_err().code(),
+        "deserialize"
+    );
+    assert_eq!(
+        AccountGuard::from_json(&g.to_json().replace("\"version\":1", "\"version\":3"))
+            .unwrap_err()
+            .code(),
+        "unsupported_version"
+    );
+    assert!(
+        GuardPolicies {
+            password: LockoutPolicy {
+                threshold: 0,
+                ..LockoutPolicy::default()
+            },
+            ..GuardPolicies::default()
+        }
+        .validate()
+        .is_err()
+    );
+}
+
+/// A store with compare-and-swap, as the host must provide.
+struct Store {
+    state: AccountGuard,
+}
+
+impl Store {
+    fn load(&self) -> AccountGuard {
+        self.state.clone()
+    }
+    fn cas(&mut self, expected: u64, new: AccountGuard) -> bool {
+        if self.state.revision() == expected {
+            self.state = new;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// N requests race: each loads, begins, and tries to store; the
+    /// scheduler interleaves loads and stores in any order. However they
+    /// interleave, every verified guess was counted first, and no more than
+    /// the threshold are ever verified.
+    #[test]
+    fn parallel_guesses_never_slip_past_the_limit(
+        requests in 2usize..12,
+        schedule in prop::collection::vec(any::<prop::sample::Index>(), 0..200),
+    ) {
+        let policy = LockoutPolicy { min_interval: Duration::ZERO, ..LockoutPolicy::default() };
+        let p = GuardPolicies { password: policy, ..GuardPolicies::default() };
+        let mut store = Store { state: AccountGuard::new() };
+        // Each request: Some(loaded) while between load and store, None when idle.
+        let mut pending: Vec<Option<AccountGuard>> = vec![None; requests];
+        let mut done = vec![false; requests];
+        let mut verified = 0u32;
+        let now = at(0);
+        let mut steps = schedule.into_iter();
+        while done.iter().any(|d| !d) {
+            let live: Vec<usize> = (0..requests).filter(|i| !done[*i]).collect();
+            let pick = match steps.next() { Some(ix) => live[ix.index(live.len())], None => live[0] };
+            match pending[pick].take() {
+                None => pending[pick] = Some(store.load()),
+                Some(loaded) => {
+                    let step = loaded.begin(&p, Factor::Password, None, now);
+                    if step.decision != Decision::Allow {
+                        done[pick] = true; // refused: never verified
+                    } else if store.cas(loaded.revision(), step.guard) {
+                        verified += 1; // the password is checked now, and is wrong
+                        done[pick] = true;
+                    } // else: lost the race, reload and retry
+                }
+            }
+        }
+        prop_assert!(verified <= policy.threshold, "{} guesses verified", verified);
+        prop_assert_eq!(store.state.counter(Factor::Password).consecutive(), verified);
+    }
+
+    /// A locked factor never lets an attempt through, and counters never pass
+    /// their cap, whatever the sequence of attempts, successes and clock jumps.
+    #[test]
+    fn locked_never_authenticates_and_counters_stay_capped(
+        ops in prop::collection::vec((0u8..4, 0u64..400, any::<bool>()), 1..120),
+    ) {
+        let p = GuardPolicies::default();
+        let mut g = AccountGuard::new();
+        let mut clock = 0u64;
+        for (op, dt, trusted) in ops {
+            let dev = if trusted { Some("phone") } else { Some("other") };
+            match op {
+                0 => clock += dt,
+                1 => clock = clock.saturating_sub(dt),
+                2 => {
+                    let step = g.begin(&p, Factor::Password, dev, at(clock));
+                    if step.decision == Decision::Allow {
+                        // Only an allowed attempt may succeed.
+                        g = step.guard.succeed(Factor::Password, dev, at(clock)).guard;
+                    } else {
+                        prop_assert_eq!(step.guard.counter(Factor::Password), g.counter(Factor::Password));
+                        g = step.guard;
+                    }
+                }
+                _ => g = g.begin(&p, Factor::Password, dev, at(clock)).guard,
+            }
+            prop_assert!(g.counter(Factor::Password).consecutive() <= p.password.max_consecutive);
+            let loaded = AccountGuard::from_json(&g.to_json()).unwrap();
+            prop_assert_eq!(&loaded, &g);
+        }
+    }
+
+    /// Replaying a success or an unlock changes nothing but the revision.
+    #[test]
+    fn success_and_unlock_are_idempotent(fails in 0u64..8) {
+        let p = GuardPolicies::default();
+        let mut g = AccountGuard::new();
+        for i in 0..fails {
+            g = g.begin(&p, Factor::Password, None, at(i * 2)).guard;
+        }
+        let once = g.succeed(Factor::Password, Some("d"), at(100)).guard;
+        let twice = once.succeed(Factor::Password, Some("d"), at(100)).guard;
+        prop_assert_eq!(once.counter(Factor::Password), twice.counter(Factor::Password));
+        prop_assert_eq!(once.is_trusted("d"), twice.is_trusted("d"));
+        let u1 = g.unlock(&Unlock::Recovery, at(100)).guard;
+        let u2 = u1.unlock(&Unlock::Recovery, at(100)).guard;
+        prop_assert_eq!(u1.counter(Factor::Password), u2.counter(Factor::Password));
+        prop_assert_eq!(u2.revision(), u1.revision() + 1);
+    }
+}
