@@ -96,7 +96,7 @@ struct Device {
 /// use varco::Timestamp;
 ///
 /// let policies = GuardPolicies::default();
-/// let t = |s| Timestamp::from_unix_seconds(1_800_000_000 + s);
+/// let t = |s: u64| Timestamp::from_unix_seconds(1_800_000_000 + s);
 /// let mut guard = AccountGuard::new();
 /// for i in 0..5 {
 ///     let step = guard.begin(&policies, Factor::Password, None, t(i * 10));

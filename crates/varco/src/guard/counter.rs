@@ -14,7 +14,7 @@ use crate::Timestamp;
 ///
 /// let policy = LockoutPolicy::default();
 /// let mut c = FailureCounter::default();
-/// let t = |s| Timestamp::from_unix_seconds(1_800_000_000 + s);
+/// let t = |s: u64| Timestamp::from_unix_seconds(1_800_000_000 + s);
 /// for i in 0..5 {
 ///     assert_eq!(c.decide(&policy, t(i * 10)), Decision::Allow);
 ///     c = c.fail(&policy, t(i * 10));
