@@ -451,3 +451,94 @@ fn recovery_codes_work_once() {
     assert_eq!(o.status.code(), Some(3));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn guard_drives_a_state_file() {
+    let dir = std::env::temp_dir().join(format!("varco-cli-guard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("g.json");
+    let s = state.to_str().unwrap();
+    for i in 0..5u64 {
+        let t = (1_800_000_000 + 2 * i).to_string();
+        let o = varco(&["guard", "fail", "--state", s, "--time", &t], b"");
+        assert_eq!(o.status.code(), Some(0), "failure {i} allowed and counted");
+    }
+    let o = varco(
+        &[
+            "guard",
+            "fail",
+            "--state",
+            s,
+            "--time",
+            "1800000010",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"]["decision"], "locked");
+    assert_eq!(v["factors"]["password"]["consecutive"], 5);
+    // Recovery stays open; status does not change the file.
+    let before = std::fs::read_to_string(&state).unwrap();
+    let o = varco(
+        &[
+            "guard",
+            "status",
+            "--state",
+            s,
+            "--factor",
+            "recovery",
+            "--time",
+            "1800000011",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), before);
+    // An operator unlocks.
+    let o = varco(
+        &[
+            "guard",
+            "unlock",
+            "--by",
+            "operator:op-7",
+            "--state",
+            s,
+            "--time",
+            "1800000012",
+            "--json",
+        ],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"]["decision"], "allow");
+    // A success trusts the device; bad input is exit 3.
+    let o = varco(
+        &[
+            "guard",
+            "succeed",
+            "--state",
+            s,
+            "--device",
+            "phone",
+            "--json",
+            "--time",
+            "1800000013",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        varco(&["guard", "status", "--state", s, "--factor", "nope"], b"")
+            .status
+            .code(),
+        Some(3)
+    );
+    std::fs::write(&state, "{").unwrap();
+    assert_eq!(
+        varco(&["guard", "status", "--state", s], b"").status.code(),
+        Some(3)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
