@@ -376,3 +376,264 @@ proptest! {
         prop_assert_eq!(u2.revision(), u1.revision() + 1);
     }
 }
+
+mod lifecycle {
+    use super::at;
+    use varco::audit::AuditKind;
+    use varco::effect::Effect;
+    use varco::guard::{AccountState as S, Lifecycle, LifecycleEvent as E, LockCause};
+
+    fn states() -> Vec<S> {
+        vec![
+            S::PendingActivation,
+            S::Active,
+            S::Locked {
+                cause: LockCause::Failures,
+            },
+            S::Locked {
+                cause: LockCause::Location,
+            },
+            S::Dormant,
+            S::Expired,
+            S::Suspended,
+            S::Ceased,
+        ]
+    }
+
+    fn events() -> Vec<E> {
+        vec![
+            E::Activate,
+            E::LockForFailures,
+            E::PreventiveBlock {
+                detail: "Rome→NYC in 1 h".into(),
+            },
+            E::Inactivity,
+            E::SubscriptionExpired,
+            E::OperatorBlock {
+                operator: "op-1".into(),
+                reason: "suspected theft".into(),
+            },
+            E::Cease {
+                reason: "closed".into(),
+            },
+            E::WaitElapsed,
+            E::RecoveryCompleted,
+            E::OperatorUnblock {
+                operator: "op-2".into(),
+            },
+            E::SubscriptionRenewed,
+        ]
+    }
+
+    /// The rules of FLOWS F5, written out independently of the library.
+    fn expected(from: &S, e: &E) -> Option<S> {
+        let l = |c| S::Locked { cause: c };
+        Some(match (from, e) {
+            (S::Ceased, _) => return None,
+            (_, E::Cease { .. }) => S::Ceased,
+            (S::PendingActivation, E::Activate) => S::Active,
+            (S::PendingActivation, E::OperatorBlock { .. }) => S::Suspended,
+            (S::Active, E::LockForFailures) => l(LockCause::Failures),
+            (S::Active, E::PreventiveBlock { .. }) => l(LockCause::Location),
+            (S::Active, E::Inactivity) => S::Dormant,
+            (S::Active, E::SubscriptionExpired) => S::Expired,
+            (S::Active, E::OperatorBlock { .. }) => S::Suspended,
+            (
+                S::Locked {
+                    cause: LockCause::Failures,
+                },
+                E::WaitElapsed,
+            ) => S::Active,
+            (S::Locked { .. }, E::RecoveryCompleted) => S::Active,
+            (S::Locked { .. }, E::OperatorUnblock { .. }) => S::Active,
+            (S::Locked { .. }, E::SubscriptionExpired) => S::Expired,
+            (S::Locked { .. }, E::OperatorBlock { .. }) => S::Suspended,
+            (S::Dormant, E::RecoveryCompleted | E::OperatorUnblock { .. }) => S::Active,
+            (S::Dormant, E::SubscriptionExpired) => S::Expired,
+            (S::Dormant, E::OperatorBlock { .. }) => S::Suspended,
+            (S::Expired, E::SubscriptionRenewed) => S::Active,
+            (S::Expired, E::OperatorBlock { .. }) => S::Suspended,
+            (S::Suspended, E::OperatorUnblock { .. }) => S::Active,
+            _ => return None,
+        })
+    }
+
+    /// Drives a fresh lifecycle to `state` through legal events.
+    fn reach(state: &S) -> Lifecycle {
+        let l = Lifecycle::new(at(0));
+        let path: Vec<E> = match state {
+            S::PendingActivation => vec![],
+            S::Active => vec![E::Activate],
+            S::Locked {
+                cause: LockCause::Failures,
+            } => vec![E::Activate, E::LockForFailures],
+            S::Locked {
+                cause: LockCause::Location,
+            } => vec![E::Activate, E::PreventiveBlock { detail: "x".into() }],
+            S::Dormant => vec![E::Activate, E::Inactivity],
+            S::Expired => vec![E::Activate, E::SubscriptionExpired],
+            S::Suspended => vec![E::OperatorBlock {
+                operator: "o".into(),
+                reason: "r".into(),
+            }],
+            S::Ceased => vec![E::Cease { reason: "r".into() }],
+        };
+        path.iter().fold(l, |l, e| l.apply(e, at(1)).unwrap().0)
+    }
+
+    #[test]
+    fn every_transition_is_legal_or_refused_without_change() {
+        for s in states() {
+            for e in events() {
+                let l = reach(&s);
+                assert_eq!(l.state(), &s);
+                match (l.apply(&e, at(2)), expected(&s, &e)) {
+                    (Ok((next, effects)), Some(to)) => {
+                        assert_eq!(next.state(), &to, "{s:?} + {e:?}");
+                        assert_eq!(next.revision(), l.revision() + 1);
+                        let Effect::Audit(a) = &effects[0] else {
+                            panic!("an audit event")
+                        };
+                        assert_eq!(a.kind, AuditKind::AccountStateChanged);
+                        assert!(a.details.iter().any(|(k, _)| k == "event"));
+                    }
+                    (Err(err), None) => {
+                        assert_eq!(err.code(), "illegal_transition", "{s:?} + {e:?}")
+                    }
+                    (got, want) => {
+                        panic!("{s:?} + {e:?}: got {:?}, want {want:?}", got.map(|x| x.0))
+                    }
+                }
+                // Only an active account authenticates.
+                assert_eq!(l.can_authenticate(), s == S::Active);
+            }
+        }
+    }
+
+    #[test]
+    fn causes_and_unblocks_carry_their_reasons() {
+        let l = reach(&S::Active);
+        let (_, fx) = l
+            .apply(
+                &E::OperatorBlock {
+                    operator: "op-1".into(),
+                    reason: "suspected theft".into(),
+                },
+                at(5),
+            )
+            .unwrap();
+        let Effect::Audit(a) = &fx[0] else { panic!() };
+        assert!(
+            a.details
+                .contains(&("reason".into(), "suspected theft".into()))
+        );
+        assert!(a.details.contains(&("operator".into(), "op-1".into())));
+        assert!(a.details.contains(&("to".into(), "suspended".into())));
+    }
+
+    #[test]
+    fn inactivity_makes_dormant_after_180_days_and_recovery_revives() {
+        let l = reach(&S::Active);
+        let day = 24 * 3600;
+        assert!(
+            l.check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(179 * day))
+                .is_none()
+        );
+        let l = l.record_activity(at(100 * day));
+        assert!(
+            l.check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(279 * day))
+                .is_none()
+        );
+        let (dormant, _) = l
+            .check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(281 * day))
+            .unwrap();
+        assert_eq!(dormant.state(), &S::Dormant);
+        assert!(!dormant.can_authenticate());
+        let (back, _) = dormant.apply(&E::RecoveryCompleted, at(282 * day)).unwrap();
+        assert!(back.can_authenticate());
+        assert_eq!(Lifecycle::from_json(&back.to_json()).unwrap(), back);
+        assert_eq!(
+            Lifecycle::from_json("{}").unwrap_err().code(),
+            "deserialize"
+        );
+    }
+}
+
+mod travel {
+    use super::at;
+    use varco::guard::{
+        Place, RiskDecision, Sighting, TravelAction, TravelPolicy, assess_travel, distance_km,
+    };
+
+    fn coords(t: u64, lat: f64, lon: f64) -> Sighting {
+        Sighting {
+            at: at(t),
+            place: Place::Coordinates { lat, lon },
+        }
+    }
+
+    fn country(t: u64, code: &str) -> Sighting {
+        Sighting {
+            at: at(t),
+            place: Place::Country { code: code.into() },
+        }
+    }
+
+    #[test]
+    fn implausible_journeys() {
+        // Rome to Milan is ~480 km.
+        let d = distance_km(41.9028, 12.4964, 45.4642, 9.19);
+        assert!((470.0..490.0).contains(&d), "{d}");
+        let p = TravelPolicy::default();
+        let rome = coords(0, 41.9, 12.5);
+        assert_eq!(assess_travel(None, &rome, &p), RiskDecision::Allow);
+        assert_eq!(
+            assess_travel(Some(&rome), &coords(3600, 45.46, 9.19), &p),
+            RiskDecision::Allow
+        );
+        let sydney_1h = coords(3600, -33.87, 151.21);
+        assert!(
+            matches!(assess_travel(Some(&rome), &sydney_1h, &p), RiskDecision::StepUp { speed_kmh } if speed_kmh > 10_000.0)
+        );
+        let block = TravelPolicy {
+            action: TravelAction::Block,
+            ..p
+        };
+        assert!(matches!(
+            assess_travel(Some(&rome), &sydney_1h, &block),
+            RiskDecision::Block { .. }
+        ));
+        // Countries: a change within 2 hours is implausible; same country is fine.
+        assert!(matches!(
+            assess_travel(Some(&country(0, "IT")), &country(1800, "US"), &p),
+            RiskDecision::StepUp { .. }
+        ));
+        assert_eq!(
+            assess_travel(Some(&country(0, "IT")), &country(1800, "it"), &p),
+            RiskDecision::Allow
+        );
+        assert_eq!(
+            assess_travel(Some(&country(0, "IT")), &country(3 * 3600, "US"), &p),
+            RiskDecision::Allow
+        );
+        // A clock going backwards only makes a journey look faster.
+        let earlier = coords(0, -33.87, 151.21);
+        let rome_later = Sighting {
+            at: at(3600),
+            ..rome.clone()
+        };
+        assert!(matches!(
+            assess_travel(Some(&rome_later), &earlier, &p),
+            RiskDecision::StepUp { .. }
+        ));
+        // Bad coordinates and mixed kinds cannot be judged: allowed (and left to the guard).
+        assert_eq!(
+            assess_travel(Some(&rome), &coords(10, f64::NAN, 0.0), &p),
+            RiskDecision::Allow
+        );
+        assert_eq!(
+            assess_travel(Some(&rome), &country(10, "US"), &p),
+            RiskDecision::Allow
+        );
+    }
+}

@@ -37,6 +37,8 @@ pub enum AuditKind {
     LockedPermanently,
     /// Locks were lifted (by an operator or a recovery).
     Unlocked,
+    /// The account changed state (details: from, to, event, reason).
+    AccountStateChanged,
 }
 
 /// One audit record. It never holds a secret.

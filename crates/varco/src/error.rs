@@ -62,6 +62,15 @@ pub enum Error {
     /// An otpauth:// URI could not be read.
     #[error("invalid otpauth URI: {0}")]
     InvalidUri(String),
+    /// A lifecycle event that is not legal in the account's state; nothing
+    /// changed.
+    #[error("illegal transition: {event} in state {from}")]
+    IllegalTransition {
+        /// The state.
+        from: String,
+        /// The event.
+        event: String,
+    },
     /// A lockout policy is inconsistent.
     #[error("invalid guard policy: {0}")]
     InvalidGuardPolicy(String),
@@ -98,6 +107,7 @@ impl Error {
             Error::InvalidUri(_) => "invalid_uri",
             Error::InvalidSealingKey(_) => "invalid_sealing_key",
             Error::InvalidGuardPolicy(_) => "invalid_guard_policy",
+            Error::IllegalTransition { .. } => "illegal_transition",
             Error::Seal(_) => "seal",
         }
     }

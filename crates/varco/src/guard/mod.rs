@@ -1,5 +1,6 @@
 //! Guard (FLOWS F5): attempt budgets and lockout, per factor, per trusted
-//! device, per source and per destination, safe under concurrency.
+//! device, per source and per destination, safe under concurrency; risk
+//! signals (implausible travel, inactivity); and the account lifecycle.
 //!
 //! ## The protocol: count first, then verify
 //!
@@ -42,11 +43,17 @@
 
 mod account;
 mod counter;
+mod lifecycle;
 mod policy;
+mod risk;
 
 pub use account::{AccountGuard, Factor, GuardPolicies, GuardStep, Unlock};
 pub use counter::FailureCounter;
+pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LockCause};
 pub use policy::{Backoff, LockMode, LockoutPolicy};
+pub use risk::{
+    Place, RiskDecision, Sighting, TravelAction, TravelPolicy, assess_travel, distance_km,
+};
 
 use serde::Serialize;
 

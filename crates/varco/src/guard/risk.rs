@@ -1,0 +1,160 @@
+//! Risk signals: a sign-in from a place too far from the previous one for
+//! the time elapsed (a VPN in another country, stolen credentials).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// Where a sign-in came from, as the host knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Place {
+    /// Coordinates (e.g. from IP geolocation), in degrees.
+    Coordinates {
+        /// Latitude, −90 to 90.
+        lat: f64,
+        /// Longitude, −180 to 180.
+        lon: f64,
+    },
+    /// Only the country (ISO 3166-1 alpha-2).
+    Country {
+        /// The code, e.g. "IT".
+        code: String,
+    },
+}
+
+/// A sign-in's time and place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sighting {
+    /// When.
+    pub at: Timestamp,
+    /// Where.
+    pub place: Place,
+}
+
+/// What to do about an implausible journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TravelAction {
+    /// Ask for a second factor.
+    StepUp,
+    /// Block preventively (and notify the owner).
+    Block,
+}
+
+/// The rule for implausible travel. Defaults: faster than 1000 km/h (an
+/// airliner) between coordinates, or a change of country within 2 hours,
+/// asks for a step-up.
+///
+/// ```
+/// use varco::guard::{assess_travel, Place, RiskDecision, Sighting, TravelPolicy};
+/// use varco::Timestamp;
+///
+/// let rome = Sighting { at: Timestamp::from_unix_seconds(0), place: Place::Coordinates { lat: 41.9, lon: 12.5 } };
+/// let nyc_1h = Sighting { at: Timestamp::from_unix_seconds(3600), place: Place::Coordinates { lat: 40.7, lon: -74.0 } };
+/// assert!(matches!(assess_travel(Some(&rome), &nyc_1h, &TravelPolicy::default()), RiskDecision::StepUp { .. }));
+/// let nyc_12h = Sighting { at: Timestamp::from_unix_seconds(12 * 3600), ..nyc_1h };
+/// assert_eq!(assess_travel(Some(&rome), &nyc_12h, &TravelPolicy::default()), RiskDecision::Allow);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TravelPolicy {
+    /// The fastest plausible speed between two sign-ins.
+    pub max_speed_kmh: f64,
+    /// The shortest plausible time between sign-ins from two countries.
+    pub min_hours_between_countries: f64,
+    /// What to do when the journey is implausible.
+    pub action: TravelAction,
+}
+
+impl Default for TravelPolicy {
+    fn default() -> Self {
+        TravelPolicy {
+            max_speed_kmh: 1000.0,
+            min_hours_between_countries: 2.0,
+            action: TravelAction::StepUp,
+        }
+    }
+}
+
+/// The verdict on a sign-in's place.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum RiskDecision {
+    /// Plausible.
+    Allow,
+    /// Implausible: ask for a step-up.
+    StepUp {
+        /// The speed the journey would need, km/h (infinite for a country
+        /// change with no time elapsed).
+        speed_kmh: f64,
+    },
+    /// Implausible: block preventively ([`LifecycleEvent::PreventiveBlock`](super::LifecycleEvent::PreventiveBlock))
+    /// and notify the owner.
+    Block {
+        /// The speed the journey would need, km/h.
+        speed_kmh: f64,
+    },
+}
+
+const EARTH_RADIUS_KM: f64 = 6371.0;
+
+/// Great-circle distance in km (haversine).
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().clamp(0.0, 1.0).asin()
+}
+
+fn valid(lat: f64, lon: f64) -> bool {
+    lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon)
+}
+
+/// Judges a sign-in against the previous one. With no previous sign-in, or
+/// places that cannot be compared (coordinates against a country, invalid
+/// coordinates), it allows. A clock that went backwards counts as no time
+/// elapsed, which can only make a journey look faster, never slower.
+pub fn assess_travel(
+    previous: Option<&Sighting>,
+    current: &Sighting,
+    policy: &TravelPolicy,
+) -> RiskDecision {
+    let Some(prev) = previous else {
+        return RiskDecision::Allow;
+    };
+    let hours = current.at.since(prev.at).as_secs_f64() / 3600.0;
+    let speed = match (&prev.place, &current.place) {
+        (Place::Coordinates { lat: a, lon: b }, Place::Coordinates { lat: c, lon: d })
+            if valid(*a, *b) && valid(*c, *d) =>
+        {
+            let km = distance_km(*a, *b, *c, *d);
+            if km < 1.0 {
+                return RiskDecision::Allow;
+            }
+            let s = if hours > 0.0 {
+                km / hours
+            } else {
+                f64::INFINITY
+            };
+            if s <= policy.max_speed_kmh {
+                return RiskDecision::Allow;
+            }
+            s
+        }
+        (Place::Country { code: a }, Place::Country { code: b }) => {
+            if a.eq_ignore_ascii_case(b) || hours >= policy.min_hours_between_countries {
+                return RiskDecision::Allow;
+            }
+            f64::INFINITY
+        }
+        _ => return RiskDecision::Allow,
+    };
+    match policy.action {
+        TravelAction::StepUp => RiskDecision::StepUp { speed_kmh: speed },
+        TravelAction::Block => RiskDecision::Block { speed_kmh: speed },
+    }
+}
