@@ -37,8 +37,28 @@ pub enum AuditKind {
     LockedPermanently,
     /// Locks were lifted (by an operator or a recovery).
     Unlocked,
-    /// The account changed state (details: from, to, event, reason).
-    AccountStateChanged,
+    /// The owner activated the account.
+    AccountActivated,
+    /// The account was locked after too many failures.
+    AccountLockedForFailures,
+    /// The account was blocked preventively (an implausible location).
+    AccountPreventivelyBlocked,
+    /// The account became dormant (inactivity).
+    AccountDormant,
+    /// The subscription behind the account expired.
+    AccountExpired,
+    /// An operator suspended the account.
+    AccountSuspended,
+    /// The account was closed.
+    AccountCeased,
+    /// A temporary lock's wait ended.
+    AccountUnlockedByWait,
+    /// A completed recovery reactivated the account.
+    AccountRecovered,
+    /// An operator unblocked the account.
+    AccountUnblockedByOperator,
+    /// A renewal reactivated the account.
+    AccountRenewed,
 }
 
 /// One audit record. It never holds a secret.

@@ -41,6 +41,15 @@ pub enum Effect {
         #[serde(serialize_with = "expose")]
         body: Zeroizing<String>,
     },
+    /// Tell the account's owner, on every address the host has for them,
+    /// that something happened to the account (a preventive block, a
+    /// suspension). It carries no secret.
+    NotifyOwner {
+        /// What happened (a stable code, e.g. `preventive_block`).
+        event: String,
+        /// Details for the message.
+        detail: String,
+    },
     /// Write an audit event.
     Audit(AuditEvent),
 }
@@ -58,6 +67,9 @@ impl std::fmt::Debug for Effect {
                     f,
                     "SendEmail {{ to: {to:?}, subject: {subject:?}, body: <redacted> }}"
                 )
+            }
+            Effect::NotifyOwner { event, detail } => {
+                write!(f, "NotifyOwner {{ event: {event:?}, detail: {detail:?} }}")
             }
             Effect::Audit(e) => f.debug_tuple("Audit").field(e).finish(),
         }

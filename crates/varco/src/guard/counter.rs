@@ -100,6 +100,9 @@ impl FailureCounter {
             next.locks = next.locks.saturating_add(1);
             next.recent = 0;
             next.locked_until = Some(now + policy.wait(next.locks));
+            if policy.permanent_after_locks > 0 && next.locks >= policy.permanent_after_locks {
+                next.permanent = true;
+            }
         }
         next
     }

@@ -104,6 +104,23 @@ pub enum LifecycleEvent {
 }
 
 impl LifecycleEvent {
+    /// Each cause and each unblock has its own audit kind.
+    fn audit_kind(&self) -> AuditKind {
+        match self {
+            LifecycleEvent::Activate => AuditKind::AccountActivated,
+            LifecycleEvent::LockForFailures => AuditKind::AccountLockedForFailures,
+            LifecycleEvent::PreventiveBlock { .. } => AuditKind::AccountPreventivelyBlocked,
+            LifecycleEvent::Inactivity => AuditKind::AccountDormant,
+            LifecycleEvent::SubscriptionExpired => AuditKind::AccountExpired,
+            LifecycleEvent::OperatorBlock { .. } => AuditKind::AccountSuspended,
+            LifecycleEvent::Cease { .. } => AuditKind::AccountCeased,
+            LifecycleEvent::WaitElapsed => AuditKind::AccountUnlockedByWait,
+            LifecycleEvent::RecoveryCompleted => AuditKind::AccountRecovered,
+            LifecycleEvent::OperatorUnblock { .. } => AuditKind::AccountUnblockedByOperator,
+            LifecycleEvent::SubscriptionRenewed => AuditKind::AccountRenewed,
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             LifecycleEvent::Activate => "activate",
@@ -221,7 +238,8 @@ impl Lifecycle {
     }
 
     /// Applies an event: the next lifecycle and its audit event, each cause
-    /// and each unblock with its own reason.
+    /// and each unblock with its own reason; a preventive block and an
+    /// operator's block also notify the owner ([`Effect::NotifyOwner`]).
     ///
     /// # Errors
     /// [`Error::IllegalTransition`] when the event makes no sense in the
@@ -236,7 +254,7 @@ impl Lifecycle {
             event: event.name().to_owned(),
         })?;
         let now = self.last_seen.max(now);
-        let mut e = AuditEvent::new(now, AuditKind::AccountStateChanged, "account")
+        let mut e = AuditEvent::new(now, event.audit_kind(), "account")
             .detail("from", self.state.name())
             .detail("to", to.name())
             .detail("event", event.name());
@@ -257,7 +275,20 @@ impl Lifecycle {
             next.last_activity = now;
         }
         next.state = to;
-        Ok((next, vec![Effect::Audit(e)]))
+        let mut effects = vec![Effect::Audit(e)];
+        // The owner hears of blocks they did not cause themselves.
+        match event {
+            LifecycleEvent::PreventiveBlock { detail } => effects.push(Effect::NotifyOwner {
+                event: "preventive_block".into(),
+                detail: detail.clone(),
+            }),
+            LifecycleEvent::OperatorBlock { reason, .. } => effects.push(Effect::NotifyOwner {
+                event: "suspended".into(),
+                detail: reason.clone(),
+            }),
+            _ => {}
+        }
+        Ok((next, effects))
     }
 
     /// Records a successful sign-in (resets the inactivity clock).

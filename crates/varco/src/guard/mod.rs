@@ -40,6 +40,19 @@
 //!
 //! Per source (an address, a device id) and per destination (a phone number,
 //! an email), keep a [`FailureCounter`] keyed by it, with its own policy.
+//!
+//! ## Counters and the account's state
+//!
+//! [`AccountGuard`] holds attempt budgets and decides temporary locks by
+//! itself: no state change is needed for a one-minute wait. [`Lifecycle`] is
+//! the account's state as the portals show it (active, locked, dormant,
+//! expired, suspended, ceased). When the guard reports a permanent lock, move
+//! the lifecycle with [`LifecycleEvent::LockForFailures`]; a completed
+//! recovery is [`AccountGuard::unlock`] with [`Unlock::Recovery`] **and**
+//! [`LifecycleEvent::RecoveryCompleted`]. An [`assess_travel`] verdict of
+//! `Block` is [`LifecycleEvent::PreventiveBlock`], which also notifies the
+//! owner. Inactivity is [`Lifecycle::check_inactivity`], run at sign-in or by
+//! a sweep.
 
 mod account;
 mod counter;

@@ -43,8 +43,12 @@ pub enum LockMode {
 ///   online guessing gets nowhere (NIST allows up to 100 before disabling).
 /// - **Waits of 1, 2, 4, … minutes, at most 1 hour**: each lock costs an
 ///   attacker more, while an owner who mistyped waits a minute.
-/// - **Permanent after 100 consecutive failures** (NIST SP 800-63B §5.2.2
-///   SHALL): only an operator or a completed recovery lifts it.
+/// - **Permanent after 10 temporary locks, or 100 consecutive failures**
+///   (NIST SP 800-63B §5.2.2 SHALL), whichever comes first: ten locks mean
+///   50 wrong guesses spread over about 17 hours of waits, which is an attack,
+///   not a forgetful owner. Only an operator or a completed recovery lifts
+///   it, and recovery stays open, so the owner is never stuck. Set
+///   `permanent_after_locks` to 0 to rely on the NIST cap alone.
 /// - **Failures forgotten after 24 hours** without a new one, so a typo last
 ///   week does not count today.
 /// - **At most one attempt per second**: failures in quick succession are
@@ -74,6 +78,10 @@ pub struct LockoutPolicy {
     pub max_wait: Duration,
     /// Consecutive failures after which the lock is permanent (at most 100).
     pub max_consecutive: u32,
+    /// Temporary locks after which the lock is permanent (0: never, only the
+    /// consecutive cap applies).
+    #[serde(default)]
+    pub permanent_after_locks: u32,
     /// A quiet period after which failures are forgotten.
     pub forget_after: Duration,
     /// The shortest time between two attempts.
@@ -91,6 +99,7 @@ impl Default for LockoutPolicy {
             },
             max_wait: Duration::from_secs(3600),
             max_consecutive: 100,
+            permanent_after_locks: 10,
             forget_after: Duration::from_secs(24 * 3600),
             min_interval: Duration::from_secs(1),
             mode: LockMode::Hard,
