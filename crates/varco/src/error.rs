@@ -120,3 +120,14 @@ pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Err
     }
     Ok(())
 }
+
+/// Parses a persisted record from JSON and checks its format version.
+pub(crate) fn load_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    version: impl Fn(&T) -> u32,
+    supported: u32,
+) -> Result<T, Error> {
+    let value: T = serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+    check_format_version(version(&value), supported)?;
+    Ok(value)
+}

@@ -356,9 +356,7 @@ impl AccountGuard {
     /// [`Error::Deserialize`] for malformed JSON or too many devices,
     /// [`Error::UnsupportedVersion`] for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let g: AccountGuard =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        crate::error::check_format_version(g.version, Self::FORMAT_VERSION)?;
+        let g = crate::error::load_json(json, |g: &AccountGuard| g.version, Self::FORMAT_VERSION)?;
         if g.devices.len() > Self::MAX_DEVICES {
             return Err(Error::Deserialize(format!(
                 "more than {} devices",

@@ -320,10 +320,7 @@ impl Lifecycle {
     /// # Errors
     /// [`Error::Deserialize`], [`Error::UnsupportedVersion`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let l: Lifecycle =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        crate::error::check_format_version(l.version, Self::FORMAT_VERSION)?;
-        Ok(l)
+        crate::error::load_json(json, |l: &Lifecycle| l.version, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

@@ -777,10 +777,7 @@ impl Challenge {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
     /// for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let c: Challenge =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        crate::error::check_format_version(c.version, Self::FORMAT_VERSION)?;
-        Ok(c)
+        crate::error::load_json(json, |c: &Challenge| c.version, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

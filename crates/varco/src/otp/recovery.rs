@@ -203,9 +203,8 @@ impl RecoveryCodeSet {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
     /// for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let set: RecoveryCodeSet =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-        crate::error::check_format_version(set.version, Self::FORMAT_VERSION)?;
+        let set =
+            crate::error::load_json(json, |s: &RecoveryCodeSet| s.version, Self::FORMAT_VERSION)?;
         if set.codes.len() > Self::MAX_COUNT {
             return Err(Error::Deserialize(format!(
                 "more than {} codes",
