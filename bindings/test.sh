@@ -11,11 +11,11 @@ out=target/bindings/python
 rm -rf "$out" && mkdir -p "$out"
 ./target/debug/uniffi-bindgen generate --library "$lib" --language python --out-dir "$out" >/dev/null
 cp "$lib" "$out/"
-cp bindings/python/test_varco.py "$out/"
+cp bindings/python/test_*.py bindings/scenarios/scenario.tsv "$out/"
 
 log=$(mktemp)
 status=0
-(cd "$out" && python3 -m unittest -v test_varco) >"$log" 2>&1 || status=$?
+(cd "$out" && python3 -m unittest -v test_varco test_scenario) >"$log" 2>&1 || status=$?
 cat "$log"
 passed=$(grep -cE ' \.\.\. ok$' "$log" || true)
 failed=$(grep -cE ' \.\.\. (FAIL|ERROR)$' "$log" || true)

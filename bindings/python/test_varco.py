@@ -1,5 +1,6 @@
 """varco through UniFFI, from Python: the same answers as in Rust."""
 
+import re
 import unittest
 
 import varco_uniffi as v
@@ -95,6 +96,163 @@ class TotpTest(unittest.TestCase):
         with self.assertRaises(v.VarcoError) as e:
             v.totp_code("JBSWY3DP", 59, "sha1", 6, 30)
         self.assertEqual(e.exception.code, "invalid_secret")
+
+
+SEAL_KEY = v.HostKey(id="k1", secret=bytes(range(32)))
+CODE_KEY = v.HostKey(id="c1", secret=bytes(range(32)))
+
+
+class AuthenticatorTest(unittest.TestCase):
+    def test_enroll_verify_replay_and_sealing(self):
+        keys = v.SealingKeys([SEAL_KEY])
+        e = v.totp_enroll(keys, "Esempio", "mario@example.it", "SHA1", 6, 30)
+        self.assertTrue(e.uri.startswith("otpauth://totp/Esempio:mario%40example.it?"))
+        self.assertNotIn(e.secret_base32, e.sealed)  # never stored in clear
+        now = 1_700_000_000
+        code = v.totp_code(e.secret_base32, now, "SHA1", 6, 30)
+        step = v.totp_verify(keys, e.sealed, code, now * 1000)
+        self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=0))
+        again = v.totp_verify(keys, step.sealed, code, now * 1000 + 1000)
+        self.assertEqual(again.outcome, v.OtpOutcome.REPLAYED())
+        wrong = "000000" if code != "000000" else "111111"
+        self.assertEqual(v.totp_verify(keys, step.sealed, wrong, now * 1000).outcome, v.OtpOutcome.REJECTED())
+        # Another key cannot open it; a rotated key set can, and asks for a re-seal.
+        other = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32))])
+        with self.assertRaises(v.VarcoError) as err:
+            v.totp_verify(other, step.sealed, code, now * 1000)
+        self.assertEqual(err.exception.code, "seal")
+        rotated = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32)), SEAL_KEY])
+        self.assertTrue(rotated.needs_reseal(step.sealed))
+
+    def test_uri_round_trip_and_hotp(self):
+        keys = v.SealingKeys([SEAL_KEY])
+        e = v.hotp_enroll(keys, "Esempio", "mario", "SHA256", 8)
+        info = v.otpauth_parse(e.uri)
+        self.assertEqual((info.kind, info.issuer, info.account, info.algorithm, info.digits, info.counter),
+                         ("hotp", "Esempio", "mario", "SHA256", 8, 0))
+        self.assertEqual(info.secret_base32, e.secret_base32)
+        code = v.hotp_code(e.secret_base32, 2, "SHA256", 8)
+        step = v.hotp_verify(keys, e.sealed, code, 5)
+        self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=2))
+        self.assertEqual(v.hotp_verify(keys, step.sealed, code, 5).outcome, v.OtpOutcome.REJECTED())
+        for bad in ["", "http://x", "otpauth://totp/x?secret=%ZZ", "otpauth://" + "a" * 10000]:
+            with self.assertRaises(v.VarcoError):
+                v.otpauth_parse(bad)
+
+
+class RecoveryTest(unittest.TestCase):
+    def test_single_use_codes(self):
+        h = v.Hasher.with_params(64, 1, 1)
+        new = v.recovery_codes_generate(h, 3, 1000)
+        self.assertEqual(len(new.codes), 3)
+        self.assertRegex(new.codes[0], r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
+        for c in new.codes:
+            self.assertNotIn(c.replace("-", ""), new.set)
+        step = v.recovery_code_redeem(h, new.set, new.codes[1].lower(), 2000)
+        self.assertEqual((step.accepted, step.remaining), (True, 2))
+        again = v.recovery_code_redeem(h, step.set, new.codes[1], 3000)
+        self.assertEqual((again.accepted, again.remaining), (False, 2))
+        with self.assertRaises(v.VarcoError) as err:
+            v.recovery_code_redeem(h, "{not json", new.codes[0], 0)
+        self.assertEqual(err.exception.code, "deserialize")
+        with self.assertRaises(v.VarcoError):
+            v.recovery_codes_generate(h, 0, 0)
+
+
+class DeliveryTest(unittest.TestCase):
+    def test_issue_wrong_resend_accept(self):
+        d = v.Delivery('{"service":"Esempio","lang":"it"}', [CODE_KEY])
+        s = d.issue("recovery", "email", "mario@example.it", None, 0)
+        self.assertEqual(s.outcome, v.IssueOutcome.SENT(expires_at=300_000, next_resend_at=30_000))
+        mail = s.effects[0]
+        self.assertTrue(mail.is_send_email())
+        self.assertEqual(mail.to, "mario@example.it")
+        code = re.search(r"\d{6}", mail.body).group(0)
+        self.assertNotIn(code, s.challenge)  # only its keyed hash is stored
+        self.assertEqual(s.effects[1].kind, "code_issued")
+        step = d.verify(s.challenge, code, "login", 1000)
+        self.assertEqual(step.outcome, v.CodeOutcome.WRONG_PURPOSE())
+        step = d.verify(step.challenge, code, "recovery", 2000)
+        self.assertEqual(step.outcome, v.CodeOutcome.ACCEPTED())
+        self.assertEqual(d.resend(step.challenge, s.budget, 40_000).outcome, v.ResendOutcome.NOT_PENDING())
+
+    def test_bad_input(self):
+        with self.assertRaises(v.VarcoError):
+            v.Delivery('{"digits": 3}', [CODE_KEY])
+        with self.assertRaises(v.VarcoError):
+            v.Delivery("{}", [])
+        with self.assertRaises(v.VarcoError):
+            v.Delivery("{}", [v.HostKey(id="c", secret=b"short")])
+        d = v.Delivery("{}", [CODE_KEY])
+        for purpose, channel, address in [("nope", "sms", "+39"), ("login", "fax", "+39"), ("login", "sms", "")]:
+            with self.assertRaises(v.VarcoError):
+                d.issue(purpose, channel, address, None, 0)
+        for state in ["", "[]", '{"version": 99}', "x" * 100_000]:
+            with self.assertRaises(v.VarcoError):
+                d.verify(state, "123456", "login", 0)
+        with self.assertRaises(v.VarcoError):
+            d.issue("login", "sms", "+39", "{bad budget", 0)
+
+
+class GuardTest(unittest.TestCase):
+    def test_lockout_and_unlock(self):
+        g = v.Guard('{"password": {"threshold": 2}}')
+        state = None
+        for t in (0, 2000):
+            s = g.begin(state, "password", None, t)
+            self.assertEqual(s.decision, v.Decision.ALLOW())
+            state = g.failed(s.guard, "password", None, t).guard
+        locked = g.begin(state, "password", None, 4000)
+        self.assertTrue(locked.decision.is_locked())
+        self.assertEqual(locked.decision.reason, "too_many_failures")
+        self.assertEqual(locked.effects[0].kind, "attempt_refused")
+        unlocked = g.unlock(locked.guard, "operatore-7", 5000)
+        self.assertEqual(g.begin(unlocked.guard, "password", None, 6000).decision, v.Decision.ALLOW())
+
+    def test_bad_input(self):
+        with self.assertRaises(v.VarcoError):
+            v.Guard('{"password": {"threshold": 0}}')
+        g = v.Guard("{}")
+        with self.assertRaises(v.VarcoError):
+            g.begin(None, "fingerprint", None, 0)
+        with self.assertRaises(v.VarcoError) as err:
+            g.failed('{"version": 2}', "password", None, 0)
+        self.assertEqual(err.exception.code, "unsupported_version")
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_transitions(self):
+        l = v.lifecycle_new(0)
+        self.assertEqual((l.state, l.can_authenticate), ("pending_activation", False))
+        l = v.lifecycle_apply(l.lifecycle, '{"event":"activate"}', 1000)
+        self.assertEqual((l.state, l.can_authenticate), ("active", True))
+        b = v.lifecycle_apply(l.lifecycle, '{"event":"preventive_block","detail":"login da Lima"}', 2000)
+        self.assertEqual(b.state, "locked_location")
+        self.assertTrue(any(e.is_notify_owner() for e in b.effects))
+        with self.assertRaises(v.VarcoError) as err:
+            v.lifecycle_apply(b.lifecycle, '{"event":"activate"}', 3000)
+        self.assertEqual(err.exception.code, "illegal_transition")
+        self.assertIsNone(v.lifecycle_check_inactivity(l.lifecycle, 180, 2000))
+        dormant = v.lifecycle_check_inactivity(l.lifecycle, 180, 1000 + 181 * 86_400_000)
+        self.assertEqual(dormant.state, "dormant")
+
+
+class StrengthAndBreachTest(unittest.TestCase):
+    def test_strength(self):
+        weak = v.strength("mario1985", ["mario"], "en")
+        strong = v.strength("vT9#qL2!xW7@pZ4$", [], "en")
+        self.assertLessEqual(weak.score, 1)
+        self.assertEqual(strong.score, 4)
+        self.assertGreater(strong.guesses_log10, weak.guesses_log10)
+
+    def test_breach_range_query(self):
+        q = v.BreachQuery("password")
+        self.assertEqual(q.prefix(), "5BAA6")
+        body = "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3861493\r\n0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n"
+        self.assertEqual(q.count(body), 3861493)
+        self.assertEqual(q.count("0018A45C4D1DEF81644B54AB7F969B88D65:1"), 0)
+        with self.assertRaises(v.VarcoError):
+            q.count("not a range response")
 
 
 if __name__ == "__main__":

@@ -121,13 +121,19 @@ pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Err
     Ok(())
 }
 
-/// Parses a persisted record from JSON and checks its format version.
+/// Parses a persisted record from JSON and checks its format version. The
+/// version is read first, so a record from a newer release is reported as
+/// [`Error::UnsupportedVersion`] even when its layout changed.
 pub(crate) fn load_json<T: serde::de::DeserializeOwned>(
     json: &str,
-    version: impl Fn(&T) -> u32,
     supported: u32,
 ) -> Result<T, Error> {
-    let value: T = serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
-    check_format_version(version(&value), supported)?;
-    Ok(value)
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        version: u32,
+    }
+    let peek: Versioned =
+        serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+    check_format_version(peek.version, supported)?;
+    serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))
 }

@@ -22,7 +22,11 @@ pub enum Factor {
 }
 
 impl Factor {
-    fn name(self) -> &'static str {
+    /// Every factor.
+    pub const ALL: [Factor; 3] = [Factor::Password, Factor::SecondFactor, Factor::Recovery];
+
+    /// The stable name (`password`, `second_factor`, `recovery`).
+    pub fn name(self) -> &'static str {
         match self {
             Factor::Password => "password",
             Factor::SecondFactor => "second_factor",
@@ -33,6 +37,7 @@ impl Factor {
 
 /// The rules for each factor, and for trusted devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GuardPolicies {
     /// For passwords.
     pub password: LockoutPolicy,
@@ -44,7 +49,45 @@ pub struct GuardPolicies {
     pub device: LockoutPolicy,
 }
 
+impl std::str::FromStr for Factor {
+    type Err = Error;
+
+    /// Parses a stable name.
+    ///
+    /// ```
+    /// use varco::guard::Factor;
+    /// assert_eq!("second_factor".parse::<Factor>().unwrap(), Factor::SecondFactor);
+    /// assert!("pin".parse::<Factor>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Factor::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| Error::InvalidGuardPolicy(format!("unknown factor {s:?}")))
+    }
+}
+
 impl GuardPolicies {
+    /// Loads policies from JSON (a missing factor, or a missing field, takes
+    /// the default) and validates them.
+    ///
+    /// ```
+    /// use varco::guard::GuardPolicies;
+    /// let p = GuardPolicies::from_json(r#"{"password":{"threshold":3}}"#).unwrap();
+    /// assert_eq!((p.password.threshold, p.recovery.threshold), (3, 5));
+    /// assert!(GuardPolicies::from_json(r#"{"password":{"threshold":0}}"#).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON,
+    /// [`Error::InvalidGuardPolicy`] for invalid policies.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let p: GuardPolicies =
+            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        p.validate()?;
+        Ok(p)
+    }
+
     fn of(&self, f: Factor) -> &LockoutPolicy {
         match f {
             Factor::Password => &self.password,
@@ -356,7 +399,7 @@ impl AccountGuard {
     /// [`Error::Deserialize`] for malformed JSON or too many devices,
     /// [`Error::UnsupportedVersion`] for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let g = crate::error::load_json(json, |g: &AccountGuard| g.version, Self::FORMAT_VERSION)?;
+        let g: AccountGuard = crate::error::load_json(json, Self::FORMAT_VERSION)?;
         if g.devices.len() > Self::MAX_DEVICES {
             return Err(Error::Deserialize(format!(
                 "more than {} devices",

@@ -43,7 +43,8 @@ pub enum AccountState {
 }
 
 impl AccountState {
-    fn name(&self) -> &'static str {
+    /// The stable name (`active`, `locked_failures`, `suspended`, ...).
+    pub fn name(&self) -> &'static str {
         match self {
             AccountState::PendingActivation => "pending_activation",
             AccountState::Active => "active",
@@ -320,7 +321,7 @@ impl Lifecycle {
     /// # Errors
     /// [`Error::Deserialize`], [`Error::UnsupportedVersion`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, |l: &Lifecycle| l.version, Self::FORMAT_VERSION)
+        crate::error::load_json(json, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

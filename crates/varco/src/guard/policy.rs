@@ -69,6 +69,7 @@ pub enum LockMode {
 /// assert!(LockoutPolicy { max_consecutive: 101, ..p }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LockoutPolicy {
     /// Failures that start a temporary lock.
     pub threshold: u32,
@@ -80,7 +81,6 @@ pub struct LockoutPolicy {
     pub max_consecutive: u32,
     /// Temporary locks after which the lock is permanent (0: never, only the
     /// consecutive cap applies).
-    #[serde(default)]
     pub permanent_after_locks: u32,
     /// A quiet period after which failures are forgotten.
     pub forget_after: Duration,

@@ -63,7 +63,18 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn name(self) -> &'static str {
+    /// Every purpose.
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Login,
+        Purpose::Registration,
+        Purpose::Recovery,
+        Purpose::Enrollment,
+        Purpose::PasswordChange,
+        Purpose::Activation,
+    ];
+
+    /// The stable name (`login`, `password_change`, ...), as in JSON.
+    pub fn name(self) -> &'static str {
         match self {
             Purpose::Login => "login",
             Purpose::Registration => "registration",
@@ -72,6 +83,24 @@ impl Purpose {
             Purpose::PasswordChange => "password_change",
             Purpose::Activation => "activation",
         }
+    }
+}
+
+impl std::str::FromStr for Purpose {
+    type Err = Error;
+
+    /// Parses a stable name.
+    ///
+    /// ```
+    /// use varco::otp::Purpose;
+    /// assert_eq!("password_change".parse::<Purpose>().unwrap(), Purpose::PasswordChange);
+    /// assert!("nope".parse::<Purpose>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::InvalidOtpConfig(format!("unknown purpose {s:?}")))
     }
 }
 
@@ -227,6 +256,7 @@ impl CodeKeys {
 /// assert!(DeliveryConfig::new("Esempio").with_digits(3).validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeliveryConfig {
     /// The service name shown in messages.
     pub service: String,
@@ -250,7 +280,35 @@ pub struct DeliveryConfig {
     pub templates: Templates,
 }
 
+impl Default for DeliveryConfig {
+    /// The defaults with an empty service name. In JSON, every field may be
+    /// left out and takes its default (`{"service": "Esempio"}` is complete).
+    fn default() -> Self {
+        DeliveryConfig::new("")
+    }
+}
+
 impl DeliveryConfig {
+    /// Loads a configuration from JSON (missing fields take their
+    /// defaults) and validates it.
+    ///
+    /// ```
+    /// use varco::otp::DeliveryConfig;
+    /// let c = DeliveryConfig::from_json(r#"{"service":"Esempio","digits":8}"#).unwrap();
+    /// assert_eq!((c.digits, c.max_attempts), (8, 5));
+    /// assert!(DeliveryConfig::from_json(r#"{"digits":3}"#).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON, [`Error::InvalidOtpConfig`]
+    /// for an invalid configuration.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let c: DeliveryConfig =
+            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
     /// The defaults, for a service name.
     pub fn new(service: &str) -> Self {
         DeliveryConfig {
@@ -777,7 +835,7 @@ impl Challenge {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
     /// for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, |c: &Challenge| c.version, Self::FORMAT_VERSION)
+        crate::error::load_json(json, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

@@ -1,0 +1,89 @@
+//! What the host must do after a step.
+
+/// An effect to carry out: send a message, tell the owner, write an audit
+/// event. The message texts hold codes: send them, never log them.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Effect {
+    /// Send a text message.
+    SendSms {
+        /// The mobile number.
+        to: String,
+        /// The text (holds the code).
+        text: String,
+    },
+    /// Send an email.
+    SendEmail {
+        /// The address.
+        to: String,
+        /// The subject.
+        subject: String,
+        /// The body (holds the code).
+        body: String,
+    },
+    /// Tell the account's owner (a block they did not cause).
+    NotifyOwner {
+        /// What happened (`preventive_block`, `suspended`).
+        event: String,
+        /// The host's detail.
+        detail: String,
+    },
+    /// Write an audit event.
+    Audit {
+        /// The event's kind (e.g. `code_issued`).
+        kind: String,
+        /// The whole event as JSON.
+        json: String,
+    },
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::SendSms { to, .. } => write!(f, "SendSms {{ to: {to:?}, text: <redacted> }}"),
+            Effect::SendEmail { to, subject, .. } => {
+                write!(
+                    f,
+                    "SendEmail {{ to: {to:?}, subject: {subject:?}, body: <redacted> }}"
+                )
+            }
+            Effect::NotifyOwner { event, detail } => {
+                write!(f, "NotifyOwner {{ event: {event:?}, detail: {detail:?} }}")
+            }
+            Effect::Audit { json, .. } => write!(f, "Audit({json})"),
+        }
+    }
+}
+
+impl From<varco::effect::Effect> for Effect {
+    fn from(e: varco::effect::Effect) -> Self {
+        use varco::effect::Effect as E;
+        match e {
+            E::SendSms { to, text } => Effect::SendSms {
+                to,
+                text: text.to_string(),
+            },
+            E::SendEmail { to, subject, body } => Effect::SendEmail {
+                to,
+                subject,
+                body: body.to_string(),
+            },
+            E::NotifyOwner { event, detail } => Effect::NotifyOwner { event, detail },
+            E::Audit(event) => Effect::Audit {
+                kind: serde_json::to_value(event.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                json: serde_json::to_string(&event).unwrap_or_default(),
+            },
+            other => Effect::Audit {
+                kind: "unknown".into(),
+                json: serde_json::to_string(&other).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// Converts the core's effects.
+pub(crate) fn effects(list: Vec<varco::effect::Effect>) -> Vec<Effect> {
+    list.into_iter().map(Effect::from).collect()
+}

@@ -1,0 +1,76 @@
+//! Password hashing (Argon2id, PHC strings).
+
+use crate::VarcoError;
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VerifyResult {
+    /// The password matches.
+    pub valid: bool,
+    /// It matches, and the stored hash should be replaced now.
+    pub needs_rehash: bool,
+}
+
+/// An Argon2id password hasher. It reuses its memory across calls: share
+/// one per process (it is thread-safe).
+#[derive(uniffi::Object)]
+pub struct Hasher {
+    pub(crate) inner: varco::hash::PasswordHasher,
+}
+
+#[uniffi::export]
+impl Hasher {
+    /// A hasher with the OWASP parameters (m = 19456 KiB, t = 2, p = 1).
+    #[uniffi::constructor]
+    pub fn owasp() -> Self {
+        Hasher {
+            inner: varco::hash::PasswordHasher::default(),
+        }
+    }
+
+    /// A hasher with custom, validated parameters.
+    #[uniffi::constructor]
+    pub fn with_params(m_kib: u32, t: u32, p: u32) -> Result<Self, VarcoError> {
+        Ok(Hasher {
+            inner: varco::hash::PasswordHasher::new(varco::hash::HashParams::new(m_kib, t, p)?),
+        })
+    }
+
+    /// Hashes a password into a PHC string (salt from the OS generator).
+    pub fn hash(&self, password: String) -> Result<String, VarcoError> {
+        let password = varco::SecretString::new(password);
+        Ok(self.inner.hash(password.expose(), &mut rand::rng())?)
+    }
+
+    /// Verifies a password against a stored PHC string.
+    pub fn verify(&self, password: String, phc: String) -> Result<VerifyResult, VarcoError> {
+        let password = varco::SecretString::new(password);
+        Ok(match self.inner.verify(password.expose(), &phc)? {
+            varco::hash::Verification::Valid { needs_rehash } => VerifyResult {
+                valid: true,
+                needs_rehash,
+            },
+            varco::hash::Verification::Invalid => VerifyResult {
+                valid: false,
+                needs_rehash: false,
+            },
+        })
+    }
+
+    /// Whether a stored PHC string should be replaced (other parameters,
+    /// algorithm or pepper).
+    pub fn needs_rehash(&self, phc: String) -> Result<bool, VarcoError> {
+        Ok(self.inner.needs_rehash(&phc)?)
+    }
+
+    /// The same work as a verification, for an unknown account (so that
+    /// response times do not tell which accounts exist). Always invalid.
+    pub fn dummy_verify(&self, password: String) -> VerifyResult {
+        let password = varco::SecretString::new(password);
+        let _ = self.inner.dummy_verify(password.expose());
+        VerifyResult {
+            valid: false,
+            needs_rehash: false,
+        }
+    }
+}

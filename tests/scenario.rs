@@ -1,0 +1,192 @@
+//! The shared scenario (`bindings/scenarios/scenario.tsv`), run against the
+//! core. C, Kotlin and Python run the same file through their bindings and
+//! must get the same results.
+
+use serde_json::Value;
+use varco::Timestamp;
+use varco::effect::Effect;
+use varco::guard::{AccountGuard, Factor, GuardPolicies};
+use varco::hash::{HashParams, PasswordHasher};
+use varco::otp::{
+    Challenge, CodeKeys, DeliveryConfig, Destination, DestinationBudget, OtpSecret, Purpose,
+    TotpConfig, TotpCredential,
+};
+use varco::policy::{Context, PasswordPolicy};
+
+const SCENARIO: &str = include_str!("../bindings/scenarios/scenario.tsv");
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The code in a message: its first run of 6 or more digits.
+fn code_in(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| match e {
+        Effect::SendSms { text, .. } => text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() >= 6)
+            .map(str::to_owned),
+        _ => None,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap()
+}
+
+struct Delivery {
+    config: DeliveryConfig,
+    keys: CodeKeys,
+    destination: Destination,
+    purpose: Purpose,
+    challenge: Option<Challenge>,
+    budget: DestinationBudget,
+    codes: Vec<String>,
+}
+
+#[test]
+fn the_shared_scenario_runs_in_rust() {
+    let mut checked = 0;
+    let mut delivery: Option<Delivery> = None;
+    let mut policies = GuardPolicies::default();
+    let mut guard = AccountGuard::new();
+    for (n, line) in SCENARIO.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let here = format!("line {}: {line}", n + 1);
+        match f[0] {
+            "policy" => {
+                let policy = PasswordPolicy::preset(f[1].parse().unwrap());
+                let mut ctx = Context::new();
+                if f[3] != "-" {
+                    ctx = ctx.username(f[3]);
+                }
+                let report = policy.check(f[2], &ctx);
+                let codes: Vec<&str> = report.violations().iter().map(|v| v.code()).collect();
+                let got = if codes.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    codes.join(",")
+                };
+                assert_eq!(got, f[4], "{here}");
+            }
+            "hash" => {
+                let params = HashParams::new(
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                )
+                .unwrap();
+                let hasher = PasswordHasher::new(params);
+                assert!(hasher.verify(f[4], f[5]).unwrap().is_valid(), "{here}");
+                assert!(
+                    !hasher
+                        .verify(&format!("{}x", f[4]), f[5])
+                        .unwrap()
+                        .is_valid(),
+                    "{here}"
+                );
+                let fresh = hasher.hash(f[4], &mut rand::rng()).unwrap();
+                assert!(
+                    fresh.starts_with(&format!("$argon2id$v=19$m={},t={},p={}$", f[1], f[2], f[3]))
+                );
+                assert!(hasher.verify(f[4], &fresh).unwrap().is_valid(), "{here}");
+            }
+            "totp" => {
+                let config =
+                    TotpConfig::new(f[1].parse().unwrap(), f[4].parse().unwrap(), 30, 0, 1, 1)
+                        .unwrap();
+                let cred = TotpCredential::new(OtpSecret::from_base32(f[2]).unwrap(), config);
+                let now = Timestamp::from_unix_seconds(f[3].parse().unwrap());
+                assert_eq!(*cred.code_at(now).unwrap(), f[5], "{here}");
+            }
+            "delivery" => {
+                delivery = Some(Delivery {
+                    config: DeliveryConfig::from_json(f[1]).unwrap(),
+                    keys: CodeKeys::new(f[2], hex(f[3])).unwrap(),
+                    destination: match f[4] {
+                        "sms" => Destination::sms(f[5]),
+                        _ => Destination::email(f[5]),
+                    },
+                    purpose: f[6].parse().unwrap(),
+                    challenge: None,
+                    budget: DestinationBudget::default(),
+                    codes: Vec::new(),
+                });
+            }
+            "code" => {
+                let d = delivery.as_mut().expect("a delivery line first");
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let got = match f[2] {
+                    "issue" => {
+                        let issued = Challenge::issue(
+                            &d.config,
+                            &d.keys,
+                            d.purpose,
+                            d.destination.clone(),
+                            &d.budget,
+                            now,
+                            &mut rand::rng(),
+                        )
+                        .unwrap();
+                        d.budget = issued.budget;
+                        d.codes.extend(code_in(&issued.effects));
+                        d.challenge = issued.challenge;
+                        json(&issued.outcome)
+                    }
+                    "verify" => {
+                        let code = match f[3] {
+                            "current" => d.codes[d.codes.len() - 1].clone(),
+                            "previous" => d.codes[d.codes.len() - 2].clone(),
+                            literal => literal.to_owned(),
+                        };
+                        let c = d.challenge.take().unwrap();
+                        let step = c.verify(&d.config, &d.keys, &code, d.purpose, now);
+                        d.challenge = Some(step.challenge);
+                        json(&step.outcome)
+                    }
+                    "resend" => {
+                        let c = d.challenge.take().unwrap();
+                        let step = c.resend(&d.config, &d.keys, &d.budget, now, &mut rand::rng());
+                        if let Some(b) = step.budget {
+                            d.budget = b;
+                        }
+                        d.codes.extend(code_in(&step.effects));
+                        d.challenge = Some(step.challenge);
+                        json(&step.outcome)
+                    }
+                    other => panic!("unknown action {other}"),
+                };
+                let want: Value = serde_json::from_str(f[4]).unwrap();
+                assert_eq!(got, want, "{here}");
+            }
+            "guard-policies" => {
+                policies = GuardPolicies::from_json(f[1]).unwrap();
+                guard = AccountGuard::new();
+            }
+            "guard" => {
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let factor: Factor = f[3].parse().unwrap();
+                let step = match f[2] {
+                    "begin" => guard.begin(&policies, factor, None, now),
+                    "failed" => guard.failed(factor, None, now),
+                    "succeed" => guard.succeed(factor, None, now),
+                    other => panic!("unknown action {other}"),
+                };
+                if f[4] != "-" {
+                    let want: Value = serde_json::from_str(f[4]).unwrap();
+                    assert_eq!(json(&step.decision), want, "{here}");
+                }
+                guard = step.guard;
+            }
+            other => panic!("unknown kind {other:?} at {here}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 50, "only {checked} lines ran");
+}
