@@ -20,7 +20,7 @@ def as_json(outcome, tag):
 def code_in(effects):
     for e in effects:
         if e.is_send_sms():
-            m = re.search(r"\d{6,}", e.text)
+            m = re.search(r"\d{6,}", e.text.reveal())
             if m:
                 return m.group(0)
     return None

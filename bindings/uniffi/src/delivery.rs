@@ -124,8 +124,8 @@ impl std::fmt::Debug for Delivery {
 }
 
 fn budget(json: Option<String>) -> Result<DestinationBudget, VarcoError> {
-    match json.as_deref().map(str::trim) {
-        None | Some("") => Ok(DestinationBudget::default()),
+    match json.as_deref() {
+        None => Ok(DestinationBudget::default()),
         Some(j) => {
             serde_json::from_str(j).map_err(|e| varco::Error::Deserialize(e.to_string()).into())
         }

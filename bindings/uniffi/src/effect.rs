@@ -1,15 +1,46 @@
 //! What the host must do after a step.
 
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+/// A message text that holds a code. Its string form in every language is
+/// opaque (`SecretText`), so that logging an effect cannot leak the code;
+/// [`reveal`](Self::reveal) gives the text to send. The Rust copy is wiped
+/// when the last reference goes.
+#[derive(uniffi::Object)]
+pub struct SecretText {
+    text: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(<redacted>)")
+    }
+}
+
+#[uniffi::export]
+impl SecretText {
+    /// The text, to hand to the SMS or email gateway (not to a log).
+    pub fn reveal(&self) -> String {
+        self.text.to_string()
+    }
+}
+
+fn secret(text: Zeroizing<String>) -> Arc<SecretText> {
+    Arc::new(SecretText { text })
+}
+
 /// An effect to carry out: send a message, tell the owner, write an audit
 /// event. The message texts hold codes: send them, never log them.
-#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, uniffi::Enum)]
 pub enum Effect {
     /// Send a text message.
     SendSms {
         /// The mobile number.
         to: String,
-        /// The text (holds the code).
-        text: String,
+        /// The text (holds the code): `text.reveal()`.
+        text: Arc<SecretText>,
     },
     /// Send an email.
     SendEmail {
@@ -17,8 +48,8 @@ pub enum Effect {
         to: String,
         /// The subject.
         subject: String,
-        /// The body (holds the code).
-        body: String,
+        /// The body (holds the code): `body.reveal()`.
+        body: Arc<SecretText>,
     },
     /// Tell the account's owner (a block they did not cause).
     NotifyOwner {
@@ -60,12 +91,12 @@ impl From<varco::effect::Effect> for Effect {
         match e {
             E::SendSms { to, text } => Effect::SendSms {
                 to,
-                text: text.to_string(),
+                text: secret(text),
             },
             E::SendEmail { to, subject, body } => Effect::SendEmail {
                 to,
                 subject,
-                body: body.to_string(),
+                body: secret(body),
             },
             E::NotifyOwner { event, detail } => Effect::NotifyOwner { event, detail },
             E::Audit(event) => Effect::Audit {

@@ -51,10 +51,11 @@ fn reason(r: varco::guard::Reason) -> String {
         .unwrap_or_default()
 }
 
+/// The stored guard, or a new one when there is none yet.
 fn load(state: Option<String>) -> Result<AccountGuard, VarcoError> {
-    match state.as_deref().map(str::trim) {
-        None | Some("") => Ok(AccountGuard::new()),
-        Some(j) => Ok(AccountGuard::from_json(j)?),
+    match state {
+        None => Ok(AccountGuard::new()),
+        Some(j) => Ok(AccountGuard::from_json(&j)?),
     }
 }
 
@@ -118,7 +119,7 @@ impl Guard {
         now_ms: u64,
     ) -> Result<GuardStep, VarcoError> {
         let factor: Factor = factor.parse()?;
-        let g = load(Some(state))?;
+        let g = AccountGuard::from_json(&state)?;
         Ok(step(g.failed(factor, device.as_deref(), at(now_ms))))
     }
 
@@ -132,7 +133,7 @@ impl Guard {
         now_ms: u64,
     ) -> Result<GuardStep, VarcoError> {
         let factor: Factor = factor.parse()?;
-        let g = load(Some(state))?;
+        let g = AccountGuard::from_json(&state)?;
         Ok(step(g.succeed(factor, device.as_deref(), at(now_ms))))
     }
 
@@ -144,7 +145,7 @@ impl Guard {
         operator: Option<String>,
         now_ms: u64,
     ) -> Result<GuardStep, VarcoError> {
-        let g = load(Some(state))?;
+        let g = AccountGuard::from_json(&state)?;
         let by = match operator {
             Some(operator) => Unlock::Operator { operator },
             None => Unlock::Recovery,

@@ -27,7 +27,7 @@ pub use breach::BreachQuery;
 pub use delivery::{
     CodeOutcome, CodeStep, Delivery, IssueOutcome, IssueStep, ResendOutcome, ResendStep,
 };
-pub use effect::Effect;
+pub use effect::{Effect, SecretText};
 pub use error::VarcoError;
 pub use guard::{Decision, Guard, GuardStep};
 pub use hashing::{Hasher, VerifyResult};

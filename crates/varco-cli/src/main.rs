@@ -470,32 +470,11 @@ fn policy_check(a: CheckArgs) -> Result<u8, Fail> {
 }
 
 fn report_json(policy: &PasswordPolicy, r: &Report, lang: Lang) -> Value {
-    let violations: Vec<Value> = r
-        .violations()
-        .iter()
-        .map(|v| {
-            let mut j = serde_json::to_value(v).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut j {
-                m.insert("message".into(), json!(v.message(lang)));
-            }
-            j
-        })
-        .collect();
-    let s = r.strength();
-    json!({
-        "policy": policy.name(),
-        "ok": r.is_ok(),
-        "length": r.length(),
-        "violations": violations,
-        "strength": {
-            "score": s.score(),
-            "guesses_log10": (s.guesses_log10() * 100.0).round() / 100.0,
-            "warning": s.feedback().warning.map(|w| json!({"code": w.code(), "message": w.message(lang)})),
-            "suggestions": s.feedback().suggestions.iter()
-                .map(|x| json!({"code": x.code(), "message": x.message(lang)})).collect::<Vec<_>>(),
-        },
-        "skipped": r.skipped(),
-    })
+    let mut v: Value = serde_json::from_str(&r.to_json(lang)).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("policy".into(), json!(policy.name()));
+    }
+    v
 }
 
 fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {

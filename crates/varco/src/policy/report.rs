@@ -49,6 +49,53 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report as JSON with messages in `lang`: `ok`, `length`,
+    /// `violations` (each with its `code`, parameters and `message`),
+    /// `strength` (`score`, `guesses_log10`, `warning`, `suggestions`, each
+    /// with `code` and `message`) and `skipped`. This is what the CLI's
+    /// `--json` and the C binding return.
+    ///
+    /// ```
+    /// use varco::Lang;
+    /// use varco::policy::{Context, PasswordPolicy, Preset};
+    ///
+    /// let r = PasswordPolicy::preset(Preset::Nist80063b).check("hunter2", &Context::new());
+    /// let json: serde_json::Value = serde_json::from_str(&r.to_json(Lang::En)).unwrap();
+    /// assert_eq!(json["violations"][0]["code"], "too_short");
+    /// assert_eq!(json["strength"]["score"], 0);
+    /// ```
+    pub fn to_json(&self, lang: Lang) -> String {
+        use serde_json::{Value, json};
+        let violations: Vec<Value> = self
+            .violations
+            .iter()
+            .map(|v| {
+                let mut j = serde_json::to_value(v).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut j {
+                    m.insert("message".into(), json!(v.message(lang)));
+                }
+                j
+            })
+            .collect();
+        let s = &self.strength;
+        let feedback = s.feedback();
+        json!({
+            "ok": self.ok,
+            "length": self.length,
+            "violations": violations,
+            "strength": {
+                "score": s.score(),
+                "guesses_log10": (s.guesses_log10() * 100.0).round() / 100.0,
+                "warning": feedback.warning.map(|w| json!({"code": w.code(), "message": w.message(lang)})),
+                "suggestions": feedback.suggestions.iter()
+                    .map(|x| json!({"code": x.code(), "message": x.message(lang)}))
+                    .collect::<Vec<_>>(),
+            },
+            "skipped": self.skipped,
+        })
+        .to_string()
+    }
+
     /// True when no rule is broken. Skipped checks do not make it false:
     /// look at [`skipped`](Self::skipped) when they matter.
     pub fn is_ok(&self) -> bool {

@@ -1,0 +1,194 @@
+//! Codes sent by SMS or email: issue, verify, send again.
+
+use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Destination, DestinationBudget, Purpose};
+use zeroize::Zeroizing;
+
+use crate::ffi::{
+    OrFail, at, bytes, free, give, guard, handle, handle_mut, opt_text, parse, refuse, text,
+};
+use crate::result::varco_result;
+use crate::step::{give_step, json, varco_step};
+
+/// Delivery codes: a configuration and the keys of the stored code hashes.
+/// Thread-safe once built.
+#[allow(non_camel_case_types)]
+pub struct varco_delivery {
+    config: DeliveryConfig,
+    keys: CodeKeys,
+}
+
+/// A delivery configuration as JSON (every field optional:
+/// `{"service":"Esempio","lang":"en","digits":6}`) and the current key of
+/// the code hashes (an id and at least 16 secret bytes, copied). The caller
+/// frees `*out` with [`varco_delivery_free`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_delivery_new(
+    config_json: *const u8,
+    config_len: usize,
+    key_id: *const u8,
+    key_id_len: usize,
+    key: *const u8,
+    key_len: usize,
+    out: *mut *mut varco_delivery,
+) -> varco_result {
+    guard(|| {
+        let config =
+            DeliveryConfig::from_json(unsafe { text(config_json, config_len, "config_json") }?)
+                .or_fail()?;
+        let id = unsafe { text(key_id, key_id_len, "key_id") }?;
+        let key = unsafe { bytes(key, key_len, "key") }?;
+        let keys = CodeKeys::new(id, key.to_vec()).or_fail()?;
+        unsafe { give(out, varco_delivery { config, keys }) }
+    })
+}
+
+/// Adds an older key, to verify codes issued before a rotation. Not
+/// thread-safe: call it before sharing the handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_delivery_add_old_key(
+    delivery: *mut varco_delivery,
+    key_id: *const u8,
+    key_id_len: usize,
+    key: *const u8,
+    key_len: usize,
+) -> varco_result {
+    guard(|| {
+        let d = unsafe { handle_mut(delivery, "delivery") }?;
+        let id = unsafe { text(key_id, key_id_len, "key_id") }?;
+        let key = unsafe { bytes(key, key_len, "key") }?;
+        d.keys = d.keys.clone().with_old(id, key.to_vec()).or_fail()?;
+        Ok(())
+    })
+}
+
+/// Releases a delivery handle, wiping its keys. NULL does nothing.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_delivery_free(delivery: *mut varco_delivery) {
+    let _ = guard(|| {
+        unsafe { free(delivery) };
+        Ok(())
+    });
+}
+
+unsafe fn budget(ptr: *const u8, len: usize) -> Result<DestinationBudget, varco_result> {
+    match unsafe { opt_text(ptr, len, "budget") }? {
+        None => Ok(DestinationBudget::default()),
+        Some(j) => serde_json::from_str(j).map_err(|e| {
+            refuse(
+                varco_result::VARCO_MALFORMED_STATE,
+                &format!("deserialize: budget: {e}"),
+            )
+        }),
+    }
+}
+
+/// Sends a code for `purpose` (`login`, `registration`, `recovery`,
+/// `enrollment`, `password_change`, `activation`) by `channel` (`sms` or
+/// `email`) to `address`. `budget` is the destination's stored budget
+/// (optional: NULL the first time). The outcome is
+/// `{"outcome":"sent","expires_at":…,"next_resend_at":…}` or
+/// `{"outcome":"daily_cap_reached","retry_at":…}`; the state is the
+/// challenge to store (absent when nothing was sent); the budget is the
+/// destination's budget to store; the effects hold the message to send.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_challenge_issue(
+    delivery: *const varco_delivery,
+    purpose: *const u8,
+    purpose_len: usize,
+    channel: *const u8,
+    channel_len: usize,
+    address: *const u8,
+    address_len: usize,
+    budget_json: *const u8,
+    budget_len: usize,
+    now_ms: u64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let d = unsafe { handle(delivery, "delivery") }?;
+        let purpose: Purpose = parse(unsafe { text(purpose, purpose_len, "purpose") }?)?;
+        let address = unsafe { text(address, address_len, "address") }?;
+        let destination = match unsafe { text(channel, channel_len, "channel") }? {
+            "sms" => Destination::sms(address),
+            "email" => Destination::email(address),
+            other => {
+                return Err(refuse(
+                    varco_result::VARCO_INVALID_INPUT,
+                    &format!("invalid_otp_config: unknown channel {other:?} (use sms or email)"),
+                ));
+            }
+        };
+        let budget = unsafe { budget(budget_json, budget_len) }?;
+        let issued = Challenge::issue(
+            &d.config,
+            &d.keys,
+            purpose,
+            destination,
+            &budget,
+            at(now_ms),
+            &mut rand::rng(),
+        )
+        .or_fail()?;
+        let mut step =
+            varco_step::new(json(&issued.outcome), issued.challenge.map(|c| c.to_json()))
+                .with_effects(issued.effects);
+        step.budget = Some(json(&issued.budget));
+        unsafe { give_step(out, step) }
+    })
+}
+
+/// Checks an entered code against a stored challenge. The outcome is
+/// `{"outcome":"accepted"}`, `{"outcome":"wrong","attempts_left":n}`,
+/// `expired`, `exhausted`, `already_used` or `wrong_purpose`; the state is
+/// the challenge to store.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_challenge_verify(
+    delivery: *const varco_delivery,
+    challenge: *const u8,
+    challenge_len: usize,
+    code: *const u8,
+    code_len: usize,
+    purpose: *const u8,
+    purpose_len: usize,
+    now_ms: u64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let d = unsafe { handle(delivery, "delivery") }?;
+        let c = Challenge::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
+            .or_fail()?;
+        let code = Zeroizing::new(unsafe { text(code, code_len, "code") }?.to_owned());
+        let purpose: Purpose = parse(unsafe { text(purpose, purpose_len, "purpose") }?)?;
+        let s = c.verify(&d.config, &d.keys, &code, purpose, at(now_ms));
+        let step =
+            varco_step::new(json(&s.outcome), Some(s.challenge.to_json())).with_effects(s.effects);
+        unsafe { give_step(out, step) }
+    })
+}
+
+/// "Send again": a new code replaces the old one; the attempts are kept.
+/// `budget` is optional as in [`varco_challenge_issue`]. The outcome is
+/// `sent` (with `expires_at`, `next_resend_at`), `too_soon` (`retry_at`),
+/// `limit_reached`, `daily_cap_reached` (`retry_at`) or `not_pending`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_challenge_resend(
+    delivery: *const varco_delivery,
+    challenge: *const u8,
+    challenge_len: usize,
+    budget_json: *const u8,
+    budget_len: usize,
+    now_ms: u64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let d = unsafe { handle(delivery, "delivery") }?;
+        let c = Challenge::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
+            .or_fail()?;
+        let budget = unsafe { budget(budget_json, budget_len) }?;
+        let s = c.resend(&d.config, &d.keys, &budget, at(now_ms), &mut rand::rng());
+        let mut step =
+            varco_step::new(json(&s.outcome), Some(s.challenge.to_json())).with_effects(s.effects);
+        step.budget = s.budget.map(|b| json(&b));
+        unsafe { give_step(out, step) }
+    })
+}

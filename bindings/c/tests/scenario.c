@@ -1,0 +1,242 @@
+/* The shared scenario (bindings/scenarios/scenario.tsv) through the C API:
+ * the same lines, the same results as in Rust, Kotlin and Python. Outcome
+ * JSON is compared as text: varco writes it in a fixed order. */
+#include <ctype.h>
+
+#include "harness.h"
+
+#define MAX_FIELDS 8
+
+static int split(char *line, char **f) {
+  int n = 0;
+  f[n++] = line;
+  for (char *p = line; *p && n < MAX_FIELDS; p++) {
+    if (*p == '\t') {
+      *p = 0;
+      f[n++] = p + 1;
+    }
+  }
+  return n;
+}
+
+/* The first run of 6+ digits in a JSON effect: the code in the message. */
+static int code_in(const char *fx, char *code) {
+  for (const char *p = fx; *p; p++) {
+    size_t n = 0;
+    while (isdigit((unsigned char)p[n])) {
+      n++;
+    }
+    if (n >= 6 && n < 16 && (p == fx || !isdigit((unsigned char)p[-1]))) {
+      memcpy(code, p, n);
+      code[n] = 0;
+      return 1;
+    }
+    if (n > 0) {
+      p += n - 1;
+    }
+  }
+  return 0;
+}
+
+static size_t hex(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  while (s[0] && s[1] && n < cap) {
+    unsigned v = 0;
+    if (sscanf(s, "%2x", &v) != 1) {
+      break;
+    }
+    out[n++] = (uint8_t)v;
+    s += 2;
+  }
+  return n;
+}
+
+typedef struct {
+  varco_delivery *delivery;
+  char channel[16], address[64], purpose[32];
+  char *challenge, *budget;
+  char codes[8][16];
+  int ncodes;
+  varco_guard *guard;
+  char *guard_state;
+} world;
+
+/* Takes a step: outcome into got, state and budget kept, codes collected. */
+static void absorb(world *w, varco_step *s, char *got, size_t cap, char **state) {
+  outcome_of(s, got, cap);
+  char *st = state_of(s);
+  if (st != NULL && st[0] != 0) {
+    free(*state);
+    *state = st;
+  } else {
+    free(st);
+  }
+  size_t n = 0;
+  if (varco_step_budget(s, NULL, 0, &n) == VARCO_BUFFER_TOO_SMALL && n > 0) {
+    free(w->budget);
+    w->budget = malloc(n + 1);
+    if (w->budget == NULL || varco_step_budget(s, (uint8_t *)w->budget, n + 1, &n) != VARCO_OK) {
+      CHECK(0);
+    }
+  }
+  for (size_t i = 0; i < varco_step_effect_count(s); i++) {
+    char fx[2048];
+    if (varco_step_effect(s, i, (uint8_t *)fx, sizeof fx, &n) == VARCO_OK &&
+        strstr(fx, "\"effect\":\"send_sms\"") != NULL && w->ncodes < 8 &&
+        code_in(strstr(fx, "\"text\""), w->codes[w->ncodes])) {
+      w->ncodes++;
+    }
+  }
+  varco_step_free(s);
+}
+
+static const char *scenario_path = "bindings/scenarios/scenario.tsv";
+
+static void test_shared_scenario(void) {
+  FILE *file = fopen(scenario_path, "r");
+  CHECK(file != NULL);
+  if (file == NULL) {
+    return;
+  }
+  world w;
+  memset(&w, 0, sizeof w);
+  char line[1024];
+  int lineno = 0, checked = 0;
+  while (fgets(line, sizeof line, file) != NULL) {
+    lineno++;
+    line[strcspn(line, "\r\n")] = 0;
+    if (line[0] == 0 || line[0] == '#') {
+      continue;
+    }
+    char copy[1024];
+    memcpy(copy, line, sizeof copy);
+    char *f[MAX_FIELDS] = {0};
+    int nf = split(line, f);
+    int before = current_failures;
+    char got[1024] = {0};
+    size_t n = 0;
+    if (strcmp(f[0], "policy") == 0 && nf == 5) {
+      varco_policy *p = NULL;
+      CHECK_OK(varco_policy_preset(S(f[1]), &p));
+      char ctx[256] = "{}";
+      if (strcmp(f[3], "-") != 0) {
+        snprintf(ctx, sizeof ctx, "{\"username\":\"%s\"}", f[3]);
+      }
+      char report[8192];
+      CHECK_OK(varco_policy_check(p, S(f[2]), S(ctx), S("en"), (uint8_t *)report, sizeof report, &n));
+      /* The violation codes, in order, from the report's JSON (its keys are
+       * sorted: "violations" comes last). */
+      char codes[512] = "";
+      const char *v = strstr(report, "\"violations\":[");
+      const char *end = report + strlen(report);
+      for (const char *c = v; c != NULL && end != NULL && (c = strstr(c, "\"code\":\"")) != NULL && c < end;) {
+        c += 8;
+        size_t len = strcspn(c, "\"");
+        if (codes[0] != 0) {
+          strncat(codes, ",", sizeof codes - strlen(codes) - 1);
+        }
+        strncat(codes, c, len < sizeof codes - strlen(codes) - 1 ? len : 0);
+      }
+      CHECK(strcmp(codes[0] ? codes : "ok", f[4]) == 0);
+      varco_policy_free(p);
+    } else if (strcmp(f[0], "hash") == 0 && nf == 6) {
+      varco_hasher *h = NULL;
+      CHECK_OK(varco_hasher_new((uint32_t)atoi(f[1]), (uint32_t)atoi(f[2]), (uint32_t)atoi(f[3]), &h));
+      bool valid = false, rehash = false;
+      CHECK_OK(varco_hasher_verify(h, S(f[4]), S(f[5]), &valid, &rehash));
+      CHECK(valid);
+      char wrong[256];
+      snprintf(wrong, sizeof wrong, "%sx", f[4]);
+      CHECK_OK(varco_hasher_verify(h, S(wrong), S(f[5]), &valid, &rehash));
+      CHECK(!valid);
+      char phc[256], prefix[64];
+      CHECK_OK(varco_hasher_hash(h, S(f[4]), (uint8_t *)phc, sizeof phc, &n));
+      snprintf(prefix, sizeof prefix, "$argon2id$v=19$m=%s,t=%s,p=%s$", f[1], f[2], f[3]);
+      CHECK(strncmp(phc, prefix, strlen(prefix)) == 0);
+      CHECK_OK(varco_hasher_verify(h, S(f[4]), (const uint8_t *)phc, n, &valid, &rehash));
+      CHECK(valid);
+      varco_hasher_free(h);
+    } else if (strcmp(f[0], "totp") == 0 && nf == 6) {
+      CHECK_OK(varco_totp_code(S(f[2]), strtoull(f[3], NULL, 10), S(f[1]), (uint8_t)atoi(f[4]), 30, (uint8_t *)got, sizeof got, &n));
+      CHECK(strcmp(got, f[5]) == 0);
+    } else if (strcmp(f[0], "delivery") == 0 && nf == 7) {
+      uint8_t key[64];
+      size_t klen = hex(f[3], key, sizeof key);
+      varco_delivery_free(w.delivery);
+      w.delivery = NULL;
+      CHECK_OK(varco_delivery_new(S(f[1]), S(f[2]), key, klen, &w.delivery));
+      snprintf(w.channel, sizeof w.channel, "%s", f[4]);
+      snprintf(w.address, sizeof w.address, "%s", f[5]);
+      snprintf(w.purpose, sizeof w.purpose, "%s", f[6]);
+    } else if (strcmp(f[0], "code") == 0 && nf == 5) {
+      uint64_t now = strtoull(f[1], NULL, 10);
+      varco_step *s = NULL;
+      varco_result r = VARCO_OK;
+      const uint8_t *budget = (const uint8_t *)w.budget;
+      size_t budget_len = w.budget != NULL ? strlen(w.budget) : 0;
+      if (strcmp(f[2], "issue") == 0) {
+        r = varco_challenge_issue(w.delivery, S(w.purpose), S(w.channel), S(w.address), budget, budget_len, now, &s);
+      } else if (strcmp(f[2], "verify") == 0) {
+        const char *code = f[3];
+        if (strcmp(code, "current") == 0 && w.ncodes >= 1) {
+          code = w.codes[w.ncodes - 1];
+        } else if (strcmp(code, "previous") == 0 && w.ncodes >= 2) {
+          code = w.codes[w.ncodes - 2];
+        }
+        r = varco_challenge_verify(w.delivery, S(w.challenge ? w.challenge : ""), S(code), S(w.purpose), now, &s);
+      } else {
+        r = varco_challenge_resend(w.delivery, S(w.challenge ? w.challenge : ""), budget, budget_len, now, &s);
+      }
+      CHECK_OK(r);
+      if (r == VARCO_OK) {
+        absorb(&w, s, got, sizeof got, &w.challenge);
+      }
+      CHECK(strcmp(got, f[4]) == 0);
+    } else if (strcmp(f[0], "guard-policies") == 0 && nf == 2) {
+      varco_guard_free(w.guard);
+      w.guard = NULL;
+      free(w.guard_state);
+      w.guard_state = NULL;
+      CHECK_OK(varco_guard_new(S(f[1]), &w.guard));
+    } else if (strcmp(f[0], "guard") == 0 && nf == 5) {
+      uint64_t now = strtoull(f[1], NULL, 10);
+      const uint8_t *st = (const uint8_t *)w.guard_state;
+      size_t st_len = w.guard_state != NULL ? strlen(w.guard_state) : 0;
+      varco_step *s = NULL;
+      varco_result r;
+      if (strcmp(f[2], "begin") == 0) {
+        r = varco_guard_begin(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
+      } else if (strcmp(f[2], "failed") == 0) {
+        r = varco_guard_failed(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
+      } else {
+        r = varco_guard_succeed(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
+      }
+      CHECK_OK(r);
+      if (r == VARCO_OK) {
+        absorb(&w, s, got, sizeof got, &w.guard_state);
+      }
+      CHECK(strcmp(f[4], "-") == 0 || strcmp(got, f[4]) == 0);
+    } else {
+      CHECK(!"unknown or malformed line");
+    }
+    if (current_failures != before) {
+      fprintf(stderr, "  at line %d: %s (got %s)\n", lineno, copy, got);
+    }
+    checked++;
+  }
+  fclose(file);
+  CHECK(checked >= 50);
+  free(w.challenge);
+  free(w.budget);
+  free(w.guard_state);
+  varco_delivery_free(w.delivery);
+  varco_guard_free(w.guard);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) {
+    scenario_path = argv[1];
+  }
+  RUN(test_shared_scenario);
+  return finish("c scenario");
+}

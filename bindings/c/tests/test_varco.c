@@ -1,0 +1,339 @@
+/* varco's C API: every capability, and bad input at the boundary. */
+#include <ctype.h>
+
+#include "harness.h"
+
+static const uint8_t KEY32[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                  11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                  22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+
+static void test_version_and_names(void) {
+  CHECK(strlen(varco_version()) > 0);
+  CHECK(strcmp(varco_result_name(VARCO_OK), "VARCO_OK") == 0);
+  CHECK(strcmp(varco_result_name(VARCO_BUFFER_TOO_SMALL), "VARCO_BUFFER_TOO_SMALL") == 0);
+  CHECK(strcmp(varco_result_name(-1), "VARCO_UNKNOWN") == 0);
+  CHECK(strcmp(varco_result_name(99), "VARCO_UNKNOWN") == 0);
+}
+
+static void test_policy_check(void) {
+  varco_policy *p = NULL;
+  CHECK_OK(varco_policy_preset(S("nist_800_63b"), &p));
+  char report[4096];
+  size_t n = 0;
+  const char *ctx = "{\"username\":\"mario\",\"second_factor\":false}";
+  CHECK_OK(varco_policy_check(p, S("hunter2"), S(ctx), S("it"), (uint8_t *)report, sizeof report, &n));
+  CHECK(n == strlen(report));
+  CHECK(strstr(report, "\"ok\":false") != NULL);
+  CHECK(strstr(report, "\"code\":\"too_short\"") != NULL);
+  CHECK(strstr(report, "\"code\":\"common\"") != NULL);
+  /* No context at all is fine. */
+  CHECK_OK(varco_policy_check(p, S("correct horse battery staple"), NULL, 0, S("en"), (uint8_t *)report, sizeof report, &n));
+  CHECK(strstr(report, "\"ok\":true") != NULL);
+  /* Round trip through JSON. */
+  char json[8192];
+  CHECK_OK(varco_policy_to_json(p, (uint8_t *)json, sizeof json, &n));
+  varco_policy *q = NULL;
+  CHECK_OK(varco_policy_from_json((const uint8_t *)json, n, &q));
+  CHECK(q != NULL);
+  varco_policy_free(q);
+  varco_policy_free(p);
+}
+
+static void test_policy_bad_input(void) {
+  varco_policy *p = (varco_policy *)0x1; /* must stay untouched on failure */
+  CHECK_RESULT(varco_policy_preset(S("nope"), &p), VARCO_INVALID_INPUT);
+  CHECK(p == (varco_policy *)0x1);
+  char msg[256];
+  size_t n = 0;
+  CHECK_OK(varco_last_error((uint8_t *)msg, sizeof msg, &n));
+  CHECK(strncmp(msg, "invalid_policy:", 15) == 0);
+  CHECK_RESULT(varco_policy_preset(NULL, 3, &p), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_preset(S("nist"), NULL), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_from_json(S("{"), &p), VARCO_MALFORMED_STATE);
+  const uint8_t bad_utf8[] = {'n', 0xff, 0xfe};
+  CHECK_RESULT(varco_policy_preset(bad_utf8, sizeof bad_utf8, &p), VARCO_INVALID_UTF8);
+  CHECK(p == (varco_policy *)0x1);
+  varco_policy *real = NULL;
+  CHECK_OK(varco_policy_preset(S("mail_service"), &real));
+  char out[16];
+  CHECK_RESULT(varco_policy_check(NULL, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_check(real, bad_utf8, sizeof bad_utf8, NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_UTF8);
+  CHECK_RESULT(varco_policy_check(real, S("x"), S("{\"nope\":1}"), S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("fr"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  /* Too small: nothing written, the length needed reported. */
+  memset(out, 'Z', sizeof out);
+  n = 0;
+  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_BUFFER_TOO_SMALL);
+  CHECK(n > sizeof out);
+  CHECK(out[0] == 'Z' && out[15] == 'Z');
+  /* The size query: NULL buffer, zero capacity. */
+  size_t needed = 0;
+  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), NULL, 0, &needed), VARCO_BUFFER_TOO_SMALL);
+  CHECK(needed == n);
+  char *exact = malloc(needed + 1);
+  CHECK_OK(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)exact, needed + 1, &n));
+  CHECK(n == needed && exact[needed] == 0);
+  free(exact);
+  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), NULL, 4096, &n), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, NULL), VARCO_NULL_POINTER);
+  varco_policy_free(real);
+  varco_policy_free(NULL);
+}
+
+static void test_hashing(void) {
+  varco_hasher *h = NULL;
+  CHECK_OK(varco_hasher_new(64, 1, 1, &h));
+  char phc[128];
+  size_t n = 0;
+  CHECK_OK(varco_hasher_hash(h, S("correct horse"), (uint8_t *)phc, sizeof phc, &n));
+  CHECK(strncmp(phc, "$argon2id$v=19$m=64,t=1,p=1$", 28) == 0);
+  bool valid = false, rehash = true;
+  CHECK_OK(varco_hasher_verify(h, S("correct horse"), (const uint8_t *)phc, n, &valid, &rehash));
+  CHECK(valid && !rehash);
+  CHECK_OK(varco_hasher_verify(h, S("correct hors"), (const uint8_t *)phc, n, &valid, &rehash));
+  CHECK(!valid);
+  varco_hasher *owasp = NULL;
+  CHECK_OK(varco_hasher_owasp(&owasp));
+  bool needs = false;
+  CHECK_OK(varco_hasher_needs_rehash(owasp, (const uint8_t *)phc, n, &needs));
+  CHECK(needs);
+  CHECK_OK(varco_hasher_verify(owasp, S("password"),
+                               S("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"),
+                               &valid, &rehash));
+  CHECK(valid && rehash);
+  CHECK_OK(varco_hasher_dummy_verify(h, S("whoever")));
+  /* Bad input. */
+  CHECK_RESULT(varco_hasher_new(1, 1, 1, &owasp), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_verify(h, S("pw"), S("garbage"), &valid, &rehash), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_verify(h, S("pw"), S(phc), NULL, &rehash), VARCO_NULL_POINTER);
+  char big[5000];
+  memset(big, 'x', sizeof big);
+  CHECK_RESULT(varco_hasher_hash(h, (const uint8_t *)big, sizeof big, (uint8_t *)phc, sizeof phc, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_hash(h, S("pw"), (uint8_t *)phc, 10, &n), VARCO_BUFFER_TOO_SMALL);
+  CHECK(n > 10 && n < 128);
+  CHECK_RESULT(varco_hasher_hash(NULL, S("pw"), (uint8_t *)phc, sizeof phc, &n), VARCO_NULL_POINTER);
+  varco_hasher_free(owasp);
+  varco_hasher_free(h);
+}
+
+static void test_totp_and_hotp(void) {
+  char code[16];
+  size_t n = 0;
+  CHECK_OK(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("SHA1"), 8, 30, (uint8_t *)code, sizeof code, &n));
+  CHECK(strcmp(code, "94287082") == 0 && n == 8);
+  CHECK_OK(varco_hotp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 0, S("SHA1"), 6, (uint8_t *)code, sizeof code, &n));
+  CHECK(strcmp(code, "755224") == 0); /* RFC 4226 Appendix D */
+  CHECK_RESULT(varco_totp_code(S("JBSWY3DP"), 59, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("MD5"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
+
+  varco_sealing_keys *keys = NULL;
+  CHECK_OK(varco_sealing_keys_new(S("k1"), KEY32, 32, &keys));
+  varco_step *e = NULL;
+  CHECK_OK(varco_totp_enroll(keys, S("Esempio"), S("mario"), S("SHA1"), 6, 30, &e));
+  char out[1024];
+  outcome_of(e, out, sizeof out);
+  CHECK(strstr(out, "\"outcome\":\"enrolled\"") != NULL);
+  CHECK(strstr(out, "otpauth://totp/Esempio:mario?") != NULL);
+  const char *s = strstr(out, "\"secret_base32\":\"");
+  CHECK(s != NULL);
+  char secret[64] = {0};
+  if (s != NULL) {
+    s += strlen("\"secret_base32\":\"");
+    size_t len = (size_t)(strchr(s, '"') - s);
+    memcpy(secret, s, len < 63 ? len : 63);
+  }
+  char *sealed = state_of(e);
+  CHECK(sealed != NULL && strstr(sealed, secret) == NULL);
+  CHECK_OK(varco_totp_code(S(secret), 1700000000, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n));
+  varco_step *v = NULL;
+  CHECK_OK(varco_totp_verify(keys, S(sealed), S(code), 1700000000000ULL, &v));
+  outcome_of(v, out, sizeof out);
+  CHECK(strcmp(out, "{\"outcome\":\"accepted\",\"drift\":0}") == 0);
+  char *next = state_of(v);
+  varco_step *r = NULL;
+  CHECK_OK(varco_totp_verify(keys, S(next), S(code), 1700000001000ULL, &r));
+  outcome_of(r, out, sizeof out);
+  CHECK(strcmp(out, "{\"outcome\":\"replayed\"}") == 0);
+  /* Another key cannot open it; a tampered record neither. */
+  varco_sealing_keys *other = NULL;
+  uint8_t zero[32] = {0};
+  CHECK_OK(varco_sealing_keys_new(S("k2"), zero, 32, &other));
+  varco_step *x = (varco_step *)0x1;
+  CHECK_RESULT(varco_totp_verify(other, S(next), S(code), 0, &x), VARCO_SEAL);
+  CHECK(x == (varco_step *)0x1);
+  next[strlen(next) - 3] ^= 1;
+  CHECK_RESULT(varco_totp_verify(keys, S(next), S(code), 0, &x), VARCO_SEAL);
+  CHECK_RESULT(varco_sealing_keys_new(S("k3"), KEY32, 31, &other), VARCO_INVALID_INPUT);
+  CHECK_OK(varco_sealing_keys_add_old_key(other, S("k1"), KEY32, 32));
+  /* HOTP and URIs. */
+  varco_step *he = NULL;
+  CHECK_OK(varco_hotp_enroll(keys, S("Esempio"), S("mario"), S("SHA256"), 8, &he));
+  outcome_of(he, out, sizeof out);
+  const char *u = strstr(out, "otpauth://");
+  char uri[512] = {0};
+  if (u != NULL) {
+    memcpy(uri, u, (size_t)(strchr(u, '"') - u));
+  }
+  char info[1024];
+  CHECK_OK(varco_otpauth_parse(S(uri), (uint8_t *)info, sizeof info, &n));
+  CHECK(strstr(info, "\"kind\":\"hotp\"") != NULL && strstr(info, "\"digits\":8") != NULL);
+  CHECK_RESULT(varco_otpauth_parse(S("http://example.com"), (uint8_t *)info, sizeof info, &n), VARCO_INVALID_INPUT);
+  free(sealed);
+  free(next);
+  varco_step_free(e);
+  varco_step_free(v);
+  varco_step_free(r);
+  varco_step_free(he);
+  varco_sealing_keys_free(other);
+  varco_sealing_keys_free(keys);
+}
+
+static void test_recovery_codes(void) {
+  varco_hasher *h = NULL;
+  CHECK_OK(varco_hasher_new(64, 1, 1, &h));
+  varco_step *g = NULL;
+  CHECK_OK(varco_recovery_generate(h, 2, 0, &g));
+  char out[1024];
+  outcome_of(g, out, sizeof out);
+  const char *c = strstr(out, "\"codes\":[\"");
+  CHECK(c != NULL);
+  char first[32] = {0};
+  if (c != NULL) {
+    memcpy(first, c + 10, 17);
+  }
+  for (char *p = first; *p; p++) {
+    *p = (char)tolower((unsigned char)*p);
+  }
+  char *set = state_of(g);
+  varco_step *r = NULL;
+  CHECK_OK(varco_recovery_redeem(h, S(set), S(first), 1, &r));
+  outcome_of(r, out, sizeof out);
+  CHECK(strcmp(out, "{\"outcome\":\"accepted\",\"remaining\":1}") == 0);
+  char *after = state_of(r);
+  varco_step *again = NULL;
+  CHECK_OK(varco_recovery_redeem(h, S(after), S(first), 2, &again));
+  outcome_of(again, out, sizeof out);
+  CHECK(strcmp(out, "{\"outcome\":\"rejected\"}") == 0);
+  varco_step *bad = NULL;
+  CHECK_RESULT(varco_recovery_redeem(h, S("{\"version\":7}"), S(first), 0, &bad), VARCO_UNSUPPORTED_VERSION);
+  CHECK_RESULT(varco_recovery_redeem(h, S("[1,2"), S(first), 0, &bad), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_recovery_generate(h, 0, 0, &bad), VARCO_INVALID_INPUT);
+  CHECK(bad == NULL);
+  free(set);
+  free(after);
+  varco_step_free(g);
+  varco_step_free(r);
+  varco_step_free(again);
+  varco_hasher_free(h);
+}
+
+static void test_delivery_effects(void) {
+  varco_delivery *d = NULL;
+  CHECK_OK(varco_delivery_new(S("{\"service\":\"Esempio\",\"lang\":\"en\"}"), S("c1"), KEY32, 32, &d));
+  varco_step *s = NULL;
+  CHECK_OK(varco_challenge_issue(d, S("login"), S("email"), S("mario@example.it"), NULL, 0, 0, &s));
+  CHECK(varco_step_effect_count(s) == 2);
+  char fx[2048];
+  size_t n = 0;
+  CHECK_OK(varco_step_effect(s, 0, (uint8_t *)fx, sizeof fx, &n));
+  CHECK(strstr(fx, "\"effect\":\"send_email\"") != NULL);
+  CHECK_OK(varco_step_effect(s, 1, (uint8_t *)fx, sizeof fx, &n));
+  CHECK(strstr(fx, "\"kind\":\"code_issued\"") != NULL);
+  CHECK_RESULT(varco_step_effect(s, 2, (uint8_t *)fx, sizeof fx, &n), VARCO_OUT_OF_RANGE);
+  char budget[512];
+  CHECK_OK(varco_step_budget(s, (uint8_t *)budget, sizeof budget, &n));
+  CHECK(n > 0);
+  CHECK(varco_step_effect_count(NULL) == 0);
+  /* Bad input. */
+  varco_step *x = NULL;
+  CHECK_RESULT(varco_challenge_issue(d, S("nope"), S("sms"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("fax"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), S("{bad"), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_challenge_verify(d, S(""), S("123456"), S("login"), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_challenge_verify(d, S("{\"version\":2}"), S("123456"), S("login"), 0, &x), VARCO_UNSUPPORTED_VERSION);
+  CHECK_RESULT(varco_challenge_resend(NULL, S("{}"), NULL, 0, 0, &x), VARCO_NULL_POINTER);
+  CHECK(x == NULL);
+  varco_delivery *y = NULL;
+  CHECK_RESULT(varco_delivery_new(S("{\"digits\":3}"), S("c1"), KEY32, 32, &y), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_delivery_new(S("{}"), S("c1"), KEY32, 8, &y), VARCO_INVALID_INPUT);
+  CHECK_OK(varco_delivery_add_old_key(d, S("c0"), KEY32, 32));
+  varco_step_free(s);
+  varco_delivery_free(d);
+}
+
+static void test_guard_and_lifecycle(void) {
+  varco_guard *g = NULL;
+  CHECK_OK(varco_guard_new(S("{\"password\":{\"threshold\":1}}"), &g));
+  varco_step *a = NULL;
+  CHECK_OK(varco_guard_begin(g, NULL, 0, S("password"), NULL, 0, 0, &a));
+  char out[512];
+  outcome_of(a, out, sizeof out);
+  CHECK(strcmp(out, "{\"decision\":\"allow\"}") == 0);
+  char *st = state_of(a);
+  varco_step *f = NULL;
+  CHECK_OK(varco_guard_failed(g, S(st), S("password"), NULL, 0, 0, &f));
+  char *st2 = state_of(f);
+  varco_step *l = NULL;
+  CHECK_OK(varco_guard_begin(g, S(st2), S("password"), NULL, 0, 5000, &l));
+  outcome_of(l, out, sizeof out);
+  CHECK(strncmp(out, "{\"decision\":\"locked\"", 20) == 0);
+  char *st3 = state_of(l);
+  varco_step *u = NULL;
+  CHECK_OK(varco_guard_unlock(g, S(st3), S("operatore-7"), 6000, &u));
+  varco_step *x = NULL;
+  CHECK_RESULT(varco_guard_failed(g, NULL, 0, S("password"), NULL, 0, 0, &x), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_guard_begin(g, NULL, 0, S("pin"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"threshold\":0}}"), &g), VARCO_INVALID_INPUT);
+
+  varco_step *n = NULL;
+  CHECK_OK(varco_lifecycle_new(0, &n));
+  char *lc = state_of(n);
+  varco_step *act = NULL;
+  CHECK_OK(varco_lifecycle_apply(S(lc), S("{\"event\":\"activate\"}"), 1, &act));
+  outcome_of(act, out, sizeof out);
+  CHECK(strcmp(out, "{\"can_authenticate\":true,\"state\":\"active\"}") == 0);
+  char *lc2 = state_of(act);
+  CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"activate\"}"), 2, &x), VARCO_ILLEGAL_TRANSITION);
+  CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"explode\"}"), 2, &x), VARCO_INVALID_INPUT);
+  varco_step *dorm = NULL;
+  CHECK_OK(varco_lifecycle_check_inactivity(S(lc2), 1, 2ULL * 86400000ULL, &dorm));
+  outcome_of(dorm, out, sizeof out);
+  CHECK(strstr(out, "\"state\":\"dormant\"") != NULL);
+  free(st);
+  free(st2);
+  free(st3);
+  free(lc);
+  free(lc2);
+  varco_step_free(a);
+  varco_step_free(f);
+  varco_step_free(l);
+  varco_step_free(u);
+  varco_step_free(n);
+  varco_step_free(act);
+  varco_step_free(dorm);
+  varco_guard_free(g);
+}
+
+static void test_breach(void) {
+  char prefix[6];
+  size_t n = 0;
+  CHECK_OK(varco_breach_prefix(S("password"), (uint8_t *)prefix, sizeof prefix, &n));
+  CHECK(strcmp(prefix, "5BAA6") == 0);
+  uint64_t count = 0;
+  CHECK_OK(varco_breach_count(S("password"), S("1E4C9B93F3F0682250B6CF8331B7EE68FD8:42\r\n"), &count));
+  CHECK(count == 42);
+  CHECK_RESULT(varco_breach_count(S("password"), S("garbage"), &count), VARCO_INVALID_INPUT);
+}
+
+int main(void) {
+  RUN(test_version_and_names);
+  RUN(test_policy_check);
+  RUN(test_policy_bad_input);
+  RUN(test_hashing);
+  RUN(test_totp_and_hotp);
+  RUN(test_recovery_codes);
+  RUN(test_delivery_effects);
+  RUN(test_guard_and_lifecycle);
+  RUN(test_breach);
+  return finish("c");
+}

@@ -1,0 +1,235 @@
+// varco through UniFFI, from Kotlin on the JVM (JNA): the same answers as in
+// Rust, C and Python, and the shared scenario file. A small harness (no
+// JUnit here): each check prints "ok" or "FAIL", then "N passed, N failed".
+
+import uniffi.varco_uniffi.*
+import java.io.File
+
+class Check(message: String) : Exception(message)
+
+fun check(cond: Boolean, what: () -> String) {
+    if (!cond) throw Check(what())
+}
+
+fun <T> eq(got: T, want: T, what: String = "") {
+    if (got != want) throw Check("$what: got $got, want $want")
+}
+
+inline fun <reified E : Throwable> raises(block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: Throwable) {
+        if (e is E) return e
+        throw Check("expected ${E::class.simpleName}, got $e")
+    }
+    throw Check("expected ${E::class.simpleName}, nothing was thrown")
+}
+
+fun code(e: VarcoException): String = (e as VarcoException.Invalid).code
+
+val sealKey = HostKey("k1", ByteArray(32) { it.toByte() })
+val codeKey = HostKey("c1", ByteArray(32) { it.toByte() })
+fun ctx(username: String? = null) = PolicyContext(username, null, false, null, null)
+
+// ---- the shared scenario ----------------------------------------------
+
+fun snake(name: String) = name.replace(Regex("([a-z0-9])([A-Z])"), "$1_$2").lowercase()
+
+/** An outcome (sealed-class variant) as the flat map the core's JSON has. */
+fun asMap(o: Any, tag: String): Map<String, String> {
+    val m = mutableMapOf(tag to snake(o.javaClass.simpleName))
+    for (f in o.javaClass.declaredFields) {
+        if (java.lang.reflect.Modifier.isStatic(f.modifiers)) continue
+        f.isAccessible = true
+        val v = f.get(o)
+        // UInt/ULong fields are stored unboxed as signed ints; values here are small.
+        m[snake(f.name)] = v?.toString() ?: "null"
+    }
+    return m
+}
+
+/** A flat JSON object of strings, numbers and null, as a map of strings. */
+fun flatJson(s: String): Map<String, String> =
+    Regex("\"([a-z_]+)\"\\s*:\\s*(\"([^\"]*)\"|-?[0-9]+|null|true|false)").findAll(s)
+        .associate { it.groupValues[1] to (it.groups[3]?.value ?: it.groupValues[2]) }
+
+fun codeIn(effects: List<Effect>): String? = effects.filterIsInstance<Effect.SendSms>()
+    .firstNotNullOfOrNull { Regex("\\d{6,}").find(it.text.reveal())?.value }
+
+fun hex(s: String) = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
+
+fun scenario(path: String) {
+    var checked = 0
+    var delivery: Delivery? = null
+    var channel = ""; var address = ""; var purpose = ""
+    var challenge = ""; var budget: String? = null
+    val codes = mutableListOf<String>()
+    var guard: Guard? = null
+    var guardState: String? = null
+    File(path).readLines(Charsets.UTF_8).forEachIndexed { i, line ->
+        if (line.isBlank() || line.startsWith("#")) return@forEachIndexed
+        val f = line.split("\t")
+        val where = "line ${i + 1}: $line"
+        when (f[0]) {
+            "policy" -> {
+                val r = Policy.preset(f[1]).check(f[2], ctx(if (f[3] == "-") null else f[3]), "en")
+                eq(r.violations.joinToString(",") { it.code }.ifEmpty { "ok" }, f[4], where)
+            }
+            "hash" -> {
+                val h = Hasher.withParams(f[1].toUInt(), f[2].toUInt(), f[3].toUInt())
+                check(h.verify(f[4], f[5]).valid) { where }
+                check(!h.verify(f[4] + "x", f[5]).valid) { where }
+                val fresh = h.hash(f[4])
+                check(fresh.startsWith("\$argon2id\$v=19\$m=${f[1]},t=${f[2]},p=${f[3]}\$")) { where }
+                check(h.verify(f[4], fresh).valid) { where }
+            }
+            "totp" -> eq(totpCode(f[2], f[3].toULong(), f[1], f[4].toUByte(), 30UL), f[5], where)
+            "delivery" -> {
+                delivery = Delivery(f[1], listOf(HostKey(f[2], hex(f[3]))))
+                channel = f[4]; address = f[5]; purpose = f[6]
+            }
+            "code" -> {
+                val d = delivery!!
+                val now = f[1].toULong()
+                val got = when (f[2]) {
+                    "issue" -> {
+                        val s = d.issue(purpose, channel, address, budget, now)
+                        budget = s.budget; challenge = s.challenge!!
+                        codeIn(s.effects)?.let { codes.add(it) }
+                        asMap(s.outcome, "outcome")
+                    }
+                    "verify" -> {
+                        val c = when (f[3]) { "current" -> codes.last(); "previous" -> codes[codes.size - 2]; else -> f[3] }
+                        val s = d.verify(challenge, c, purpose, now)
+                        challenge = s.challenge
+                        asMap(s.outcome, "outcome")
+                    }
+                    else -> {
+                        val s = d.resend(challenge, budget, now)
+                        challenge = s.challenge
+                        s.budget?.let { budget = it }
+                        codeIn(s.effects)?.let { codes.add(it) }
+                        asMap(s.outcome, "outcome")
+                    }
+                }
+                eq(got, flatJson(f[4]), where)
+            }
+            "guard-policies" -> { guard = Guard(f[1]); guardState = null }
+            "guard" -> {
+                val g = guard!!
+                val now = f[1].toULong()
+                val s = when (f[2]) {
+                    "begin" -> g.begin(guardState, f[3], null, now)
+                    "failed" -> g.failed(guardState!!, f[3], null, now)
+                    else -> g.succeed(guardState!!, f[3], null, now)
+                }
+                guardState = s.guard
+                if (f[4] != "-") eq(asMap(s.decision, "decision"), flatJson(f[4]), where)
+            }
+            else -> throw Check("unknown kind at $where")
+        }
+        checked++
+    }
+    check(checked >= 50) { "only $checked lines ran" }
+}
+
+// ---- the tests ---------------------------------------------------------
+
+val tests: List<Pair<String, () -> Unit>> = listOf(
+    "policy: every violation at once, in Italian" to {
+        val r = Policy.preset("nist_800_63b").check("mario", ctx("mario"), "it")
+        check(!r.ok) { "ok" }
+        eq(r.violations.map { it.code }.contains("too_short"), true, "codes ${r.violations.map { it.code }}")
+        check(r.violations.first().message.isNotEmpty()) { "no message" }
+    },
+    "policy: JSON round trip and malformed JSON" to {
+        val p = Policy.preset("mail_service")
+        eq(Policy.fromJson(p.toJson()).toJson(), p.toJson())
+        eq(code(raises<VarcoException> { Policy.fromJson("{") }), "deserialize")
+        eq(code(raises<VarcoException> { Policy.preset("nope") }), "invalid_policy")
+    },
+    "hash: verify, rehash, dummy, limits" to {
+        val h = Hasher.withParams(64u, 1u, 1u)
+        val phc = h.hash("correct horse")
+        eq(h.verify("correct horse", phc), VerifyResult(true, false))
+        eq(h.verify("correct hors", phc), VerifyResult(false, false))
+        eq(h.needsRehash(phc), false)
+        eq(Hasher.owasp().needsRehash(phc), true)
+        eq(h.dummyVerify("x").valid, false)
+        raises<VarcoException> { h.hash("x".repeat(5000)) }
+        eq(code(raises<VarcoException> { h.verify("pw", "garbage") }), "malformed_hash")
+    },
+    "totp: enroll, verify, replay, sealed at rest" to {
+        val keys = SealingKeys(listOf(sealKey))
+        val e = totpEnroll(keys, "Esempio", "mario", "SHA1", 6u, 30UL)
+        check(!e.sealed.contains(e.secretBase32)) { "secret in clear" }
+        val now = 1_700_000_000UL
+        val c = totpCode(e.secretBase32, now, "SHA1", 6u, 30UL)
+        val s = totpVerify(keys, e.sealed, c, now * 1000UL)
+        eq(s.outcome, OtpOutcome.Accepted(0L))
+        eq(totpVerify(keys, s.sealed, c, now * 1000UL + 1000UL).outcome, OtpOutcome.Replayed)
+        eq(otpauthParse(e.uri).account, "mario")
+        eq(code(raises<VarcoException> { totpVerify(SealingKeys(listOf(HostKey("k2", ByteArray(32)))), s.sealed, c, 0UL) }), "seal")
+        raises<VarcoException> { SealingKeys(listOf(HostKey("k1", ByteArray(7)))) }
+        raises<VarcoException> { SealingKeys(emptyList()) }
+    },
+    "recovery codes: single use" to {
+        val h = Hasher.withParams(64u, 1u, 1u)
+        val n = recoveryCodesGenerate(h, 2u, 0UL)
+        val s = recoveryCodeRedeem(h, n.set, n.codes[0], 1UL)
+        eq(s.accepted to s.remaining, true to 1u)
+        eq(recoveryCodeRedeem(h, s.set, n.codes[0], 2UL).accepted, false)
+    },
+    "delivery: the code travels only in the effect" to {
+        val d = Delivery("{\"service\":\"Esempio\",\"lang\":\"en\"}", listOf(codeKey))
+        val s = d.issue("login", "sms", "+393331234567", null, 0UL)
+        val sms = s.effects[0] as Effect.SendSms
+        val c = Regex("\\d{6}").find(sms.text.reveal())!!.value
+        check(!s.challenge!!.contains(c)) { "code stored" }
+        check(!sms.toString().contains(c)) { "code in toString" }
+        eq(d.verify(s.challenge!!, c, "login", 1UL).outcome, CodeOutcome.Accepted)
+    },
+    "guard and lifecycle" to {
+        val g = Guard("{\"password\":{\"threshold\":1}}")
+        val a = g.begin(null, "password", null, 0UL)
+        eq(a.decision, Decision.Allow)
+        val l = g.begin(g.failed(a.guard, "password", null, 0UL).guard, "password", null, 5000UL)
+        check(l.decision is Decision.Locked) { "${l.decision}" }
+        var lc = lifecycleNew(0UL)
+        lc = lifecycleApply(lc.lifecycle, "{\"event\":\"activate\"}", 1UL)
+        eq(lc.state, "active")
+        eq(code(raises<VarcoException> { lifecycleApply(lc.lifecycle, "{\"event\":\"activate\"}", 2UL) }), "illegal_transition")
+    },
+    "bad saved state is a clean error" to {
+        val d = Delivery("{}", listOf(codeKey))
+        for (bad in listOf("", "null", "[]", "{\"version\":99}", "{".repeat(10000))) {
+            raises<VarcoException> { d.verify(bad, "123456", "login", 0UL) }
+            raises<VarcoException> { Guard("{}").failed(bad, "password", null, 0UL) }
+        }
+        eq(code(raises<VarcoException> { Guard("{}").failed("{\"version\":2}", "password", null, 0UL) }), "unsupported_version")
+    },
+    "strength and breach" to {
+        check(strength("vT9#qL2!xW7@pZ4$", emptyList(), "en").score.toInt() == 4) { "strong" }
+        val q = BreachQuery("password")
+        eq(q.prefix(), "5BAA6")
+        eq(q.count("1E4C9B93F3F0682250B6CF8331B7EE68FD8:42\r\n"), 42UL)
+    },
+)
+
+fun main(args: Array<String>) {
+    val all = tests + listOf("shared scenario" to { scenario(args[0]) })
+    var passed = 0
+    var failed = 0
+    for ((name, body) in all) {
+        try {
+            body()
+            println("$name ... ok")
+            passed++
+        } catch (e: Throwable) {
+            println("$name ... FAIL: $e")
+            failed++
+        }
+    }
+    println("kotlin: $passed passed, $failed failed")
+    if (failed > 0 || passed == 0) kotlin.system.exitProcess(1)
+}
