@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# Builds varco's UniFFI library, generates the Python bindings into
-# target/bindings/python, and runs the Python tests against them.
-# Prints "N passed, N failed" and fails on any failure.
-set -euo pipefail
+# Builds the libraries, generates the Kotlin, Swift and Python bindings into
+# target/bindings, and runs every language's tests: Python, Kotlin (JVM +
+# JNA), the Swift header and modulemap (clang), and C (plain, valgrind,
+# ASan/UBSan). Each prints "<language>: N passed, N failed"; this prints the
+# sum and fails on any failure.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --locked -q -p varco-uniffi -p uniffi-bindgen
-lib=target/debug/libvarco_uniffi.so
-out=target/bindings/python
-rm -rf "$out" && mkdir -p "$out"
-./target/debug/uniffi-bindgen generate --library "$lib" --language python --out-dir "$out" >/dev/null
-cp "$lib" "$out/"
-cp bindings/python/test_*.py bindings/scenarios/scenario.tsv "$out/"
-
-log=$(mktemp)
-status=0
-(cd "$out" && python3 -m unittest -v test_varco test_scenario) >"$log" 2>&1 || status=$?
-cat "$log"
-passed=$(grep -cE ' \.\.\. ok$' "$log" || true)
-failed=$(grep -cE ' \.\.\. (FAIL|ERROR)$' "$log" || true)
-rm -f "$log"
-echo "python: $passed passed, $failed failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
-  exit 1
-fi
+total_passed=0
+total_failed=0
+for part in python/test.sh kotlin/test.sh swift/check.sh c/test.sh; do
+  log=$(mktemp)
+  "bindings/$part" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  counts=$(grep -oE '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 | grep -oE '[0-9]+ passed, [0-9]+ failed' || true)
+  rm -f "$log"
+  p=0
+  f=0
+  if [ -n "$counts" ]; then
+    p=${counts%% passed*}
+    f=${counts##*, }
+    f=${f%% failed*}
+  fi
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "$part failed before its tests ran (exit $status)"
+    f=1
+  fi
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f))
+done
+echo "bindings: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

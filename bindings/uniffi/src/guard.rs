@@ -138,15 +138,15 @@ impl Guard {
     }
 
     /// Lifts every lock: by an operator (named), or after a completed
-    /// recovery (`operator` none).
+    /// recovery (`operator_name` none).
     pub fn unlock(
         &self,
         state: String,
-        operator: Option<String>,
+        operator_name: Option<String>,
         now_ms: u64,
     ) -> Result<GuardStep, VarcoError> {
         let g = AccountGuard::from_json(&state)?;
-        let by = match operator {
+        let by = match operator_name {
             Some(operator) => Unlock::Operator { operator },
             None => Unlock::Recovery,
         };

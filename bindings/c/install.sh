@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds libvarco (release) and installs it under PREFIX:
+#   PREFIX/include/varco.h, PREFIX/lib/libvarco.a, PREFIX/lib/libvarco.so,
+#   PREFIX/lib/pkgconfig/varco.pc
+# Usage: bindings/c/install.sh PREFIX [cargo profile, default release]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+prefix=${1:?usage: bindings/c/install.sh PREFIX [profile]}
+profile=${2:-release}
+mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
+prefix=$(cd "$prefix" && pwd)
+
+# The link flags a static link needs, as rustc reports them.
+libs=$(cargo rustc --locked -q -p varco-c --profile "$profile" --crate-type staticlib \
+  -- --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -1)
+cargo build --locked -q -p varco-c --profile "$profile"
+dir=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
+
+cp bindings/c/include/varco.h "$prefix/include/"
+cp "$dir/libvarco.a" "$dir/libvarco.so" "$prefix/lib/"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@LIBS_PRIVATE@|$libs|" \
+  bindings/c/varco.pc.in >"$prefix/lib/pkgconfig/varco.pc"
+echo "installed varco $version in $prefix (Libs.private: $libs)"
