@@ -17,7 +17,8 @@ cargo build --locked -q -p varco-c --profile "$profile"
 dir=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
 
 cp bindings/c/include/varco.h "$prefix/include/"
-cp "$dir/libvarco.a" "$dir/libvarco.so" "$prefix/lib/"
+cp "$dir/libvarco_c.a" "$prefix/lib/libvarco.a"
+cp "$dir/libvarco_c.so" "$prefix/lib/libvarco.so"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@LIBS_PRIVATE@|$libs|" \
   bindings/c/varco.pc.in >"$prefix/lib/pkgconfig/varco.pc"

@@ -1,0 +1,25 @@
+// Per-call cost of the Kotlin bindings on the JVM (a benchmark, not a test):
+// a trivial call (a TOTP code) and a full step (verifying a delivery code),
+// the same two calls as benches/benches/bindings.rs. Warms up, then prints
+// the median of 15 runs in nanoseconds per call.
+
+import uniffi.varco_uniffi.*
+
+fun measure(name: String, n: Int, body: () -> Unit) {
+    repeat(3 * n) { body() } // JIT warm-up
+    val runs = (1..15).map {
+        val t0 = System.nanoTime()
+        repeat(n) { body() }
+        (System.nanoTime() - t0).toDouble() / n
+    }.sorted()
+    println("kotlin $name: ${"%.0f".format(runs[runs.size / 2])} ns/call")
+}
+
+fun main() {
+    val secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    val now = 1_800_000_000_000UL
+    val d = Delivery("{\"service\":\"Esempio\"}", listOf(HostKey("k", ByteArray(32) { 7 })))
+    val stored = d.issue("login", "sms", "+393331234567", null, now).challenge!!
+    measure("trivial_totp_code", 20000) { totpCode(secret, 59UL, "SHA1", 6u, 30UL) }
+    measure("step_code_verify", 5000) { d.verify(stored, "123456", "login", now + 1000UL) }
+}

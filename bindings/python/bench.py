@@ -1,0 +1,27 @@
+"""Per-call cost of the Python bindings (a benchmark, not a test): a
+trivial call (a TOTP code) and a full step (verifying a delivery code), the
+same two calls as benches/benches/bindings.rs. Prints nanoseconds per call,
+the best of 5 runs."""
+
+import timeit
+
+import varco_uniffi as v
+
+SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+NOW = 1_800_000_000_000
+
+d = v.Delivery('{"service":"Esempio"}', [v.HostKey(id="k", secret=bytes([7] * 32))])
+stored = d.issue("login", "sms", "+393331234567", None, NOW).challenge
+
+
+def step():
+    s = d.verify(stored, "123456", "login", NOW + 1000)
+    return s.outcome, s.challenge, s.effects
+
+
+for name, fn, n in [
+    ("python trivial_totp_code", lambda: v.totp_code(SECRET, 59, "SHA1", 6, 30), 20000),
+    ("python step_code_verify", step, 5000),
+]:
+    best = min(timeit.repeat(fn, number=n, repeat=5)) / n
+    print(f"{name}: {best * 1e9:.0f} ns/call")
