@@ -208,6 +208,10 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         }
         eq(code(raises<VarcoException> { Guard("{}").failed("{\"version\":2}", "password", null, 0UL) }), "unsupported_version")
     },
+    "a lone surrogate is refused before the call, not mangled" to {
+        raises<Throwable> { Hasher.withParams(64u, 1u, 1u).hash("abc\uD800") }
+        eq(Policy.preset("nist").check("ok ok ok ok ok ok", ctx(), "en").length, 17u)
+    },
     "strength and breach" to {
         check(strength("vT9#qL2!xW7@pZ4$", emptyList(), "en").score.toInt() == 4) { "strong" }
         val q = BreachQuery("password")

@@ -238,6 +238,25 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(dormant.state, "dormant")
 
 
+class BoundaryTest(unittest.TestCase):
+    def test_none_and_wrong_types_are_refused_before_the_call(self):
+        for bad in [None, 42, b"bytes"]:
+            with self.assertRaises(TypeError):
+                v.totp_code(bad, 59, "SHA1", 6, 30)
+        with self.assertRaises((TypeError, ValueError, OverflowError)):
+            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", -1, "SHA1", 6, 30)
+
+    def test_out_of_order_steps_are_outcomes_or_errors(self):
+        d = v.Delivery("{}", [CODE_KEY])
+        s = d.issue("login", "sms", "+393331234567", None, 0)
+        code = re.search(r"\d{6}", s.effects[0].text.reveal()).group(0)
+        done = d.verify(s.challenge, code, "login", 1000)
+        self.assertEqual(d.verify(done.challenge, code, "login", 2000).outcome, v.CodeOutcome.ALREADY_USED())
+        self.assertEqual(d.resend(done.challenge, None, 60_000).outcome, v.ResendOutcome.NOT_PENDING())
+        with self.assertRaises(v.VarcoError):
+            v.Guard("{}").succeed("", "password", None, 0)
+
+
 class StrengthAndBreachTest(unittest.TestCase):
     def test_strength(self):
         weak = v.strength("mario1985", ["mario"], "en")
