@@ -22,7 +22,7 @@ bindings/kotlin/test.sh >/dev/null # fetches kotlinc if needed
 kotlinc=${KOTLINC:-target/tools/kotlin-compiler-2.4.20/bin/kotlinc}
 jna=${JNA_JAR:-/usr/share/java/jna.jar}
 ./target/debug/uniffi-bindgen generate --library "$lib" --language kotlin --out-dir "$out/kotlin" >/dev/null
-"$kotlinc" -nowarn -cp "$jna" "$out/kotlin/uniffi/varco_uniffi/varco_uniffi.kt" bindings/kotlin/Bench.kt \
+"$kotlinc" -nowarn -cp "$jna" "$out/kotlin/varco/varco_uniffi.kt" bindings/kotlin/Bench.kt \
   -d "$out/kotlin/bench.jar" 2>&1 | grep -v '^warning' || true
 java -cp "$out/kotlin/bench.jar:$jna:$(dirname "$kotlinc")/../lib/kotlin-stdlib.jar" \
   -Djna.library.path=target/release BenchKt

@@ -3,7 +3,7 @@
 // the same two calls as benches/benches/bindings.rs. Warms up, then prints
 // the median of 15 runs in nanoseconds per call.
 
-import uniffi.varco_uniffi.*
+import varco.*
 
 fun measure(name: String, n: Int, body: () -> Unit) {
     repeat(3 * n) { body() } // JIT warm-up

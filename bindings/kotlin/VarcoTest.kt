@@ -2,7 +2,7 @@
 // Rust, C and Python, and the shared scenario file. A small harness (no
 // JUnit here): each check prints "ok" or "FAIL", then "N passed, N failed".
 
-import uniffi.varco_uniffi.*
+import varco.*
 import java.io.File
 
 class Check(message: String) : Exception(message)

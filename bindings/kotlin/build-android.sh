@@ -2,7 +2,7 @@
 # Builds libvarco_uniffi.so for the Android ABIs and the Kotlin sources, laid
 # out for an Android library module:
 #   target/android/jniLibs/<abi>/libvarco_uniffi.so
-#   target/android/kotlin/uniffi/varco_uniffi/varco_uniffi.kt
+#   target/android/kotlin/varco/varco_uniffi.kt (package varco)
 # Needs the Android NDK (ANDROID_NDK_HOME), cargo-ndk (cargo install
 # cargo-ndk) and the Rust targets (rustup target add aarch64-linux-android
 # armv7-linux-androideabi x86_64-linux-android i686-linux-android). NOT run

@@ -1,7 +1,7 @@
 // swift-tools-version:5.9
 // The Swift package of varco. Its contents are generated: run
 // bindings/swift/build-xcframework.sh on macOS first (it creates
-// VarcoFFI.xcframework and Sources/Varco/varco_uniffi.swift here).
+// VarcoFFI.xcframework and Sources/Varco/Varco.swift here).
 import PackageDescription
 
 let package = Package(
@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "Varco", targets: ["Varco"]),
     ],
     targets: [
-        .binaryTarget(name: "varco_uniffiFFI", path: "VarcoFFI.xcframework"),
-        .target(name: "Varco", dependencies: ["varco_uniffiFFI"], path: "Sources/Varco"),
+        .binaryTarget(name: "VarcoFFI", path: "VarcoFFI.xcframework"),
+        .target(name: "Varco", dependencies: ["VarcoFFI"], path: "Sources/Varco"),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds VarcoFFI.xcframework and the Swift sources for the Swift package in
+# Builds VarcoFFI.xcframework and the Swift sources (Sources/Varco/Varco.swift) for the Swift package in
 # bindings/swift (Package.swift). Needs macOS with Xcode and the Rust
 # targets below (rustup target add ...). NOT run in varco's CI: there is no
 # Apple toolchain there; bindings/swift/check.sh checks the generated header
@@ -17,10 +17,10 @@ out=target/swift
 rm -rf "$out" && mkdir -p "$out/headers" "$out/Sources/Varco"
 ./target/debug/uniffi-bindgen generate --library "target/aarch64-apple-ios/release/libvarco_uniffi.a" \
   --language swift --out-dir "$out/gen"
-cp "$out/gen/varco_uniffiFFI.h" "$out/headers/"
+cp "$out/gen/VarcoFFI.h" "$out/headers/"
 # An XCFramework wants the module map named module.modulemap.
-cp "$out/gen/varco_uniffiFFI.modulemap" "$out/headers/module.modulemap"
-cp "$out/gen/varco_uniffi.swift" "$out/Sources/Varco/"
+cp "$out/gen/VarcoFFI.modulemap" "$out/headers/module.modulemap"
+cp "$out/gen/Varco.swift" "$out/Sources/Varco/"
 
 # One library per platform: simulators (arm64 + x86_64) and macOS are fat.
 lipo -create target/aarch64-apple-ios-sim/release/libvarco_uniffi.a \

@@ -4,7 +4,7 @@
 # - the generated header compiles with -Wall -Wextra -Werror (C11 and C++),
 # - the modulemap imports as a clang module,
 # - every FFI function the header declares is defined in libvarco_uniffi.a,
-# - every FFI function varco_uniffi.swift calls is declared in the header.
+# - every FFI function Varco.swift calls is declared in the header.
 # Prints "swift: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,9 +13,9 @@ cargo build --locked -q -p varco-uniffi -p uniffi-bindgen
 out=target/bindings/swift
 rm -rf "$out" && mkdir -p "$out"
 ./target/debug/uniffi-bindgen generate --library target/debug/libvarco_uniffi.so --language swift --out-dir "$out" >/dev/null
-header=$out/varco_uniffiFFI.h
-modulemap=$out/varco_uniffiFFI.modulemap
-swift=$out/varco_uniffi.swift
+header=$out/VarcoFFI.h
+modulemap=$out/VarcoFFI.modulemap
+swift=$out/Varco.swift
 
 passed=0
 failed=0
@@ -32,8 +32,8 @@ check() { # name, command...
   fi
 }
 
-printf '#include "varco_uniffiFFI.h"\nint main(void) { return sizeof(RustBuffer) == 0; }\n' >"$out/header.c"
-printf '#pragma clang module import varco_uniffiFFI\nint main(void) { return sizeof(RustBuffer) == 0; }\n' >"$out/module.c"
+printf '#include "VarcoFFI.h"\nint main(void) { return sizeof(RustBuffer) == 0; }\n' >"$out/header.c"
+printf '#pragma clang module import VarcoFFI\nint main(void) { return sizeof(RustBuffer) == 0; }\n' >"$out/module.c"
 declared() { grep -oE '\b(uniffi|ffi)_varco_uniffi_[A-Za-z0-9_]+' "$header" | sort -u; }
 defined() { nm -g --defined-only target/debug/libvarco_uniffi.a 2>/dev/null | awk '{print $3}' | grep -E '^(uniffi|ffi)_varco_uniffi_' | sort -u; }
 used() { grep -oE '\b(uniffi|ffi)_varco_uniffi_[A-Za-z0-9_]+' "$swift" | sort -u; }
