@@ -47,6 +47,18 @@ fn trivial(c: &mut Criterion) {
             )
         })
     });
+    // The boundary alone: copy a step's outcome out (catch_unwind, NULL
+    // checks, a 19-byte copy).
+    g.bench_function("c_abi_accessor_only", |b| {
+        let mut step = null_mut();
+        unsafe { assert_eq!(varco_lifecycle_new(0, &mut step), varco_result::VARCO_OK) };
+        let mut buf = [0u8; 128];
+        let mut n = 0;
+        b.iter(|| unsafe {
+            varco_step_outcome(black_box(step), buf.as_mut_ptr(), buf.len(), &mut n)
+        });
+        unsafe { varco_step_free(step) };
+    });
     g.finish();
 }
 

@@ -1,5 +1,5 @@
 // Per-call cost of the Kotlin bindings on the JVM (a benchmark, not a test):
-// a trivial call (a TOTP code) and a full step (verifying a delivery code),
+// the floor (a method without arguments returning a short string), a trivial call (a TOTP code) and a full step (verifying a delivery code),
 // the same two calls as benches/benches/bindings.rs. Warms up, then prints
 // the median of 15 runs in nanoseconds per call.
 
@@ -20,6 +20,8 @@ fun main() {
     val now = 1_800_000_000_000UL
     val d = Delivery("{\"service\":\"Esempio\"}", listOf(HostKey("k", ByteArray(32) { 7 })))
     val stored = d.issue("login", "sms", "+393331234567", null, now).challenge!!
+    val query = BreachQuery("password")
+    measure("floor_method_no_args", 20000) { query.prefix() }
     measure("trivial_totp_code", 20000) { totpCode(secret, 59UL, "SHA1", 6u, 30UL) }
     measure("step_code_verify", 5000) { d.verify(stored, "123456", "login", now + 1000UL) }
 }

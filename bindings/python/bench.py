@@ -1,5 +1,5 @@
-"""Per-call cost of the Python bindings (a benchmark, not a test): a
-trivial call (a TOTP code) and a full step (verifying a delivery code), the
+"""Per-call cost of the Python bindings (a benchmark, not a test): the
+floor (a method without arguments returning a short string), a trivial call (a TOTP code) and a full step (verifying a delivery code), the
 same two calls as benches/benches/bindings.rs. Prints nanoseconds per call,
 the best of 5 runs."""
 
@@ -19,7 +19,10 @@ def step():
     return s.outcome, s.challenge, s.effects
 
 
+query = v.BreachQuery("password")
+
 for name, fn, n in [
+    ("python floor_method_no_args", query.prefix, 20000),
     ("python trivial_totp_code", lambda: v.totp_code(SECRET, 59, "SHA1", 6, 30), 20000),
     ("python step_code_verify", step, 5000),
 ]:
