@@ -1,7 +1,8 @@
 //! UniFFI exports of varco: the same rules in Kotlin, Swift and Python.
 //!
-//! The API is coarse: one call per user step (a Kotlin/JNA call costs about
-//! 10 µs). Long-lived configuration lives in objects ([`Policy`], [`Hasher`],
+//! The API is coarse: one call per user step (a Kotlin/JNA call costs tens
+//! of microseconds; see BENCHMARKS.md). Long-lived configuration lives in
+//! immutable, thread-safe objects ([`Policy`], [`Hasher`],
 //! [`Delivery`], [`Guard`], [`SealingKeys`]); the state a host stores
 //! (a challenge, a guard, a sealed authenticator, a recovery set, a
 //! lifecycle) goes in and comes out as an opaque string, together with the

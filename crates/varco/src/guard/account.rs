@@ -37,7 +37,7 @@ impl Factor {
 
 /// The rules for each factor, and for trusted devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GuardPolicies {
     /// For passwords.
     pub password: LockoutPolicy,
@@ -69,13 +69,15 @@ impl std::str::FromStr for Factor {
 
 impl GuardPolicies {
     /// Loads policies from JSON (a missing factor, or a missing field, takes
-    /// the default) and validates them.
+    /// the default; an unknown field is refused) and validates them.
     ///
     /// ```
     /// use varco::guard::GuardPolicies;
     /// let p = GuardPolicies::from_json(r#"{"password":{"threshold":3}}"#).unwrap();
     /// assert_eq!((p.password.threshold, p.recovery.threshold), (3, 5));
     /// assert!(GuardPolicies::from_json(r#"{"password":{"threshold":0}}"#).is_err());
+    /// // A misspelt field is an error, never a silent default.
+    /// assert!(GuardPolicies::from_json(r#"{"password":{"treshold":3}}"#).is_err());
     /// ```
     ///
     /// # Errors

@@ -69,7 +69,7 @@ pub enum LockMode {
 /// assert!(LockoutPolicy { max_consecutive: 101, ..p }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LockoutPolicy {
     /// Failures that start a temporary lock.
     pub threshold: u32,

@@ -256,7 +256,7 @@ impl CodeKeys {
 /// assert!(DeliveryConfig::new("Esempio").with_digits(3).validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
     /// The service name shown in messages.
     pub service: String,
@@ -290,13 +290,14 @@ impl Default for DeliveryConfig {
 
 impl DeliveryConfig {
     /// Loads a configuration from JSON (missing fields take their
-    /// defaults) and validates it.
+    /// defaults; unknown fields are refused) and validates it.
     ///
     /// ```
     /// use varco::otp::DeliveryConfig;
     /// let c = DeliveryConfig::from_json(r#"{"service":"Esempio","digits":8}"#).unwrap();
     /// assert_eq!((c.digits, c.max_attempts), (8, 5));
     /// assert!(DeliveryConfig::from_json(r#"{"digits":3}"#).is_err());
+    /// assert!(DeliveryConfig::from_json(r#"{"digit":8}"#).is_err()); // misspelt
     /// ```
     ///
     /// # Errors

@@ -62,7 +62,7 @@ impl Report {
     /// let r = PasswordPolicy::preset(Preset::Nist80063b).check("hunter2", &Context::new());
     /// let json: serde_json::Value = serde_json::from_str(&r.to_json(Lang::En)).unwrap();
     /// assert_eq!(json["violations"][0]["code"], "too_short");
-    /// assert_eq!(json["strength"]["score"], 0);
+    /// assert!(json["strength"]["score"].as_u64().unwrap() <= 1);
     /// ```
     pub fn to_json(&self, lang: Lang) -> String {
         use serde_json::{Value, json};
