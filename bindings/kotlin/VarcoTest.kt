@@ -212,6 +212,18 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         raises<Throwable> { Hasher.withParams(64u, 1u, 1u).hash("abc\uD800") }
         eq(Policy.preset("nist").check("ok ok ok ok ok ok", ctx(), "en").length, 17u)
     },
+    "throttle, travel and pepper" to {
+        val t = Throttle("{\"threshold\":1}")
+        val s = t.begin(null, 0UL)
+        eq(s.decision, Decision.Allow)
+        check(t.begin(s.counter, 5000UL).decision is Decision.Locked) { "not locked" }
+        val milan = "{\"at\":0,\"place\":{\"kind\":\"country\",\"code\":\"IT\"}}"
+        val peru = "{\"at\":600000,\"place\":{\"kind\":\"country\",\"code\":\"PE\"}}"
+        check(assessTravel(milan, peru, null) is RiskDecision.StepUp) { "travel" }
+        val p1 = HostKey("p1", ByteArray(16) { 9 })
+        val phc = Hasher.withPepper(64u, 1u, 1u, p1, emptyList()).hash("pw")
+        eq(Hasher.withPepper(64u, 1u, 1u, HostKey("p2", ByteArray(32)), listOf(p1)).verify("pw", phc), VerifyResult(true, true))
+    },
     "strength and breach" to {
         check(strength("vT9#qL2!xW7@pZ4$", emptyList(), "en").score.toInt() == 4) { "strong" }
         val q = BreachQuery("password")

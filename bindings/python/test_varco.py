@@ -221,6 +221,41 @@ class GuardTest(unittest.TestCase):
         self.assertEqual(err.exception.code, "unsupported_version")
 
 
+class ThrottleRiskPepperTest(unittest.TestCase):
+    def test_source_budget(self):
+        t = v.Throttle('{"threshold": 2, "min_interval": {"secs": 0, "nanos": 0}}')
+        counter = None
+        decisions = []
+        for _ in range(3):
+            s = t.begin(counter, 1000)
+            counter = s.counter
+            decisions.append(s.decision)
+        self.assertEqual(decisions[:2], [v.Decision.ALLOW(), v.Decision.ALLOW()])
+        self.assertTrue(decisions[2].is_locked())
+        self.assertEqual(t.begin(t.succeed(counter), 2000).decision, v.Decision.ALLOW())
+        with self.assertRaises(v.VarcoError):
+            v.Throttle('{"treshold": 2}')
+
+    def test_travel(self):
+        milan = '{"at":0,"place":{"kind":"coordinates","lat":45.46,"lon":9.19}}'
+        lima = '{"at":3600000,"place":{"kind":"coordinates","lat":-12.05,"lon":-77.04}}'
+        self.assertTrue(v.assess_travel(milan, lima, None).is_step_up())
+        self.assertTrue(v.assess_travel(milan, lima, '{"action":"block"}').is_block())
+        self.assertEqual(v.assess_travel(None, lima, None), v.RiskDecision.ALLOW())
+        with self.assertRaises(v.VarcoError):
+            v.assess_travel(None, "{}", None)
+
+    def test_pepper_rotation(self):
+        p1 = v.HostKey(id="p1", secret=bytes([9] * 16))
+        old = v.Hasher.with_pepper(64, 1, 1, p1, [])
+        phc = old.hash("pw")
+        rotated = v.Hasher.with_pepper(64, 1, 1, v.HostKey(id="p2", secret=bytes(32)), [p1])
+        self.assertEqual(rotated.verify("pw", phc), v.VerifyResult(valid=True, needs_rehash=True))
+        with self.assertRaises(v.VarcoError) as err:
+            v.Hasher.with_pepper(64, 1, 1, v.HostKey(id="p2", secret=bytes(32)), []).verify("pw", phc)
+        self.assertEqual(err.exception.code, "unknown_pepper")
+
+
 class LifecycleTest(unittest.TestCase):
     def test_transitions(self):
         l = v.lifecycle_new(0)

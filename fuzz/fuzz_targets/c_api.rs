@@ -275,6 +275,34 @@ fuzz_target!(|data: &[u8]| {
                 checked(r2, &buf, cap, n);
                 r
             }
+            10 => {
+                let mut t = null_mut();
+                assert_eq!(
+                    varco_throttle_new(b"{}".as_ptr(), 2, &mut t),
+                    varco_result::VARCO_OK
+                );
+                let r = varco_throttle_begin(t, ptr(a), a.len(), now, &mut step);
+                if r == varco_result::VARCO_OK {
+                    drain(step);
+                }
+                if varco_throttle_succeed(t, ptr(a), a.len(), &mut step) == varco_result::VARCO_OK {
+                    drain(step);
+                }
+                varco_throttle_free(t);
+                let r2 = varco_assess_travel(
+                    ptr(b),
+                    b.len(),
+                    ptr(c),
+                    c.len(),
+                    null(),
+                    0,
+                    buf.as_mut_ptr(),
+                    cap,
+                    &mut n,
+                );
+                checked(r2, &buf, cap, n);
+                r
+            }
             _ => varco_last_error(buf.as_mut_ptr(), cap, &mut n),
         };
         assert_ne!(r, varco_result::VARCO_PANIC, "a panic reached the boundary");

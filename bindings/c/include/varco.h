@@ -108,6 +108,12 @@ typedef struct varco_sealing_keys varco_sealing_keys;
  */
 typedef struct varco_step varco_step;
 
+/**
+ * A budget for one kind of key (source addresses, destinations) under a
+ * lockout policy. Immutable; thread-safe.
+ */
+typedef struct varco_throttle varco_throttle;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -302,6 +308,32 @@ enum varco_result varco_hasher_new(uint32_t m_kib,
                                    uint32_t t,
                                    uint32_t p,
                                    struct varco_hasher **out);
+
+/**
+ * A hasher with custom parameters and a pepper: a host secret (id of at
+ * most 8 characters, secret of at most 1024 bytes, copied) mixed into every
+ * hash and kept out of the database. The caller frees `*out` with
+ * [`varco_hasher_free`].
+ */
+enum varco_result varco_hasher_new_with_pepper(uint32_t m_kib,
+                                               uint32_t t,
+                                               uint32_t p,
+                                               const uint8_t *pepper_id,
+                                               size_t pepper_id_len,
+                                               const uint8_t *pepper,
+                                               size_t pepper_len,
+                                               struct varco_hasher **out);
+
+/**
+ * Adds a retired pepper, so that hashes made before a rotation still
+ * verify (and `needs_rehash` says to replace them). Not thread-safe: call it
+ * before sharing the hasher.
+ */
+enum varco_result varco_hasher_add_old_pepper(struct varco_hasher *hasher,
+                                              const uint8_t *pepper_id,
+                                              size_t pepper_id_len,
+                                              const uint8_t *pepper,
+                                              size_t pepper_len);
 
 /**
  * Hashes a password (at most 1024 bytes) into a PHC string in `buf`
@@ -647,6 +679,60 @@ enum varco_result varco_step_effect(const struct varco_step *step,
  * Releases a step and wipes it. NULL does nothing.
  */
 void varco_step_free(struct varco_step *step);
+
+/**
+ * A lockout policy as JSON (every field optional; `{}` gives the
+ * defaults), e.g. `{"threshold":20,"mode":"soft"}`. The caller frees `*out`
+ * with [`varco_throttle_free`].
+ */
+enum varco_result varco_throttle_new(const uint8_t *policy_json,
+                                     size_t policy_len,
+                                     struct varco_throttle **out);
+
+/**
+ * Releases a throttle. NULL does nothing.
+ */
+void varco_throttle_free(struct varco_throttle *throttle);
+
+/**
+ * May an attempt from this key go ahead? `counter` is the key's stored
+ * counter (optional: NULL for a new key). The outcome is a decision as in
+ * `varco_guard_begin`; the state is the counter to store under the key. An
+ * allowed attempt counts as a failure until [`varco_throttle_succeed`].
+ */
+enum varco_result varco_throttle_begin(const struct varco_throttle *throttle,
+                                       const uint8_t *counter_json,
+                                       size_t counter_len,
+                                       uint64_t now_ms,
+                                       struct varco_step **out);
+
+/**
+ * The attempt succeeded: the key's failures are forgotten. The outcome is
+ * `{"decision":"allow"}`; the state is the counter to store.
+ */
+enum varco_result varco_throttle_succeed(const struct varco_throttle *throttle,
+                                         const uint8_t *counter_json,
+                                         size_t counter_len,
+                                         struct varco_step **out);
+
+/**
+ * Compares a sign-in with the previous one (optional: NULL for the first).
+ * Sightings are JSON: `{"at":<unix ms>,"place":{"kind":"coordinates",
+ * "lat":45.46,"lon":9.19}}` or `{"at":…,"place":{"kind":"country",
+ * "code":"IT"}}`; `policy_json` is optional. The decision goes to `buf`:
+ * `{"decision":"allow"}`, `{"decision":"step_up","speed_kmh":…}` or
+ * `{"decision":"block","speed_kmh":…}` (then apply the lifecycle's
+ * `preventive_block`). Thread-safe.
+ */
+enum varco_result varco_assess_travel(const uint8_t *previous,
+                                      size_t previous_len,
+                                      const uint8_t *current,
+                                      size_t current_len,
+                                      const uint8_t *policy_json,
+                                      size_t policy_len,
+                                      uint8_t *buf,
+                                      size_t cap,
+                                      size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

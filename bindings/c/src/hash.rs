@@ -1,9 +1,11 @@
 //! Password hashing (Argon2id, PHC strings).
 
-use varco::hash::{HashParams, PasswordHasher, Verification};
+use varco::hash::{HashParams, PasswordHasher, Pepper, Verification};
 use zeroize::Zeroizing;
 
-use crate::ffi::{OrFail, free, give, guard, handle, out_ptr, put, text, write_out};
+use crate::ffi::{
+    OrFail, bytes, free, give, guard, handle, handle_mut, out_ptr, put, text, write_out,
+};
 use crate::result::varco_result;
 
 /// An Argon2id hasher. It reuses its memory between calls: make one per
@@ -46,6 +48,53 @@ pub unsafe extern "C" fn varco_hasher_new(
                 },
             )
         }
+    })
+}
+
+/// A hasher with custom parameters and a pepper: a host secret (id of at
+/// most 8 characters, secret of at most 1024 bytes, copied) mixed into every
+/// hash and kept out of the database. The caller frees `*out` with
+/// [`varco_hasher_free`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hasher_new_with_pepper(
+    m_kib: u32,
+    t: u32,
+    p: u32,
+    pepper_id: *const u8,
+    pepper_id_len: usize,
+    pepper: *const u8,
+    pepper_len: usize,
+    out: *mut *mut varco_hasher,
+) -> varco_result {
+    guard(|| {
+        let id = unsafe { text(pepper_id, pepper_id_len, "pepper_id") }?;
+        let secret = unsafe { bytes(pepper, pepper_len, "pepper") }?;
+        let params = HashParams::new(m_kib, t, p).or_fail()?;
+        let pepper = Pepper::new(id, secret.to_vec()).or_fail()?;
+        let inner = PasswordHasher::new(params).with_pepper(pepper);
+        unsafe { give(out, varco_hasher { inner }) }
+    })
+}
+
+/// Adds a retired pepper, so that hashes made before a rotation still
+/// verify (and `needs_rehash` says to replace them). Not thread-safe: call it
+/// before sharing the hasher.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hasher_add_old_pepper(
+    hasher: *mut varco_hasher,
+    pepper_id: *const u8,
+    pepper_id_len: usize,
+    pepper: *const u8,
+    pepper_len: usize,
+) -> varco_result {
+    guard(|| {
+        let h = unsafe { handle_mut(hasher, "hasher") }?;
+        let id = unsafe { text(pepper_id, pepper_id_len, "pepper_id") }?;
+        let secret = unsafe { bytes(pepper, pepper_len, "pepper") }?;
+        let pepper = Pepper::new(id, secret.to_vec()).or_fail()?;
+        let current = std::mem::take(&mut h.inner);
+        h.inner = current.with_old_pepper(pepper);
+        Ok(())
     })
 }
 

@@ -45,6 +45,7 @@ mod policy;
 mod recovery;
 mod result;
 mod step;
+mod throttle;
 
 pub use breach::*;
 pub use delivery::*;
@@ -57,3 +58,4 @@ pub use policy::*;
 pub use recovery::*;
 pub use result::*;
 pub use step::*;
+pub use throttle::*;

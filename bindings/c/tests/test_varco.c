@@ -325,6 +325,56 @@ static void test_breach(void) {
   CHECK_RESULT(varco_breach_count(S("password"), S("garbage"), &count), VARCO_INVALID_INPUT);
 }
 
+static void test_throttle_travel_pepper(void) {
+  varco_throttle *t = NULL;
+  CHECK_OK(varco_throttle_new(S("{\"threshold\":2,\"min_interval\":{\"secs\":0,\"nanos\":0}}"), &t));
+  char out[512];
+  char *counter = NULL;
+  for (int i = 0; i < 3; i++) {
+    varco_step *s = NULL;
+    CHECK_OK(varco_throttle_begin(t, (const uint8_t *)counter, counter ? strlen(counter) : 0, 1000, &s));
+    outcome_of(s, out, sizeof out);
+    CHECK((i < 2) == (strcmp(out, "{\"decision\":\"allow\"}") == 0));
+    free(counter);
+    counter = state_of(s);
+    varco_step_free(s);
+  }
+  CHECK(strncmp(out, "{\"decision\":\"locked\"", 20) == 0);
+  varco_step *ok = NULL;
+  CHECK_OK(varco_throttle_succeed(t, S(counter), &ok));
+  varco_step *x = NULL;
+  CHECK_RESULT(varco_throttle_succeed(t, NULL, 0, &x), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_throttle_begin(t, S("{\"consecutive\":\"x\"}"), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_throttle_new(S("{\"treshold\":2}"), &t), VARCO_MALFORMED_STATE);
+  free(counter);
+  varco_step_free(ok);
+  varco_throttle_free(t);
+
+  size_t n = 0;
+  const char *milan = "{\"at\":0,\"place\":{\"kind\":\"coordinates\",\"lat\":45.46,\"lon\":9.19}}";
+  const char *lima = "{\"at\":3600000,\"place\":{\"kind\":\"coordinates\",\"lat\":-12.05,\"lon\":-77.04}}";
+  CHECK_OK(varco_assess_travel(S(milan), S(lima), NULL, 0, (uint8_t *)out, sizeof out, &n));
+  CHECK(strncmp(out, "{\"decision\":\"step_up\",", 22) == 0);
+  CHECK_OK(varco_assess_travel(NULL, 0, S(lima), NULL, 0, (uint8_t *)out, sizeof out, &n));
+  CHECK(strcmp(out, "{\"decision\":\"allow\"}") == 0);
+  CHECK_RESULT(varco_assess_travel(NULL, 0, S("{\"at\":1}"), NULL, 0, (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+
+  const uint8_t pepper[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+  varco_hasher *old = NULL, *rotated = NULL;
+  CHECK_OK(varco_hasher_new_with_pepper(64, 1, 1, S("p1"), pepper, sizeof pepper, &old));
+  char phc[128];
+  CHECK_OK(varco_hasher_hash(old, S("pw"), (uint8_t *)phc, sizeof phc, &n));
+  CHECK_OK(varco_hasher_new_with_pepper(64, 1, 1, S("p2"), KEY32, 32, &rotated));
+  bool valid = false, rehash = false;
+  CHECK_RESULT(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash), VARCO_INVALID_INPUT);
+  CHECK_OK(varco_hasher_add_old_pepper(rotated, S("p1"), pepper, sizeof pepper));
+  CHECK_OK(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash));
+  CHECK(valid && rehash);
+  CHECK_RESULT(varco_hasher_new_with_pepper(64, 1, 1, S("much-too-long-id"), pepper, sizeof pepper, &old), VARCO_INVALID_INPUT);
+  varco_hasher_free(old);
+  varco_hasher_free(rotated);
+}
+
 int main(void) {
   RUN(test_version_and_names);
   RUN(test_policy_check);
@@ -335,5 +385,6 @@ int main(void) {
   RUN(test_delivery_effects);
   RUN(test_guard_and_lifecycle);
   RUN(test_breach);
+  RUN(test_throttle_travel_pepper);
   return finish("c");
 }

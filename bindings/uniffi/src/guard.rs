@@ -59,17 +59,22 @@ fn load(state: Option<String>) -> Result<AccountGuard, VarcoError> {
     }
 }
 
-fn step(s: varco::guard::GuardStep) -> GuardStep {
+/// The core's decision as the bindings' enum.
+pub(crate) fn decision(d: varco::guard::Decision) -> Decision {
     use varco::guard::Decision as D;
-    GuardStep {
-        decision: match s.decision {
-            D::Allow => Decision::Allow,
-            D::StepUp { reason: r } => Decision::StepUp { reason: reason(r) },
-            D::Locked { until, reason: r } => Decision::Locked {
-                until: until.map(varco::Timestamp::as_unix_millis),
-                reason: reason(r),
-            },
+    match d {
+        D::Allow => Decision::Allow,
+        D::StepUp { reason: r } => Decision::StepUp { reason: reason(r) },
+        D::Locked { until, reason: r } => Decision::Locked {
+            until: until.map(varco::Timestamp::as_unix_millis),
+            reason: reason(r),
         },
+    }
+}
+
+fn step(s: varco::guard::GuardStep) -> GuardStep {
+    GuardStep {
+        decision: decision(s.decision),
         guard: s.guard.to_json(),
         effects: effects(s.effects),
     }

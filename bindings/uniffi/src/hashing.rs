@@ -36,6 +36,33 @@ impl Hasher {
         })
     }
 
+    /// A hasher with custom parameters and a pepper: a host secret (at most
+    /// 8-character id, 1024 bytes) mixed into every hash and kept out of the
+    /// database. `old_peppers` still verify hashes made before a rotation
+    /// (and make `needs_rehash` say so).
+    #[uniffi::constructor]
+    pub fn with_pepper(
+        m_kib: u32,
+        t: u32,
+        p: u32,
+        mut pepper: crate::HostKey,
+        mut old_peppers: Vec<crate::HostKey>,
+    ) -> Result<Self, VarcoError> {
+        let built = (|| {
+            let params = varco::hash::HashParams::new(m_kib, t, p)?;
+            let mut inner = varco::hash::PasswordHasher::new(params)
+                .with_pepper(varco::hash::Pepper::new(&pepper.id, pepper.secret.clone())?);
+            for old in &old_peppers {
+                inner =
+                    inner.with_old_pepper(varco::hash::Pepper::new(&old.id, old.secret.clone())?);
+            }
+            Ok::<_, varco::Error>(inner)
+        })();
+        crate::keys::wipe(std::slice::from_mut(&mut pepper));
+        crate::keys::wipe(&mut old_peppers);
+        Ok(Hasher { inner: built? })
+    }
+
     /// Hashes a password into a PHC string (salt from the OS generator).
     pub fn hash(&self, password: String) -> Result<String, VarcoError> {
         let password = varco::SecretString::new(password);

@@ -23,6 +23,8 @@ mod lifecycle;
 mod otp;
 mod policy;
 mod recovery;
+mod risk;
+mod throttle;
 
 pub use breach::BreachQuery;
 pub use delivery::{

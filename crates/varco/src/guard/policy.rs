@@ -111,6 +111,26 @@ impl LockoutPolicy {
     /// The NIST hard cap on consecutive failures.
     pub const NIST_MAX_CONSECUTIVE: u32 = 100;
 
+    /// Loads a policy from JSON (missing fields take their defaults; unknown
+    /// fields are refused) and validates it.
+    ///
+    /// ```
+    /// use varco::guard::LockoutPolicy;
+    /// let p = LockoutPolicy::from_json(r#"{"threshold":20,"mode":"soft"}"#).unwrap();
+    /// assert_eq!((p.threshold, p.max_consecutive), (20, 100));
+    /// assert!(LockoutPolicy::from_json(r#"{"threshold":0}"#).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON,
+    /// [`Error::InvalidGuardPolicy`] for an invalid policy.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let p: LockoutPolicy =
+            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        p.validate()?;
+        Ok(p)
+    }
+
     /// The defaults in soft mode: a step-up instead of a refusal.
     pub fn soft() -> Self {
         LockoutPolicy {

@@ -57,6 +57,7 @@ pub enum TravelAction {
 /// assert_eq!(assess_travel(Some(&rome), &nyc_12h, &TravelPolicy::default()), RiskDecision::Allow);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TravelPolicy {
     /// The fastest plausible speed between two sign-ins.
     pub max_speed_kmh: f64,
