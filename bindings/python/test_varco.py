@@ -1,5 +1,6 @@
 """varco through UniFFI, from Python: the same answers as in Rust."""
 
+import json
 import re
 import unittest
 
@@ -7,7 +8,8 @@ import varco_uniffi as v
 
 
 def ctx(**kw):
-    base = dict(username=None, email=None, second_factor=False, confirmation=None, current=None)
+    base = dict(username=None, email=None, second_factor=False, confirmation=None, current=None,
+                service=None, words=[], history=[])
     base.update(kw)
     return v.PolicyContext(**base)
 
@@ -219,6 +221,25 @@ class GuardTest(unittest.TestCase):
         with self.assertRaises(v.VarcoError) as err:
             g.failed('{"version": 2}', "password", None, 0)
         self.assertEqual(err.exception.code, "unsupported_version")
+
+
+class HistoryAndContextTest(unittest.TestCase):
+    def test_history_words_and_service(self):
+        base = json.loads(v.Policy.preset("nist_800_63b").to_json())
+        base["rules"].append({"rule": "history", "last": 3})
+        base.pop("name", None)
+        policy = v.Policy.from_json(json.dumps(base))
+        h = v.Hasher.with_params(64, 1, 1)
+        old = "fiume violino tramonto lampada"
+        c = ctx(history=[h.hash("something else entirely"), h.hash(old)])
+        self.assertIn("history", policy.check(old, c, "en").skipped)
+        codes = [x.code for x in policy.check_with_history(old, c, h, "en").violations]
+        self.assertIn("reused", codes)
+        self.assertEqual(policy.check_with_history("tramonto violino fiume lampada", c, h, "en").violations, [])
+        fav = [x.code for x in policy.check("esempioportale2024xx", ctx(service="esempioportale"), "en").violations]
+        self.assertIn("contains_context", fav)
+        word = [x.code for x in policy.check("gattomichelangelo2024", ctx(words=["michelangelo"]), "en").violations]
+        self.assertIn("contains_context", word)
 
 
 class ThrottleRiskPepperTest(unittest.TestCase):

@@ -563,13 +563,18 @@ enum varco_result varco_policy_to_json(const struct varco_policy *policy,
 
 /**
  * Checks a password. `context_json` is optional (NULL: none):
- * `{"username":…,"email":…,"second_factor":true,"confirmation":…,"current":…}`.
+ * `{"username":…,"email":…,"second_factor":true,"confirmation":…,
+ * "current":…,"service":…,"words":[…],"history":[PHC, newest first]}`.
+ * `history_hasher` is optional: with it the history rule is checked
+ * against `"history"` (one Argon2 verification per hash); without it that
+ * rule is reported as skipped.
  * `lang` is `it` or `en`. The report goes to `buf` as JSON: `ok`, `length`,
  * `violations` (each with `code`, its parameters and `message`),
  * `strength` (`score` 0-4, `guesses_log10`, `warning`, `suggestions`) and
  * `skipped`. Thread-safe.
  */
 enum varco_result varco_policy_check(const struct varco_policy *policy,
+                                     const struct varco_hasher *history_hasher,
                                      const uint8_t *password,
                                      size_t password_len,
                                      const uint8_t *context_json,

@@ -5,6 +5,7 @@ use varco::policy::{Context, PasswordPolicy};
 use crate::ffi::{
     OrFail, free, give, guard, handle, lang, opt_text, parse, refuse, text, write_out,
 };
+use crate::hash::varco_hasher;
 use crate::result::varco_result;
 
 /// A password policy. Immutable; share it between threads freely.
@@ -66,10 +67,17 @@ struct CheckContext {
     second_factor: bool,
     confirmation: Option<String>,
     current: Option<String>,
+    service: Option<String>,
+    words: Vec<String>,
+    history: Vec<String>,
 }
 
 /// Checks a password. `context_json` is optional (NULL: none):
-/// `{"username":…,"email":…,"second_factor":true,"confirmation":…,"current":…}`.
+/// `{"username":…,"email":…,"second_factor":true,"confirmation":…,
+/// "current":…,"service":…,"words":[…],"history":[PHC, newest first]}`.
+/// `history_hasher` is optional: with it the history rule is checked
+/// against `"history"` (one Argon2 verification per hash); without it that
+/// rule is reported as skipped.
 /// `lang` is `it` or `en`. The report goes to `buf` as JSON: `ok`, `length`,
 /// `violations` (each with `code`, its parameters and `message`),
 /// `strength` (`score` 0-4, `guesses_log10`, `warning`, `suggestions`) and
@@ -77,6 +85,7 @@ struct CheckContext {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_policy_check(
     policy: *const varco_policy,
+    history_hasher: *const varco_hasher,
     password: *const u8,
     password_len: usize,
     context_json: *const u8,
@@ -107,6 +116,16 @@ pub unsafe extern "C" fn varco_policy_check(
         }
         if let Some(e) = &c.email {
             ctx = ctx.email(e);
+        }
+        if let Some(name) = &c.service {
+            ctx = ctx.service(name);
+        }
+        for w in &c.words {
+            ctx = ctx.word(w);
+        }
+        // SAFETY: NULL or a live hasher.
+        if let Some(h) = unsafe { history_hasher.as_ref() } {
+            ctx = ctx.history(&h.inner, &c.history);
         }
         let confirmation = c.confirmation.map(varco::SecretString::new);
         let current = c.current.map(varco::SecretString::new);

@@ -123,7 +123,7 @@ static void test_shared_scenario(void) {
         snprintf(ctx, sizeof ctx, "{\"username\":\"%s\"}", f[3]);
       }
       char report[8192];
-      CHECK_OK(varco_policy_check(p, S(f[2]), S(ctx), S("en"), (uint8_t *)report, sizeof report, &n));
+      CHECK_OK(varco_policy_check(p, NULL, S(f[2]), S(ctx), S("en"), (uint8_t *)report, sizeof report, &n));
       /* The violation codes, in order, from the report's JSON (its keys are
        * sorted: "violations" comes last). */
       char codes[512] = "";

@@ -21,13 +21,13 @@ static void test_policy_check(void) {
   char report[4096];
   size_t n = 0;
   const char *ctx = "{\"username\":\"mario\",\"second_factor\":false}";
-  CHECK_OK(varco_policy_check(p, S("hunter2"), S(ctx), S("it"), (uint8_t *)report, sizeof report, &n));
+  CHECK_OK(varco_policy_check(p, NULL, S("hunter2"), S(ctx), S("it"), (uint8_t *)report, sizeof report, &n));
   CHECK(n == strlen(report));
   CHECK(strstr(report, "\"ok\":false") != NULL);
   CHECK(strstr(report, "\"code\":\"too_short\"") != NULL);
   CHECK(strstr(report, "\"code\":\"common\"") != NULL);
   /* No context at all is fine. */
-  CHECK_OK(varco_policy_check(p, S("correct horse battery staple"), NULL, 0, S("en"), (uint8_t *)report, sizeof report, &n));
+  CHECK_OK(varco_policy_check(p, NULL, S("correct horse battery staple"), NULL, 0, S("en"), (uint8_t *)report, sizeof report, &n));
   CHECK(strstr(report, "\"ok\":true") != NULL);
   /* Round trip through JSON. */
   char json[8192];
@@ -37,6 +37,23 @@ static void test_policy_check(void) {
   CHECK(q != NULL);
   varco_policy_free(q);
   varco_policy_free(p);
+  /* The history rule, with the hasher that verifies the stored hashes. */
+  const char *with_history =
+      "{\"version\":1,\"normalization\":\"nfc\",\"rules\":[{\"rule\":\"history\",\"last\":3}]}";
+  varco_policy *hp = NULL;
+  CHECK_OK(varco_policy_from_json(S(with_history), &hp));
+  varco_hasher *h = NULL;
+  CHECK_OK(varco_hasher_new(64, 1, 1, &h));
+  char phc[128];
+  CHECK_OK(varco_hasher_hash(h, S("old one"), (uint8_t *)phc, sizeof phc, &n));
+  char hctx[256];
+  snprintf(hctx, sizeof hctx, "{\"history\":[\"%s\"]}", phc);
+  CHECK_OK(varco_policy_check(hp, h, S("old one"), S(hctx), S("en"), (uint8_t *)report, sizeof report, &n));
+  CHECK(strstr(report, "\"code\":\"reused\"") != NULL);
+  CHECK_OK(varco_policy_check(hp, NULL, S("old one"), S(hctx), S("en"), (uint8_t *)report, sizeof report, &n));
+  CHECK(strstr(report, "\"skipped\":[\"history\"]") != NULL);
+  varco_hasher_free(h);
+  varco_policy_free(hp);
 }
 
 static void test_policy_bad_input(void) {
@@ -56,26 +73,26 @@ static void test_policy_bad_input(void) {
   varco_policy *real = NULL;
   CHECK_OK(varco_policy_preset(S("mail_service"), &real));
   char out[16];
-  CHECK_RESULT(varco_policy_check(NULL, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_NULL_POINTER);
-  CHECK_RESULT(varco_policy_check(real, bad_utf8, sizeof bad_utf8, NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_UTF8);
-  CHECK_RESULT(varco_policy_check(real, S("x"), S("{\"nope\":1}"), S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("fr"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_policy_check(NULL, NULL, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_check(real, NULL, bad_utf8, sizeof bad_utf8, NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_UTF8);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), S("{\"nope\":1}"), S("it"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), NULL, 0, S("fr"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
   /* Too small: nothing written, the length needed reported. */
   memset(out, 'Z', sizeof out);
   n = 0;
-  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_BUFFER_TOO_SMALL);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, &n), VARCO_BUFFER_TOO_SMALL);
   CHECK(n > sizeof out);
   CHECK(out[0] == 'Z' && out[15] == 'Z');
   /* The size query: NULL buffer, zero capacity. */
   size_t needed = 0;
-  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), NULL, 0, &needed), VARCO_BUFFER_TOO_SMALL);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), NULL, 0, S("it"), NULL, 0, &needed), VARCO_BUFFER_TOO_SMALL);
   CHECK(needed == n);
   char *exact = malloc(needed + 1);
-  CHECK_OK(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)exact, needed + 1, &n));
+  CHECK_OK(varco_policy_check(real, NULL, S("x"), NULL, 0, S("it"), (uint8_t *)exact, needed + 1, &n));
   CHECK(n == needed && exact[needed] == 0);
   free(exact);
-  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), NULL, 4096, &n), VARCO_NULL_POINTER);
-  CHECK_RESULT(varco_policy_check(real, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, NULL), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), NULL, 0, S("it"), NULL, 4096, &n), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_policy_check(real, NULL, S("x"), NULL, 0, S("it"), (uint8_t *)out, sizeof out, NULL), VARCO_NULL_POINTER);
   varco_policy_free(real);
   varco_policy_free(NULL);
 }

@@ -1,6 +1,6 @@
 //! Password policies and strength.
 
-use crate::VarcoError;
+use crate::{Hasher, VarcoError};
 
 /// One violation: its stable code, its message, and its parameters as JSON.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -43,6 +43,16 @@ pub struct PolicyContext {
     pub confirmation: Option<String>,
     /// The current password (in a change form).
     pub current: Option<String>,
+    /// The service's name (counted as trivial to guess).
+    #[uniffi(default = None)]
+    pub service: Option<String>,
+    /// Other words the user is known by (names, a city...).
+    #[uniffi(default = [])]
+    pub words: Vec<String>,
+    /// Previous password hashes (PHC), newest first, for the history rule;
+    /// checked by [`Policy::check_with_history`].
+    #[uniffi(default = [])]
+    pub history: Vec<String>,
 }
 
 /// A password policy: a preset or a policy file's JSON.
@@ -74,11 +84,38 @@ impl Policy {
         self.inner.to_json()
     }
 
-    /// Checks a password; messages in `lang` (`it` or `en`).
+    /// Checks a password; messages in `lang` (`it` or `en`). A history
+    /// rule is reported as skipped: use
+    /// [`check_with_history`](Self::check_with_history).
     pub fn check(
         &self,
         password: String,
         context: PolicyContext,
+        lang: String,
+    ) -> Result<PolicyReport, VarcoError> {
+        self.run(password, context, None, lang)
+    }
+
+    /// Checks a password, including the history rule against
+    /// `context.history`, verified with `hasher` (one Argon2 verification
+    /// per stored hash).
+    pub fn check_with_history(
+        &self,
+        password: String,
+        context: PolicyContext,
+        hasher: &Hasher,
+        lang: String,
+    ) -> Result<PolicyReport, VarcoError> {
+        self.run(password, context, Some(hasher), lang)
+    }
+}
+
+impl Policy {
+    fn run(
+        &self,
+        password: String,
+        context: PolicyContext,
+        hasher: Option<&Hasher>,
         lang: String,
     ) -> Result<PolicyReport, VarcoError> {
         let lang = crate::lang(&lang)?;
@@ -89,6 +126,15 @@ impl Policy {
         }
         if let Some(e) = &context.email {
             ctx = ctx.email(e);
+        }
+        if let Some(name) = &context.service {
+            ctx = ctx.service(name);
+        }
+        for w in &context.words {
+            ctx = ctx.word(w);
+        }
+        if let Some(h) = hasher {
+            ctx = ctx.history(&h.inner, &context.history);
         }
         let confirmation = context.confirmation.map(varco::SecretString::new);
         let current = context.current.map(varco::SecretString::new);
