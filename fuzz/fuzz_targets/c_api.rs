@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
                 };
                 let r = varco_policy_check(
                     p,
+                    null(),
                     ptr(b),
                     b.len(),
                     ptr(c),
