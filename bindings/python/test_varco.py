@@ -137,6 +137,13 @@ class AuthenticatorTest(unittest.TestCase):
         step = v.hotp_verify(keys, e.sealed, code, 5)
         self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=2))
         self.assertEqual(v.hotp_verify(keys, step.sealed, code, 5).outcome, v.OtpOutcome.REJECTED())
+        # A device far ahead: two consecutive codes bring it back.
+        c50, c51 = (v.hotp_code(e.secret_base32, n, "SHA256", 8) for n in (50, 51))
+        self.assertEqual(v.hotp_verify(keys, step.sealed, c50, 5).outcome, v.OtpOutcome.REJECTED())
+        synced = v.hotp_resync(keys, step.sealed, c50, c51, 100)
+        self.assertTrue(synced.outcome.is_accepted())
+        c52 = v.hotp_code(e.secret_base32, 52, "SHA256", 8)
+        self.assertEqual(v.hotp_verify(keys, synced.sealed, c52, 0).outcome, v.OtpOutcome.ACCEPTED(drift=0))
         for bad in ["", "http://x", "otpauth://totp/x?secret=%ZZ", "otpauth://" + "a" * 10000]:
             with self.assertRaises(v.VarcoError):
                 v.otpauth_parse(bad)

@@ -526,6 +526,21 @@ enum varco_result varco_hotp_verify(const struct varco_sealing_keys *keys,
                                     struct varco_step **out);
 
 /**
+ * Resynchronizes a sealed HOTP credential from two consecutive codes the
+ * device shows, searching up to `window` (at most 1000) counters ahead;
+ * outcome and state as in [`varco_totp_verify`].
+ */
+enum varco_result varco_hotp_resync(const struct varco_sealing_keys *keys,
+                                    const uint8_t *sealed,
+                                    size_t sealed_len,
+                                    const uint8_t *first,
+                                    size_t first_len,
+                                    const uint8_t *second,
+                                    size_t second_len,
+                                    uint32_t window,
+                                    struct varco_step **out);
+
+/**
  * Parses an otpauth:// URI into JSON in `buf`: `kind`, `issuer`,
  * `account`, `algorithm`, `digits`, `period` (TOTP), `counter` (HOTP),
  * `secret_base32`. Thread-safe.

@@ -216,6 +216,35 @@ pub unsafe extern "C" fn varco_hotp_verify(
     })
 }
 
+/// Resynchronizes a sealed HOTP credential from two consecutive codes the
+/// device shows, searching up to `window` (at most 1000) counters ahead;
+/// outcome and state as in [`varco_totp_verify`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hotp_resync(
+    keys: *const varco_sealing_keys,
+    sealed: *const u8,
+    sealed_len: usize,
+    first: *const u8,
+    first_len: usize,
+    second: *const u8,
+    second_len: usize,
+    window: u32,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let keys = unsafe { handle(keys, "keys") }?;
+        let sealed = unsafe { text(sealed, sealed_len, "sealed") }?;
+        let first = Zeroizing::new(unsafe { text(first, first_len, "first") }?.to_owned());
+        let second = Zeroizing::new(unsafe { text(second, second_len, "second") }?.to_owned());
+        let cred = HotpCredential::open(sealed, &keys.inner).or_fail()?;
+        let (outcome, next) = cred.resync(&first, &second, window);
+        let step = reseal(outcome, sealed, keys, || {
+            next.seal(&keys.inner, &mut rand::rng())
+        })?;
+        unsafe { give_step(out, step) }
+    })
+}
+
 /// Parses an otpauth:// URI into JSON in `buf`: `kind`, `issuer`,
 /// `account`, `algorithm`, `digits`, `period` (TOTP), `counter` (HOTP),
 /// `secret_base32`. Thread-safe.

@@ -230,6 +230,34 @@ pub fn hotp_verify(
     })
 }
 
+/// Resynchronizes a HOTP credential from two consecutive codes the device
+/// shows, searching up to `window` (at most 1000) counters ahead.
+#[uniffi::export]
+pub fn hotp_resync(
+    keys: &SealingKeys,
+    sealed: String,
+    first: String,
+    second: String,
+    window: u32,
+) -> Result<HotpStep, VarcoError> {
+    let cred = HotpCredential::open(&sealed, &keys.inner)?;
+    let (first, second) = (
+        zeroize::Zeroizing::new(first),
+        zeroize::Zeroizing::new(second),
+    );
+    let (outcome, next) = cred.resync(&first, &second, window);
+    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
+        || varco::seal::needs_reseal(&sealed, &keys.inner);
+    Ok(HotpStep {
+        outcome: outcome.into(),
+        sealed: if changed {
+            next.seal(&keys.inner, &mut rand::rng())?
+        } else {
+            sealed
+        },
+    })
+}
+
 /// Parses an otpauth:// URI (as scanned from a QR code).
 #[uniffi::export]
 pub fn otpauth_parse(uri: String) -> Result<OtpUriInfo, VarcoError> {
