@@ -94,6 +94,19 @@ pub struct OtpUriInfo {
     pub secret_base32: String,
 }
 
+/// The credential to store after a verification: re-sealed when it
+/// changed (an accepted code moves it on) or its key is an old one.
+fn next_sealed(
+    outcome: varco::otp::OtpOutcome,
+    sealed: String,
+    keys: &SealingKeys,
+    seal: impl FnOnce() -> Result<String, varco::Error>,
+) -> Result<String, VarcoError> {
+    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
+        || varco::seal::needs_reseal(&sealed, &keys.inner);
+    Ok(if changed { seal()? } else { sealed })
+}
+
 fn totp_config(algorithm: &str, digits: u8, period: u64) -> Result<TotpConfig, VarcoError> {
     Ok(TotpConfig::new(
         algorithm.parse()?,
@@ -159,15 +172,11 @@ pub fn totp_verify(
     let cred = TotpCredential::open(&sealed, &keys.inner)?;
     let code = zeroize::Zeroizing::new(code);
     let (outcome, next) = cred.verify(&code, at(now_ms));
-    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
-        || varco::seal::needs_reseal(&sealed, &keys.inner);
     Ok(TotpStep {
         outcome: outcome.into(),
-        sealed: if changed {
-            next.seal(&keys.inner, &mut rand::rng())?
-        } else {
-            sealed
-        },
+        sealed: next_sealed(outcome, sealed, keys, || {
+            next.seal(&keys.inner, &mut rand::rng())
+        })?,
     })
 }
 
@@ -218,15 +227,11 @@ pub fn hotp_verify(
     let cred = HotpCredential::open(&sealed, &keys.inner)?;
     let code = zeroize::Zeroizing::new(code);
     let (outcome, next) = cred.verify(&code, look_ahead);
-    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
-        || varco::seal::needs_reseal(&sealed, &keys.inner);
     Ok(HotpStep {
         outcome: outcome.into(),
-        sealed: if changed {
-            next.seal(&keys.inner, &mut rand::rng())?
-        } else {
-            sealed
-        },
+        sealed: next_sealed(outcome, sealed, keys, || {
+            next.seal(&keys.inner, &mut rand::rng())
+        })?,
     })
 }
 
@@ -246,15 +251,11 @@ pub fn hotp_resync(
         zeroize::Zeroizing::new(second),
     );
     let (outcome, next) = cred.resync(&first, &second, window);
-    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
-        || varco::seal::needs_reseal(&sealed, &keys.inner);
     Ok(HotpStep {
         outcome: outcome.into(),
-        sealed: if changed {
-            next.seal(&keys.inner, &mut rand::rng())?
-        } else {
-            sealed
-        },
+        sealed: next_sealed(outcome, sealed, keys, || {
+            next.seal(&keys.inner, &mut rand::rng())
+        })?,
     })
 }
 
