@@ -251,7 +251,7 @@ class HistoryAndContextTest(unittest.TestCase):
 
 class ThrottleRiskPepperTest(unittest.TestCase):
     def test_source_budget(self):
-        t = v.Throttle('{"threshold": 2, "min_interval": {"secs": 0, "nanos": 0}}')
+        t = v.Throttle('{"threshold": 2, "min_interval_ms": 0}')
         counter = None
         decisions = []
         for _ in range(3):

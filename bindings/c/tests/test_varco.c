@@ -361,7 +361,7 @@ static void test_breach(void) {
 
 static void test_throttle_travel_pepper(void) {
   varco_throttle *t = NULL;
-  CHECK_OK(varco_throttle_new(S("{\"threshold\":2,\"min_interval\":{\"secs\":0,\"nanos\":0}}"), &t));
+  CHECK_OK(varco_throttle_new(S("{\"threshold\":2,\"min_interval_ms\":0}"), &t));
   char out[512];
   char *counter = NULL;
   for (int i = 0; i < 3; i++) {

@@ -79,3 +79,20 @@ impl std::ops::Sub<Duration> for Timestamp {
         )
     }
 }
+
+/// A [`Duration`] in configuration JSON: whole milliseconds, under a name
+/// ending in `_ms` (`"ttl_ms": 300000`), the same unit as every time varco
+/// takes.
+pub(crate) mod duration_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}

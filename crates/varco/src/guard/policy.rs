@@ -14,11 +14,13 @@ pub enum Backoff {
     /// `base × n` for the n-th lock.
     Linear {
         /// The first wait, and the step.
+        #[serde(rename = "base_ms", with = "crate::time::duration_ms")]
         base: Duration,
     },
     /// `base × 2^(n-1)` for the n-th lock.
     Exponential {
         /// The first wait.
+        #[serde(rename = "base_ms", with = "crate::time::duration_ms")]
         base: Duration,
     },
 }
@@ -76,6 +78,7 @@ pub struct LockoutPolicy {
     /// How waits grow.
     pub backoff: Backoff,
     /// The longest temporary wait.
+    #[serde(rename = "max_wait_ms", with = "crate::time::duration_ms")]
     pub max_wait: Duration,
     /// Consecutive failures after which the lock is permanent (at most 100).
     pub max_consecutive: u32,
@@ -83,8 +86,10 @@ pub struct LockoutPolicy {
     /// consecutive cap applies).
     pub permanent_after_locks: u32,
     /// A quiet period after which failures are forgotten.
+    #[serde(rename = "forget_after_ms", with = "crate::time::duration_ms")]
     pub forget_after: Duration,
     /// The shortest time between two attempts.
+    #[serde(rename = "min_interval_ms", with = "crate::time::duration_ms")]
     pub min_interval: Duration,
     /// Hard or soft.
     pub mode: LockMode,
@@ -112,12 +117,16 @@ impl LockoutPolicy {
     pub const NIST_MAX_CONSECUTIVE: u32 = 100;
 
     /// Loads a policy from JSON (missing fields take their defaults; unknown
-    /// fields are refused) and validates it.
+    /// fields are refused; durations are milliseconds under `_ms` names:
+    /// `max_wait_ms`, `forget_after_ms`, `min_interval_ms`, and the backoff's
+    /// `base_ms`) and validates it.
     ///
     /// ```
     /// use varco::guard::LockoutPolicy;
-    /// let p = LockoutPolicy::from_json(r#"{"threshold":20,"mode":"soft"}"#).unwrap();
+    /// use std::time::Duration;
+    /// let p = LockoutPolicy::from_json(r#"{"threshold":20,"mode":"soft","max_wait_ms":600000}"#).unwrap();
     /// assert_eq!((p.threshold, p.max_consecutive), (20, 100));
+    /// assert_eq!(p.max_wait, Duration::from_secs(600)); // durations in JSON: milliseconds
     /// assert!(LockoutPolicy::from_json(r#"{"threshold":0}"#).is_err());
     /// ```
     ///

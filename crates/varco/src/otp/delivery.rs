@@ -265,14 +265,17 @@ pub struct DeliveryConfig {
     /// Digits per code (6 to 10; NIST asks for at least 6).
     pub digits: u8,
     /// Validity, capped per channel by [`Channel::max_ttl`].
+    #[serde(rename = "ttl_ms", with = "crate::time::duration_ms")]
     pub ttl: Duration,
     /// Wrong attempts allowed per challenge.
     pub max_attempts: u32,
     /// Resends allowed per challenge.
     pub max_resends: u32,
     /// Wait before the first resend; it doubles after each one.
+    #[serde(rename = "resend_cooldown_ms", with = "crate::time::duration_ms")]
     pub resend_cooldown: Duration,
     /// The longest wait between resends.
+    #[serde(rename = "resend_cooldown_max_ms", with = "crate::time::duration_ms")]
     pub resend_cooldown_max: Duration,
     /// Sends allowed per destination in any 24 hours (against SMS pumping).
     pub daily_cap: u32,
@@ -290,12 +293,14 @@ impl Default for DeliveryConfig {
 
 impl DeliveryConfig {
     /// Loads a configuration from JSON (missing fields take their
-    /// defaults; unknown fields are refused) and validates it.
+    /// defaults; unknown fields are refused; durations are milliseconds:
+    /// `ttl_ms`, `resend_cooldown_ms`, `resend_cooldown_max_ms`) and
+    /// validates it.
     ///
     /// ```
     /// use varco::otp::DeliveryConfig;
-    /// let c = DeliveryConfig::from_json(r#"{"service":"Esempio","digits":8}"#).unwrap();
-    /// assert_eq!((c.digits, c.max_attempts), (8, 5));
+    /// let c = DeliveryConfig::from_json(r#"{"service":"Esempio","digits":8,"ttl_ms":120000}"#).unwrap();
+    /// assert_eq!((c.digits, c.max_attempts, c.ttl.as_secs()), (8, 5, 120));
     /// assert!(DeliveryConfig::from_json(r#"{"digits":3}"#).is_err());
     /// assert!(DeliveryConfig::from_json(r#"{"digit":8}"#).is_err()); // misspelt
     /// ```
