@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libvarco (release) and installs it under PREFIX:
-#   PREFIX/include/varco.h, PREFIX/lib/libvarco.a, PREFIX/lib/libvarco.so,
+#   PREFIX/include/varco.h, PREFIX/lib/libvarco.a,
+#   PREFIX/lib/libvarco.so -> libvarco.so.0 -> libvarco.so.<version>,
 #   PREFIX/lib/pkgconfig/varco.pc
 # Usage: bindings/c/install.sh PREFIX [cargo profile, default release]
 set -euo pipefail
@@ -18,8 +19,11 @@ dir=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
 
 cp bindings/c/include/varco.h "$prefix/include/"
 cp "$dir/libvarco_c.a" "$prefix/lib/libvarco.a"
-cp "$dir/libvarco_c.so" "$prefix/lib/libvarco.so"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# The shared library carries the soname libvarco.so.0 (see build.rs).
+cp "$dir/libvarco_c.so" "$prefix/lib/libvarco.so.$version"
+ln -sf "libvarco.so.$version" "$prefix/lib/libvarco.so.0"
+ln -sf "libvarco.so.0" "$prefix/lib/libvarco.so"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@LIBS_PRIVATE@|$libs|" \
   bindings/c/varco.pc.in >"$prefix/lib/pkgconfig/varco.pc"
 echo "installed varco $version in $prefix (Libs.private: $libs)"

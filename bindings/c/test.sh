@@ -66,5 +66,7 @@ for t in test_varco scenario; do
   run "c $t (valgrind)" $vg "$out/$t" "$scenario"
   run "c $t (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 "$out/$t.asan" "$scenario"
 done
+# Programs linked against libvarco.so record its soname.
+readelf -d "$out/test_varco.shared" | grep -q 'NEEDED.*\[libvarco\.so\.0\]'
 echo "c: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
