@@ -38,6 +38,8 @@ pub(crate) enum Tag {
     English,
     /// Frequent Italian words.
     Italian,
+    /// First names and surnames.
+    Name,
     /// Words from the context (username, email…).
     UserInput,
 }
@@ -189,8 +191,9 @@ pub(crate) fn common_passwords() -> &'static Dictionary {
 const PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 const ENGLISH: &str = include_str!("../../data/english-words.txt");
 const ITALIAN: &str = include_str!("../../data/italian-words.txt");
+const NAMES: &str = include_str!("../../data/names.txt");
 
-/// The three embedded lists merged, for the strength estimator: one walk
+/// The four embedded lists merged, for the strength estimator: one walk
 /// finds a word in any of them, with its best rank.
 pub(crate) fn strength_words() -> &'static Dictionary {
     static D: OnceLock<Dictionary> = OnceLock::new();
@@ -199,6 +202,7 @@ pub(crate) fn strength_words() -> &'static Dictionary {
             (PASSWORDS.lines(), Tag::Password),
             (ENGLISH.lines(), Tag::English),
             (ITALIAN.lines(), Tag::Italian),
+            (NAMES.lines(), Tag::Name),
         ])
     })
 }
@@ -217,6 +221,7 @@ mod tests {
         assert!(all.rank("perché").is_some());
         assert!(all.rank("the").is_some());
         assert_eq!(all.rank("password"), Some(2));
+        assert!(all.rank("giulia").is_some() && all.rank("esposito").is_some());
     }
 
     #[test]

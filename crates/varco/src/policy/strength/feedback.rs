@@ -23,6 +23,8 @@ pub enum Warning {
     Word,
     /// Personal information (username, email, name…).
     PersonalInfo,
+    /// A common first name or surname.
+    Name,
     /// A straight row of keys.
     StraightRow,
     /// A short keyboard pattern.
@@ -82,6 +84,7 @@ impl Warning {
             Warning::SimilarToCommon => "similar_to_common",
             Warning::Word => "word",
             Warning::PersonalInfo => "personal_info",
+            Warning::Name => "name",
             Warning::StraightRow => "straight_row",
             Warning::KeyPattern => "key_pattern",
             Warning::Repeated => "repeated",
@@ -123,6 +126,10 @@ impl Warning {
             Warning::PersonalInfo => lang.pick(
                 "Contiene dati personali, facili da indovinare.",
                 "It contains personal information, which is easy to guess.",
+            ),
+            Warning::Name => lang.pick(
+                "Nomi e cognomi comuni sono facili da indovinare.",
+                "Common names and surnames are easy to guess.",
             ),
             Warning::StraightRow => lang.pick(
                 "Una fila di tasti vicini è facile da indovinare.",
@@ -310,6 +317,10 @@ pub(crate) fn feedback(score: u8, parts: &[&Match], n: usize) -> Feedback {
                     Some(Warning::PersonalInfo)
                 }
                 Tag::English | Tag::Italian => sole.then_some(Warning::Word),
+                Tag::Name => {
+                    suggestions.push(Suggestion::AvoidPersonalInfo);
+                    Some(Warning::Name)
+                }
             }
         }
         Pattern::Spatial { turns } => {

@@ -219,6 +219,18 @@ impl<'a> Analysis<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_are_found_and_named() {
+        // Italian and English first names and surnames (data/names.txt).
+        for pw in ["mario1985", "rossi77", "jennifer!", "esposito2"] {
+            let s = estimate(pw, &[]);
+            assert_eq!(s.feedback().warning, Some(Warning::Name), "{pw}");
+            assert!(s.guesses_log10() < 7.0, "{pw}: {}", s.guesses_log10());
+        }
+        // A name is weaker than the same length of random letters.
+        assert!(estimate("mario", &[]).guesses_log10() < estimate("qzvxk", &[]).guesses_log10());
+    }
+
     use super::*;
 
     #[test]
