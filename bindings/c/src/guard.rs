@@ -2,7 +2,9 @@
 
 use varco::guard::{AccountGuard, Factor, GuardPolicies, Unlock};
 
-use crate::ffi::{OrFail, at, free, give, guard as boundary, handle, opt_text, parse, text};
+use crate::ffi::{
+    OrFail, at, free, give, guard as boundary, handle, opt_text, parse, refuse, text,
+};
 use crate::result::varco_result;
 use crate::step::{give_step, json, varco_step};
 
@@ -65,7 +67,12 @@ unsafe fn run(
         let now = at(now_ms);
         let current = match (unsafe { opt_text(state, state_len, "state") }?, &action) {
             (None, Action::Begin) => AccountGuard::new(),
-            (None, _) => unsafe { text(state, state_len, "state") }.map(|_| AccountGuard::new())?,
+            (None, _) => {
+                return Err(refuse(
+                    varco_result::VARCO_NULL_POINTER,
+                    "null_pointer: state is NULL (only begin may start a new guard)",
+                ));
+            }
             (Some(j), _) => AccountGuard::from_json(j).or_fail()?,
         };
         let device = unsafe { opt_text(device, device_len, "device") }?;
