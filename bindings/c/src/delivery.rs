@@ -73,12 +73,7 @@ pub unsafe extern "C" fn varco_delivery_free(delivery: *mut varco_delivery) {
 unsafe fn budget(ptr: *const u8, len: usize) -> Result<DestinationBudget, varco_result> {
     match unsafe { opt_text(ptr, len, "budget") }? {
         None => Ok(DestinationBudget::default()),
-        Some(j) => serde_json::from_str(j).map_err(|e| {
-            refuse(
-                varco_result::VARCO_MALFORMED_STATE,
-                &format!("deserialize: budget: {e}"),
-            )
-        }),
+        Some(j) => DestinationBudget::from_json(j).or_fail(),
     }
 }
 
@@ -132,7 +127,7 @@ pub unsafe extern "C" fn varco_challenge_issue(
         let mut step =
             varco_step::new(json(&issued.outcome), issued.challenge.map(|c| c.to_json()))
                 .with_effects(issued.effects);
-        step.budget = Some(json(&issued.budget));
+        step.budget = Some(issued.budget.to_json());
         unsafe { give_step(out, step) }
     })
 }
@@ -188,7 +183,7 @@ pub unsafe extern "C" fn varco_challenge_resend(
         let s = c.resend(&d.config, &d.keys, &budget, at(now_ms), &mut rand::rng());
         let mut step =
             varco_step::new(json(&s.outcome), Some(s.challenge.to_json())).with_effects(s.effects);
-        step.budget = s.budget.map(|b| json(&b));
+        step.budget = s.budget.map(|b| b.to_json());
         unsafe { give_step(out, step) }
     })
 }

@@ -43,12 +43,7 @@ pub unsafe extern "C" fn varco_throttle_free(throttle: *mut varco_throttle) {
 unsafe fn counter(ptr: *const u8, len: usize) -> Result<FailureCounter, varco_result> {
     match unsafe { opt_text(ptr, len, "counter") }? {
         None => Ok(FailureCounter::default()),
-        Some(j) => serde_json::from_str(j).map_err(|e| {
-            refuse(
-                varco_result::VARCO_MALFORMED_STATE,
-                &format!("deserialize: counter: {e}"),
-            )
-        }),
+        Some(j) => FailureCounter::from_json(j).or_fail(),
     }
 }
 
@@ -74,7 +69,7 @@ pub unsafe extern "C" fn varco_throttle_begin(
         } else {
             c
         };
-        unsafe { give_step(out, varco_step::new(json(&d), Some(json(&next)))) }
+        unsafe { give_step(out, varco_step::new(json(&d), Some(next.to_json()))) }
     })
 }
 
@@ -89,12 +84,12 @@ pub unsafe extern "C" fn varco_throttle_succeed(
 ) -> varco_result {
     guard(|| {
         let _ = unsafe { handle(throttle, "throttle") }?;
-        let _ = unsafe { text(counter_json, counter_len, "counter") }?;
-        let c = unsafe { counter(counter_json, counter_len) }?;
+        let c = FailureCounter::from_json(unsafe { text(counter_json, counter_len, "counter") }?)
+            .or_fail()?;
         unsafe {
             give_step(
                 out,
-                varco_step::new(json(&Decision::Allow), Some(json(&c.succeed()))),
+                varco_step::new(json(&Decision::Allow), Some(c.succeed().to_json())),
             )
         }
     })

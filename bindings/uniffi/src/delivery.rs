@@ -126,9 +126,7 @@ impl std::fmt::Debug for Delivery {
 fn budget(json: Option<String>) -> Result<DestinationBudget, VarcoError> {
     match json.as_deref() {
         None => Ok(DestinationBudget::default()),
-        Some(j) => {
-            serde_json::from_str(j).map_err(|e| varco::Error::Deserialize(e.to_string()).into())
-        }
+        Some(j) => Ok(DestinationBudget::from_json(j)?),
     }
 }
 
@@ -199,7 +197,7 @@ impl Delivery {
                 }
             },
             challenge: issued.challenge.map(|c| c.to_json()),
-            budget: serde_json::to_string(&issued.budget).unwrap_or_default(),
+            budget: issued.budget.to_json(),
             effects: effects(issued.effects),
         })
     }
@@ -266,9 +264,7 @@ impl Delivery {
                 R::NotPending => ResendOutcome::NotPending,
             },
             challenge: step.challenge.to_json(),
-            budget: step
-                .budget
-                .map(|b| serde_json::to_string(&b).unwrap_or_default()),
+            budget: step.budget.map(|b| b.to_json()),
             effects: effects(step.effects),
         })
     }

@@ -37,8 +37,8 @@ pub use hashing::{Hasher, VerifyResult};
 pub use keys::{HostKey, SealingKeys};
 pub use lifecycle::{LifecycleStep, lifecycle_apply, lifecycle_check_inactivity, lifecycle_new};
 pub use otp::{
-    HotpEnrollment, HotpStep, OtpOutcome, OtpUriInfo, TotpEnrollment, TotpStep, hotp_code,
-    hotp_enroll, hotp_resync, hotp_verify, otpauth_parse, totp_code, totp_enroll, totp_verify,
+    Enrollment, OtpOutcome, OtpStep, OtpUriInfo, hotp_code, hotp_enroll, hotp_resync, hotp_verify,
+    otpauth_parse, totp_code, totp_enroll, totp_verify,
 };
 pub use policy::{Policy, PolicyContext, PolicyReport, PolicyViolation, Strength, strength};
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};

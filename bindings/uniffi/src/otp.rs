@@ -33,9 +33,9 @@ impl From<varco::otp::OtpOutcome> for OtpOutcome {
     }
 }
 
-/// A new TOTP authenticator.
+/// A new authenticator (TOTP or HOTP).
 #[derive(Clone, uniffi::Record)]
-pub struct TotpEnrollment {
+pub struct Enrollment {
     /// The secret in base32, for manual entry.
     pub secret_base32: String,
     /// The otpauth:// URI, for the QR code.
@@ -44,32 +44,13 @@ pub struct TotpEnrollment {
     pub sealed: String,
 }
 
-/// A verification's outcome and the credential to store.
+/// A verification's outcome and the credential to store (TOTP or HOTP).
 #[derive(Debug, Clone, uniffi::Record)]
-pub struct TotpStep {
+pub struct OtpStep {
     /// What became of the code.
     pub outcome: OtpOutcome,
-    /// The sealed credential to store (it remembers the last step used).
-    pub sealed: String,
-}
-
-/// A new HOTP authenticator.
-#[derive(Clone, uniffi::Record)]
-pub struct HotpEnrollment {
-    /// The secret in base32, for manual entry.
-    pub secret_base32: String,
-    /// The otpauth:// URI, for the QR code.
-    pub uri: String,
-    /// The credential sealed for storage.
-    pub sealed: String,
-}
-
-/// A HOTP verification's outcome and the credential to store.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct HotpStep {
-    /// What became of the code.
-    pub outcome: OtpOutcome,
-    /// The sealed credential to store (its counter moved on if accepted).
+    /// The sealed credential to store (a TOTP credential remembers the last
+    /// step used; a HOTP one its counter).
     pub sealed: String,
 }
 
@@ -105,6 +86,15 @@ fn next_sealed(
     let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
         || varco::seal::needs_reseal(&sealed, &keys.inner);
     Ok(if changed { seal()? } else { sealed })
+}
+
+/// What enrolment shows (the secret, the URI for the QR code) and stores.
+fn enrolled(uri: &OtpUri, secret: &OtpSecret, sealed: String) -> Enrollment {
+    Enrollment {
+        secret_base32: secret.to_base32().to_string(),
+        uri: uri.to_uri().to_string(),
+        sealed,
+    }
 }
 
 fn totp_config(algorithm: &str, digits: u8, period: u64) -> Result<TotpConfig, VarcoError> {
@@ -147,17 +137,17 @@ pub fn totp_enroll(
     algorithm: String,
     digits: u8,
     period: u64,
-) -> Result<TotpEnrollment, VarcoError> {
+) -> Result<Enrollment, VarcoError> {
     let cred = TotpCredential::new(
         OtpSecret::generate(&mut rand::rng()),
         totp_config(&algorithm, digits, period)?,
     );
     let uri = OtpUri::totp(&issuer, &account, &cred)?;
-    Ok(TotpEnrollment {
-        secret_base32: cred.secret().to_base32().to_string(),
-        uri: uri.to_uri().to_string(),
-        sealed: cred.seal(&keys.inner, &mut rand::rng())?,
-    })
+    Ok(enrolled(
+        &uri,
+        cred.secret(),
+        cred.seal(&keys.inner, &mut rand::rng())?,
+    ))
 }
 
 /// Verifies a code against a sealed TOTP credential at `now_ms` (a step
@@ -168,11 +158,11 @@ pub fn totp_verify(
     sealed: String,
     code: String,
     now_ms: u64,
-) -> Result<TotpStep, VarcoError> {
+) -> Result<OtpStep, VarcoError> {
     let cred = TotpCredential::open(&sealed, &keys.inner)?;
     let code = zeroize::Zeroizing::new(code);
     let (outcome, next) = cred.verify(&code, at(now_ms));
-    Ok(TotpStep {
+    Ok(OtpStep {
         outcome: outcome.into(),
         sealed: next_sealed(outcome, sealed, keys, || {
             next.seal(&keys.inner, &mut rand::rng())
@@ -201,18 +191,18 @@ pub fn hotp_enroll(
     account: String,
     algorithm: String,
     digits: u8,
-) -> Result<HotpEnrollment, VarcoError> {
+) -> Result<Enrollment, VarcoError> {
     let cred = HotpCredential::new(
         OtpSecret::generate(&mut rand::rng()),
         algorithm.parse()?,
         digits,
     )?;
     let uri = OtpUri::hotp(&issuer, &account, &cred)?;
-    Ok(HotpEnrollment {
-        secret_base32: cred.secret().to_base32().to_string(),
-        uri: uri.to_uri().to_string(),
-        sealed: cred.seal(&keys.inner, &mut rand::rng())?,
-    })
+    Ok(enrolled(
+        &uri,
+        cred.secret(),
+        cred.seal(&keys.inner, &mut rand::rng())?,
+    ))
 }
 
 /// Verifies a code against a sealed HOTP credential, looking `look_ahead`
@@ -223,11 +213,11 @@ pub fn hotp_verify(
     sealed: String,
     code: String,
     look_ahead: u32,
-) -> Result<HotpStep, VarcoError> {
+) -> Result<OtpStep, VarcoError> {
     let cred = HotpCredential::open(&sealed, &keys.inner)?;
     let code = zeroize::Zeroizing::new(code);
     let (outcome, next) = cred.verify(&code, look_ahead);
-    Ok(HotpStep {
+    Ok(OtpStep {
         outcome: outcome.into(),
         sealed: next_sealed(outcome, sealed, keys, || {
             next.seal(&keys.inner, &mut rand::rng())
@@ -244,14 +234,14 @@ pub fn hotp_resync(
     first: String,
     second: String,
     window: u32,
-) -> Result<HotpStep, VarcoError> {
+) -> Result<OtpStep, VarcoError> {
     let cred = HotpCredential::open(&sealed, &keys.inner)?;
     let (first, second) = (
         zeroize::Zeroizing::new(first),
         zeroize::Zeroizing::new(second),
     );
     let (outcome, next) = cred.resync(&first, &second, window);
-    Ok(HotpStep {
+    Ok(OtpStep {
         outcome: outcome.into(),
         sealed: next_sealed(outcome, sealed, keys, || {
             next.seal(&keys.inner, &mut rand::rng())

@@ -25,13 +25,8 @@ pub struct Throttle {
 fn load(counter: Option<String>) -> Result<FailureCounter, VarcoError> {
     match counter {
         None => Ok(FailureCounter::default()),
-        Some(j) => serde_json::from_str(&j)
-            .map_err(|e| varco::Error::Deserialize(format!("counter: {e}")).into()),
+        Some(j) => Ok(FailureCounter::from_json(&j)?),
     }
-}
-
-fn store(c: &FailureCounter) -> String {
-    serde_json::to_string(c).unwrap_or_default()
 }
 
 #[uniffi::export]
@@ -60,12 +55,12 @@ impl Throttle {
         };
         Ok(ThrottleStep {
             decision: decision(d),
-            counter: store(&next),
+            counter: next.to_json(),
         })
     }
 
     /// The attempt succeeded: the key's failures are forgotten.
     pub fn succeed(&self, counter: String) -> Result<String, VarcoError> {
-        Ok(store(&load(Some(counter))?.succeed()))
+        Ok(load(Some(counter))?.succeed().to_json())
     }
 }

@@ -401,7 +401,8 @@ impl AccountGuard {
     /// [`Error::Deserialize`] for malformed JSON or too many devices,
     /// [`Error::UnsupportedVersion`] for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let g: AccountGuard = crate::error::load_json(json, Self::FORMAT_VERSION)?;
+        let g: AccountGuard =
+            crate::error::load_json(json, |g: &AccountGuard| g.version, Self::FORMAT_VERSION)?;
         if g.devices.len() > Self::MAX_DEVICES {
             return Err(Error::Deserialize(format!(
                 "more than {} devices",

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Decision, LockMode, LockoutPolicy, Reason};
-use crate::Timestamp;
+use crate::{Error, Timestamp};
 
 /// The stored state of one counter.
 ///
@@ -39,6 +39,26 @@ pub struct FailureCounter {
 }
 
 impl FailureCounter {
+    /// Loads a stored counter (one per source or destination key).
+    ///
+    /// ```
+    /// use varco::guard::FailureCounter;
+    /// let c = FailureCounter::default();
+    /// assert_eq!(FailureCounter::from_json(&c.to_json()).unwrap(), c);
+    /// assert!(FailureCounter::from_json(r#"{"consecutive":"x"}"#).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        serde_json::from_str(json).map_err(|e| Error::Deserialize(format!("counter: {e}")))
+    }
+
+    /// The stored form (JSON).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Consecutive failures since the last success.
     pub fn consecutive(&self) -> u32 {
         self.consecutive

@@ -321,7 +321,7 @@ impl Lifecycle {
     /// # Errors
     /// [`Error::Deserialize`], [`Error::UnsupportedVersion`].
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, Self::FORMAT_VERSION)
+        crate::error::load_json(json, |l: &Lifecycle| l.version, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

@@ -387,6 +387,26 @@ pub struct DestinationBudget {
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 impl DestinationBudget {
+    /// Loads a stored budget.
+    ///
+    /// ```
+    /// use varco::otp::DestinationBudget;
+    /// let b = DestinationBudget::default();
+    /// assert_eq!(DestinationBudget::from_json(&b.to_json()).unwrap(), b);
+    /// assert!(DestinationBudget::from_json("{").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Deserialize`] for malformed JSON.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        serde_json::from_str(json).map_err(|e| Error::Deserialize(format!("budget: {e}")))
+    }
+
+    /// The stored form (JSON).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Sends counted in the 24 hours before `now`.
     pub fn sends_in_last_day(&self, now: Timestamp) -> usize {
         self.sends.iter().filter(|t| now.since(**t) < DAY).count()
@@ -841,7 +861,7 @@ impl Challenge {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
     /// for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, Self::FORMAT_VERSION)
+        crate::error::load_json(json, |c: &Challenge| c.version, Self::FORMAT_VERSION)
     }
 
     /// The stored form (JSON).

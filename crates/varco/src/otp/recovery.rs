@@ -203,7 +203,8 @@ impl RecoveryCodeSet {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
     /// for a newer format.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        let set: RecoveryCodeSet = crate::error::load_json(json, Self::FORMAT_VERSION)?;
+        let set: RecoveryCodeSet =
+            crate::error::load_json(json, |s: &RecoveryCodeSet| s.version, Self::FORMAT_VERSION)?;
         if set.codes.len() > Self::MAX_COUNT {
             return Err(Error::Deserialize(format!(
                 "more than {} codes",
