@@ -5,7 +5,7 @@ fn main() {
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
         let ours = varco::policy::strength::estimate(&line, &[]);
         println!(
-            "{:32} varco {} {:5.2} {:?}",
+            "{:32} varco {} {:8.5} {:?}",
             line,
             ours.score(),
             ours.guesses_log10(),

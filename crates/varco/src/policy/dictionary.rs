@@ -1,31 +1,35 @@
 //! Ranked word lists with exact lookup and bounded prefix walks.
 //!
-//! A [`Dictionary`] is a list of lower-case words sorted by bytes, each with
-//! its frequency rank (1 = most common). Sorting lets the strength estimator
-//! walk all words that start at a position of the password with one binary
-//! search per character, instead of hashing every substring: that is what
-//! keeps the estimate bounded (see `strength`).
+//! A [`Dictionary`] is a trie of lower-case words, each with its frequency
+//! rank (1 = most common). The strength estimator walks every word that
+//! starts at a position of the password one character at a time, each step
+//! a look at a node's few children, instead of hashing every substring:
+//! that is what keeps the estimate bounded (see `strength`).
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::OnceLock;
 
-/// A sorted, ranked word list.
+/// A node of a [`Dictionary`]'s trie: the words sharing one prefix.
+pub(crate) type Node = u32;
+
+/// A ranked word list, as a byte trie laid out in breadth-first order.
 ///
-/// Stored as structure-of-arrays over one byte arena: a binary-search probe
-/// then reads one offset and one byte, which keeps the strength estimator's
-/// walk cheap.
-#[derive(Debug, Clone, Default)]
+/// Breadth-first order puts the children of each node side by side, and
+/// the children of node `n + 1` right after those of node `n`, so a node
+/// needs only the index of its first child, and a step scans one short run
+/// of bytes (usually one cache line) for the next byte of the password.
+#[derive(Debug, Clone)]
 pub(crate) struct Dictionary {
-    /// All words, concatenated in sorted order.
-    arena: String,
-    /// (start, end) of each word in `arena`, sorted by word bytes.
-    spans: Vec<(u32, u32)>,
-    /// Frequency rank of each word (1 = most common).
-    ranks: Vec<u32>,
-    /// Which list each word came from (see [`Tag`]).
-    tags: Vec<Tag>,
-    /// For each first byte, the range of words starting with it.
-    first: Vec<(u32, u32)>,
+    /// Index of each node's first child, plus one entry past the last node:
+    /// the children of `n` are `first_child[n]..first_child[n + 1]`.
+    first_child: Vec<u32>,
+    /// The byte on the edge into each node (unused for the root).
+    label: Vec<u8>,
+    /// Frequency rank of the word ending at each node (0 = no word ends there).
+    rank: Vec<u32>,
+    /// Which list the word ending at each node came from (see [`Tag`]).
+    tag: Vec<Tag>,
 }
 
 /// Which embedded list a word of the merged strength dictionary comes from.
@@ -42,6 +46,12 @@ pub(crate) enum Tag {
     Name,
     /// Words from the context (username, email…).
     UserInput,
+}
+
+impl Default for Dictionary {
+    fn default() -> Self {
+        Self::from_sorted(&[])
+    }
 }
 
 impl Dictionary {
@@ -63,7 +73,6 @@ impl Dictionary {
         S: Into<Cow<'static, str>>,
     {
         let mut entries: Vec<(Cow<'static, str>, u32, Tag)> = Vec::new();
-        // Sorted and de-duplicated as owned words, then laid out in the arena.
         for (words, tag) in lists {
             let ranked = words
                 .into_iter()
@@ -80,31 +89,46 @@ impl Dictionary {
                 });
             entries.extend(ranked);
         }
-        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
+        entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
         entries.dedup_by(|later, first| later.0 == first.0);
-        let mut d = Dictionary {
-            arena: String::with_capacity(entries.iter().map(|e| e.0.len()).sum()),
-            ..Dictionary::default()
-        };
-        for (word, rank, tag) in &entries {
-            let start = d.arena.len() as u32;
-            d.arena.push_str(word);
-            d.spans.push((start, d.arena.len() as u32));
-            d.ranks.push(*rank);
-            d.tags.push(*tag);
-        }
-        d.first = (0..=255u8)
-            .map(|b| {
-                let lo = d.spans.partition_point(|&s| d.bytes(s)[0] < b);
-                let hi = d.spans.partition_point(|&s| d.bytes(s)[0] <= b);
-                (lo as u32, hi as u32)
-            })
-            .collect();
-        d
+        Self::from_sorted(&entries)
     }
 
-    fn bytes(&self, (start, end): (u32, u32)) -> &[u8] {
-        &self.arena.as_bytes()[start as usize..end as usize]
+    /// Lays out the trie of `entries` (sorted by bytes, no duplicates)
+    /// breadth first. Each word is visited once per byte.
+    fn from_sorted(entries: &[(Cow<'static, str>, u32, Tag)]) -> Self {
+        let byte = |i: usize, depth: usize| entries[i].0.as_bytes()[depth];
+        let mut d = Dictionary {
+            first_child: Vec::new(),
+            label: vec![0],
+            rank: vec![0],
+            tag: vec![Tag::default()],
+        };
+        // (node, words lo..hi sharing its prefix, prefix length)
+        let mut queue = VecDeque::from([(0usize, 0usize, entries.len(), 0usize)]);
+        while let Some((node, mut lo, hi, depth)) = queue.pop_front() {
+            // A word equal to the prefix sorts before its longer siblings.
+            if lo < hi && entries[lo].0.len() == depth {
+                d.rank[node] = entries[lo].1;
+                d.tag[node] = entries[lo].2;
+                lo += 1;
+            }
+            d.first_child.push(d.label.len() as u32);
+            while lo < hi {
+                let b = byte(lo, depth);
+                let mut end = lo + 1;
+                while end < hi && byte(end, depth) == b {
+                    end += 1;
+                }
+                queue.push_back((d.label.len(), lo, end, depth + 1));
+                d.label.push(b);
+                d.rank.push(0);
+                d.tag.push(Tag::default());
+                lo = end;
+            }
+        }
+        d.first_child.push(d.label.len() as u32);
+        d
     }
 
     fn from_static(text: &'static str) -> Self {
@@ -114,71 +138,62 @@ impl Dictionary {
     /// Number of words.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.spans.len()
+        self.rank.iter().filter(|&&r| r != 0).count()
+    }
+
+    /// The child of `node` along byte `b`.
+    fn child(&self, node: Node, b: u8) -> Option<Node> {
+        let n = node as usize;
+        let (lo, hi) = (
+            self.first_child[n] as usize,
+            self.first_child[n + 1] as usize,
+        );
+        let labels = &self.label[lo..hi];
+        let k = if labels.len() <= 16 {
+            labels.iter().position(|&l| l == b)
+        } else {
+            labels.binary_search(&b).ok()
+        };
+        k.map(|k| (lo + k) as Node)
     }
 
     /// The rank of `word` (already lower-case), if present.
     pub(crate) fn rank(&self, word: &str) -> Option<u32> {
-        self.spans
-            .binary_search_by(|&s| self.bytes(s).cmp(word.as_bytes()))
-            .ok()
-            .map(|i| self.ranks[i])
-    }
-
-    /// The tag of the entry found by [`step`](Self::step).
-    pub(crate) fn tag_of(&self, (lo, _): (usize, usize)) -> Tag {
-        self.tags[lo]
-    }
-
-    /// The full range, to start a walk.
-    pub(crate) fn root(&self) -> (usize, usize) {
-        (0, self.spans.len())
-    }
-
-    /// Narrows `range` (all words sharing a prefix of `depth` bytes) to the
-    /// words whose next bytes are `next`. Returns the new range (possibly
-    /// empty) and the rank of the word equal to the extended prefix, if any.
-    pub(crate) fn step(
-        &self,
-        (lo, hi): (usize, usize),
-        depth: usize,
-        next: &[u8],
-    ) -> ((usize, usize), Option<u32>) {
-        let end = depth + next.len();
-        if depth == 0 && !next.is_empty() && hi - lo == self.spans.len() && !self.first.is_empty() {
-            let (flo, fhi) = self.first[next[0] as usize];
-            return self.step((flo as usize, fhi as usize), 1, &next[1..]);
+        if word.is_empty() {
+            return None;
         }
-        let len = |i: usize| (self.spans[i].1 - self.spans[i].0) as usize;
-        if next.is_empty() {
-            let exact = (lo < hi && len(lo) == end).then(|| self.ranks[lo]);
-            return ((lo, hi), exact);
+        self.step(self.root(), word.as_bytes())
+            .and_then(|n| self.word_at(n))
+            .map(|(rank, _)| rank)
+    }
+
+    /// The root: the empty prefix, where every walk starts.
+    pub(crate) fn root(&self) -> Node {
+        0
+    }
+
+    /// Follows the bytes `next` down from `node`: the node of the extended
+    /// prefix, or `None` when no word starts with it.
+    pub(crate) fn step(&self, mut node: Node, next: &[u8]) -> Option<Node> {
+        for &b in next {
+            node = self.child(node, b)?;
         }
-        let arena = self.arena.as_bytes();
-        let slice = &self.spans[lo..hi];
-        let (start, stop) = if let [b] = next {
-            // One byte (ASCII, the common case): compare that byte only. A
-            // word that ends before it sorts first.
-            let byte = |&(s, e): &(u32, u32)| {
-                let at = s as usize + depth;
-                (at < e as usize).then(|| arena[at])
-            };
-            let start = slice.partition_point(|s| byte(s).is_none_or(|x| x < *b));
-            let stop = start + slice[start..].partition_point(|s| byte(s) == Some(*b));
-            (start, stop)
+        Some(node)
+    }
+
+    /// [`step`](Self::step) by one character.
+    pub(crate) fn step_char(&self, node: Node, c: char) -> Option<Node> {
+        if c.is_ascii() {
+            self.child(node, c as u8)
         } else {
-            let key = |&(s, e): &(u32, u32)| {
-                let w = &arena[s as usize..e as usize];
-                w[depth.min(w.len())..end.min(w.len())].cmp(next)
-            };
-            let start = slice.partition_point(|s| key(s).is_lt());
-            let stop = start + slice[start..].partition_point(|s| key(s).is_eq());
-            (start, stop)
-        };
-        let (nlo, nhi) = (lo + start, lo + stop);
-        // The shortest word sorts first: it is the exact match if its length is `end`.
-        let exact = (nlo < nhi && len(nlo) == end).then(|| self.ranks[nlo]);
-        ((nlo, nhi), exact)
+            self.step(node, c.encode_utf8(&mut [0u8; 4]).as_bytes())
+        }
+    }
+
+    /// The rank and list of the word that is exactly the prefix of `node`.
+    pub(crate) fn word_at(&self, node: Node) -> Option<(u32, Tag)> {
+        let n = node as usize;
+        (self.rank[n] != 0).then(|| (self.rank[n], self.tag[n]))
     }
 }
 
@@ -227,23 +242,57 @@ mod tests {
     #[test]
     fn prefix_walk_finds_every_prefix_word() {
         let d = Dictionary::from_ranked(["pass", "password", "passw0rd", "pa", "zebra", "pé"]);
-        let mut range = d.root();
+        let mut node = d.root();
         let mut found = Vec::new();
         for (depth, b) in "password1".bytes().enumerate() {
-            let (r, exact) = d.step(range, depth, &[b]);
-            if let Some(rank) = exact {
+            let Some(next) = d.step(node, &[b]) else {
+                break;
+            };
+            if let Some((rank, _)) = d.word_at(next) {
                 found.push((depth + 1, rank));
             }
-            if r.0 == r.1 {
-                break;
-            }
-            range = r;
+            node = next;
         }
         assert_eq!(found, vec![(2, 4), (4, 1), (8, 2)]);
-        // Multi-byte steps from the root use the first-byte index.
-        let (r, exact) = d.step(d.root(), 0, "p".as_bytes());
-        let (_, exact2) = d.step(r, 1, "é".as_bytes());
-        assert_eq!((exact, exact2), (None, Some(6)));
+        // A multi-byte character is one step of several bytes.
+        let p = d.step(d.root(), "p".as_bytes()).unwrap();
+        let pe = d.step(p, "é".as_bytes()).unwrap();
+        assert_eq!(
+            (d.word_at(p), d.word_at(pe)),
+            (None, Some((6, Tag::Password)))
+        );
+        assert_eq!(d.step(p, "x".as_bytes()), None);
+        assert_eq!(d.rank("pé"), Some(6));
+        assert_eq!(
+            (d.rank("p"), d.rank(""), d.rank("passwords")),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn empty_and_tagged_lists() {
+        let d = Dictionary::default();
+        assert_eq!(
+            (d.len(), d.rank("a"), d.step(d.root(), b"a")),
+            (0, None, None)
+        );
+        let d = Dictionary::from_lists([
+            (vec!["ciao", "casa"], Tag::Italian),
+            (vec!["casa"], Tag::English),
+        ]);
+        let casa = d.step(d.root(), b"casa").unwrap();
+        // Both lists rank "casa" first or second; the best rank wins.
+        assert_eq!(d.word_at(casa), Some((1, Tag::English)));
+        assert_eq!(d.rank("ciao"), Some(1));
+        // Every byte value, and a root with many children, still step.
+        let all: Vec<String> = (1..=255u8)
+            .filter(|b| !b.is_ascii_uppercase())
+            .filter_map(|b| std::str::from_utf8(&[b]).ok().map(str::to_owned))
+            .collect();
+        let d = Dictionary::from_ranked(all.clone());
+        for (i, w) in all.iter().enumerate() {
+            assert_eq!(d.rank(w), Some(i as u32 + 1), "{w:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! whole analysis is bounded: see `MAX_ANALYSED` in the parent module.
 
 use super::keyboard::{self, Keyboard};
-use crate::policy::dictionary::{Dictionary, Tag};
+use crate::policy::dictionary::{Dictionary, Node, Tag};
 
 /// How the upper case letters of a dictionary word are placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,41 +98,58 @@ const L33T: [(char, &[char]); 20] = [
     ('2', &['z']),
 ];
 
-fn l33t_index(c: char) -> Option<usize> {
-    L33T.iter().position(|(s, _)| *s == c)
+/// The [`L33T`] entry of each character, `NO_L33T` for none: looked up
+/// once per password, not once per walk step.
+fn l33t_indices(lower: &[char]) -> Vec<u8> {
+    lower
+        .iter()
+        .map(|&c| {
+            L33T.iter()
+                .position(|(s, _)| *s == c)
+                .map_or(NO_L33T, |k| k as u8)
+        })
+        .collect()
 }
+
+const NO_L33T: u8 = u8::MAX;
 
 /// Steps a substitution walk may take from one starting position.
 const WALK_BUDGET: usize = 24;
 
 /// Every dictionary word that starts at `start` of `lower`, following
-/// substitutions when `l33t` is set. Calls `emit(end, rank, tag, subs)`.
+/// substitutions when `l33t` (from [`l33t_indices`]) is given. Calls
+/// `emit(end, rank, tag, subs)`.
 ///
 /// As in zxcvbn, a substitution is consistent within a word: once a `1` is
 /// read as `i`, every `1` of that word is an `i`. That keeps the branching to
 /// at most three ways per distinct substitution character, not per position.
-/// A walk's pending states: (position, range, depth in bytes, substitutions
-/// made, choices), where choices holds two bits per [`L33T`] entry: 0 = not
-/// met yet, 1 = literal, 2 or 3 = its first or second letter.
-type WalkStack = Vec<(usize, (usize, usize), usize, u32, u64)>;
+/// A walk's pending states: (position, trie node, substitutions made,
+/// choices), where choices holds two bits per [`L33T`] entry: 0 = not met
+/// yet, 1 = literal, 2 or 3 = its first or second letter.
+type WalkStack = Vec<(usize, Node, u32, u64)>;
 
 fn walk(
     dict: &Dictionary,
     lower: &[char],
     start: usize,
-    l33t: bool,
+    l33t: Option<&[u8]>,
     stack: &mut WalkStack,
     mut emit: impl FnMut(usize, u32, Tag, u32),
 ) {
     stack.clear();
-    stack.push((start, dict.root(), 0usize, 0u32, 0u64));
+    stack.push((start, dict.root(), 0u32, 0u64));
     let mut budget = WALK_BUDGET;
     let mut options = [('\0', 0u64, false); 3];
-    while let Some((pos, range, depth, subs, choices)) = stack.pop() {
+    while let Some((pos, node, subs, choices)) = stack.pop() {
         let Some(&c) = lower.get(pos) else { continue };
         let n;
-        match l33t.then(|| l33t_index(c)).flatten() {
-            Some(k) => {
+        match l33t.map_or(NO_L33T, |l| l[pos]) {
+            NO_L33T => {
+                options[0] = (c, choices, false);
+                n = 1;
+            }
+            k => {
+                let k = usize::from(k);
                 let shift = 2 * k;
                 let alts = L33T[k].1;
                 match (choices >> shift) & 3 {
@@ -153,27 +170,20 @@ fn walk(
                     }
                 }
             }
-            None => {
-                options[0] = (c, choices, false);
-                n = 1;
-            }
         }
         for &(ch, choices, is_sub) in &options[..n] {
             if budget == 0 {
                 return;
             }
             budget -= 1;
-            let mut buf = [0u8; 4];
-            let bytes = ch.encode_utf8(&mut buf).as_bytes();
-            let (r, exact) = dict.step(range, depth, bytes);
-            if r.0 == r.1 {
+            let Some(next) = dict.step_char(node, ch) else {
                 continue;
-            }
+            };
             let subs = subs + u32::from(is_sub);
-            if let Some(rank) = exact {
-                emit(pos, rank, dict.tag_of(r), subs);
+            if let Some((rank, tag)) = dict.word_at(next) {
+                emit(pos, rank, tag, subs);
             }
-            stack.push((pos + 1, r, depth + bytes.len(), subs, choices));
+            stack.push((pos + 1, next, subs, choices));
         }
     }
 }
@@ -234,28 +244,36 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
     let n = lower.len();
     let counts = CaseCounts::new(chars);
     let mut stack = WalkStack::with_capacity(64);
+    let l33t = l33t_indices(lower);
     for i in 0..n {
-        walk(dict, lower, i, true, &mut stack, |j, rank, tag, subs| {
-            let (upper, uv) = upper_of(chars, &counts, i, j);
-            let l33t_factor = 2f64.powi(subs as i32);
-            out.push(Match::new(
-                i,
-                j,
-                rank as f64 * uv * l33t_factor,
-                Pattern::Dictionary {
-                    tag,
-                    rank,
-                    reversed: false,
-                    l33t: subs > 0,
-                    upper,
-                },
-            ));
-        });
+        walk(
+            dict,
+            lower,
+            i,
+            Some(&l33t),
+            &mut stack,
+            |j, rank, tag, subs| {
+                let (upper, uv) = upper_of(chars, &counts, i, j);
+                let l33t_factor = 2f64.powi(subs as i32);
+                out.push(Match::new(
+                    i,
+                    j,
+                    rank as f64 * uv * l33t_factor,
+                    Pattern::Dictionary {
+                        tag,
+                        rank,
+                        reversed: false,
+                        l33t: subs > 0,
+                        upper,
+                    },
+                ));
+            },
+        );
     }
     let rev: zeroize::Zeroizing<Vec<char>> =
         zeroize::Zeroizing::new(lower.iter().rev().copied().collect());
     for ri in 0..n {
-        walk(dict, &rev, ri, false, &mut stack, |rj, rank, tag, _| {
+        walk(dict, &rev, ri, None, &mut stack, |rj, rank, tag, _| {
             let (i, j) = (n - 1 - rj, n - 1 - ri);
             let token = &lower[i..=j];
             if token.iter().eq(token.iter().rev()) {
