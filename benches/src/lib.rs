@@ -74,8 +74,19 @@ pub fn worst_case_passwords(len: usize) -> Vec<(&'static str, String)> {
         x ^= x << 17;
         random.push(char::from(b'!' + (x % 94) as u8));
     }
+    // Substitution characters and the letters they stand for, in an order
+    // that never repeats: no two start positions see the same text.
+    let mut l33t_random = String::new();
+    while l33t_random.chars().count() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let alphabet = b"1il|!7t0o@a4$s5e3";
+        l33t_random.push(char::from(alphabet[(x % alphabet.len() as u64) as usize]));
+    }
     vec![
         ("random", random),
+        ("l33t_random", l33t_random),
         ("ones", fill("1")),
         ("l33t_branching", fill("1|7!")),
         ("words", fill("passwordloveamore")),

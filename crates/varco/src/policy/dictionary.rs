@@ -145,16 +145,10 @@ impl Dictionary {
     fn child(&self, node: Node, b: u8) -> Option<Node> {
         let n = node as usize;
         let (lo, hi) = (
-            self.first_child[n] as usize,
+            *self.first_child.get(n)? as usize,
             self.first_child[n + 1] as usize,
         );
-        let labels = &self.label[lo..hi];
-        let k = if labels.len() <= 16 {
-            labels.iter().position(|&l| l == b)
-        } else {
-            labels.binary_search(&b).ok()
-        };
-        k.map(|k| (lo + k) as Node)
+        find_byte(&self.label[lo..hi], b).map(|k| (lo + k) as Node)
     }
 
     /// The rank of `word` (already lower-case), if present.
@@ -195,6 +189,33 @@ impl Dictionary {
         let n = node as usize;
         (self.rank[n] != 0).then(|| (self.rank[n], self.tag[n]))
     }
+}
+
+/// The position of `b` in `bytes`, eight bytes at a time: a node has up to
+/// a few dozen children, and a scan without a branch per byte beats a
+/// binary search's chain of dependent loads at that size.
+fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = u64::from_ne_bytes([b; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    for (k, chunk) in (&mut chunks).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // The lowest flagged byte is the first zero byte of `x` (a borrow
+        // can only flag bytes above a zero byte).
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(8 * k + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = bytes.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == b)
+        .map(|k| done + k)
 }
 
 /// The embedded list of the 30,000 most common passwords (see `data/SOURCES.md`).
@@ -293,6 +314,24 @@ mod tests {
         for (i, w) in all.iter().enumerate() {
             assert_eq!(d.rank(w), Some(i as u32 + 1), "{w:?}");
         }
+    }
+
+    #[test]
+    fn byte_search_finds_the_first_match() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..=255).collect();
+        for len in 0..bytes.len() {
+            for b in [0u8, 1, 7, 8, 9, 0x7f, 0x80, 0x81, 0xfe, 0xff] {
+                let want = bytes[..len].iter().position(|&x| x == b);
+                assert_eq!(find_byte(&bytes[..len], b), want, "len {len} byte {b}");
+            }
+        }
+        // Zero bytes next to the target (the borrow case of the SWAR test).
+        assert_eq!(find_byte(&[0, 1, 0, 1, 0, 1, 0, 1, 1], 1), Some(1));
+        assert_eq!(find_byte(&[1, 0, 0, 0, 0, 0, 0, 0, 0], 0), Some(1));
+        assert_eq!(
+            find_byte(&[0x80, 0x00, 0x01, 2, 3, 4, 5, 6, 7], 0x01),
+            Some(2)
+        );
     }
 
     #[test]

@@ -6,14 +6,17 @@
 //! straight grid. The Italian QWERTY layout puts the same letters in the same
 //! places, so the letter patterns people type are the same.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::OnceLock;
+
+/// A key's position (column, row) and whether the character is its shifted one.
+type Key = (i32, i32, bool);
 
 /// A keyboard: for each character, its key position and whether it is the
 /// shifted character of that key.
 pub(crate) struct Keyboard {
-    keys: HashMap<char, (i32, i32, bool)>,
-    grid: HashMap<(i32, i32), (char, char)>,
+    /// Indexed by character; every key of both layouts is ASCII.
+    keys: [Option<Key>; 128],
     directions: &'static [(i32, i32)],
     /// Number of characters that start a pattern (zxcvbn's "starting positions").
     pub(crate) starts: f64,
@@ -35,33 +38,33 @@ const ALIGNED: &[(i32, i32)] = &[
 
 impl Keyboard {
     fn build(rows: &[(i32, &str)], directions: &'static [(i32, i32)]) -> Keyboard {
-        let mut keys = HashMap::new();
-        let mut grid = HashMap::new();
+        let mut keys = [None; 128];
+        let mut grid = HashSet::new();
         for (y, (x0, row)) in rows.iter().enumerate() {
             for (i, key) in row.split(' ').filter(|k| !k.is_empty()).enumerate() {
                 let mut cs = key.chars();
                 let base = cs.next().unwrap_or(' ');
                 let shifted = cs.next().unwrap_or(base);
                 let pos = (x0 + i as i32, y as i32);
-                grid.insert(pos, (base, shifted));
-                keys.insert(base, (pos.0, pos.1, false));
-                if shifted != base {
-                    keys.insert(shifted, (pos.0, pos.1, true));
+                grid.insert(pos);
+                for (c, is_shifted) in [(shifted, true), (base, false)] {
+                    if let Some(slot) = keys.get_mut(c as usize) {
+                        *slot = Some((pos.0, pos.1, is_shifted));
+                    }
                 }
             }
         }
         let mut total_degree = 0usize;
-        for &(x, y) in grid.keys() {
+        for &(x, y) in &grid {
             total_degree += directions
                 .iter()
-                .filter(|(dx, dy)| grid.contains_key(&(x + dx, y + dy)))
+                .filter(|(dx, dy)| grid.contains(&(x + dx, y + dy)))
                 .count();
         }
         let degree = total_degree as f64 / grid.len() as f64;
         Keyboard {
-            starts: keys.len() as f64,
+            starts: keys.iter().flatten().count() as f64,
             keys,
-            grid,
             directions,
             degree,
         }
@@ -70,17 +73,20 @@ impl Keyboard {
     /// The direction index from `a` to `b` if they are neighbours, and
     /// whether `b` is a shifted character.
     pub(crate) fn step(&self, a: char, b: char) -> Option<(usize, bool)> {
-        let &(ax, ay, _) = self.keys.get(&a)?;
-        let &(bx, by, shifted) = self.keys.get(&b)?;
+        let (ax, ay, _) = self.key(a)?;
+        let (bx, by, shifted) = self.key(b)?;
         let d = (bx - ax, by - ay);
         let dir = self.directions.iter().position(|&x| x == d)?;
-        self.grid.get(&(bx, by))?;
         Some((dir, shifted))
     }
 
     /// Whether `c` is a shifted character on this keyboard.
     pub(crate) fn is_shifted(&self, c: char) -> bool {
-        self.keys.get(&c).is_some_and(|k| k.2)
+        self.key(c).is_some_and(|k| k.2)
+    }
+
+    fn key(&self, c: char) -> Option<Key> {
+        *self.keys.get(c as usize)?
     }
 }
 

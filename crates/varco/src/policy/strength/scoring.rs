@@ -28,21 +28,77 @@ pub(crate) enum Part {
     Bruteforce { i: usize, j: usize },
 }
 
+/// A cell of the programme: the cheapest cost found so far for a state, and
+/// where it came from.
 #[derive(Clone, Copy)]
 struct Cell {
     cost: f64,
-    /// (previous position, previous parts, previous state was brute force, part)
-    back: Option<(usize, usize, bool, Part)>,
+    /// The previous state's position; `NONE` while the cell is unreached.
+    prev: u32,
+    /// The previous state's number of parts.
+    prev_parts: u8,
+    /// Whether the previous state ended in a brute-force run.
+    prev_b: bool,
+    /// The last part: a match index in an "m" cell, the start of the
+    /// brute-force run in a "b" cell (whose run ends just before the cell).
+    part: u32,
 }
+
+const NONE: u32 = u32::MAX;
 
 const EMPTY: Cell = Cell {
     cost: f64::INFINITY,
-    back: None,
+    prev: NONE,
+    prev_parts: 0,
+    prev_b: false,
+    part: 0,
 };
 
 fn log10_add(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a > b { (a, b) } else { (b, a) };
     hi + (1.0 + 10f64.powf(lo - hi)).log10()
+}
+
+/// Indices of the matches worth trying, grouped by start position: of the
+/// matches covering the same span only the cheapest can win (the first of
+/// equals, as the programme keeps the first of equal costs), so the others
+/// are dropped. Returns (offsets, order): the matches starting at `k` are
+/// `order[offsets[k]..offsets[k + 1]]`, in their original order.
+fn by_start(n: usize, matches: &[Match]) -> (Vec<usize>, Vec<usize>) {
+    let mut offsets = vec![0usize; n + 1];
+    for m in matches {
+        offsets[m.i + 1] += 1;
+    }
+    for k in 0..n {
+        offsets[k + 1] += offsets[k];
+    }
+    let mut grouped = vec![0usize; matches.len()];
+    let mut fill = offsets.clone();
+    for (k, m) in matches.iter().enumerate() {
+        grouped[fill[m.i]] = k;
+        fill[m.i] += 1;
+    }
+    // best[j] = (start, match) of the cheapest match seen for (start, j).
+    let mut best = vec![(usize::MAX, 0usize); n];
+    let mut order = Vec::with_capacity(matches.len());
+    let mut kept = vec![0usize; n + 1];
+    for k in 0..n {
+        let bucket = &grouped[offsets[k]..offsets[k + 1]];
+        for &mi in bucket {
+            let slot = &mut best[matches[mi].j];
+            if slot.0 != k || matches[mi].log_g < matches[slot.1].log_g {
+                *slot = (k, mi);
+            }
+        }
+        order.extend(
+            bucket
+                .iter()
+                .copied()
+                .filter(|&mi| best[matches[mi].j] == (k, mi)),
+        );
+        kept[k + 1] = order.len();
+    }
+    (kept, order)
 }
 
 /// The log10 of the guesses for `n` characters covered by `matches`, and the
@@ -51,21 +107,7 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     if n == 0 {
         return (0.0, Vec::new());
     }
-    // Match indices grouped by start position (a counting sort, no
-    // allocation per position).
-    let mut offsets = vec![0usize; n + 1];
-    for m in matches {
-        offsets[m.i + 1] += 1;
-    }
-    for k in 0..n {
-        offsets[k + 1] += offsets[k];
-    }
-    let mut order = vec![0usize; matches.len()];
-    let mut fill = offsets.clone();
-    for (k, m) in matches.iter().enumerate() {
-        order[fill[m.i]] = k;
-        fill[m.i] += 1;
-    }
+    let (offsets, order) = by_start(n, matches);
     let parts = MAX_PARTS.min(n);
     let w = parts + 1;
     // State "m": last part is a match (or nothing yet); "b": a brute-force run.
@@ -76,6 +118,13 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
         for l in 0..=parts {
             let (cm, cb) = (m[k * w + l].cost, b[k * w + l].cost);
             let (base, from_b) = if cb < cm { (cb, true) } else { (cm, false) };
+            let from = |from_b: bool, part: usize| Cell {
+                cost: f64::INFINITY,
+                prev: k as u32,
+                prev_parts: l as u8,
+                prev_b: from_b,
+                part: part as u32,
+            };
             if base.is_finite() && l < parts {
                 for &mi in &order[offsets[k]..offsets[k + 1]] {
                     let mt = &matches[mi];
@@ -84,7 +133,7 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
                     if cost < cell.cost {
                         *cell = Cell {
                             cost,
-                            back: Some((k, l, from_b, Part::Match(mi))),
+                            ..from(from_b, mi)
                         };
                     }
                 }
@@ -95,27 +144,19 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
                 if cost < cell.cost {
                     *cell = Cell {
                         cost,
-                        back: Some((k, l, false, Part::Bruteforce { i: k, j: k })),
+                        ..from(false, k)
                     };
                 }
             }
             if cb.is_finite() {
-                // Extending a run keeps one part: point back to where the run
-                // started, so the run is rebuilt as a single part.
-                let prev = b[k * w + l].back;
+                // Extending a run keeps one part and its start, and points
+                // back to where the run started, so the run is rebuilt as a
+                // single part.
+                let prev = b[k * w + l];
                 let cost = cb + BRUTEFORCE_LOG;
                 let cell = &mut b[(k + 1) * w + l];
                 if cost < cell.cost {
-                    *cell = Cell {
-                        cost,
-                        back: prev.map(|(pk, pl, pb, part)| {
-                            let start = match part {
-                                Part::Bruteforce { i, .. } => i,
-                                Part::Match(_) => k,
-                            };
-                            (pk, pl, pb, Part::Bruteforce { i: start, j: k })
-                        }),
-                    };
+                    *cell = Cell { cost, ..prev };
                 }
             }
         }
@@ -139,11 +180,22 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     let (mut k, mut l, mut is_b) = (n, best.1, best.2);
     while k > 0 {
         let cell = if is_b { b[k * w + l] } else { m[k * w + l] };
-        let Some((pk, pl, pb, part)) = cell.back else {
+        if cell.prev == NONE {
             break;
-        };
-        out.push(part);
-        (k, l, is_b) = (pk, pl, pb);
+        }
+        out.push(if is_b {
+            Part::Bruteforce {
+                i: cell.part as usize,
+                j: k - 1,
+            }
+        } else {
+            Part::Match(cell.part as usize)
+        });
+        (k, l, is_b) = (
+            cell.prev as usize,
+            usize::from(cell.prev_parts),
+            cell.prev_b,
+        );
     }
     out.reverse();
     (best.0, out)
