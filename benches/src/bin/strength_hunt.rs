@@ -5,7 +5,8 @@
 //! many patterns (digits, letters, substitution symbols), then a hill climb
 //! from the slowest: change one character at random, keep the change when
 //! the estimate gets slower. Times are the minimum of several runs (this
-//! machine is noisy), and the finalists are timed again with more runs; it prints the ten slowest inputs found.
+//! machine is noisy), and the finalists are timed again with more runs.
+//! It prints the ten slowest inputs found.
 
 use std::time::{Duration, Instant};
 
