@@ -184,6 +184,11 @@ impl Dictionary {
         }
     }
 
+    /// Whether a word ends at `node`.
+    pub(crate) fn ends_word(&self, node: Node) -> bool {
+        self.rank.get(node as usize).is_some_and(|&r| r != 0)
+    }
+
     /// The rank and list of the word that is exactly the prefix of `node`.
     pub(crate) fn word_at(&self, node: Node) -> Option<(u32, Tag)> {
         let n = node as usize;

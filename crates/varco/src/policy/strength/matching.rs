@@ -130,12 +130,18 @@ const NO_L33T: u8 = u8::MAX;
 const WALK_BUDGET: usize = 24;
 
 /// Every dictionary word that starts at `start` of `lower`, following
-/// substitutions when `l33t` (from [`l33t_indices`]) is given. Calls
-/// `emit(end, rank, tag, subs)`.
+/// substitutions when `l33t` (from [`l33t_indices`]) is given. Leaves in
+/// `hits` one `(end, node, substitutions)` per word found, in the order
+/// found.
 ///
 /// As in zxcvbn, a substitution is consistent within a word: once a `1` is
 /// read as `i`, every `1` of that word is an `i`. That keeps the branching to
 /// at most three ways per distinct substitution character, not per position.
+///
+/// The walk is depth first: of the ways on from a state, the last that the
+/// dictionary continues is followed at once and the others wait on `stack`
+/// (the same order as pushing them all and popping one, without the
+/// round trip).
 /// A walk's pending states: (position, trie node, substitutions made,
 /// choices), where choices holds two bits per [`L33T`] entry: 0 = not met
 /// yet, 1 = literal, 2 or 3 = its first or second letter.
@@ -147,16 +153,31 @@ fn walk(
     start: usize,
     l33t: Option<&[u8]>,
     stack: &mut WalkStack,
-    mut emit: impl FnMut(usize, u32, Tag, u32),
+    hits: &mut Vec<(usize, Node, u32)>,
 ) {
     stack.clear();
-    stack.push((start, dict.root(), 0u32, 0u64));
+    hits.clear();
+    let Some(l33t) = l33t else {
+        // Without substitutions there is one way on, one step per character.
+        let mut node = dict.root();
+        for (pos, &c) in lower.iter().enumerate().skip(start).take(WALK_BUDGET) {
+            let Some(next) = dict.step_char(node, c) else {
+                break;
+            };
+            if dict.ends_word(next) {
+                hits.push((pos, next, 0));
+            }
+            node = next;
+        }
+        return;
+    };
+    let mut current = Some((start, dict.root(), 0u32, 0u64));
     let mut budget = WALK_BUDGET;
     let mut options = [('\0', 0u64, false); 3];
-    while let Some((pos, node, subs, choices)) = stack.pop() {
+    while let Some((pos, node, subs, choices)) = current.take().or_else(|| stack.pop()) {
         let Some(&c) = lower.get(pos) else { continue };
         let n;
-        match l33t.map_or(NO_L33T, |l| l[pos]) {
+        match l33t[pos] {
             NO_L33T => {
                 options[0] = (c, choices, false);
                 n = 1;
@@ -193,10 +214,12 @@ fn walk(
                 continue;
             };
             let subs = subs + u32::from(is_sub);
-            if let Some((rank, tag)) = dict.word_at(next) {
-                emit(pos, rank, tag, subs);
+            if dict.ends_word(next) {
+                hits.push((pos, next, subs));
             }
-            stack.push((pos + 1, next, subs, choices));
+            if let Some(waiting) = current.replace((pos + 1, next, subs, choices)) {
+                stack.push(waiting);
+            }
         }
     }
 }
@@ -257,40 +280,42 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
     let n = lower.len();
     let counts = CaseCounts::new(chars);
     let mut stack = WalkStack::with_capacity(64);
+    let mut hits = Vec::with_capacity(WALK_BUDGET);
     let l33t = l33t_indices(lower);
     for i in 0..n {
-        walk(
-            dict,
-            lower,
-            i,
-            Some(&l33t),
-            &mut stack,
-            |j, rank, tag, subs| {
-                let (upper, uv) = upper_of(chars, &counts, i, j);
-                let l33t_factor = 2f64.powi(subs as i32);
-                out.push(Match::new(
-                    i,
-                    j,
-                    rank as f64 * uv * l33t_factor,
-                    Pattern::Dictionary {
-                        tag,
-                        rank,
-                        reversed: false,
-                        l33t: subs > 0,
-                        upper,
-                    },
-                ));
-            },
-        );
+        walk(dict, lower, i, Some(&l33t), &mut stack, &mut hits);
+        for &(j, node, subs) in &hits {
+            let Some((rank, tag)) = dict.word_at(node) else {
+                continue;
+            };
+            let (upper, uv) = upper_of(chars, &counts, i, j);
+            let l33t_factor = 2f64.powi(subs as i32);
+            out.push(Match::new(
+                i,
+                j,
+                rank as f64 * uv * l33t_factor,
+                Pattern::Dictionary {
+                    tag,
+                    rank,
+                    reversed: false,
+                    l33t: subs > 0,
+                    upper,
+                },
+            ));
+        }
     }
     let rev: zeroize::Zeroizing<Vec<char>> =
         zeroize::Zeroizing::new(lower.iter().rev().copied().collect());
     for ri in 0..n {
-        walk(dict, &rev, ri, None, &mut stack, |rj, rank, tag, _| {
+        walk(dict, &rev, ri, None, &mut stack, &mut hits);
+        for &(rj, node, _) in &hits {
+            let Some((rank, tag)) = dict.word_at(node) else {
+                continue;
+            };
             let (i, j) = (n - 1 - rj, n - 1 - ri);
             let token = &lower[i..=j];
             if token.iter().eq(token.iter().rev()) {
-                return; // a palindrome was already found forwards
+                continue; // a palindrome was already found forwards
             }
             let (upper, uv) = upper_of(chars, &counts, i, j);
             out.push(Match::new(
@@ -305,7 +330,7 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
                     upper,
                 },
             ));
-        });
+        }
     }
 }
 
@@ -482,9 +507,20 @@ fn full_year(y: i64, len: usize, reference: i64) -> i64 {
 pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
     let n = chars.len();
     let ascii_digit = |c: &char| c.is_ascii_digit();
+    // run[i]: how many ASCII digits start at i. Every pattern below starts
+    // with a run of digits of a known length, so most windows are skipped
+    // without reading them.
+    let mut run = vec![0usize; n + 1];
+    for i in (0..n).rev() {
+        run[i] = if chars[i].is_ascii_digit() {
+            run[i + 1] + 1
+        } else {
+            0
+        };
+    }
     for i in 0..n.saturating_sub(3) {
-        if let Some(y) =
-            digits(&chars[i..i + 4]).filter(|_| chars[i..i + 4].iter().all(ascii_digit))
+        if run[i] >= 4
+            && let Some(y) = digits(&chars[i..i + 4])
             && (1900..=2099).contains(&y)
         {
             out.push(Match::new(
@@ -501,10 +537,10 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
     // Without separators: ddmmyy, mmddyy, yymmdd, ddmmyyyy, mmddyyyy, yyyymmdd.
     for len in [6usize, 8] {
         for i in 0..(n + 1).saturating_sub(len) {
-            let t = &chars[i..i + len];
-            if !t.iter().all(ascii_digit) {
+            if run[i] < len {
                 continue;
             }
+            let t = &chars[i..i + len];
             let num = |a: usize, b: usize| digits(&t[a..b]).unwrap_or(-1);
             let ylen = len - 4;
             let candidates = [
@@ -523,8 +559,12 @@ pub(crate) fn dates(chars: &[char], reference: i64, out: &mut Vec<Match>) {
             }
         }
     }
-    // With one repeated separator: d/m/yy … dd-mm-yyyy, yyyy.mm.dd.
+    // With one repeated separator: d/m/yy … dd-mm-yyyy, yyyy.mm.dd. The
+    // first part has 1, 2 or 4 digits.
     for i in 0..n {
+        if !matches!(run[i], 1 | 2 | 4) {
+            continue;
+        }
         for len in 6..=10usize {
             if i + len > n {
                 break;

@@ -205,10 +205,17 @@ impl<'a> Analysis<'a> {
         matching::dates(self.chars, self.year, &mut matches);
         if with_repeats {
             let mut repeats = Vec::new();
+            // The same block often repeats in several places (`abab…ab…abab`):
+            // analyse each distinct block once.
+            let mut blocks: Vec<(&[char], f64)> = Vec::new();
             matching::repeat(&self.lower, &mut repeats, |i, j| {
-                Analysis::new(&self.chars[i..j], self.users, self.year)
-                    .run(false)
-                    .0
+                let block = &self.chars[i..j];
+                if let Some(&(_, log_g)) = blocks.iter().find(|(b, _)| *b == block) {
+                    return log_g;
+                }
+                let log_g = Analysis::new(block, self.users, self.year).run(false).0;
+                blocks.push((block, log_g));
+                log_g
             });
             matches.extend(repeats);
         }
