@@ -87,6 +87,19 @@ pub fn worst_case_passwords(len: usize) -> Vec<(&'static str, String)> {
     vec![
         ("random", random),
         ("l33t_random", l33t_random),
+        // Keyboard neighbours that turn at every key: the spatial score
+        // was cubic in the length before 2026-11-22 (2.2 ms).
+        ("keyboard_turns", fill("12")),
+        ("digits_alternating", fill("10")),
+        // Found by `strength_hunt` (hill climb from `10…`): repeats of many
+        // blocks, substitutions and digit runs at once.
+        (
+            "hunted",
+            fill(
+                "10101010101010s7181010101010101l101010101010101010101n1n$01010101\
+                 0101010101010107010101010101010101015101010101010101010101l1010",
+            ),
+        ),
         ("ones", fill("1")),
         ("l33t_branching", fill("1|7!")),
         ("words", fill("passwordloveamore")),

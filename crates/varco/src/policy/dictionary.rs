@@ -142,6 +142,7 @@ impl Dictionary {
     }
 
     /// The child of `node` along byte `b`.
+    #[inline]
     fn child(&self, node: Node, b: u8) -> Option<Node> {
         let n = node as usize;
         let (lo, hi) = (
@@ -176,6 +177,7 @@ impl Dictionary {
     }
 
     /// [`step`](Self::step) by one character.
+    #[inline]
     pub(crate) fn step_char(&self, node: Node, c: char) -> Option<Node> {
         if c.is_ascii() {
             self.child(node, c as u8)
@@ -185,6 +187,7 @@ impl Dictionary {
     }
 
     /// Whether a word ends at `node`.
+    #[inline]
     pub(crate) fn ends_word(&self, node: Node) -> bool {
         self.rank.get(node as usize).is_some_and(|&r| r != 0)
     }
@@ -199,6 +202,7 @@ impl Dictionary {
 /// The position of `b` in `bytes`, eight bytes at a time: a node has up to
 /// a few dozen children, and a scan without a branch per byte beats a
 /// binary search's chain of dependent loads at that size.
+#[inline]
 fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);

@@ -49,15 +49,29 @@ pub(crate) struct Match {
 
 impl Match {
     fn new(i: usize, j: usize, guesses: f64, pattern: Pattern) -> Self {
-        // zxcvbn's floors: a single character costs at least 10 guesses, a
-        // longer match at least 50.
-        let floor = if i == j { 10.0 } else { 50.0 };
         Match {
             i,
             j,
-            log_g: guesses.max(floor).log10(),
+            log_g: floored(i, j, guesses).log10(),
             pattern,
         }
+    }
+}
+
+/// zxcvbn's floors: a single character costs at least 10 guesses, a longer
+/// match at least 50.
+fn floored(i: usize, j: usize, guesses: f64) -> f64 {
+    guesses.max(if i == j { 10.0 } else { 50.0 })
+}
+
+/// Keeps `(j, guesses, pattern)` in `picked` unless a match of the same end
+/// already there costs no more (the first of equals stays, as in the cover
+/// search, which could only ever use the cheapest of one span).
+fn pick(picked: &mut Vec<(usize, f64, Pattern)>, j: usize, guesses: f64, pattern: Pattern) {
+    match picked.iter_mut().find(|p| p.0 == j) {
+        Some(p) if guesses < p.1 => *p = (j, guesses, pattern),
+        Some(_) => {}
+        None => picked.push((j, guesses, pattern)),
     }
 }
 
@@ -171,55 +185,64 @@ fn walk(
         }
         return;
     };
-    let mut current = Some((start, dict.root(), 0u32, 0u64));
     let mut budget = WALK_BUDGET;
-    let mut options = [('\0', 0u64, false); 3];
-    while let Some((pos, node, subs, choices)) = current.take().or_else(|| stack.pop()) {
-        let Some(&c) = lower.get(pos) else { continue };
-        let n;
-        match l33t[pos] {
-            NO_L33T => {
-                options[0] = (c, choices, false);
-                n = 1;
-            }
-            k => {
+    let mut current = Some((start, dict.root(), 0u32, 0u64));
+    while let Some((mut pos, mut node, mut subs, choices)) = current.take().or_else(|| stack.pop())
+    {
+        // Follow one way on while there is only one; branch where a
+        // substitution character is met for the first time.
+        while let Some(&c) = lower.get(pos) {
+            let k = l33t[pos];
+            let (ch, is_sub) = if k == NO_L33T {
+                (c, false)
+            } else {
                 let k = usize::from(k);
                 let shift = 2 * k;
                 let alts = L33T[k].1;
                 match (choices >> shift) & 3 {
                     0 => {
-                        options[0] = (c, choices | 1 << shift, false);
-                        for (a, &letter) in alts.iter().enumerate() {
-                            options[1 + a] = (letter, choices | ((2 + a as u64) << shift), true);
+                        // The literal, then each letter it may stand for: every
+                        // way the dictionary continues is kept; the last is
+                        // followed now and the others wait, in order.
+                        let literal = (c, choices | 1 << shift, false);
+                        let letters = alts.iter().enumerate().map(|(a, &letter)| {
+                            (letter, choices | ((2 + a as u64) << shift), true)
+                        });
+                        for (ch, choices, is_sub) in std::iter::once(literal).chain(letters) {
+                            if budget == 0 {
+                                return;
+                            }
+                            budget -= 1;
+                            let Some(next) = dict.step_char(node, ch) else {
+                                continue;
+                            };
+                            let subs = subs + u32::from(is_sub);
+                            if dict.ends_word(next) {
+                                hits.push((pos, next, subs));
+                            }
+                            if let Some(waiting) = current.replace((pos + 1, next, subs, choices)) {
+                                stack.push(waiting);
+                            }
                         }
-                        n = 1 + alts.len();
+                        break;
                     }
-                    1 => {
-                        options[0] = (c, choices, false);
-                        n = 1;
-                    }
-                    chosen => {
-                        options[0] = (alts[(chosen - 2) as usize], choices, true);
-                        n = 1;
-                    }
+                    1 => (c, false),
+                    chosen => (alts[(chosen - 2) as usize], true),
                 }
-            }
-        }
-        for &(ch, choices, is_sub) in &options[..n] {
+            };
             if budget == 0 {
                 return;
             }
             budget -= 1;
             let Some(next) = dict.step_char(node, ch) else {
-                continue;
+                break;
             };
-            let subs = subs + u32::from(is_sub);
+            subs += u32::from(is_sub);
             if dict.ends_word(next) {
                 hits.push((pos, next, subs));
             }
-            if let Some(waiting) = current.replace((pos + 1, next, subs, choices)) {
-                stack.push(waiting);
-            }
+            node = next;
+            pos += 1;
         }
     }
 }
@@ -281,28 +304,31 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
     let counts = CaseCounts::new(chars);
     let mut stack = WalkStack::with_capacity(64);
     let mut hits = Vec::with_capacity(WALK_BUDGET);
+    // Of the words one walk finds over the same span (`111`, `iii`, `lll`),
+    // only the cheapest is kept: the others could never be chosen, and
+    // dropping them here saves their logarithms and the cover search's time.
+    let mut picked = Vec::with_capacity(WALK_BUDGET);
     let l33t = l33t_indices(lower);
     for i in 0..n {
         walk(dict, lower, i, Some(&l33t), &mut stack, &mut hits);
+        picked.clear();
         for &(j, node, subs) in &hits {
             let Some((rank, tag)) = dict.word_at(node) else {
                 continue;
             };
             let (upper, uv) = upper_of(chars, &counts, i, j);
             let l33t_factor = 2f64.powi(subs as i32);
-            out.push(Match::new(
-                i,
-                j,
-                rank as f64 * uv * l33t_factor,
-                Pattern::Dictionary {
-                    tag,
-                    rank,
-                    reversed: false,
-                    l33t: subs > 0,
-                    upper,
-                },
-            ));
+            let guesses = floored(i, j, rank as f64 * uv * l33t_factor);
+            let pattern = Pattern::Dictionary {
+                tag,
+                rank,
+                reversed: false,
+                l33t: subs > 0,
+                upper,
+            };
+            pick(&mut picked, j, guesses, pattern);
         }
+        out.extend(picked.iter().map(|&(j, g, p)| Match::new(i, j, g, p)));
     }
     let rev: zeroize::Zeroizing<Vec<char>> =
         zeroize::Zeroizing::new(lower.iter().rev().copied().collect());

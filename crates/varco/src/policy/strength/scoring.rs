@@ -28,11 +28,9 @@ pub(crate) enum Part {
     Bruteforce { i: usize, j: usize },
 }
 
-/// A cell of the programme: the cheapest cost found so far for a state, and
-/// where it came from.
+/// Where a cell's cheapest cost came from.
 #[derive(Clone, Copy)]
-struct Cell {
-    cost: f64,
+struct Back {
     /// The previous state's position; `NONE` while the cell is unreached.
     prev: u32,
     /// The previous state's number of parts.
@@ -46,13 +44,35 @@ struct Cell {
 
 const NONE: u32 = u32::MAX;
 
-const EMPTY: Cell = Cell {
-    cost: f64::INFINITY,
+const UNREACHED: Back = Back {
     prev: NONE,
     prev_parts: 0,
     prev_b: false,
     part: 0,
 };
+
+/// The cells of one state kind, costs and origins apart so that the inner
+/// loops read and compare plain `f64`s.
+struct Cells {
+    cost: Vec<f64>,
+    back: Vec<Back>,
+}
+
+impl Cells {
+    fn new(len: usize) -> Self {
+        Cells {
+            cost: vec![f64::INFINITY; len],
+            back: vec![UNREACHED; len],
+        }
+    }
+
+    fn relax(&mut self, at: usize, cost: f64, back: Back) {
+        if cost < self.cost[at] {
+            self.cost[at] = cost;
+            self.back[at] = back;
+        }
+    }
+}
 
 fn log10_add(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a > b { (a, b) } else { (b, a) };
@@ -111,53 +131,45 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     let parts = MAX_PARTS.min(n);
     let w = parts + 1;
     // State "m": last part is a match (or nothing yet); "b": a brute-force run.
-    let mut m = vec![EMPTY; (n + 1) * w];
-    let mut b = vec![EMPTY; (n + 1) * w];
-    m[0].cost = 0.0;
+    let mut m = Cells::new((n + 1) * w);
+    let mut b = Cells::new((n + 1) * w);
+    m.cost[0] = 0.0;
+    let mut base = [(f64::INFINITY, false); MAX_PARTS + 1];
     for k in 0..n {
-        for l in 0..=parts {
-            let (cm, cb) = (m[k * w + l].cost, b[k * w + l].cost);
-            let (base, from_b) = if cb < cm { (cb, true) } else { (cm, false) };
-            let from = |from_b: bool, part: usize| Cell {
-                cost: f64::INFINITY,
-                prev: k as u32,
-                prev_parts: l as u8,
-                prev_b: from_b,
-                part: part as u32,
-            };
-            if base.is_finite() && l < parts {
-                for &mi in &order[offsets[k]..offsets[k + 1]] {
-                    let mt = &matches[mi];
-                    let cell = &mut m[(mt.j + 1) * w + l + 1];
-                    let cost = base + mt.log_g;
-                    if cost < cell.cost {
-                        *cell = Cell {
-                            cost,
-                            ..from(from_b, mi)
-                        };
-                    }
+        let back = |l: usize, from_b: bool, part: usize| Back {
+            prev: k as u32,
+            prev_parts: l as u8,
+            prev_b: from_b,
+            part: part as u32,
+        };
+        // The cheapest way to have covered `..k` with `l` parts.
+        for (l, slot) in base.iter_mut().enumerate().take(w) {
+            let (cm, cb) = (m.cost[k * w + l], b.cost[k * w + l]);
+            *slot = if cb < cm { (cb, true) } else { (cm, false) };
+        }
+        // A match starting at k adds a part. (Each cell a match reaches is
+        // reached by no other match from k: `by_start` keeps one per span.)
+        for &mi in &order[offsets[k]..offsets[k + 1]] {
+            let mt = &matches[mi];
+            let row = (mt.j + 1) * w;
+            for (l, &(cost, from_b)) in base.iter().enumerate().take(parts) {
+                if cost.is_finite() {
+                    m.relax(row + l + 1, cost + mt.log_g, back(l, from_b, mi));
                 }
             }
+        }
+        for l in 0..=parts {
+            let (cm, cb) = (m.cost[k * w + l], b.cost[k * w + l]);
             if cm.is_finite() && l < parts {
-                let cell = &mut b[(k + 1) * w + l + 1];
-                let cost = cm + BRUTEFORCE_LOG;
-                if cost < cell.cost {
-                    *cell = Cell {
-                        cost,
-                        ..from(false, k)
-                    };
-                }
+                // A brute-force run starts at k, as a new part.
+                b.relax((k + 1) * w + l + 1, cm + BRUTEFORCE_LOG, back(l, false, k));
             }
             if cb.is_finite() {
                 // Extending a run keeps one part and its start, and points
                 // back to where the run started, so the run is rebuilt as a
                 // single part.
-                let prev = b[k * w + l];
-                let cost = cb + BRUTEFORCE_LOG;
-                let cell = &mut b[(k + 1) * w + l];
-                if cost < cell.cost {
-                    *cell = Cell { cost, ..prev };
-                }
+                let prev = b.back[k * w + l];
+                b.relax((k + 1) * w + l, cb + BRUTEFORCE_LOG, prev);
             }
         }
     }
@@ -166,7 +178,7 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     for l in 1..=parts {
         log_fact += (l as f64).log10();
         for (cells, is_b) in [(&m, false), (&b, true)] {
-            let c = cells[n * w + l].cost;
+            let c = cells.cost[n * w + l];
             if c.is_finite() {
                 let total = log10_add(log_fact + c, SEQUENCE_PENALTY_LOG * (l - 1) as f64);
                 if total < best.0 {
@@ -179,22 +191,26 @@ pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     let mut out = Vec::new();
     let (mut k, mut l, mut is_b) = (n, best.1, best.2);
     while k > 0 {
-        let cell = if is_b { b[k * w + l] } else { m[k * w + l] };
-        if cell.prev == NONE {
+        let back = if is_b {
+            b.back[k * w + l]
+        } else {
+            m.back[k * w + l]
+        };
+        if back.prev == NONE {
             break;
         }
         out.push(if is_b {
             Part::Bruteforce {
-                i: cell.part as usize,
+                i: back.part as usize,
                 j: k - 1,
             }
         } else {
-            Part::Match(cell.part as usize)
+            Part::Match(back.part as usize)
         });
         (k, l, is_b) = (
-            cell.prev as usize,
-            usize::from(cell.prev_parts),
-            cell.prev_b,
+            back.prev as usize,
+            usize::from(back.prev_parts),
+            back.prev_b,
         );
     }
     out.reverse();
