@@ -18,8 +18,9 @@
 //! with the length (a 64-character random string takes about 24 ms in zxcvbn
 //! 3.1.1 on our CI machine), which hands attackers a cheap denial of service
 //! on any endpoint that estimates strength. Here the dictionary search walks a
-//! sorted word list one character at a time with a fixed step budget, every
-//! other matcher is linear, the search over combinations is a dynamic
+//! trie of the words one character at a time with a fixed step budget, every
+//! other matcher is linear (the keyboard score at most quadratic, in a few
+//! floating-point steps), the search over combinations is a dynamic
 //! programme over (position, number of parts), and only the first
 //! [`MAX_ANALYSED`] characters are analysed (each further character adds the
 //! cost of one brute-forced character). See `BENCHMARKS.md` for the figures.
