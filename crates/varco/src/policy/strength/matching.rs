@@ -143,6 +143,11 @@ const NO_L33T: u8 = u8::MAX;
 /// Steps a substitution walk may take from one starting position.
 const WALK_BUDGET: usize = 24;
 
+/// A walk's pending states: (position, trie node, substitutions made,
+/// choices), where choices holds two bits per [`L33T`] entry: 0 = not met
+/// yet, 1 = literal, 2 or 3 = its first or second letter.
+type WalkStack = Vec<(usize, Node, u32, u64)>;
+
 /// Every dictionary word that starts at `start` of `lower`, following
 /// substitutions when `l33t` (from [`l33t_indices`]) is given. Leaves in
 /// `hits` one `(end, node, substitutions)` per word found, in the order
@@ -156,11 +161,6 @@ const WALK_BUDGET: usize = 24;
 /// dictionary continues is followed at once and the others wait on `stack`
 /// (the same order as pushing them all and popping one, without the
 /// round trip).
-/// A walk's pending states: (position, trie node, substitutions made,
-/// choices), where choices holds two bits per [`L33T`] entry: 0 = not met
-/// yet, 1 = literal, 2 or 3 = its first or second letter.
-type WalkStack = Vec<(usize, Node, u32, u64)>;
-
 fn walk(
     dict: &Dictionary,
     lower: &[char],
