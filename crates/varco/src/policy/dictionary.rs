@@ -6,6 +6,7 @@
 //! a look at a node's few children, instead of hashing every substring:
 //! that is what keeps the estimate bounded (see `strength`).
 
+use super::ranked_lists;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::OnceLock;
@@ -50,7 +51,7 @@ pub(crate) enum Tag {
 
 impl Default for Dictionary {
     fn default() -> Self {
-        Self::from_sorted(&[])
+        Self::from_sorted(&[], &[])
     }
 }
 
@@ -72,31 +73,27 @@ impl Dictionary {
         I: IntoIterator<Item = S>,
         S: Into<Cow<'static, str>>,
     {
-        let mut entries: Vec<(Cow<'static, str>, u32, Tag)> = Vec::new();
-        for (words, tag) in lists {
-            let ranked = words
-                .into_iter()
-                .map(Into::into)
-                .filter(|w| !w.is_empty())
-                .enumerate()
-                .map(|(i, w)| {
-                    let w = if w.chars().any(char::is_uppercase) {
-                        Cow::Owned(w.to_lowercase())
-                    } else {
-                        w
-                    };
-                    (w, u32::try_from(i + 1).unwrap_or(u32::MAX), tag)
-                });
-            entries.extend(ranked);
-        }
-        entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
-        entries.dedup_by(|later, first| later.0 == first.0);
-        Self::from_sorted(&entries)
+        let mut tags = Vec::new();
+        let entries = ranked_lists::merge(lists.into_iter().map(|(words, tag)| {
+            tags.push(tag);
+            words
+        }));
+        Self::from_sorted(&entries, &tags)
+    }
+
+    /// A dictionary from lists merged at build time (`build.rs`), `tags`
+    /// naming each list.
+    fn from_merged(text: &'static str, tags: &[Tag]) -> Self {
+        // The text is written by build.rs from the embedded lists: a parse
+        // failure is a build defect, caught by the tests, never by input.
+        let entries = ranked_lists::from_text(text).unwrap_or_default();
+        Self::from_sorted(&entries, tags)
     }
 
     /// Lays out the trie of `entries` (sorted by bytes, no duplicates)
-    /// breadth first. Each word is visited once per byte.
-    fn from_sorted(entries: &[(Cow<'static, str>, u32, Tag)]) -> Self {
+    /// breadth first; `tags[list]` names each entry's list. Each word is
+    /// visited once per byte.
+    fn from_sorted(entries: &[ranked_lists::Entry<'_>], tags: &[Tag]) -> Self {
         let byte = |i: usize, depth: usize| entries[i].0.as_bytes()[depth];
         let mut d = Dictionary {
             first_child: Vec::new(),
@@ -110,7 +107,7 @@ impl Dictionary {
             // A word equal to the prefix sorts before its longer siblings.
             if lo < hi && entries[lo].0.len() == depth {
                 d.rank[node] = entries[lo].1;
-                d.tag[node] = entries[lo].2;
+                d.tag[node] = tags.get(entries[lo].2).copied().unwrap_or_default();
                 lo += 1;
             }
             d.first_child.push(d.label.len() as u32);
@@ -129,10 +126,6 @@ impl Dictionary {
         }
         d.first_child.push(d.label.len() as u32);
         d
-    }
-
-    fn from_static(text: &'static str) -> Self {
-        Self::from_ranked(text.lines().map(Cow::Borrowed))
     }
 
     /// Number of words.
@@ -230,31 +223,42 @@ fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
 /// The embedded list of the 30,000 most common passwords (see `data/SOURCES.md`).
 pub(crate) fn common_passwords() -> &'static Dictionary {
     static D: OnceLock<Dictionary> = OnceLock::new();
-    D.get_or_init(|| Dictionary::from_static(PASSWORDS))
+    D.get_or_init(|| Dictionary::from_merged(COMMON_PASSWORDS, &[Tag::Password]))
 }
 
-const PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
-const ENGLISH: &str = include_str!("../../data/english-words.txt");
-const ITALIAN: &str = include_str!("../../data/italian-words.txt");
-const NAMES: &str = include_str!("../../data/names.txt");
+/// `data/common-passwords.txt`, merged and sorted by `build.rs`.
+const COMMON_PASSWORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/common-passwords.tsv"));
+/// The four lists of `data/` merged and sorted by `build.rs`, in the order
+/// of [`STRENGTH_TAGS`].
+const STRENGTH_WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/strength-words.tsv"));
+/// The list each entry of [`STRENGTH_WORDS`] comes from.
+const STRENGTH_TAGS: [Tag; 4] = [Tag::Password, Tag::English, Tag::Italian, Tag::Name];
 
 /// The four embedded lists merged, for the strength estimator: one walk
 /// finds a word in any of them, with its best rank.
 pub(crate) fn strength_words() -> &'static Dictionary {
     static D: OnceLock<Dictionary> = OnceLock::new();
-    D.get_or_init(|| {
-        Dictionary::from_lists([
-            (PASSWORDS.lines(), Tag::Password),
-            (ENGLISH.lines(), Tag::English),
-            (ITALIAN.lines(), Tag::Italian),
-            (NAMES.lines(), Tag::Name),
-        ])
-    })
+    D.get_or_init(|| Dictionary::from_merged(STRENGTH_WORDS, &STRENGTH_TAGS))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_lists_parse_whole() {
+        // build.rs wrote them; a malformed line would leave a list empty.
+        let words = ranked_lists::from_text(STRENGTH_WORDS).expect("strength words");
+        assert!(words.len() > 60_000);
+        assert!(words.iter().all(|e| e.2 < STRENGTH_TAGS.len()));
+        assert!(
+            words
+                .windows(2)
+                .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
+        );
+        let common = ranked_lists::from_text(COMMON_PASSWORDS).expect("common passwords");
+        assert_eq!(common.len(), common_passwords().len());
+    }
 
     #[test]
     fn embedded_lists_are_large_and_ranked() {

@@ -38,6 +38,7 @@
 
 mod context;
 mod dictionary;
+mod ranked_lists;
 mod report;
 mod rule;
 mod runs;
