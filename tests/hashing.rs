@@ -5,7 +5,35 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use varco::Error;
-use varco::hash::{HashParams, HashPreset, PasswordHasher, Pepper, Verification};
+use varco::hash::{Argon2Core, HashParams, HashPreset, PasswordHasher, Pepper, Verification};
+
+/// The default hasher on every Argon2 core compiled in (both, in the
+/// workspace's test build).
+fn on_every_core() -> Vec<PasswordHasher> {
+    let hashers: Vec<_> = Argon2Core::available()
+        .map(|c| PasswordHasher::default().with_core(c).unwrap())
+        .collect();
+    assert!(!hashers.is_empty());
+    hashers
+}
+
+/// RFC 9106 §5.3 end to end through varco on each core: the secret is a
+/// pepper, the associated data a `data=` parameter of the PHC string.
+#[test]
+fn rfc9106_vector_through_varco_on_every_core() {
+    let phc = "$argon2id$v=19$m=32,t=3,p=4,keyid=aw,data=BAQEBAQEBAQEBAQE$AgICAgICAgICAgICAgICAg$DWQN9Y14dmwIwDejSotTydAe8EUtdbZetSUg6WsB5lk";
+    let password = "\u{1}".repeat(32);
+    for h in on_every_core() {
+        let core = h.core();
+        let h = h.with_pepper(Pepper::new("k", vec![3; 8]).unwrap());
+        assert!(h.verify(&password, phc).unwrap().is_valid(), "{core}");
+        assert_eq!(
+            h.verify("\u{1}", phc).unwrap(),
+            Verification::Invalid,
+            "{core}"
+        );
+    }
+}
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -80,16 +108,22 @@ const REFERENCE: &[(&str, &str)] = &[
 
 #[test]
 fn verifies_reference_phc_strings() {
-    let hasher = PasswordHasher::default();
-    for (pw, phc) in REFERENCE {
-        let v = hasher.verify(pw, phc).unwrap();
-        // Valid, and (not being OWASP parameters / argon2id v19) due for a rehash.
-        assert_eq!(v, Verification::Valid { needs_rehash: true }, "{phc}");
-        assert_eq!(
-            hasher.verify("Password", phc).unwrap(),
-            Verification::Invalid,
-            "{phc}"
-        );
+    for hasher in on_every_core() {
+        let core = hasher.core();
+        for (pw, phc) in REFERENCE {
+            let v = hasher.verify(pw, phc).unwrap();
+            // Valid, and (not being OWASP parameters / argon2id v19) due for a rehash.
+            assert_eq!(
+                v,
+                Verification::Valid { needs_rehash: true },
+                "{core} {phc}"
+            );
+            assert_eq!(
+                hasher.verify("Password", phc).unwrap(),
+                Verification::Invalid,
+                "{core} {phc}"
+            );
+        }
     }
 }
 
@@ -115,15 +149,16 @@ fn unicode_normalization_pw08() {
 #[test]
 fn no_truncation_pw07() {
     // Reference hashes of 100 × 'x' and of 99 × 'x' + 'y' (73+ bytes).
-    let hasher = PasswordHasher::default();
-    let xs = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$9Vh755arX5WdjWBlBSpVDiNYpQXekkvaHYIKm+IbFaE";
-    let xy = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$2ceabyG+kpMuUGUCb2N/qp1y7x+jweUHeL7yt4u30nw";
-    let a = "x".repeat(100);
-    let b = format!("{}y", "x".repeat(99));
-    assert!(hasher.verify(&a, xs).unwrap().is_valid());
-    assert!(hasher.verify(&b, xy).unwrap().is_valid());
-    assert_eq!(hasher.verify(&b, xs).unwrap(), Verification::Invalid);
-    assert_eq!(hasher.verify(&a, xy).unwrap(), Verification::Invalid);
+    for hasher in on_every_core() {
+        let xs = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$9Vh755arX5WdjWBlBSpVDiNYpQXekkvaHYIKm+IbFaE";
+        let xy = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$2ceabyG+kpMuUGUCb2N/qp1y7x+jweUHeL7yt4u30nw";
+        let a = "x".repeat(100);
+        let b = format!("{}y", "x".repeat(99));
+        assert!(hasher.verify(&a, xs).unwrap().is_valid());
+        assert!(hasher.verify(&b, xy).unwrap().is_valid());
+        assert_eq!(hasher.verify(&b, xs).unwrap(), Verification::Invalid);
+        assert_eq!(hasher.verify(&a, xy).unwrap(), Verification::Invalid);
+    }
 }
 
 #[test]

@@ -1,58 +1,62 @@
-//! Argon2id at the OWASP parameters (m = 19456 KiB, t = 2, p = 1): varco's
-//! pooled hasher beside the RustCrypto allocating path and (with
-//! `--features libargon2`) the reference C library.
+//! Argon2id at the OWASP parameters (m = 19456 KiB, t = 2, p = 1) and at
+//! m = 47104, t = 1: varco on each Argon2 core (`argon2-rust`, the default,
+//! and RustCrypto), beside the crates used directly (RustCrypto allocating
+//! and with reused memory, `argon2-rust`'s own reusable `Hasher`) and (with
+//! `--features libargon2`) the reference C library; and the memory-bandwidth
+//! bound, measured on this machine and printed.
 //!
 //! `cargo bench -p varco-benches --features libargon2 --bench hashing`
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::hint::black_box;
-use varco::hash::{HashParams, HashPreset, PasswordHasher};
+use varco::hash::{Argon2Core, HashParams, HashPreset, PasswordHasher};
 
 const PW: &[u8] = b"correct horse battery staple";
 const SALT: &[u8] = b"0123456789abcdef";
 
-fn owasp(c: &mut Criterion) {
-    let p = HashParams::default();
-    let mut g = c.benchmark_group("argon2id_owasp_m19456_t2_p1");
+/// varco, RustCrypto and argon2-rust side by side at one parameter set.
+fn cores_at(c: &mut Criterion, group: &str, p: HashParams) {
+    let mut g = c.benchmark_group(group);
     g.sample_size(30);
-    let hasher = PasswordHasher::new(p);
-    let mut rng = StdRng::seed_from_u64(1);
-    g.bench_function("varco_pooled_hash", |b| {
+    for core in Argon2Core::available() {
+        let hasher = PasswordHasher::new(p).with_core(core).unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        g.bench_function(format!("varco_hash/{core}"), |b| {
+            b.iter(|| {
+                black_box(
+                    hasher
+                        .hash(black_box("correct horse battery staple"), &mut rng)
+                        .unwrap(),
+                )
+            })
+        });
+    }
+    let blocks = p.block_count();
+    let mut memory = vec![argon2::Block::new(); blocks];
+    g.bench_function("rustcrypto_reused", |b| {
         b.iter(|| {
-            black_box(
-                hasher
-                    .hash(black_box("correct horse battery staple"), &mut rng)
-                    .unwrap(),
-            )
+            black_box(varco_benches::rustcrypto_reused(
+                p.m_kib(),
+                p.t(),
+                p.p(),
+                black_box(PW),
+                SALT,
+                &mut memory,
+            ))
         })
     });
-    let phc = hasher
-        .hash("correct horse battery staple", &mut rng)
-        .unwrap();
-    g.bench_function("varco_pooled_verify", |b| {
+    drop(memory);
+    let mut hasher = varco_benches::argon2_rust_hasher(p.m_kib(), p.t(), p.p());
+    g.bench_function("argon2_rust_hasher", |b| {
         b.iter(|| {
-            black_box(
-                hasher
-                    .verify(black_box("correct horse battery staple"), &phc)
-                    .unwrap(),
-            )
+            let mut tag = [0u8; 32];
+            hasher.hash_into(black_box(PW), SALT, &mut tag).unwrap();
+            black_box(tag)
         })
     });
-    g.bench_function("varco_dummy_verify", |b| {
-        b.iter(|| black_box(hasher.dummy_verify(black_box("correct horse battery staple"))))
-    });
-    let wiping = PasswordHasher::new(p).with_memory_wipe(true);
-    g.bench_function("varco_pooled_hash_with_wipe", |b| {
-        b.iter(|| {
-            black_box(
-                wiping
-                    .hash(black_box("correct horse battery staple"), &mut rng)
-                    .unwrap(),
-            )
-        })
-    });
+    drop(hasher);
     g.bench_function("rustcrypto_alloc", |b| {
         b.iter(|| {
             black_box(varco_benches::rustcrypto_alloc(
@@ -77,6 +81,79 @@ fn owasp(c: &mut Criterion) {
         })
     });
     g.finish();
+    let bound = varco_benches::memory_bound(p.block_count(), p.t());
+    eprintln!(
+        "{group}: memory-bandwidth bound {:.2} ms ({:.1} GB/s read+write here; blocks x passes x 3 KiB)",
+        bound.bound.as_secs_f64() * 1e3,
+        bound.gb_per_s
+    );
+}
+
+fn cores(c: &mut Criterion) {
+    cores_at(c, "argon2id_m19456_t2_p1", HashParams::default());
+    cores_at(
+        c,
+        "argon2id_m47104_t1_p1",
+        HashParams::preset(HashPreset::OwaspM47104T1),
+    );
+}
+
+/// Streaming copy over 256 MiB, far past the caches: what the bound divides by.
+fn bandwidth(c: &mut Criterion) {
+    let mut g = c.benchmark_group("memory_bandwidth");
+    g.sample_size(10);
+    let len = 256 << 20;
+    let src = vec![1u8; len];
+    let mut dst = vec![0u8; len];
+    g.throughput(Throughput::Bytes(2 * len as u64));
+    g.bench_function("copy_256MiB", |b| {
+        b.iter(|| {
+            dst.copy_from_slice(black_box(&src));
+            black_box(&dst);
+        })
+    });
+    g.finish();
+}
+
+/// varco's own paths at the OWASP parameters, on the default core:
+/// verify and dummy verify cost what a hash costs; and RustCrypto's optional
+/// wipe (`argon2-rust` always wipes, and is timed with it above).
+fn owasp(c: &mut Criterion) {
+    let p = HashParams::default();
+    let mut g = c.benchmark_group("argon2id_owasp_varco_paths");
+    g.sample_size(30);
+    let hasher = PasswordHasher::new(p);
+    let mut rng = StdRng::seed_from_u64(1);
+    let phc = hasher
+        .hash("correct horse battery staple", &mut rng)
+        .unwrap();
+    g.bench_function(format!("verify/{}", hasher.core()), |b| {
+        b.iter(|| {
+            black_box(
+                hasher
+                    .verify(black_box("correct horse battery staple"), &phc)
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function(format!("dummy_verify/{}", hasher.core()), |b| {
+        b.iter(|| black_box(hasher.dummy_verify(black_box("correct horse battery staple"))))
+    });
+    if let Ok(wiping) = PasswordHasher::new(p)
+        .with_core(Argon2Core::RustCrypto)
+        .map(|h| h.with_memory_wipe(true))
+    {
+        g.bench_function("hash_with_wipe/rustcrypto", |b| {
+            b.iter(|| {
+                black_box(
+                    wiping
+                        .hash(black_box("correct horse battery staple"), &mut rng)
+                        .unwrap(),
+                )
+            })
+        });
+    }
+    g.finish();
 }
 
 /// The other four OWASP choices (same defence, memory traded for passes):
@@ -93,6 +170,7 @@ fn owasp_alternatives(c: &mut Criterion) {
         let p = HashParams::preset(preset);
         let name = format!("m{}_t{}", p.m_kib(), p.t());
         let hasher = PasswordHasher::new(p);
+        let name = format!("{name}/{}", hasher.core());
         let mut rng = StdRng::seed_from_u64(2);
         g.bench_function(format!("varco_pooled_hash/{name}"), |b| {
             b.iter(|| {
@@ -118,5 +196,5 @@ fn owasp_alternatives(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, owasp, owasp_alternatives);
+criterion_group!(benches, cores, bandwidth, owasp, owasp_alternatives);
 criterion_main!(benches);

@@ -4,7 +4,10 @@
 //! - [`reference`]: Debian's libargon2 (the reference C implementation),
 //!   with the `libargon2` feature.
 //! - [`rustcrypto_alloc`]: the RustCrypto `argon2` crate's allocating path,
-//!   which allocates and page-faults `m` KiB on every call.
+//!   which allocates and page-faults `m` KiB on every call;
+//!   [`rustcrypto_reused`], the same crate on memory kept between hashes;
+//!   [`argon2_rust_hasher`], the `argon2-rust` crate's reusable hasher.
+//! - [`memory_bound`]: the memory-bandwidth bound of a hash here.
 //! - [`worst_case_passwords`]: inputs chosen to make a strength estimator
 //!   work hardest.
 
@@ -18,6 +21,78 @@ pub fn rustcrypto_alloc(m_kib: u32, t: u32, p: u32, password: &[u8], salt: &[u8]
         .hash_password_into(password, salt, &mut out)
         .expect("hash");
     out
+}
+
+/// Hashes with the RustCrypto `argon2` crate into memory the caller keeps
+/// between hashes (what varco's RustCrypto core does with its pool).
+pub fn rustcrypto_reused(
+    m_kib: u32,
+    t: u32,
+    p: u32,
+    password: &[u8],
+    salt: &[u8],
+    memory: &mut [argon2::Block],
+) -> [u8; 32] {
+    let params = argon2::Params::new(m_kib, t, p, Some(32)).expect("params");
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = [0u8; 32];
+    argon
+        .hash_password_into_with_memory(password, salt, &mut out, memory)
+        .expect("hash");
+    out
+}
+
+/// `argon2-rust`'s reusable `Hasher` for Argon2id v=19 with a 32-byte tag,
+/// used directly (it parks its arena between hashes).
+pub fn argon2_rust_hasher(m_kib: u32, t: u32, p: u32) -> argon2_rust::Hasher {
+    use argon2_rust::params::Memory;
+    let params = argon2_rust::Params::builder()
+        .memory(Memory::kib(u64::from(m_kib)))
+        .passes(t)
+        .lanes(p)
+        .build()
+        .expect("params");
+    argon2_rust::Argon2::new(
+        argon2_rust::Algorithm::Argon2id,
+        argon2_rust::Version::V0x13,
+        params,
+    )
+    .hasher()
+}
+
+/// The memory-bandwidth bound of an Argon2 hash on this machine.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryBound {
+    /// Streaming read+write bandwidth, in GB/s (10⁹ bytes).
+    pub gb_per_s: f64,
+    /// The least time the hash's memory traffic can take at that bandwidth.
+    pub bound: std::time::Duration,
+}
+
+/// Measures streaming bandwidth (best of 15 copies of 256 MiB, bytes read
+/// plus bytes written) and divides Argon2's traffic by it: each of `blocks`
+/// blocks is written once per pass from two blocks read, 3 KiB per block
+/// per pass.
+pub fn memory_bound(blocks: usize, passes: u32) -> MemoryBound {
+    let len = 256 << 20;
+    let src = vec![1u8; len];
+    let mut dst = vec![0u8; len];
+    dst.copy_from_slice(&src);
+    let best = (0..15)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            dst.copy_from_slice(std::hint::black_box(&src));
+            std::hint::black_box(&dst);
+            start.elapsed()
+        })
+        .min()
+        .expect("15 runs");
+    let gb_per_s = (2 * len) as f64 / best.as_secs_f64() / 1e9;
+    let traffic = blocks as f64 * f64::from(passes) * 3.0 * 1024.0;
+    MemoryBound {
+        gb_per_s,
+        bound: std::time::Duration::from_secs_f64(traffic / (gb_per_s * 1e9)),
+    }
 }
 
 /// The reference C implementation, linked from Debian's libargon2.

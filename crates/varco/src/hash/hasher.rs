@@ -1,13 +1,12 @@
 //! The password hasher: Argon2id PHC strings, constant-time verification,
 //! rehash detection, peppers and pooled memory.
 
-use argon2::password_hash::phc::{self, Ident, Output, ParamsString, Salt};
-use argon2::{Algorithm, Argon2, Params, Version};
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::memory::MemoryPool;
+use super::core::{Argon2Core, Engine};
+use super::phc::{self, Argon2Input, StoredHash, V0X13, Variant};
 use super::{HashParams, Pepper};
 use crate::{Error, Normalization};
 
@@ -73,7 +72,8 @@ pub struct PasswordHasher {
     max_verify_m_kib: u32,
     max_verify_t: u32,
     wipe_memory: bool,
-    pool: MemoryPool,
+    pool_size: usize,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -84,6 +84,7 @@ impl std::fmt::Debug for PasswordHasher {
             .field("pepper", &self.pepper)
             .field("old_peppers", &self.old_peppers)
             .field("max_password_bytes", &self.max_password_bytes)
+            .field("core", &self.engine.core())
             .finish_non_exhaustive()
     }
 }
@@ -92,15 +93,6 @@ impl Default for PasswordHasher {
     fn default() -> Self {
         PasswordHasher::new(HashParams::default())
     }
-}
-
-/// A parsed, bounded PHC string.
-struct Stored {
-    algorithm: Algorithm,
-    version: Version,
-    params: Params,
-    salt: Vec<u8>,
-    hash: Vec<u8>,
 }
 
 const SALT_LEN: usize = 16;
@@ -115,7 +107,8 @@ impl PasswordHasher {
     /// How many idle Argon2 buffers the pool keeps by default.
     pub const DEFAULT_POOL_SIZE: usize = 4;
 
-    /// A hasher with these parameters, NFC normalization and no pepper.
+    /// A hasher with these parameters, NFC normalization, no pepper and the
+    /// default [`Argon2Core`].
     pub fn new(params: HashParams) -> Self {
         PasswordHasher {
             params,
@@ -126,8 +119,26 @@ impl PasswordHasher {
             max_verify_m_kib: Self::DEFAULT_MAX_VERIFY_M_KIB.max(params.m_kib()),
             max_verify_t: HashParams::MAX_T,
             wipe_memory: false,
-            pool: MemoryPool::new(Self::DEFAULT_POOL_SIZE),
+            pool_size: Self::DEFAULT_POOL_SIZE,
+            engine: Engine::default_core(Self::DEFAULT_POOL_SIZE),
         }
+    }
+
+    /// Chooses the Argon2 implementation (the default is
+    /// [`Argon2Core::ArgonRust`] when compiled in). Tags, and so PHC strings,
+    /// are identical whichever core makes them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashParams`] if that core's cargo feature is off.
+    pub fn with_core(mut self, core: Argon2Core) -> Result<Self, Error> {
+        let idle = self.pool_size;
+        self.engine = Engine::new(core, idle)?;
+        Ok(self)
+    }
+
+    /// The Argon2 implementation in use.
+    pub fn core(&self) -> Argon2Core {
+        self.engine.core()
     }
 
     /// Sets the current pepper: new hashes use it. A previous current
@@ -175,9 +186,11 @@ impl PasswordHasher {
         self
     }
 
-    /// Zero the pooled Argon2 memory after every hash (off by default: each
-    /// hash overwrites the whole buffer anyway, and the wipe costs about a
-    /// tenth of a hash; turn it on if process memory may be read by others).
+    /// With [`Argon2Core::RustCrypto`], zero the pooled Argon2 memory after
+    /// every hash (off by default: each hash overwrites the whole buffer
+    /// anyway, and the wipe costs about a tenth of a hash; turn it on if
+    /// process memory may be read by others). [`Argon2Core::ArgonRust`]
+    /// always wipes its arena after every hash, whatever this says.
     pub fn with_memory_wipe(mut self, wipe: bool) -> Self {
         self.wipe_memory = wipe;
         self
@@ -186,7 +199,9 @@ impl PasswordHasher {
     /// Sets how many idle Argon2 buffers are kept (default 4; 0 disables
     /// reuse). Each holds `m` KiB.
     pub fn with_pool_size(mut self, idle_buffers: usize) -> Self {
-        self.pool = MemoryPool::new(idle_buffers);
+        self.pool_size = idle_buffers;
+        self.engine = Engine::new(self.engine.core(), idle_buffers)
+            .unwrap_or_else(|_| Engine::default_core(idle_buffers));
         self
     }
 
@@ -226,18 +241,10 @@ impl PasswordHasher {
         let pw = self.prepare(password)?;
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
-        let params = self.argon2_params(self.params, self.pepper.as_ref())?;
+        let input = self.current_input(salt.to_vec());
         let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
-        self.compute(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            &params,
-            self.pepper.as_ref(),
-            pw.as_bytes(),
-            &salt,
-            &mut out,
-        )?;
-        encode_phc(&params, &salt, &out)
+        self.compute(&input, self.pepper.as_ref(), pw.as_bytes(), &mut out)?;
+        phc::encode(&input, &out)
     }
 
     /// Checks a password against a stored PHC string, in constant time with
@@ -265,19 +272,11 @@ impl PasswordHasher {
     /// - [`Error::PasswordTooLong`] past the byte bound.
     pub fn verify(&self, password: &str, phc: &str) -> Result<Verification, Error> {
         let stored = self.parse(phc)?;
-        let pepper = self.pepper_for(stored.params.keyid())?;
+        let pepper = self.pepper_for(&stored.input.keyid)?;
         let pw = self.prepare(password)?;
-        let mut out = Zeroizing::new(vec![0u8; stored.hash.len()]);
-        self.compute(
-            stored.algorithm,
-            stored.version,
-            &stored.params,
-            pepper,
-            pw.as_bytes(),
-            &stored.salt,
-            &mut out,
-        )?;
-        if bool::from(out.ct_eq(&stored.hash)) {
+        let mut out = Zeroizing::new(vec![0u8; stored.tag.len()]);
+        self.compute(&stored.input, pepper, pw.as_bytes(), &mut out)?;
+        if bool::from(out.ct_eq(&stored.tag)) {
             Ok(Verification::Valid {
                 needs_rehash: self.stale(&stored),
             })
@@ -329,20 +328,9 @@ impl PasswordHasher {
             Ok(pw) => pw,
             Err(_) => return Verification::Invalid,
         };
-        let Ok(params) = self.argon2_params(self.params, self.pepper.as_ref()) else {
-            return Verification::Invalid;
-        };
+        let input = self.current_input(vec![0x5a; SALT_LEN]);
         let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
-        let salt = [0x5au8; SALT_LEN];
-        let computed = self.compute(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            &params,
-            self.pepper.as_ref(),
-            pw.as_bytes(),
-            &salt,
-            &mut out,
-        );
+        let computed = self.compute(&input, self.pepper.as_ref(), pw.as_bytes(), &mut out);
         let expected = vec![0u8; out.len()];
         // Evaluate the comparison so the work is not optimised away, but the
         // answer is Invalid whatever it says.
@@ -377,100 +365,63 @@ impl PasswordHasher {
             .ok_or_else(|| Error::UnknownPepper(String::from_utf8_lossy(keyid).into_owned()))
     }
 
-    fn argon2_params(&self, p: HashParams, pepper: Option<&Pepper>) -> Result<Params, Error> {
-        let mut b = argon2::ParamsBuilder::new();
-        b.m_cost(p.m_kib())
-            .t_cost(p.t())
-            .p_cost(p.p())
-            .output_len(p.output_len() as usize);
-        if let Some(pepper) = pepper {
-            let id = argon2::KeyId::new(pepper.id().as_bytes())
-                .map_err(|e| Error::InvalidPepper(e.to_string()))?;
-            b.keyid(id);
+    /// The inputs of a new hash at the current parameters and pepper id.
+    fn current_input(&self, salt: Vec<u8>) -> Argon2Input {
+        Argon2Input {
+            variant: Variant::Argon2id,
+            version: V0X13,
+            m_kib: self.params.m_kib(),
+            t: self.params.t(),
+            p: self.params.p(),
+            keyid: self
+                .pepper
+                .as_ref()
+                .map(|p| p.id().as_bytes().to_vec())
+                .unwrap_or_default(),
+            data: Vec::new(),
+            salt,
         }
-        b.build()
-            .map_err(|e| Error::InvalidHashParams(e.to_string()))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn compute(
         &self,
-        algorithm: Algorithm,
-        version: Version,
-        params: &Params,
+        input: &Argon2Input,
         pepper: Option<&Pepper>,
         password: &[u8],
-        salt: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let argon = match pepper {
-            Some(p) => Argon2::new_with_secret(p.secret(), algorithm, version, params.clone())
-                .map_err(|e| Error::InvalidPepper(e.to_string()))?,
-            None => Argon2::new(algorithm, version, params.clone()),
-        };
-        self.pool
-            .with_blocks(params.block_count(), self.wipe_memory, |blocks| {
-                argon.hash_password_into_with_memory(password, salt, out, blocks)
-            })
-            .map_err(|e| Error::MalformedHash(e.to_string()))
+        let secret = pepper.map(|p| p.secret()).unwrap_or_default();
+        self.engine
+            .compute(input, secret, password, out, self.wipe_memory)
     }
 
-    fn parse(&self, s: &str) -> Result<Stored, Error> {
-        let malformed = |what: &str| Error::MalformedHash(what.to_owned());
-        if s.len() > 512 {
-            return Err(malformed("longer than 512 bytes"));
+    fn parse(&self, s: &str) -> Result<StoredHash, Error> {
+        let stored = phc::parse(s)?;
+        if stored.input.m_kib > self.max_verify_m_kib || stored.input.t > self.max_verify_t {
+            return Err(Error::MalformedHash(
+                "costs exceed this hasher's verify limits".to_owned(),
+            ));
         }
-        let hash = phc::PasswordHash::new(s).map_err(|e| Error::MalformedHash(e.to_string()))?;
-        let algorithm = Algorithm::new(hash.algorithm.as_str())
-            .map_err(|_| malformed("algorithm is not argon2id, argon2i or argon2d"))?;
-        let version = match hash.version {
-            None => Version::V0x10,
-            Some(v) => Version::try_from(v).map_err(|_| malformed("version is not 16 or 19"))?,
-        };
-        let params = Params::try_from(&hash)
-            .map_err(|e| Error::MalformedHash(format!("parameters: {e}")))?;
-        if params.m_cost() > self.max_verify_m_kib || params.t_cost() > self.max_verify_t {
-            return Err(malformed("costs exceed this hasher's verify limits"));
-        }
-        let salt = hash.salt.ok_or_else(|| malformed("no salt"))?;
-        let out = hash.hash.ok_or_else(|| malformed("no hash output"))?;
-        Ok(Stored {
-            algorithm,
-            version,
-            params,
-            salt: salt.as_ref().to_vec(),
-            hash: out.as_bytes().to_vec(),
-        })
+        Ok(stored)
     }
 
-    fn stale(&self, s: &Stored) -> bool {
+    fn stale(&self, s: &StoredHash) -> bool {
         let want_keyid = self
             .pepper
             .as_ref()
             .map(|p| p.id().as_bytes())
             .unwrap_or(&[]);
-        s.algorithm != Algorithm::Argon2id
-            || s.version != Version::V0x13
-            || s.params.m_cost() != self.params.m_kib()
-            || s.params.t_cost() != self.params.t()
-            || s.params.p_cost() != self.params.p()
-            || s.hash.len() != self.params.output_len() as usize
-            || s.salt.len() < SALT_LEN
-            || s.params.keyid() != want_keyid
+        let i = &s.input;
+        i.variant != Variant::Argon2id
+            || i.version != V0X13
+            || i.m_kib != self.params.m_kib()
+            || i.t != self.params.t()
+            || i.p != self.params.p()
+            || s.tag.len() != self.params.output_len() as usize
+            || i.salt.len() < SALT_LEN
+            || i.keyid != want_keyid
+            || !i.data.is_empty()
     }
-}
-
-fn encode_phc(params: &Params, salt: &[u8], out: &[u8]) -> Result<String, Error> {
-    let internal = |e: phc::Error| Error::InvalidHashParams(e.to_string());
-    let phc = phc::PasswordHash {
-        algorithm: Ident::new_unwrap("argon2id"),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(params)
-            .map_err(|e| Error::InvalidHashParams(e.to_string()))?,
-        salt: Some(Salt::new(salt).map_err(internal)?),
-        hash: Some(Output::new(out).map_err(internal)?),
-    };
-    Ok(phc.to_string())
 }
 
 #[cfg(test)]

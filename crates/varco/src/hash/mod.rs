@@ -9,6 +9,9 @@
 //!   stored hash [needs rehashing](PasswordHasher::needs_rehash), runs a
 //!   [dummy verification](PasswordHasher::dummy_verify) of equal cost for
 //!   unknown accounts, and reuses its Argon2 memory between calls.
+//! - [`Argon2Core`]: which Argon2 implementation computes the tags
+//!   (`argon2-rust`'s run-time SIMD by default, or RustCrypto's); both give
+//!   identical PHC strings.
 //!
 //! ```
 //! use varco::hash::{HashParams, PasswordHasher, Pepper, Verification};
@@ -23,11 +26,14 @@
 //! # }
 //! ```
 
+mod core;
 mod hasher;
 mod memory;
 mod params;
 mod pepper;
+mod phc;
 
+pub use self::core::Argon2Core;
 pub use hasher::{PasswordHasher, Verification};
 pub use params::{HashParams, HashPreset};
 pub use pepper::Pepper;
