@@ -1,11 +1,14 @@
 //! The HMAC behind HOTP and TOTP, keyed once and reused for every counter.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::KeyInit;
+use hmac::block_api::HmacCore;
+use hmac::digest::Output;
+use hmac::digest::block_api::{Buffer, EagerHash, FixedOutputCore};
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
 
@@ -52,13 +55,52 @@ impl std::str::FromStr for Algorithm {
     }
 }
 
-/// An HMAC keyed with the shared secret. Cloning it copies the keyed state,
-/// so each counter costs one HMAC of 8 bytes and no key schedule.
+/// An HMAC keyed with the shared secret: the inner and outer hash states
+/// after the key blocks (RustCrypto `hmac`'s block-level core). Cloning it
+/// copies those two states, so each counter costs one HMAC of 8 bytes (two
+/// compressions) and no key schedule; the states are wiped on drop (the
+/// hash crates' `zeroize` feature).
 #[derive(Clone)]
 pub(crate) enum KeyedMac {
-    Sha1(Hmac<Sha1>),
-    Sha256(Hmac<Sha256>),
-    Sha512(Hmac<Sha512>),
+    Sha1(HmacCore<Sha1>),
+    Sha256(HmacCore<Sha256>),
+    Sha512(HmacCore<Sha512>),
+}
+
+/// One HMAC of a counter through `hmac`'s block-level API: the 8-byte
+/// message is the final partial block, so `finalize_fixed_core` pads it,
+/// compresses once for the inner hash and once more for the outer.
+fn tag<D: EagerHash>(keyed: &HmacCore<D>, counter: u64) -> Output<HmacCore<D>>
+where
+    HmacCore<D>: FixedOutputCore,
+{
+    let mut core = keyed.clone();
+    let mut buffer = Buffer::<HmacCore<D>>::new(&counter.to_be_bytes());
+    let mut out = Output::<HmacCore<D>>::default();
+    core.finalize_fixed_core(&mut buffer, &mut out);
+    out
+}
+
+/// Dynamic truncation (RFC 4226 §5.3): the low nibble of the last byte is
+/// the offset of four bytes, read big-endian without their top bit. The
+/// digest is wiped afterwards.
+fn truncate(mut hs: impl AsMut<[u8]>, digits: u8) -> u32 {
+    let hs = hs.as_mut();
+    let offset = usize::from(hs[hs.len() - 1] & 0x0f);
+    let bin = u32::from_be_bytes([
+        hs[offset] & 0x7f,
+        hs[offset + 1],
+        hs[offset + 2],
+        hs[offset + 3],
+    ]);
+    hs.zeroize();
+    // Constant divisors, so the reduction is a multiply, not a `div`.
+    match digits {
+        6 => bin % 1_000_000,
+        7 => bin % 10_000_000,
+        8 => bin % 100_000_000,
+        _ => bin % 10u32.pow(u32::from(digits)),
+    }
 }
 
 impl KeyedMac {
@@ -66,15 +108,15 @@ impl KeyedMac {
         // HMAC accepts keys of any length: these cannot fail.
         match algorithm {
             Algorithm::Sha1 => KeyedMac::Sha1(
-                Hmac::<Sha1>::new_from_slice(key)
+                HmacCore::<Sha1>::new_from_slice(key)
                     .unwrap_or_else(|_| unreachable!("HMAC takes any key")),
             ),
             Algorithm::Sha256 => KeyedMac::Sha256(
-                Hmac::<Sha256>::new_from_slice(key)
+                HmacCore::<Sha256>::new_from_slice(key)
                     .unwrap_or_else(|_| unreachable!("HMAC takes any key")),
             ),
             Algorithm::Sha512 => KeyedMac::Sha512(
-                Hmac::<Sha512>::new_from_slice(key)
+                HmacCore::<Sha512>::new_from_slice(key)
                     .unwrap_or_else(|_| unreachable!("HMAC takes any key")),
             ),
         }
@@ -82,34 +124,11 @@ impl KeyedMac {
 
     /// The HOTP value (RFC 4226 §5.3) for `counter`, modulo 10^digits.
     pub(crate) fn value(&self, counter: u64, digits: u8) -> u32 {
-        let msg = counter.to_be_bytes();
-        let mut buf = Zeroizing::new([0u8; 64]);
-        let hs: &[u8] = match self {
-            KeyedMac::Sha1(m) => {
-                let out = m.clone().chain_update(msg).finalize().into_bytes();
-                buf[..20].copy_from_slice(&out);
-                &buf[..20]
-            }
-            KeyedMac::Sha256(m) => {
-                let out = m.clone().chain_update(msg).finalize().into_bytes();
-                buf[..32].copy_from_slice(&out);
-                &buf[..32]
-            }
-            KeyedMac::Sha512(m) => {
-                let out = m.clone().chain_update(msg).finalize().into_bytes();
-                buf[..64].copy_from_slice(&out);
-                &buf[..64]
-            }
-        };
-        // Dynamic truncation: the low nibble of the last byte is the offset.
-        let offset = usize::from(hs[hs.len() - 1] & 0x0f);
-        let bin = u32::from_be_bytes([
-            hs[offset] & 0x7f,
-            hs[offset + 1],
-            hs[offset + 2],
-            hs[offset + 3],
-        ]);
-        bin % 10u32.pow(u32::from(digits))
+        match self {
+            KeyedMac::Sha1(m) => truncate(tag(m, counter), digits),
+            KeyedMac::Sha256(m) => truncate(tag(m, counter), digits),
+            KeyedMac::Sha512(m) => truncate(tag(m, counter), digits),
+        }
     }
 }
 

@@ -234,12 +234,10 @@ impl TotpCredential {
             }
         }
         match best {
-            None => (OtpOutcome::Rejected, self.clone()),
-            Some(step) if self.last_step.is_some_and(|l| step <= l) => {
-                (OtpOutcome::Replayed, self.clone())
-            }
+            None => (OtpOutcome::Rejected, self),
+            Some(step) if self.last_step.is_some_and(|l| step <= l) => (OtpOutcome::Replayed, self),
             Some(step) => {
-                let mut next = self.clone();
+                let mut next = self;
                 next.last_step = Some(step);
                 let drift = step as i64 - current as i64;
                 (OtpOutcome::Accepted { drift }, next)
