@@ -159,9 +159,19 @@ pub fn worst_case_passwords(len: usize) -> Vec<(&'static str, String)> {
         let alphabet = b"1il|!7t0o@a4$s5e3";
         l33t_random.push(char::from(alphabet[(x % alphabet.len() as u64) as usize]));
     }
+    // The Fibonacci word over digits that are also keyboard neighbours:
+    // squares of every Fibonacci length, so the most distinct repeated
+    // blocks a text can hold (each block is analysed on its own).
+    let (mut a, mut b) = (String::from("1"), String::from("10"));
+    while b.len() < len {
+        let next = format!("{b}{a}");
+        a = std::mem::replace(&mut b, next);
+    }
+    let fibonacci: String = b.chars().take(len).collect();
     vec![
         ("random", random),
         ("l33t_random", l33t_random),
+        ("fibonacci", fibonacci),
         // Keyboard neighbours that turn at every key: the spatial score
         // was cubic in the length before 2026-11-22 (2.2 ms).
         ("keyboard_turns", fill("12")),

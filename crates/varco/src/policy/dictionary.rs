@@ -7,30 +7,36 @@
 //! that is what keeps the estimate bounded (see `strength`).
 
 use super::ranked_lists;
+use super::trie::{self, u32_at};
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::OnceLock;
 
 /// A node of a [`Dictionary`]'s trie: the words sharing one prefix.
 pub(crate) type Node = u32;
 
-/// A ranked word list, as a byte trie laid out in breadth-first order.
+/// A ranked word list, as a byte trie laid out in breadth-first order (see
+/// [`trie`](super::trie)): a step scans one short run of bytes (usually one
+/// cache line) for the next byte of the password.
 ///
-/// Breadth-first order puts the children of each node side by side, and
-/// the children of node `n + 1` right after those of node `n`, so a node
-/// needs only the index of its first child, and a step scans one short run
-/// of bytes (usually one cache line) for the next byte of the password.
+/// The embedded lists' trie is laid out by `build.rs` and used where it lies
+/// in the binary (borrowed); the host's and the user's words are laid out
+/// at run time (owned).
 #[derive(Debug, Clone)]
 pub(crate) struct Dictionary {
-    /// Index of each node's first child, plus one entry past the last node:
-    /// the children of `n` are `first_child[n]..first_child[n + 1]`.
-    first_child: Vec<u32>,
-    /// The byte on the edge into each node (unused for the root).
-    label: Vec<u8>,
-    /// Frequency rank of the word ending at each node (0 = no word ends there).
-    rank: Vec<u32>,
-    /// Which list the word ending at each node came from (see [`Tag`]).
-    tag: Vec<Tag>,
+    /// Each node's first child, `u32` little-endian (see [`trie::Layout`]).
+    first_child: Cow<'static, [u8]>,
+    /// The byte on the edge into each node.
+    label: Cow<'static, [u8]>,
+    /// Frequency rank of the word ending at each node, `u32` little-endian
+    /// (0 = no word ends there).
+    rank: Cow<'static, [u8]>,
+    /// The list the word ending at each node came from, an index into `tags`.
+    list: Cow<'static, [u8]>,
+    /// What each list is.
+    tags: Cow<'static, [Tag]>,
+    /// For the embedded lists: (node, rank) pairs, `u32` little-endian and
+    /// sorted by node, of the words of the common-password list with their
+    /// rank in that list (the blocklist rule's lookup). Empty otherwise.
+    password_ranks: Cow<'static, [u8]>,
 }
 
 /// Which embedded list a word of the merged strength dictionary comes from.
@@ -39,7 +45,7 @@ pub(crate) enum Tag {
     /// Common passwords.
     #[default]
     Password,
-    /// Frequent English words.
+    /// Frequent English words, and words of US television and film.
     English,
     /// Frequent Italian words.
     Italian,
@@ -81,57 +87,26 @@ impl Dictionary {
         Self::from_sorted(&entries, &tags)
     }
 
-    /// A dictionary from lists merged at build time (`build.rs`), `tags`
-    /// naming each list.
-    fn from_merged(text: &'static str, tags: &[Tag]) -> Self {
-        // The text is written by build.rs from the embedded lists: a parse
-        // failure is a build defect, caught by the tests, never by input.
-        let entries = ranked_lists::from_text(text).unwrap_or_default();
-        Self::from_sorted(&entries, tags)
-    }
-
-    /// Lays out the trie of `entries` (sorted by bytes, no duplicates)
-    /// breadth first; `tags[list]` names each entry's list. Each word is
-    /// visited once per byte.
+    /// Lays out the trie of `entries` (sorted by bytes, no duplicates);
+    /// `tags[list]` names each entry's list.
     fn from_sorted(entries: &[ranked_lists::Entry<'_>], tags: &[Tag]) -> Self {
-        let byte = |i: usize, depth: usize| entries[i].0.as_bytes()[depth];
-        let mut d = Dictionary {
-            first_child: Vec::new(),
-            label: vec![0],
-            rank: vec![0],
-            tag: vec![Tag::default()],
-        };
-        // (node, words lo..hi sharing its prefix, prefix length)
-        let mut queue = VecDeque::from([(0usize, 0usize, entries.len(), 0usize)]);
-        while let Some((node, mut lo, hi, depth)) = queue.pop_front() {
-            // A word equal to the prefix sorts before its longer siblings.
-            if lo < hi && entries[lo].0.len() == depth {
-                d.rank[node] = entries[lo].1;
-                d.tag[node] = tags.get(entries[lo].2).copied().unwrap_or_default();
-                lo += 1;
-            }
-            d.first_child.push(d.label.len() as u32);
-            while lo < hi {
-                let b = byte(lo, depth);
-                let mut end = lo + 1;
-                while end < hi && byte(end, depth) == b {
-                    end += 1;
-                }
-                queue.push_back((d.label.len(), lo, end, depth + 1));
-                d.label.push(b);
-                d.rank.push(0);
-                d.tag.push(Tag::default());
-                lo = end;
-            }
+        let layout = trie::lay_out(entries);
+        Dictionary {
+            first_child: Cow::Owned(layout.first_child),
+            label: Cow::Owned(layout.label),
+            rank: Cow::Owned(layout.rank),
+            list: Cow::Owned(layout.list),
+            tags: Cow::Owned(tags.to_vec()),
+            password_ranks: Cow::Borrowed(&[]),
         }
-        d.first_child.push(d.label.len() as u32);
-        d
     }
 
     /// Number of words.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.rank.iter().filter(|&&r| r != 0).count()
+        (0..self.label.len())
+            .filter(|&n| u32_at(&self.rank, n).is_some_and(|r| r != 0))
+            .count()
     }
 
     /// The child of `node` along byte `b`.
@@ -139,10 +114,10 @@ impl Dictionary {
     fn child(&self, node: Node, b: u8) -> Option<Node> {
         let n = node as usize;
         let (lo, hi) = (
-            *self.first_child.get(n)? as usize,
-            self.first_child[n + 1] as usize,
+            u32_at(&self.first_child, n)? as usize,
+            u32_at(&self.first_child, n + 1)? as usize,
         );
-        find_byte(&self.label[lo..hi], b).map(|k| (lo + k) as Node)
+        find_byte(self.label.get(lo..hi)?, b).map(|k| (lo + k) as Node)
     }
 
     /// The rank of `word` (already lower-case), if present.
@@ -153,6 +128,27 @@ impl Dictionary {
         self.step(self.root(), word.as_bytes())
             .and_then(|n| self.word_at(n))
             .map(|(rank, _)| rank)
+    }
+
+    /// The rank of `word` (already lower-case) in the embedded
+    /// common-password list, if it is there (`None` for dictionaries laid
+    /// out at run time).
+    pub(crate) fn password_rank(&self, word: &str) -> Option<u32> {
+        if word.is_empty() {
+            return None;
+        }
+        let node = self.step(self.root(), word.as_bytes())?;
+        let pairs = self.password_ranks.len() / 8;
+        let (mut lo, mut hi) = (0, pairs);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match u32_at(&self.password_ranks, 2 * mid)?.cmp(&node) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return u32_at(&self.password_ranks, 2 * mid + 1),
+            }
+        }
+        None
     }
 
     /// The root: the empty prefix, where every walk starts.
@@ -182,13 +178,20 @@ impl Dictionary {
     /// Whether a word ends at `node`.
     #[inline]
     pub(crate) fn ends_word(&self, node: Node) -> bool {
-        self.rank.get(node as usize).is_some_and(|&r| r != 0)
+        u32_at(&self.rank, node as usize).is_some_and(|r| r != 0)
     }
 
     /// The rank and list of the word that is exactly the prefix of `node`.
     pub(crate) fn word_at(&self, node: Node) -> Option<(u32, Tag)> {
         let n = node as usize;
-        (self.rank[n] != 0).then(|| (self.rank[n], self.tag[n]))
+        let rank = u32_at(&self.rank, n).filter(|&r| r != 0)?;
+        let tag = self
+            .list
+            .get(n)
+            .and_then(|&l| self.tags.get(usize::from(l)))
+            .copied()
+            .unwrap_or_default();
+        Some((rank, tag))
     }
 }
 
@@ -220,25 +223,38 @@ fn find_byte(bytes: &[u8], b: u8) -> Option<usize> {
         .map(|k| done + k)
 }
 
-/// The embedded list of the 30,000 most common passwords (see `data/SOURCES.md`).
-pub(crate) fn common_passwords() -> &'static Dictionary {
-    static D: OnceLock<Dictionary> = OnceLock::new();
-    D.get_or_init(|| Dictionary::from_merged(COMMON_PASSWORDS, &[Tag::Password]))
-}
+/// What each embedded list is, in the order of `build.rs`'s lists: common
+/// passwords, English words, Italian words, names, US television and film
+/// words, surnames (see `data/SOURCES.md`).
+const STRENGTH_TAGS: [Tag; 6] = [
+    Tag::Password,
+    Tag::English,
+    Tag::Italian,
+    Tag::Name,
+    Tag::English,
+    Tag::Name,
+];
 
-/// `data/common-passwords.txt`, merged and sorted by `build.rs`.
-const COMMON_PASSWORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/common-passwords.tsv"));
-/// The four lists of `data/` merged and sorted by `build.rs`, in the order
-/// of [`STRENGTH_TAGS`].
-const STRENGTH_WORDS: &str = include_str!(concat!(env!("OUT_DIR"), "/strength-words.tsv"));
-/// The list each entry of [`STRENGTH_WORDS`] comes from.
-const STRENGTH_TAGS: [Tag; 4] = [Tag::Password, Tag::English, Tag::Italian, Tag::Name];
-
-/// The four embedded lists merged, for the strength estimator: one walk
-/// finds a word in any of them, with its best rank.
-pub(crate) fn strength_words() -> &'static Dictionary {
-    static D: OnceLock<Dictionary> = OnceLock::new();
-    D.get_or_init(|| Dictionary::from_merged(STRENGTH_WORDS, &STRENGTH_TAGS))
+/// The embedded lists merged, laid out by `build.rs`: one walk finds a word
+/// in any of them, with its best rank; [`Dictionary::password_rank`] gives a
+/// common password's rank in its own list (the blocklist rule). Nothing is
+/// built at run time: the arrays are used where they lie in the binary.
+pub(crate) fn embedded() -> &'static Dictionary {
+    static D: Dictionary = Dictionary {
+        first_child: Cow::Borrowed(include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/words-first-child.bin"
+        ))),
+        label: Cow::Borrowed(include_bytes!(concat!(env!("OUT_DIR"), "/words-label.bin"))),
+        rank: Cow::Borrowed(include_bytes!(concat!(env!("OUT_DIR"), "/words-rank.bin"))),
+        list: Cow::Borrowed(include_bytes!(concat!(env!("OUT_DIR"), "/words-list.bin"))),
+        tags: Cow::Borrowed(&STRENGTH_TAGS),
+        password_ranks: Cow::Borrowed(include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/words-password-ranks.bin"
+        ))),
+    };
+    &D
 }
 
 #[cfg(test)]
@@ -246,31 +262,66 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_lists_parse_whole() {
-        // build.rs wrote them; a malformed line would leave a list empty.
-        let words = ranked_lists::from_text(STRENGTH_WORDS).expect("strength words");
-        assert!(words.len() > 60_000);
-        assert!(words.iter().all(|e| e.2 < STRENGTH_TAGS.len()));
-        assert!(
-            words
-                .windows(2)
-                .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
-        );
-        let common = ranked_lists::from_text(COMMON_PASSWORDS).expect("common passwords");
-        assert_eq!(common.len(), common_passwords().len());
+    fn the_embedded_trie_holds_every_list() {
+        let d = embedded();
+        // build.rs laid it out from the six lists of data/.
+        assert!(d.len() > 100_000, "{}", d.len());
+        for (list, tag) in [
+            ("common-passwords.txt", Tag::Password),
+            ("english-words.txt", Tag::English),
+            ("italian-words.txt", Tag::Italian),
+            ("names.txt", Tag::Name),
+            ("tv-film-words.txt", Tag::English),
+            ("surnames.txt", Tag::Name),
+        ] {
+            let text = match list {
+                "common-passwords.txt" => include_str!("../../data/common-passwords.txt"),
+                "english-words.txt" => include_str!("../../data/english-words.txt"),
+                "italian-words.txt" => include_str!("../../data/italian-words.txt"),
+                "names.txt" => include_str!("../../data/names.txt"),
+                "tv-film-words.txt" => include_str!("../../data/tv-film-words.txt"),
+                _ => include_str!("../../data/surnames.txt"),
+            };
+            for (i, word) in text.lines().enumerate().step_by(97) {
+                let node = d.step(d.root(), word.as_bytes()).expect(word);
+                let (rank, found) = d.word_at(node).expect(word);
+                // The best rank over every list; this list's when it is best.
+                assert!(rank as usize <= i + 1, "{list}: {word}");
+                if rank as usize == i + 1 && found != tag {
+                    assert_ne!(found, Tag::UserInput, "{word}");
+                }
+            }
+        }
     }
 
     #[test]
-    fn embedded_lists_are_large_and_ranked() {
-        assert!(common_passwords().len() >= 10_000);
-        assert_eq!(common_passwords().rank("123456"), Some(1));
-        assert_eq!(common_passwords().rank("password"), Some(2));
-        assert_eq!(common_passwords().rank("not-a-common-password-xyz"), None);
-        let all = strength_words();
+    fn common_passwords_keep_their_own_rank() {
+        let d = embedded();
+        let list = include_str!("../../data/common-passwords.txt");
+        for (i, word) in list.lines().enumerate() {
+            assert_eq!(d.password_rank(word), Some(i as u32 + 1), "{word}");
+        }
+        assert_eq!(d.password_rank("123456"), Some(1));
+        assert_eq!(d.password_rank("password"), Some(2));
+        // Words of the other lists are not common passwords.
+        assert_eq!(d.password_rank("perché"), None);
+        assert_eq!(d.password_rank("not-a-common-password-xyz"), None);
+        assert_eq!(d.password_rank(""), None);
+        // A dictionary laid out at run time has no password ranks.
+        assert_eq!(
+            Dictionary::from_ranked(["123456"]).password_rank("123456"),
+            None
+        );
+    }
+
+    #[test]
+    fn embedded_lists_are_ranked() {
+        let all = embedded();
         assert!(all.rank("perché").is_some());
         assert!(all.rank("the").is_some());
         assert_eq!(all.rank("password"), Some(2));
         assert!(all.rank("giulia").is_some() && all.rank("esposito").is_some());
+        assert!(all.rank("barbieri").is_some() && all.rank("mozzarella").is_some());
     }
 
     #[test]

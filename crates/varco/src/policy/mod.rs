@@ -44,6 +44,7 @@ mod rule;
 mod runs;
 mod similarity;
 pub mod strength;
+mod trie;
 mod violation;
 
 pub use context::Context;
@@ -131,9 +132,9 @@ impl std::str::FromStr for Preset {
 /// ```
 pub fn common_rank(password: &str) -> Option<u32> {
     let lower = zeroize::Zeroizing::new(Normalization::Nfc.apply(password).to_lowercase());
-    let d = dictionary::common_passwords();
-    d.rank(&lower)
-        .or_else(|| d.rank(&zeroize::Zeroizing::new(similarity::deleet(&lower))))
+    let d = dictionary::embedded();
+    d.password_rank(&lower)
+        .or_else(|| d.password_rank(&zeroize::Zeroizing::new(similarity::deleet(&lower))))
 }
 
 /// The number of passwords in the embedded common-password list.
@@ -534,11 +535,13 @@ impl PasswordPolicy {
                     }
                 }
                 Rule::Blocklist { builtin, .. } => {
-                    let hit =
-                        |d: &Dictionary| d.rank(&lower).is_some() || d.rank(&deleeted).is_some();
-                    if (*builtin && hit(dictionary::common_passwords()))
-                        || hit(&self.extra_blocklist)
-                    {
+                    let builtin_hit = || {
+                        let d = dictionary::embedded();
+                        d.password_rank(&lower).is_some() || d.password_rank(&deleeted).is_some()
+                    };
+                    let extra = &self.extra_blocklist;
+                    let extra_hit = extra.rank(&lower).is_some() || extra.rank(&deleeted).is_some();
+                    if (*builtin && builtin_hit()) || extra_hit {
                         v.push(Violation::Common);
                     }
                 }

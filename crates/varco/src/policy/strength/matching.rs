@@ -433,41 +433,56 @@ pub(crate) fn spatial(chars: &[char], out: &mut Vec<Match>) {
     }
 }
 
-/// Repeated blocks of 1 to 8 characters (`aaa`, `abcabc`). `base_log_g`
-/// gives the cost of guessing one block.
+/// Repeated blocks of any length (`aaa`, `abcabc`, `juventus1juventus1`):
+/// for each block length `p`, the maximal runs where every character equals
+/// the one `p` places later, whole copies only, and only when the block is
+/// not itself a repeat (`abab` is `ab` twice; zxcvbn likewise takes the
+/// shortest block). `base_log_g` gives the cost of guessing one block; the
+/// match costs that times the number of copies, as in zxcvbn.
+///
+/// One pass of `n` comparisons per block length: quadratic in the length,
+/// and there are fewer maximal runs than characters, so `base_log_g` is
+/// called fewer than `n` times for each block length.
 pub(crate) fn repeat(
     lower: &[char],
     out: &mut Vec<Match>,
     mut base_log_g: impl FnMut(usize, usize) -> f64,
 ) {
     let n = lower.len();
-    for p in 1..=8usize {
+    for p in 1..=n / 2 {
         let mut i = 0;
         while i + 2 * p <= n {
-            let base = &lower[i..i + p];
-            if p > 1 && base.iter().all(|&c| c == base[0]) {
+            if lower[i] != lower[i + p] {
                 i += 1;
                 continue;
             }
-            let mut k = 1;
-            while i + (k + 1) * p <= n && lower[i + k * p..i + (k + 1) * p] == *base {
-                k += 1;
+            let mut j = i;
+            while j + p < n && lower[j] == lower[j + p] {
+                j += 1;
             }
-            let total = k * p;
-            if k >= 2 && total >= 3 {
-                let g = 10f64.powf(base_log_g(i, i + p)) * k as f64;
+            // lower[i..j + p] has period p.
+            let copies = (j + p - i) / p;
+            let base = &lower[i..i + p];
+            if copies >= 2 && copies * p >= 3 && is_primitive(base) {
+                let g = 10f64.powf(base_log_g(i, i + p)) * copies as f64;
                 out.push(Match::new(
                     i,
-                    i + total - 1,
+                    i + copies * p - 1,
                     g,
                     Pattern::Repeat { base_len: p },
                 ));
-                i += total;
-            } else {
-                i += 1;
             }
+            i = j + 1;
         }
     }
+}
+
+/// True when `block` is not a shorter block repeated (`abc`, not `abab`).
+fn is_primitive(block: &[char]) -> bool {
+    let p = block.len();
+    (1..p)
+        .filter(|d| p.is_multiple_of(*d))
+        .all(|d| (d..p).any(|x| block[x] != block[x - d]))
 }
 
 /// Runs of three or more characters with a constant step of 1 to 5 code

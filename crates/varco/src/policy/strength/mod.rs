@@ -55,6 +55,9 @@ use scoring::Part;
 
 /// Characters analysed at most; the rest count as brute-forced.
 pub const MAX_ANALYSED: usize = 256;
+/// Repeated blocks are analysed up to this many times the password's length
+/// in all (see `matching::repeat`).
+const REPEAT_BUDGET: usize = 2;
 /// The year that "recent years" are measured from when none is given. Time is
 /// an input in varco: pass the current year to [`estimate_at`] to keep the
 /// estimate right in later years.
@@ -197,7 +200,7 @@ impl<'a> Analysis<'a> {
         matching::dictionary(
             self.chars,
             &self.lower,
-            dictionary::strength_words(),
+            dictionary::embedded(),
             &mut matches,
         );
         matching::dictionary(self.chars, &self.lower, self.users, &mut matches);
@@ -209,12 +212,21 @@ impl<'a> Analysis<'a> {
             // The same block often repeats in several places (`abab…ab…abab`):
             // analyse each distinct block once.
             let mut blocks: Vec<(&[char], f64)> = Vec::new();
+            // Bounded work: blocks are analysed up to REPEAT_BUDGET times the
+            // password's length in all; past that (only adversarial inputs
+            // get there) a block counts as brute-forced, an upper bound.
+            let mut budget = REPEAT_BUDGET * self.chars.len();
             matching::repeat(&self.lower, &mut repeats, |i, j| {
                 let block = &self.chars[i..j];
                 if let Some(&(_, log_g)) = blocks.iter().find(|(b, _)| *b == block) {
                     return log_g;
                 }
-                let log_g = Analysis::new(block, self.users, self.year).run(false).0;
+                let log_g = if block.len() <= budget {
+                    budget -= block.len();
+                    Analysis::new(block, self.users, self.year).run(false).0
+                } else {
+                    block.len() as f64
+                };
                 blocks.push((block, log_g));
                 log_g
             });
