@@ -7,7 +7,7 @@
 //! that is what keeps the estimate bounded (see `strength`).
 
 use super::ranked_lists;
-use super::trie::{self, u32_at};
+use super::trie::{self, u16_at, u32_at};
 use std::borrow::Cow;
 
 /// A node of a [`Dictionary`]'s trie: the words sharing one prefix.
@@ -26,7 +26,7 @@ pub(crate) struct Dictionary {
     first_child: Cow<'static, [u8]>,
     /// The byte on the edge into each node.
     label: Cow<'static, [u8]>,
-    /// Frequency rank of the word ending at each node, `u32` little-endian
+    /// Frequency rank of the word ending at each node, `u16` little-endian
     /// (0 = no word ends there).
     rank: Cow<'static, [u8]>,
     /// The list the word ending at each node came from, an index into `tags`.
@@ -105,7 +105,7 @@ impl Dictionary {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         (0..self.label.len())
-            .filter(|&n| u32_at(&self.rank, n).is_some_and(|r| r != 0))
+            .filter(|&n| u16_at(&self.rank, n).is_some_and(|r| r != 0))
             .count()
     }
 
@@ -178,13 +178,13 @@ impl Dictionary {
     /// Whether a word ends at `node`.
     #[inline]
     pub(crate) fn ends_word(&self, node: Node) -> bool {
-        u32_at(&self.rank, node as usize).is_some_and(|r| r != 0)
+        u16_at(&self.rank, node as usize).is_some_and(|r| r != 0)
     }
 
     /// The rank and list of the word that is exactly the prefix of `node`.
     pub(crate) fn word_at(&self, node: Node) -> Option<(u32, Tag)> {
         let n = node as usize;
-        let rank = u32_at(&self.rank, n).filter(|&r| r != 0)?;
+        let rank = u32::from(u16_at(&self.rank, n).filter(|&r| r != 0)?);
         let tag = self
             .list
             .get(n)
