@@ -110,13 +110,14 @@ impl Dictionary {
     }
 
     /// The child of `node` along byte `b`.
-    #[inline]
+    #[inline(always)]
     fn child(&self, node: Node, b: u8) -> Option<Node> {
+        // Both bounds in one read: this node's first child and the next's.
         let n = node as usize;
-        let (lo, hi) = (
-            u32_at(&self.first_child, n)? as usize,
-            u32_at(&self.first_child, n + 1)? as usize,
-        );
+        let pair: [u8; 8] = self.first_child.get(4 * n..4 * n + 8)?.try_into().ok()?;
+        let [a0, a1, a2, a3, b0, b1, b2, b3] = pair;
+        let lo = u32::from_le_bytes([a0, a1, a2, a3]) as usize;
+        let hi = u32::from_le_bytes([b0, b1, b2, b3]) as usize;
         find_byte(self.label.get(lo..hi)?, b).map(|k| (lo + k) as Node)
     }
 
@@ -166,7 +167,7 @@ impl Dictionary {
     }
 
     /// [`step`](Self::step) by one character.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step_char(&self, node: Node, c: char) -> Option<Node> {
         if c.is_ascii() {
             self.child(node, c as u8)
@@ -176,7 +177,7 @@ impl Dictionary {
     }
 
     /// Whether a word ends at `node`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ends_word(&self, node: Node) -> bool {
         u16_at(&self.rank, node as usize).is_some_and(|r| r != 0)
     }

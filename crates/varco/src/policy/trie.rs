@@ -70,14 +70,14 @@ pub fn lay_out<W: AsRef<str>>(entries: &[(W, u32, usize)]) -> Layout {
 }
 
 /// The `i`-th little-endian `u16` of `bytes`.
-#[inline]
+#[inline(always)]
 pub fn u16_at(bytes: &[u8], i: usize) -> Option<u16> {
     let b: [u8; 2] = bytes.get(2 * i..2 * i + 2)?.try_into().ok()?;
     Some(u16::from_le_bytes(b))
 }
 
 /// The `i`-th little-endian `u32` of `bytes`.
-#[inline]
+#[inline(always)]
 pub fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
     let b: [u8; 4] = bytes.get(4 * i..4 * i + 4)?.try_into().ok()?;
     Some(u32::from_le_bytes(b))

@@ -57,7 +57,7 @@ use scoring::Part;
 pub const MAX_ANALYSED: usize = 256;
 /// Repeated blocks are analysed up to this many times the password's length
 /// in all (see `matching::repeat`).
-const REPEAT_BUDGET: usize = 2;
+const REPEAT_BUDGET: usize = 1;
 /// The year that "recent years" are measured from when none is given. Time is
 /// an input in varco: pass the current year to [`estimate_at`] to keep the
 /// estimate right in later years.
