@@ -435,6 +435,21 @@ mod tests {
     }
 
     #[test]
+    fn one_hasher_serves_every_thread_on_every_core() {
+        fn shared<T: Send + Sync>(_: &T) {}
+        for core in Argon2Core::available() {
+            let h = small().with_core(core).unwrap();
+            shared(&h);
+            let phc = h.hash("pw", &mut StdRng::seed_from_u64(9)).unwrap();
+            std::thread::scope(|s| {
+                for _ in 0..4 {
+                    s.spawn(|| assert!(h.verify("pw", &phc).unwrap().is_valid()));
+                }
+            });
+        }
+    }
+
+    #[test]
     fn hash_verify_roundtrip() {
         let h = small();
         let phc = h
