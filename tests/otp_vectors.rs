@@ -111,6 +111,32 @@ fn window_is_bounded_and_asymmetric() {
     assert_eq!(c.clone().verify("123456", t(1_000)).0, OtpOutcome::Rejected);
 }
 
+/// The whole window is checked, never stopping at the first match: with
+/// the RFC secret, steps 2386 and 2394 both give 709847 (found by a search
+/// over the first 3 million steps), and a code matching both is taken for
+/// the nearer step, whichever the scan meets first.
+#[test]
+fn the_whole_window_is_checked_and_the_nearest_step_wins() {
+    let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
+    let cred = TotpCredential::new(
+        secret,
+        TotpConfig::new(Algorithm::Sha1, 6, 30, 0, 10, 10).unwrap(),
+    );
+    let at = |step: u64| Timestamp::from_unix_seconds(step * 30);
+    assert_eq!(*cred.code_at(at(2386)).unwrap(), *"709847");
+    assert_eq!(*cred.code_at(at(2394)).unwrap(), *"709847");
+    // Now at 2394: 2386 is 8 steps behind, inside the window, and met first.
+    let (outcome, next) = cred.clone().verify("709847", at(2394));
+    assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
+    assert_eq!(next.last_step(), Some(2394));
+    // Now at 2387: 2386 is nearer than 2394.
+    let (outcome, _) = cred.clone().verify("709847", at(2387));
+    assert_eq!(outcome, OtpOutcome::Accepted { drift: -1 });
+    // Now at 2392: 2394 is nearer, though the scan meets 2386 first.
+    let (outcome, _) = cred.verify("709847", at(2392));
+    assert_eq!(outcome, OtpOutcome::Accepted { drift: 2 });
+}
+
 #[test]
 fn credentials_round_trip_through_json() {
     let cred = TotpCredential::new(OtpSecret::generate(&mut rand::rng()), TotpConfig::default());
