@@ -83,6 +83,14 @@ pub(crate) fn parse(s: &str) -> Result<StoredHash, Error> {
     if s.len() > 512 {
         return Err(malformed("longer than 512 bytes"));
     }
+    // Name another scheme for what it is before the PHC grammar, whose
+    // error for it would be about a field (bcrypt's cost reads as a salt).
+    let id = s.strip_prefix('$').and_then(|r| r.split('$').next());
+    if let Some(other) = id.and_then(other_scheme) {
+        return Err(malformed(format!(
+            "unsupported algorithm {other}: varco verifies argon2id, argon2i and argon2d"
+        )));
+    }
     let hash = PasswordHash::new(s).map_err(|e| malformed(e.to_string()))?;
     let variant = match hash.algorithm.as_str() {
         "argon2d" => Variant::Argon2d,
@@ -144,6 +152,23 @@ pub(crate) fn parse(s: &str) -> Result<StoredHash, Error> {
             salt: salt.as_ref().to_vec(),
         },
         tag: tag.as_bytes().to_vec(),
+    })
+}
+
+/// The name of a password-hashing scheme that is not Argon2, from the
+/// identifier between a stored hash's first two `$`.
+fn other_scheme(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "2a" | "2b" | "2y" | "2x" => "bcrypt",
+        "1" => "md5-crypt",
+        "5" => "sha256-crypt",
+        "6" => "sha512-crypt",
+        "7" | "scrypt" => "scrypt",
+        "y" => "yescrypt",
+        "pbkdf2" | "pbkdf2-sha1" => "pbkdf2-sha1",
+        "pbkdf2-sha256" => "pbkdf2-sha256",
+        "pbkdf2-sha512" => "pbkdf2-sha512",
+        _ => return None,
     })
 }
 
@@ -240,6 +265,15 @@ mod tests {
         }
         assert!(parse(&format!("$argon2id$v=18$m=64,t=1,p=1{tail}")).is_err());
         assert!(parse(&format!("$scrypt$v=19$m=64,t=1,p=1{tail}")).is_err());
+        // Other schemes are named, not blamed on a field.
+        for (s, name) in [
+            ("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "bcrypt"),
+            ("$6$rounds=5000$saltsalt$abc", "sha512-crypt"),
+            ("$pbkdf2-sha256$29000$c2FsdA$aGFzaA", "pbkdf2-sha256"),
+        ] {
+            let e = parse(s).unwrap_err().to_string();
+            assert!(e.contains(&format!("unsupported algorithm {name}")), "{s}: {e}");
+        }
         assert!(parse(&"$argon2id$".repeat(60)).is_err());
     }
 }
