@@ -172,6 +172,15 @@ pub fn worst_case_passwords(len: usize) -> Vec<(&'static str, String)> {
         ("random", random),
         ("l33t_random", l33t_random),
         ("fibonacci", fibonacci),
+        // Found by `strength_hunt` on 2026-12-01, climbing from the
+        // Fibonacci word: its repeats plus substitutions and digit runs.
+        (
+            "hunted_fibonacci",
+            fill(
+                "10110101101101so1010110110@3110110101101011011010110109n01101011011010110101101\
+                 1010110110101101011011010110101101101011011010110",
+            ),
+        ),
         // Keyboard neighbours that turn at every key: the spatial score
         // was cubic in the length before 2026-11-22 (2.2 ms).
         ("keyboard_turns", fill("12")),

@@ -2,7 +2,8 @@
 //! worst cases worth benchmarking: `strength_hunt [len] [climb rounds]`.
 //!
 //! First every periodic text of period 1 to 3 over characters that start
-//! many patterns (digits, letters, substitution symbols), then a hill climb
+//! many patterns (digits, letters, substitution symbols) and the benchmark's
+//! worst cases (`worst_case_passwords`), then a hill climb
 //! from the slowest: change one character at random, keep the change when
 //! the estimate gets slower. Times are the minimum of several runs (this
 //! machine is noisy), and the finalists are timed again with more runs.
@@ -41,6 +42,13 @@ fn main() {
             }
         }
     }
+    // And the benchmark's own worst cases (the Fibonacci word among them:
+    // no periodic text holds as many distinct repeated blocks).
+    found.extend(
+        varco_benches::worst_case_passwords(len)
+            .into_iter()
+            .map(|(_, pw)| (Duration::ZERO, pw)),
+    );
     found.sort_by(|x, y| x.1.cmp(&y.1));
     found.dedup_by(|x, y| x.1 == y.1);
     for f in &mut found {

@@ -267,12 +267,18 @@ mod tests {
         assert!(parse(&format!("$scrypt$v=19$m=64,t=1,p=1{tail}")).is_err());
         // Other schemes are named, not blamed on a field.
         for (s, name) in [
-            ("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "bcrypt"),
+            (
+                "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+                "bcrypt",
+            ),
             ("$6$rounds=5000$saltsalt$abc", "sha512-crypt"),
             ("$pbkdf2-sha256$29000$c2FsdA$aGFzaA", "pbkdf2-sha256"),
         ] {
             let e = parse(s).unwrap_err().to_string();
-            assert!(e.contains(&format!("unsupported algorithm {name}")), "{s}: {e}");
+            assert!(
+                e.contains(&format!("unsupported algorithm {name}")),
+                "{s}: {e}"
+            );
         }
         assert!(parse(&"$argon2id$".repeat(60)).is_err());
     }
