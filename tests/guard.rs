@@ -457,9 +457,9 @@ proptest! {
 
 mod lifecycle {
     use super::at;
+    use varco::account::{AccountState as S, Lifecycle, LifecycleEvent as E, LockCause};
     use varco::audit::AuditKind;
     use varco::effect::Effect;
-    use varco::guard::{AccountState as S, Lifecycle, LifecycleEvent as E, LockCause};
 
     fn states() -> Vec<S> {
         vec![

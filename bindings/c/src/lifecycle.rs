@@ -1,7 +1,7 @@
 //! The account lifecycle.
 
 use serde_json::json;
-use varco::guard::{Lifecycle, LifecycleEvent};
+use varco::account::{Lifecycle, LifecycleEvent};
 
 use crate::ffi::{OrFail, at, guard, refuse, text};
 use crate::result::varco_result;

@@ -1,6 +1,6 @@
 //! The account lifecycle: active, locked, dormant, suspended, ceased...
 
-use varco::guard::{Lifecycle, LifecycleEvent};
+use varco::account::{Lifecycle, LifecycleEvent};
 
 use crate::effect::effects;
 use crate::{Effect, VarcoError, at};

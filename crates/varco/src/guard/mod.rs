@@ -1,6 +1,7 @@
 //! Guard (FLOWS F5): attempt budgets and lockout, per factor, per trusted
 //! device, per source and per destination, safe under concurrency; risk
-//! signals (implausible travel, inactivity); and the account lifecycle.
+//! signals (implausible travel). The account lifecycle, which these feed,
+//! is [`crate::account`].
 //!
 //! ## The protocol: count first, then verify
 //!
@@ -44,26 +45,27 @@
 //! ## Counters and the account's state
 //!
 //! [`AccountGuard`] holds attempt budgets and decides temporary locks by
-//! itself: no state change is needed for a one-minute wait. [`Lifecycle`] is
-//! the account's state as the portals show it (active, locked, dormant,
-//! expired, suspended, ceased). When the guard reports a permanent lock, move
-//! the lifecycle with [`LifecycleEvent::LockForFailures`]; a completed
-//! recovery is [`AccountGuard::unlock`] with [`Unlock::Recovery`] **and**
-//! [`LifecycleEvent::RecoveryCompleted`]. An [`assess_travel`] verdict of
-//! `Block` is [`LifecycleEvent::PreventiveBlock`], which also notifies the
-//! owner. Inactivity is [`Lifecycle::check_inactivity`], run at sign-in or by
-//! a sweep.
+//! itself: no state change is needed for a one-minute wait.
+//! [`Lifecycle`](crate::account::Lifecycle) is the account's state as the
+//! portals show it (active, locked, dormant, expired, suspended, ceased).
+//! When the guard reports a permanent lock, move the lifecycle with
+//! [`LifecycleEvent::LockForFailures`](crate::account::LifecycleEvent::LockForFailures);
+//! a completed recovery is [`AccountGuard::unlock`] with [`Unlock::Recovery`]
+//! **and** [`LifecycleEvent::RecoveryCompleted`](crate::account::LifecycleEvent::RecoveryCompleted).
+//! An [`assess_travel`] verdict of `Block` is
+//! [`LifecycleEvent::PreventiveBlock`](crate::account::LifecycleEvent::PreventiveBlock),
+//! which also notifies the owner. Inactivity is
+//! [`Lifecycle::check_inactivity`](crate::account::Lifecycle::check_inactivity),
+//! run at sign-in or by a sweep.
 
 mod account;
 mod counter;
-mod lifecycle;
-mod policy;
+mod lockout;
 mod risk;
 
 pub use account::{AccountGuard, Factor, GuardPolicies, GuardStep, Unlock};
 pub use counter::FailureCounter;
-pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LockCause};
-pub use policy::{Backoff, LockMode, LockoutPolicy};
+pub use lockout::{Backoff, LockMode, LockoutPolicy};
 pub use risk::{
     Place, RiskDecision, Sighting, TravelAction, TravelPolicy, assess_travel, distance_km,
 };

@@ -89,7 +89,7 @@ pub enum RiskDecision {
         /// change with no time elapsed).
         speed_kmh: f64,
     },
-    /// Implausible: block preventively ([`LifecycleEvent::PreventiveBlock`](super::LifecycleEvent::PreventiveBlock))
+    /// Implausible: block preventively ([`LifecycleEvent::PreventiveBlock`](crate::account::LifecycleEvent::PreventiveBlock))
     /// and notify the owner.
     Block {
         /// The speed the journey would need, km/h.

@@ -142,7 +142,7 @@ impl LifecycleEvent {
 /// The stored lifecycle of one account.
 ///
 /// ```
-/// use varco::guard::{AccountState, Lifecycle, LifecycleEvent, LockCause};
+/// use varco::account::{AccountState, Lifecycle, LifecycleEvent, LockCause};
 /// use varco::Timestamp;
 ///
 /// let t = Timestamp::from_unix_seconds(1_800_000_000);
