@@ -9,9 +9,10 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use varco::effect::Effect;
+use varco::guard::DestinationBudget;
 use varco::otp::{
     Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, Destination,
-    DestinationBudget, IssueOutcome, Purpose, ResendOutcome,
+    IssueOutcome, Purpose, ResendOutcome,
 };
 use varco::{Lang, Timestamp};
 

@@ -5,11 +5,11 @@
 use serde_json::Value;
 use varco::Timestamp;
 use varco::effect::Effect;
-use varco::guard::{AccountGuard, Factor, GuardPolicies};
+use varco::guard::{AccountGuard, DestinationBudget, Factor, GuardPolicies};
 use varco::hash::{HashParams, PasswordHasher};
 use varco::otp::{
-    Challenge, CodeKeys, DeliveryConfig, Destination, DestinationBudget, OtpSecret, Purpose,
-    TotpConfig, TotpCredential,
+    Challenge, CodeKeys, DeliveryConfig, Destination, OtpSecret, Purpose, TotpConfig,
+    TotpCredential,
 };
 use varco::policy::{Context, PasswordPolicy};
 

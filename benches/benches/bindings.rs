@@ -9,9 +9,10 @@ use std::ptr::null_mut;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use varco::Timestamp;
+use varco::guard::DestinationBudget;
 use varco::otp::{
-    Challenge, CodeKeys, DeliveryConfig, Destination, DestinationBudget, OtpSecret, Purpose,
-    TotpConfig, TotpCredential,
+    Challenge, CodeKeys, DeliveryConfig, Destination, OtpSecret, Purpose, TotpConfig,
+    TotpCredential,
 };
 use varco_c::*;
 

@@ -1,6 +1,7 @@
 //! Codes sent by SMS or email: issue, verify, send again.
 
-use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Destination, DestinationBudget, Purpose};
+use varco::guard::DestinationBudget;
+use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Destination, Purpose};
 use zeroize::Zeroizing;
 
 use crate::ffi::{

@@ -60,11 +60,13 @@
 
 mod account;
 mod counter;
+mod destination;
 mod lockout;
 mod risk;
 
 pub use account::{AccountGuard, Factor, GuardPolicies, GuardStep, Unlock};
 pub use counter::FailureCounter;
+pub use destination::DestinationBudget;
 pub use lockout::{Backoff, LockMode, LockoutPolicy};
 pub use risk::{
     Place, RiskDecision, Sighting, TravelAction, TravelPolicy, assess_travel, distance_km,

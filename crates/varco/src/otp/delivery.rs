@@ -8,7 +8,8 @@
 //! compare-and-swap, plus the effects to carry out.
 //!
 //! ```
-//! use varco::otp::{Challenge, CodeKeys, CodeOutcome, DeliveryConfig, Destination, IssueOutcome, Purpose, DestinationBudget};
+//! use varco::guard::DestinationBudget;
+//! use varco::otp::{Challenge, CodeKeys, CodeOutcome, DeliveryConfig, Destination, IssueOutcome, Purpose};
 //! use varco::effect::Effect;
 //! use varco::Timestamp;
 //!
@@ -42,6 +43,7 @@ use zeroize::Zeroizing;
 use super::Templates;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
+use crate::guard::DestinationBudget;
 use crate::{Error, Lang, Timestamp};
 
 /// What a code is for. A code issued for one purpose is refused for another.
@@ -373,73 +375,6 @@ impl DeliveryConfig {
             return bad("service name: at most 256 bytes");
         }
         self.templates.validate()
-    }
-}
-
-/// Recent sends to one destination, to enforce the daily cap. The host keeps
-/// one per destination (keyed by the number or address) and stores what each
-/// step returns.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct DestinationBudget {
-    sends: Vec<Timestamp>,
-}
-
-const DAY: Duration = Duration::from_secs(24 * 3600);
-
-impl DestinationBudget {
-    /// Loads a stored budget.
-    ///
-    /// ```
-    /// use varco::otp::DestinationBudget;
-    /// let b = DestinationBudget::default();
-    /// assert_eq!(DestinationBudget::from_json(&b.to_json()).unwrap(), b);
-    /// assert!(DestinationBudget::from_json("{").is_err());
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON.
-    pub fn from_json(json: &str) -> Result<Self, Error> {
-        serde_json::from_str(json).map_err(|e| Error::Deserialize(format!("budget: {e}")))
-    }
-
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Sends counted in the 24 hours before `now`.
-    pub fn sends_in_last_day(&self, now: Timestamp) -> usize {
-        self.sends.iter().filter(|t| now.since(**t) < DAY).count()
-    }
-
-    /// `Err(retry_at)` when the cap is reached.
-    fn check(&self, now: Timestamp, cap: u32) -> Result<(), Timestamp> {
-        let recent: Vec<Timestamp> = self
-            .sends
-            .iter()
-            .copied()
-            .filter(|t| now.since(*t) < DAY)
-            .collect();
-        if recent.len() >= cap as usize {
-            let oldest = recent.iter().min().copied().unwrap_or(now);
-            return Err(oldest + DAY);
-        }
-        Ok(())
-    }
-
-    fn record(&self, now: Timestamp, cap: u32) -> Self {
-        let mut sends: Vec<Timestamp> = self
-            .sends
-            .iter()
-            .copied()
-            .filter(|t| now.since(*t) < DAY)
-            .collect();
-        sends.push(now);
-        let keep = cap.max(1) as usize;
-        if sends.len() > keep {
-            sends.drain(..sends.len() - keep);
-        }
-        DestinationBudget { sends }
     }
 }
 

@@ -36,7 +36,7 @@ mod uri;
 pub use algorithm::Algorithm;
 pub use delivery::{
     Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, Destination,
-    DestinationBudget, IssueOutcome, Issued, Purpose, ResendOutcome, Step,
+    IssueOutcome, Issued, Purpose, ResendOutcome, Step,
 };
 pub use hotp::{HotpCredential, OtpOutcome};
 pub use recovery::{NewRecoveryCodes, RecoveryCodeSet, RecoveryOutcome};
