@@ -36,8 +36,10 @@
 //! assert_eq!(again, mail);
 //! ```
 
+mod check;
 mod context;
 mod dictionary;
+mod preset;
 mod ranked_lists;
 mod report;
 mod rule;
@@ -48,75 +50,16 @@ mod trie;
 mod violation;
 
 pub use context::Context;
+pub use preset::{MAIL_SERVICE_SPECIALS, Preset};
 pub use report::{Report, Skipped};
 pub use rule::{CharacterSet, Rule};
 pub use strength::{Feedback, Strength, Suggestion, Warning};
 pub use violation::{CharClass, ContextKind, Violation};
 
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 
 use crate::{Error, Normalization};
 use dictionary::Dictionary;
-
-/// The built-in policies.
-///
-/// ```
-/// use varco::policy::{PasswordPolicy, Preset};
-///
-/// let preset: Preset = "mail_service".parse().unwrap();
-/// assert_eq!(preset, Preset::MailService);
-/// assert_eq!(PasswordPolicy::preset(preset).max_length(), 24);
-/// assert!("nist".parse::<Preset>().is_ok());
-/// assert!("unknown".parse::<Preset>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Preset {
-    /// The operator's mail service: 8 to 24 characters, only ASCII letters,
-    /// digits and `? ! $ + - / . , @ ^ _` (seed 000).
-    MailService,
-    /// The operator's customer area: at least 8 characters with upper case,
-    /// lower case, a digit and a special character (seeds 001, 002).
-    CustomerArea,
-    /// NIST SP 800-63B-4: 15 characters (8 with a second factor) to 128, no
-    /// composition rules, blocklist, context words, no long repeats or
-    /// sequences.
-    Nist80063b,
-}
-
-impl Preset {
-    /// Every preset.
-    pub const ALL: [Preset; 3] = [
-        Preset::MailService,
-        Preset::CustomerArea,
-        Preset::Nist80063b,
-    ];
-
-    /// The preset's name as used in JSON and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::MailService => "mail_service",
-            Preset::CustomerArea => "customer_area",
-            Preset::Nist80063b => "nist_800_63b",
-        }
-    }
-}
-
-impl std::str::FromStr for Preset {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let k = s.to_ascii_lowercase().replace('-', "_");
-        Preset::ALL
-            .into_iter()
-            .find(|p| p.name() == k || (k == "nist" && *p == Preset::Nist80063b))
-            .ok_or_else(|| {
-                Error::InvalidPolicy(format!(
-                    "unknown preset {s:?} (use mail_service, customer_area or nist_800_63b)"
-                ))
-            })
-    }
-}
 
 /// The rank of a password in the embedded common-password list (1 is the
 /// most common), ignoring case and common substitutions; `None` if absent.
@@ -139,9 +82,6 @@ pub fn common_rank(password: &str) -> Option<u32> {
 
 /// The number of passwords in the embedded common-password list.
 pub const COMMON_PASSWORDS: usize = 30_000;
-
-/// The special characters of the mail service's rule (seed 000).
-pub const MAIL_SERVICE_SPECIALS: &str = "?!$+-/.,@^_";
 
 /// The serialized form of a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,66 +259,7 @@ impl PasswordPolicy {
 
     /// A built-in policy.
     pub fn preset(preset: Preset) -> Self {
-        let rules = match preset {
-            Preset::MailService => vec![
-                Rule::Length {
-                    min: 8,
-                    max: 24,
-                    min_with_second_factor: None,
-                },
-                Rule::AllowedCharacters {
-                    set: CharacterSet::Ascii {
-                        specials: MAIL_SERVICE_SPECIALS.into(),
-                    },
-                },
-                Rule::NotCurrent,
-                Rule::Confirmation,
-            ],
-            Preset::CustomerArea => {
-                let mut rules = vec![
-                    Rule::Length {
-                        min: 8,
-                        max: 128,
-                        min_with_second_factor: None,
-                    },
-                    Rule::AllowedCharacters {
-                        set: CharacterSet::Printable,
-                    },
-                ];
-                for class in [
-                    CharClass::Upper,
-                    CharClass::Lower,
-                    CharClass::Digit,
-                    CharClass::Special,
-                ] {
-                    rules.push(Rule::RequireClass { class, min: 1 });
-                }
-                rules.extend([Rule::NotCurrent, Rule::Confirmation]);
-                rules
-            }
-            Preset::Nist80063b => vec![
-                Rule::Length {
-                    min: 15,
-                    max: 128,
-                    min_with_second_factor: Some(8),
-                },
-                Rule::AllowedCharacters {
-                    set: CharacterSet::Printable,
-                },
-                Rule::Blocklist {
-                    builtin: true,
-                    extra: Vec::new(),
-                },
-                Rule::ContextWords {
-                    services: Vec::new(),
-                    min_word_len: 4,
-                },
-                Rule::MaxRepeat { max: 4 },
-                Rule::MaxSequence { max: 5 },
-                Rule::NotCurrent,
-                Rule::Confirmation,
-            ],
-        };
+        let rules = preset::rules(preset);
         let mut p = PasswordPolicy::new(Normalization::Nfc, rules)
             .unwrap_or_else(|e| unreachable!("preset {preset:?} is invalid: {e}"));
         p.spec.name = Some(preset.name().to_owned());
@@ -437,236 +318,6 @@ impl PasswordPolicy {
         let spec: PolicySpec =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
         PasswordPolicy::try_from(spec)
-    }
-
-    /// Checks a password against every rule and reports every violation.
-    ///
-    /// ```
-    /// use varco::policy::{Context, PasswordPolicy, Preset, Violation};
-    ///
-    /// let policy = PasswordPolicy::preset(Preset::MailService);
-    /// let report = policy.check("ciao", &Context::new().confirmation("ciao!"));
-    /// assert_eq!(report.violations(), [
-    ///     Violation::TooShort { min: 8, actual: 4 },
-    ///     Violation::ConfirmationMismatch,
-    /// ]);
-    /// ```
-    ///
-    /// The password is normalized first, then measured in code points. The
-    /// check never fails: a rule whose input is missing from `ctx` is listed
-    /// in [`Report::skipped`]. Its cost is bounded: linear in the password up
-    /// to [`MAX_INPUT_BYTES`](Self::MAX_INPUT_BYTES), plus one Argon2
-    /// verification per history entry.
-    pub fn check(&self, password: &str, ctx: &Context<'_>) -> Report {
-        let mut v = Vec::new();
-        let mut skipped = Vec::new();
-        if password.len() > Self::MAX_INPUT_BYTES {
-            let actual = password.chars().count();
-            return Report {
-                ok: false,
-                length: actual,
-                violations: vec![Violation::TooLong {
-                    max: self.max_length(),
-                    actual,
-                }],
-                strength: Strength::unanalysed(),
-                skipped,
-            };
-        }
-        let norm = self.spec.normalization;
-        let pw = norm.apply(password);
-        let chars: zeroize::Zeroizing<Vec<char>> = zeroize::Zeroizing::new(pw.chars().collect());
-        let lower = zeroize::Zeroizing::new(pw.to_lowercase());
-        let deleeted = zeroize::Zeroizing::new(similarity::deleet(&lower));
-        let context_words = self.context_words(ctx);
-        let user_inputs: Vec<&str> = context_words.iter().map(|(w, _)| w.as_str()).collect();
-        let strength = strength::estimate_chars(&chars, &user_inputs);
-
-        if chars.iter().any(|c| c.is_control()) {
-            v.push(Violation::ControlCharacters);
-        }
-        for rule in &self.spec.rules {
-            match rule {
-                Rule::Length {
-                    min,
-                    max,
-                    min_with_second_factor,
-                } => {
-                    let min = match (ctx.second_factor, min_with_second_factor) {
-                        (true, Some(m)) => *m,
-                        _ => *min,
-                    };
-                    if chars.len() < min {
-                        v.push(Violation::TooShort {
-                            min,
-                            actual: chars.len(),
-                        });
-                    }
-                    if chars.len() > *max {
-                        v.push(Violation::TooLong {
-                            max: *max,
-                            actual: chars.len(),
-                        });
-                    }
-                }
-                Rule::AllowedCharacters { set } => {
-                    let count = chars
-                        .iter()
-                        .filter(|c| !c.is_control() && !set.allows(**c))
-                        .count();
-                    if count > 0 {
-                        v.push(Violation::DisallowedCharacters {
-                            count,
-                            allowed_specials: set.allowed_specials(),
-                        });
-                    }
-                }
-                Rule::RequireClass { class, min } => {
-                    let actual = chars
-                        .iter()
-                        .filter(|c| CharClass::of(**c) == Some(*class))
-                        .count();
-                    if actual < *min {
-                        v.push(Violation::MissingClass {
-                            class: *class,
-                            min: *min,
-                            actual,
-                        });
-                    }
-                }
-                Rule::Blocklist { builtin, .. } => {
-                    let builtin_hit = || {
-                        let d = dictionary::embedded();
-                        d.password_rank(&lower).is_some() || d.password_rank(&deleeted).is_some()
-                    };
-                    let extra = &self.extra_blocklist;
-                    let extra_hit = extra.rank(&lower).is_some() || extra.rank(&deleeted).is_some();
-                    if (*builtin && builtin_hit()) || extra_hit {
-                        v.push(Violation::Common);
-                    }
-                }
-                Rule::ContextWords { min_word_len, .. } => {
-                    if let Some((_, kind)) = context_words
-                        .iter()
-                        .find(|(w, _)| similarity::resembles(&lower, &deleeted, w, *min_word_len))
-                    {
-                        v.push(Violation::ContainsContext { kind: *kind });
-                    }
-                }
-                Rule::MaxRepeat { max } => {
-                    let run = runs::longest_repeat(&chars);
-                    if run > *max {
-                        v.push(Violation::Repeated { run, max: *max });
-                    }
-                }
-                Rule::MaxSequence { max } => {
-                    let run = runs::longest_sequence(&chars);
-                    if run > *max {
-                        v.push(Violation::Sequential { run, max: *max });
-                    }
-                }
-                Rule::NotCurrent => match ctx.current {
-                    Some(current) => {
-                        let current = norm.apply(current);
-                        if bool::from(pw.as_bytes().ct_eq(current.as_bytes())) {
-                            v.push(Violation::SameAsCurrent);
-                        }
-                    }
-                    None => skipped.push(Skipped::Current),
-                },
-                Rule::History { last } => match ctx.history {
-                    Some((hasher, hashes)) => {
-                        let mut unreadable = false;
-                        let mut reused = false;
-                        for phc in hashes.iter().take(*last) {
-                            match hasher.verify(password, phc) {
-                                Ok(r) if r.is_valid() => reused = true,
-                                Ok(_) => {}
-                                Err(_) => unreadable = true,
-                            }
-                        }
-                        if reused {
-                            v.push(Violation::Reused { last: *last });
-                        }
-                        if unreadable {
-                            skipped.push(Skipped::History);
-                        }
-                    }
-                    None => skipped.push(Skipped::History),
-                },
-                Rule::Confirmation => match ctx.confirmation {
-                    Some(again) => {
-                        let again = norm.apply(again);
-                        if !bool::from(pw.as_bytes().ct_eq(again.as_bytes())) {
-                            v.push(Violation::ConfirmationMismatch);
-                        }
-                    }
-                    None => skipped.push(Skipped::Confirmation),
-                },
-                Rule::MinStrength { score } => {
-                    if strength.score() < *score {
-                        v.push(Violation::TooWeak {
-                            score: strength.score(),
-                            min: *score,
-                        });
-                    }
-                }
-            }
-        }
-        Report {
-            ok: v.is_empty(),
-            length: chars.len(),
-            violations: v,
-            strength,
-            skipped,
-        }
-    }
-
-    /// The context words to check, lower-cased, with what they are.
-    fn context_words(&self, ctx: &Context<'_>) -> Vec<(String, ContextKind)> {
-        let mut out = Vec::new();
-        let mut add = |w: &str, kind| {
-            let w = self.spec.normalization.apply(w.trim()).to_lowercase();
-            if !w.is_empty() && w.len() <= 256 && !out.iter().any(|(o, _)| *o == w) {
-                out.push((w, kind));
-            }
-        };
-        if let Some(u) = ctx.username {
-            add(u, ContextKind::Username);
-            if u.contains('@') {
-                for w in similarity::email_words(u) {
-                    add(&w, ContextKind::Username);
-                }
-            }
-            for w in similarity::pieces(u) {
-                add(&w, ContextKind::Username);
-            }
-        }
-        if let Some(e) = ctx.email {
-            for w in similarity::email_words(e) {
-                add(&w, ContextKind::Email);
-            }
-        }
-        let policy_services = self.spec.rules.iter().find_map(|r| match r {
-            Rule::ContextWords { services, .. } => Some(services.as_slice()),
-            _ => None,
-        });
-        for s in policy_services.unwrap_or_default() {
-            add(s, ContextKind::Service);
-            for w in similarity::pieces(s) {
-                add(&w, ContextKind::Service);
-            }
-        }
-        for s in &ctx.services {
-            add(s, ContextKind::Service);
-            for w in similarity::pieces(s) {
-                add(&w, ContextKind::Service);
-            }
-        }
-        for w in &ctx.words {
-            add(w, ContextKind::Other);
-        }
-        out
     }
 }
 
