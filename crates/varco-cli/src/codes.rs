@@ -1,0 +1,82 @@
+//! `varco codes new` and `varco codes redeem`: one-time recovery codes.
+
+use crate::support::{Fail, io_fail, now, read_password, write_atomic};
+use clap::Subcommand;
+use serde_json::json;
+use varco::hash::{HashParams, PasswordHasher};
+use varco::otp::{RecoveryCodeSet, RecoveryOutcome};
+
+#[derive(Subcommand)]
+pub(crate) enum CodesCommand {
+    /// Make a set of recovery codes: print them, write the hashed set to a file.
+    New {
+        /// How many codes.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Where to write the stored (hashed) set.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Redeem the code read from stdin against a stored set; the file is
+    /// updated. Exit 0 if accepted, 1 if not.
+    Redeem {
+        /// The stored set.
+        #[arg(long)]
+        set: std::path::PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Recovery codes carry 74 random bits: a lighter Argon2 than passwords
+/// need (m = 8 MiB, t = 1) keeps a redemption of 10 codes near 40 ms.
+fn recovery_hasher() -> PasswordHasher {
+    PasswordHasher::new(HashParams::new(8192, 1, 1).unwrap_or_default())
+}
+
+pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
+    let hasher = recovery_hasher();
+    match c {
+        CodesCommand::New { count, out, json } => {
+            let new = RecoveryCodeSet::generate(count, now(None), &hasher, &mut rand::rng())?;
+            write_atomic(&out, &new.set.to_json())?;
+            let codes: Vec<&str> = new.codes.iter().map(|c| c.as_str()).collect();
+            if json {
+                println!("{}", json!({"codes": codes, "set": new.set.id()}));
+            } else {
+                for c in codes {
+                    println!("{c}");
+                }
+            }
+            Ok(0)
+        }
+        CodesCommand::Redeem { set, json } => {
+            let code = read_password()?;
+            let text = std::fs::read_to_string(&set)
+                .map_err(|e| io_fail(&set.display().to_string(), e))?;
+            let stored = RecoveryCodeSet::from_json(&text)?;
+            let (outcome, next) = stored.redeem(&code, now(None), &hasher);
+            let accepted = matches!(outcome, RecoveryOutcome::Accepted { .. });
+            if accepted {
+                write_atomic(&set, &next.to_json())?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    json!({"outcome": outcome, "remaining": next.remaining()})
+                );
+            } else {
+                println!(
+                    "{} ({} left)",
+                    if accepted { "accepted" } else { "rejected" },
+                    next.remaining()
+                );
+            }
+            Ok(if accepted { 0 } else { 1 })
+        }
+    }
+}

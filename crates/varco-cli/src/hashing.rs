@@ -1,0 +1,111 @@
+//! `varco hash` and `varco verify`: Argon2id PHC strings, with peppers.
+
+use crate::support::{Fail, bad_input, io_fail, read_password};
+use clap::Args;
+use serde_json::json;
+use varco::Normalization;
+use varco::hash::{HashParams, HashPreset, PasswordHasher, Pepper, Verification};
+
+#[derive(Args)]
+pub(crate) struct HashArgs {
+    /// A parameter preset: owasp (default), owasp-m47104-t1, owasp-m12288-t3,
+    /// owasp-m9216-t4, owasp-m7168-t5, rfc9106-low-memory, rfc9106.
+    #[arg(long, conflicts_with_all = ["m_kib", "t", "p"])]
+    preset: Option<String>,
+    /// Memory cost in KiB (custom parameters: give all three).
+    #[arg(long = "m-kib", requires_all = ["t", "p"])]
+    m_kib: Option<u32>,
+    /// Iterations.
+    #[arg(long, requires_all = ["m_kib", "p"])]
+    t: Option<u32>,
+    /// Lanes.
+    #[arg(long, requires_all = ["m_kib", "t"])]
+    p: Option<u32>,
+    #[command(flatten)]
+    pepper: PepperArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    /// The stored PHC string.
+    phc: String,
+    #[command(flatten)]
+    pepper: PepperArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct PepperArgs {
+    /// Pepper key id (with --pepper-file).
+    #[arg(long, requires = "pepper_file")]
+    pepper_id: Option<String>,
+    /// File holding the pepper secret (raw bytes).
+    #[arg(long, requires = "pepper_id")]
+    pepper_file: Option<std::path::PathBuf>,
+}
+
+fn parse_hash_preset(s: &str) -> Result<HashPreset, Fail> {
+    let k = s.to_ascii_lowercase().replace('_', "-");
+    Ok(match k.as_str() {
+        "owasp" => HashPreset::Owasp,
+        "owasp-m47104-t1" => HashPreset::OwaspM47104T1,
+        "owasp-m12288-t3" => HashPreset::OwaspM12288T3,
+        "owasp-m9216-t4" => HashPreset::OwaspM9216T4,
+        "owasp-m7168-t5" => HashPreset::OwaspM7168T5,
+        "rfc9106-low-memory" => HashPreset::Rfc9106LowMemory,
+        "rfc9106" => HashPreset::Rfc9106,
+        _ => return Err(bad_input(format!("unknown hash preset {s:?}"))),
+    })
+}
+
+fn with_pepper(mut hasher: PasswordHasher, p: &PepperArgs) -> Result<PasswordHasher, Fail> {
+    if let (Some(id), Some(file)) = (&p.pepper_id, &p.pepper_file) {
+        let secret = std::fs::read(file).map_err(|e| io_fail(&file.display().to_string(), e))?;
+        hasher = hasher.with_pepper(Pepper::new(id, secret)?);
+    }
+    Ok(hasher)
+}
+
+pub(crate) fn hash(a: HashArgs) -> Result<u8, Fail> {
+    let params = match (a.m_kib, a.t, a.p, &a.preset) {
+        (Some(m), Some(t), Some(p), _) => HashParams::new(m, t, p)?,
+        (_, _, _, Some(preset)) => HashParams::preset(parse_hash_preset(preset)?),
+        _ => HashParams::default(),
+    };
+    let hasher = with_pepper(PasswordHasher::new(params), &a.pepper)?;
+    let password = read_password()?;
+    let phc = hasher.hash(&password, &mut rand::rng())?;
+    if a.json {
+        println!(
+            "{}",
+            json!({"phc": phc, "m_kib": params.m_kib(), "t": params.t(), "p": params.p(),
+                   "normalization": Normalization::Nfc})
+        );
+    } else {
+        println!("{phc}");
+    }
+    Ok(0)
+}
+
+pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Fail> {
+    let hasher = with_pepper(PasswordHasher::default(), &a.pepper)?;
+    let password = read_password()?;
+    let v = hasher.verify(&password, &a.phc)?;
+    let (valid, rehash) = match v {
+        Verification::Valid { needs_rehash } => (true, needs_rehash),
+        Verification::Invalid => (false, false),
+    };
+    if a.json {
+        println!("{}", json!({"valid": valid, "needs_rehash": rehash}));
+    } else if valid {
+        println!("valid{}", if rehash { " (needs rehash)" } else { "" });
+    } else {
+        println!("invalid");
+    }
+    Ok(if valid { 0 } else { 1 })
+}
