@@ -173,6 +173,26 @@ impl Engine {
         return Engine::RustCrypto(MemoryPool::new(idle));
     }
 
+    /// The same core with a fresh pool keeping at most `idle` arenas.
+    pub(crate) fn with_idle(&self, idle: usize) -> Engine {
+        match self {
+            #[cfg(feature = "argon2-rust")]
+            Engine::ArgonRust(_) => Engine::ArgonRust(MemoryPool::new(idle)),
+            #[cfg(feature = "rustcrypto-argon2")]
+            Engine::RustCrypto(_) => Engine::RustCrypto(MemoryPool::new(idle)),
+        }
+    }
+
+    /// How many idle arenas the pool keeps at most.
+    pub(crate) fn idle(&self) -> usize {
+        match self {
+            #[cfg(feature = "argon2-rust")]
+            Engine::ArgonRust(pool) => pool.max_idle(),
+            #[cfg(feature = "rustcrypto-argon2")]
+            Engine::RustCrypto(pool) => pool.max_idle(),
+        }
+    }
+
     pub(crate) fn core(&self) -> Argon2Core {
         match self {
             #[cfg(feature = "argon2-rust")]

@@ -72,7 +72,6 @@ pub struct PasswordHasher {
     max_verify_m_kib: u32,
     max_verify_t: u32,
     wipe_memory: bool,
-    pool_size: usize,
     engine: Engine,
 }
 
@@ -119,7 +118,6 @@ impl PasswordHasher {
             max_verify_m_kib: Self::DEFAULT_MAX_VERIFY_M_KIB.max(params.m_kib()),
             max_verify_t: HashParams::MAX_T,
             wipe_memory: false,
-            pool_size: Self::DEFAULT_POOL_SIZE,
             engine: Engine::default_core(Self::DEFAULT_POOL_SIZE),
         }
     }
@@ -131,8 +129,7 @@ impl PasswordHasher {
     /// # Errors
     /// [`Error::InvalidHashParams`] if that core's cargo feature is off.
     pub fn with_core(mut self, core: Argon2Core) -> Result<Self, Error> {
-        let idle = self.pool_size;
-        self.engine = Engine::new(core, idle)?;
+        self.engine = Engine::new(core, self.engine.idle())?;
         Ok(self)
     }
 
@@ -199,9 +196,7 @@ impl PasswordHasher {
     /// Sets how many idle Argon2 buffers are kept (default 4; 0 disables
     /// reuse). Each holds `m` KiB.
     pub fn with_pool_size(mut self, idle_buffers: usize) -> Self {
-        self.pool_size = idle_buffers;
-        self.engine = Engine::new(self.engine.core(), idle_buffers)
-            .unwrap_or_else(|_| Engine::default_core(idle_buffers));
+        self.engine = self.engine.with_idle(idle_buffers);
         self
     }
 

@@ -50,6 +50,11 @@ impl<A: Arena> MemoryPool<A> {
         out
     }
 
+    /// How many idle arenas are kept at most.
+    pub(crate) fn max_idle(&self) -> usize {
+        self.max_idle
+    }
+
     fn take(&self, blocks: usize) -> Option<A> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let fits = |len: usize| len >= blocks && len <= blocks + blocks / 5;
