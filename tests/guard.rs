@@ -1,90 +1,117 @@
 //! FLOWS.md F5: attempt budgets and lockout, end to end, and the
 //! concurrency model: parallel wrong guesses on one revision are never
-//! counted as one and never slip past the limit.
+//! counted as one and never slip past the limit; a success never wipes the
+//! failures that raced it; a refusal writes nothing; no sequence of
+//! failures locks both the password and recovery for good.
 
 use std::time::Duration;
 
 use proptest::prelude::*;
 use varco::Timestamp;
 use varco::guard::{
-    AccountGuard, Backoff, Decision, Factor, GuardPolicies, LockMode, LockoutPolicy, Reason, Unlock,
+    AccountGuard, Admission, AtCap, Attempt, Backoff, Factor, FailureCounter, GuardPolicies,
+    LockMode, LockoutPolicy, Reason, Unlock,
 };
+use varco::record::{Expect, Stored};
 
 const T0: u64 = 1_800_000_000;
+
+type Guard = Stored<AccountGuard>;
 
 fn at(secs: u64) -> Timestamp {
     Timestamp::from_unix_seconds(T0 + secs)
 }
 
-/// One wrong password attempt, as a host following the protocol does it.
-fn wrong(
-    g: AccountGuard,
+fn new_guard() -> Guard {
+    Stored::new(AccountGuard::new())
+}
+
+/// `begin`, and the guard as stored after it (unchanged on a refusal).
+fn begin(
+    g: &Guard,
     p: &GuardPolicies,
     f: Factor,
     dev: Option<&str>,
     t: Timestamp,
-) -> (Decision, AccountGuard) {
-    let step = g.begin(p, f, dev, t);
-    (step.decision, step.guard)
+) -> (Admission<Attempt>, Guard) {
+    let step = g.begin(p, f, dev, t).unwrap();
+    let outcome = step.outcome.clone();
+    (outcome, step.state_or(g.clone()))
+}
+
+/// One wrong attempt, as a host following the protocol does it.
+fn wrong(g: Guard, p: &GuardPolicies, f: Factor, dev: Option<&str>, t: Timestamp) -> Guard {
+    begin(&g, p, f, dev, t).1
+}
+
+/// One right attempt: begin, then succeed with its ticket.
+fn right(g: Guard, p: &GuardPolicies, f: Factor, dev: Option<&str>, t: Timestamp) -> Guard {
+    let (a, g) = begin(&g, p, f, dev, t);
+    let Admission::Allowed { attempt } = a else {
+        panic!("refused: {a:?}")
+    };
+    g.succeed(&attempt, t).unwrap().state_or(g)
+}
+
+fn allowed(a: &Admission<Attempt>) -> bool {
+    matches!(a, Admission::Allowed { .. })
 }
 
 #[test]
 fn temporary_locks_grow_then_success_clears() {
     let p = GuardPolicies::default();
-    let mut g = AccountGuard::new();
+    let mut g = new_guard();
     let mut t = 0;
     for _ in 0..5 {
-        let (d, next) = wrong(g, &p, Factor::Password, None, at(t));
-        assert_eq!(d, Decision::Allow);
+        let (a, next) = begin(&g, &p, Factor::Password, None, at(t));
+        assert!(allowed(&a));
         g = next;
         t += 2;
     }
     // Locked for 1 minute from the 5th failure (at t = 8).
-    let (d, g2) = wrong(g.clone(), &p, Factor::Password, None, at(t));
+    let (a, _) = begin(&g, &p, Factor::Password, None, at(t));
     assert_eq!(
-        d,
-        Decision::Locked {
+        a,
+        Admission::Locked {
             until: Some(at(68)),
             reason: Reason::TooManyFailures
         }
     );
-    g = g2;
     // After the wait, five more: then 2 minutes.
     t = 68;
     for _ in 0..5 {
-        let (d, next) = wrong(g, &p, Factor::Password, None, at(t));
-        assert_eq!(d, Decision::Allow);
+        let (a, next) = begin(&g, &p, Factor::Password, None, at(t));
+        assert!(allowed(&a));
         g = next;
         t += 2;
     }
-    let (d, _) = wrong(g.clone(), &p, Factor::Password, None, at(t));
+    let (a, _) = begin(&g, &p, Factor::Password, None, at(t));
     assert_eq!(
-        d,
-        Decision::Locked {
+        a,
+        Admission::Locked {
             until: Some(at(76 + 120)),
             reason: Reason::TooManyFailures
         }
     );
     // A success (after the lock) clears everything.
-    let step = g.begin(&p, Factor::Password, None, at(400));
-    assert_eq!(step.decision, Decision::Allow);
-    let g = step.guard.succeed(Factor::Password, None, at(400)).guard;
-    assert_eq!(g.counter(Factor::Password).consecutive(), 0);
+    let g = right(g, &p, Factor::Password, None, at(400));
+    assert_eq!(g.body().counter(Factor::Password).consecutive(), 0);
 }
 
 #[test]
 fn quick_succession_is_refused() {
     let p = GuardPolicies::default();
-    let (_, g) = wrong(AccountGuard::new(), &p, Factor::Password, None, at(0));
-    let step = g.begin(
+    let g = wrong(new_guard(), &p, Factor::Password, None, at(0));
+    let (a, _) = begin(
+        &g,
         &p,
         Factor::Password,
         None,
-        Timestamp::from_unix_millis((T0) * 1000 + 300),
+        Timestamp::from_unix_millis(T0 * 1000 + 300),
     );
     assert_eq!(
-        step.decision,
-        Decision::Locked {
+        a,
+        Admission::Locked {
             until: Some(at(1)),
             reason: Reason::TooFast
         }
@@ -92,65 +119,120 @@ fn quick_succession_is_refused() {
 }
 
 #[test]
+fn a_refusal_writes_nothing() {
+    let p = GuardPolicies::default();
+    let mut g = new_guard();
+    for i in 0..5 {
+        g = wrong(g, &p, Factor::Password, None, at(i * 2));
+    }
+    let locked = g.begin(&p, Factor::Password, None, at(20)).unwrap();
+    assert!(matches!(locked.outcome, Admission::Locked { .. }));
+    assert!(locked.writes.is_none());
+    let too_fast = g.begin(&p, Factor::Password, None, at(8)).unwrap();
+    assert!(too_fast.writes.is_none());
+    // An allowed attempt writes, with compare-and-swap on the loaded revision.
+    let allowed = g.begin(&p, Factor::Recovery, None, at(20)).unwrap();
+    let w = allowed.writes.unwrap();
+    assert_eq!(w.expect, Expect::Revision { revision: 5 });
+    assert_eq!(w.record.revision(), 6);
+    // A new guard's first write is "must not exist".
+    let first = new_guard()
+        .begin(&p, Factor::Password, None, at(0))
+        .unwrap();
+    assert_eq!(first.writes.unwrap().expect, Expect::Absent);
+}
+
+#[test]
+fn a_device_is_trusted_only_after_a_full_sign_in() {
+    let p = GuardPolicies::default();
+    // A correct password alone does not make a device trusted.
+    let g = right(new_guard(), &p, Factor::Password, Some("phone-1"), at(0));
+    assert!(!g.body().is_trusted("phone-1"));
+    // The host trusts it once every factor has passed.
+    let g = g.trust_device("phone-1", at(1)).unwrap().state_or(g);
+    assert!(g.body().is_trusted("phone-1"));
+    assert_eq!(
+        g.trust_device("", at(2)).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        g.trust_device(&"d".repeat(129), at(2)).unwrap_err().code(),
+        "invalid_input"
+    );
+}
+
+#[test]
 fn trusted_device_keeps_its_own_budget_and_recovery_stays_open() {
     let p = GuardPolicies::default();
-    // The owner signed in once from her phone.
-    let g = AccountGuard::new()
-        .succeed(Factor::Password, Some("phone-1"), at(0))
-        .guard;
+    let g = new_guard();
+    let mut g = g.trust_device("phone-1", at(0)).unwrap().state_or(g);
     // An attacker elsewhere locks the shared budget.
-    let mut g = g;
     for i in 0..5 {
-        g = wrong(g, &p, Factor::Password, Some("attacker"), at(10 + i * 2)).1;
+        g = wrong(g, &p, Factor::Password, Some("attacker"), at(10 + i * 2));
     }
-    assert!(matches!(
-        g.begin(&p, Factor::Password, Some("attacker"), at(30))
-            .decision,
-        Decision::Locked { .. }
+    assert!(!allowed(
+        &begin(&g, &p, Factor::Password, Some("attacker"), at(30)).0
     ));
-    assert!(matches!(
-        g.begin(&p, Factor::Password, None, at(30)).decision,
-        Decision::Locked { .. }
+    assert!(!allowed(&begin(&g, &p, Factor::Password, None, at(30)).0));
+    // The owner's phone still may try, and its attempt counts in the
+    // account's budget too: it adds no guess the account does not see.
+    let (a, after) = begin(&g, &p, Factor::Password, Some("phone-1"), at(30));
+    assert!(allowed(&a));
+    assert_eq!(after.body().counter(Factor::Password).consecutive(), 6);
+    // Its success clears the phone's counter and takes back only its own
+    // attempt from the account's: the attacker's failures stay.
+    let Admission::Allowed { attempt } = a else {
+        unreachable!()
+    };
+    let after = after.succeed(&attempt, at(30)).unwrap().state_or(after);
+    assert_eq!(after.body().counter(Factor::Password).consecutive(), 5);
+    assert!(!allowed(
+        &begin(&after, &p, Factor::Password, None, at(31)).0
     ));
-    // The owner's phone still may try.
-    assert_eq!(
-        g.begin(&p, Factor::Password, Some("phone-1"), at(30))
-            .decision,
-        Decision::Allow
-    );
-    // And a recovery is open for everyone.
-    assert_eq!(
-        g.begin(&p, Factor::Recovery, Some("attacker"), at(30))
-            .decision,
-        Decision::Allow
-    );
-    // Per factor: the second factor has its own counter too.
-    assert_eq!(
-        g.begin(&p, Factor::SecondFactor, None, at(30)).decision,
-        Decision::Allow
-    );
+    // A recovery is open for everyone, and the second factor has its own
+    // counter.
+    assert!(allowed(
+        &begin(&g, &p, Factor::Recovery, Some("attacker"), at(30)).0
+    ));
+    assert!(allowed(
+        &begin(&g, &p, Factor::SecondFactor, None, at(30)).0
+    ));
+}
+
+#[test]
+fn second_factor_attempts_count_against_the_account_whatever_the_device() {
+    let p = GuardPolicies::default();
+    let g = new_guard();
+    let mut g = g.trust_device("phone-1", at(0)).unwrap().state_or(g);
+    for i in 0..5 {
+        g = wrong(g, &p, Factor::SecondFactor, Some("phone-1"), at(10 + i * 2));
+    }
+    assert_eq!(g.body().counter(Factor::SecondFactor).consecutive(), 5);
+    // The trusted phone gets no guesses of its own at the second factor.
+    assert!(!allowed(
+        &begin(&g, &p, Factor::SecondFactor, Some("phone-1"), at(30)).0
+    ));
 }
 
 #[test]
 fn permanent_after_ten_temporary_locks() {
     let p = GuardPolicies::default();
-    let mut g = AccountGuard::new();
+    let mut g = new_guard();
     let mut t = 0u64;
     for lock in 1..=10u32 {
         for _ in 0..5 {
-            let step = g.begin(&p, Factor::Password, None, at(t));
-            assert_eq!(step.decision, Decision::Allow, "lock {lock}");
-            g = step.guard;
+            let (a, next) = begin(&g, &p, Factor::Password, None, at(t));
+            assert!(allowed(&a), "lock {lock}");
+            g = next;
             t += 2;
         }
         // Wait out the lock (1, 2, 4, … minutes, at most an hour).
         t += p.password.wait(lock).as_secs();
     }
-    assert!(g.counter(Factor::Password).is_permanently_locked());
+    assert!(g.body().counter(Factor::Password).is_permanently_locked());
     assert_eq!(
-        g.begin(&p, Factor::Password, None, at(t + 1_000_000))
-            .decision,
-        Decision::Locked {
+        begin(&g, &p, Factor::Password, None, at(t + 1_000_000)).0,
+        Admission::Locked {
             until: None,
             reason: Reason::TooManyFailures
         }
@@ -165,48 +247,112 @@ fn permanent_after_ten_temporary_locks() {
     assert!(cfg.validate().is_ok());
 }
 
+/// Property 17 (Devise #1944): an attacker who holds no factor cannot force
+/// the owner to call support. Whatever the attacker does to the password
+/// and recovery, for as long as they like, recovery opens again.
+#[test]
+fn no_sequence_of_failures_locks_password_and_recovery_for_good() {
+    let p = GuardPolicies::default();
+    let mut g = new_guard();
+    let mut t = 0u64;
+    // Two years of guessing as fast as the guard allows, on both factors.
+    while t < 2 * 366 * 24 * 3600 {
+        let mut next_try = t + 1;
+        for f in [Factor::Password, Factor::Recovery, Factor::SecondFactor] {
+            let (a, next) = begin(&g, &p, f, None, at(t));
+            g = next;
+            if let Admission::Locked { until: Some(u), .. } = a {
+                next_try = next_try.max(u.as_unix_millis() / 1000 - T0);
+            }
+        }
+        t = next_try;
+    }
+    assert!(g.body().counter(Factor::Password).is_permanently_locked());
+    for f in [Factor::Recovery, Factor::SecondFactor] {
+        let c = g.body().counter(f);
+        assert!(!c.is_permanently_locked(), "{f:?}");
+        let until = c.locked_until().unwrap_or(at(t));
+        assert!(
+            allowed(&begin(&g, &p, f, None, until.max(at(t))).0),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn a_recovery_lifts_the_password_lock_but_not_the_second_factors() {
+    let p = GuardPolicies {
+        second_factor: LockoutPolicy::default(),
+        ..GuardPolicies::default()
+    };
+    let mut g = new_guard();
+    for i in 0..100 {
+        g = wrong(g, &p, Factor::Password, None, at(i * 4000));
+        g = wrong(g, &p, Factor::SecondFactor, None, at(i * 4000 + 1));
+    }
+    let by_recovery = g
+        .unlock(&Unlock::Recovery, at(10_000_000))
+        .unwrap()
+        .state_or(g.clone());
+    assert!(allowed(
+        &begin(&by_recovery, &p, Factor::Password, None, at(10_000_001)).0
+    ));
+    assert!(!allowed(
+        &begin(&by_recovery, &p, Factor::SecondFactor, None, at(10_000_001)).0
+    ));
+    let by_operator = g
+        .unlock(
+            &Unlock::Operator {
+                operator: "op-7".into(),
+            },
+            at(10_000_000),
+        )
+        .unwrap()
+        .state_or(g);
+    assert!(allowed(
+        &begin(&by_operator, &p, Factor::SecondFactor, None, at(10_000_001)).0
+    ));
+}
+
 #[test]
 fn per_source_and_per_destination_budgets() {
     use std::collections::HashMap;
-    use varco::guard::FailureCounter;
-    // The host keeps one counter per source address, with its own policy:
-    // one address spraying many accounts is stopped, the others are not.
+    // The host keeps one counter record per source address, with its own
+    // policy: one address spraying many accounts is stopped, others are not.
     let per_source = LockoutPolicy {
         threshold: 20,
         min_interval: Duration::ZERO,
         ..LockoutPolicy::default()
     };
-    let mut sources: HashMap<&str, FailureCounter> = HashMap::new();
+    let mut sources: HashMap<&str, Stored<FailureCounter>> = HashMap::new();
     for i in 0..20 {
-        let c = sources.entry("203.0.113.7").or_default();
-        assert_eq!(c.decide(&per_source, at(i)), Decision::Allow);
-        *c = c.fail(&per_source, at(i));
+        let c = sources
+            .entry("203.0.113.7")
+            .or_insert_with(|| Stored::new(FailureCounter::default()));
+        let step = c.begin(&per_source, at(i)).unwrap();
+        assert!(matches!(step.outcome, Admission::Allowed { .. }));
+        *c = step.state_or(c.clone());
     }
+    let spraying = &sources["203.0.113.7"];
     assert!(matches!(
-        sources["203.0.113.7"].decide(&per_source, at(21)),
-        Decision::Locked { .. }
+        spraying.begin(&per_source, at(21)).unwrap().outcome,
+        Admission::Locked { .. }
     ));
-    assert_eq!(
-        sources
-            .entry("198.51.100.2")
-            .or_default()
-            .decide(&per_source, at(21)),
-        Decision::Allow
-    );
-    // Per destination (a phone number): same counter, another policy.
-    let per_destination = LockoutPolicy {
-        threshold: 3,
-        ..LockoutPolicy::default()
+    let other = Stored::new(FailureCounter::default());
+    assert!(matches!(
+        other.begin(&per_source, at(21)).unwrap().outcome,
+        Admission::Allowed { .. }
+    ));
+    // A success clears the failures up to its own attempt.
+    let step = other.begin(&per_source, at(21)).unwrap();
+    let Admission::Allowed { attempt } = step.outcome else {
+        unreachable!()
     };
-    let mut phone = FailureCounter::default();
-    for i in 0..3 {
-        phone = phone.fail(&per_destination, at(i * 10));
-    }
-    assert!(matches!(
-        phone.decide(&per_destination, at(25)),
-        Decision::Locked { .. }
-    ));
-    assert_eq!(phone.succeed(), FailureCounter::default());
+    let counted = step.state_or(other);
+    let cleared = counted.succeed(attempt, at(22)).unwrap().state_or(counted);
+    assert_eq!(cleared.body().consecutive(), 0);
+    let json = cleared.to_json();
+    assert_eq!(Stored::<FailureCounter>::from_json(&json).unwrap(), cleared);
 }
 
 #[test]
@@ -215,20 +361,22 @@ fn soft_mode_steps_up_instead_of_refusing() {
         password: LockoutPolicy::soft(),
         ..GuardPolicies::default()
     };
-    let mut g = AccountGuard::new();
+    let mut g = new_guard();
     for i in 0..5 {
-        g = wrong(g, &p, Factor::Password, None, at(i * 2)).1;
+        g = wrong(g, &p, Factor::Password, None, at(i * 2));
     }
+    let step = g.begin(&p, Factor::Password, None, at(20)).unwrap();
     assert_eq!(
-        g.begin(&p, Factor::Password, None, at(20)).decision,
-        Decision::StepUp {
+        step.outcome,
+        Admission::StepUp {
             reason: Reason::TooManyFailures
         }
     );
+    assert!(step.writes.is_none());
 }
 
 #[test]
-fn nist_cap_locks_for_good_until_operator_or_recovery() {
+fn nist_cap_locks_the_password_for_good_until_operator_or_recovery() {
     let fast = LockoutPolicy {
         threshold: 100,
         backoff: Backoff::Linear {
@@ -243,37 +391,39 @@ fn nist_cap_locks_for_good_until_operator_or_recovery() {
         password: fast,
         ..GuardPolicies::default()
     };
-    let mut g = AccountGuard::new();
+    let mut g = new_guard();
     for i in 0..100 {
-        let (d, next) = wrong(g, &p, Factor::Password, None, at(i));
-        assert_eq!(d, Decision::Allow, "attempt {i}");
+        let (a, next) = begin(&g, &p, Factor::Password, None, at(i));
+        assert!(allowed(&a), "attempt {i}");
         g = next;
     }
-    assert_eq!(g.counter(Factor::Password).consecutive(), 100);
-    let d = g.begin(&p, Factor::Password, None, at(10_000_000)).decision;
+    assert_eq!(g.body().counter(Factor::Password).consecutive(), 100);
     assert_eq!(
-        d,
-        Decision::Locked {
+        begin(&g, &p, Factor::Password, None, at(10_000_000)).0,
+        Admission::Locked {
             until: None,
             reason: Reason::TooManyFailures
         }
     );
-    let unlocked = g.unlock(
-        &Unlock::Operator {
-            operator: "op-7".into(),
-        },
-        at(10_000_001),
-    );
-    assert_eq!(
-        unlocked
-            .guard
-            .begin(&p, Factor::Password, None, at(10_000_002))
-            .decision,
-        Decision::Allow
-    );
-    let by_recovery = g.unlock(&Unlock::Recovery, at(10_000_001)).guard;
+    let unlocked = g
+        .unlock(
+            &Unlock::Operator {
+                operator: "op-7".into(),
+            },
+            at(10_000_001),
+        )
+        .unwrap()
+        .state_or(g.clone());
+    assert!(allowed(
+        &begin(&unlocked, &p, Factor::Password, None, at(10_000_002)).0
+    ));
+    let by_recovery = g
+        .unlock(&Unlock::Recovery, at(10_000_001))
+        .unwrap()
+        .state_or(g);
     assert!(
         !by_recovery
+            .body()
             .counter(Factor::Password)
             .is_permanently_locked()
     );
@@ -282,80 +432,109 @@ fn nist_cap_locks_for_good_until_operator_or_recovery() {
 #[test]
 fn time_going_backwards_never_shortens_a_lock() {
     let p = GuardPolicies::default();
-    let mut g = AccountGuard::new();
+    let mut g = new_guard();
     for i in 0..5 {
-        g = wrong(g, &p, Factor::Password, None, at(1000 + i * 2)).1;
+        g = wrong(g, &p, Factor::Password, None, at(1000 + i * 2));
     }
     // Locked until 1068. The host clock jumps back an hour: still locked.
-    assert!(matches!(
-        g.begin(
+    let back = Timestamp::from_unix_seconds(T0 + 1068 - 3600);
+    assert!(!allowed(&begin(&g, &p, Factor::Password, None, back).0));
+    assert!(!allowed(&begin(&g, &p, Factor::Password, None, at(1067)).0));
+    assert!(allowed(&begin(&g, &p, Factor::Password, None, at(1068)).0));
+}
+
+#[test]
+fn a_clock_far_off_is_refused_and_never_stored() {
+    let p = GuardPolicies::default();
+    let g = wrong(new_guard(), &p, Factor::Password, None, at(0));
+    let end_of_time = Timestamp::from_unix_millis(u64::MAX);
+    assert_eq!(
+        g.begin(&p, Factor::Password, None, end_of_time)
+            .unwrap_err()
+            .code(),
+        "invalid_time"
+    );
+    let two_years_back = Timestamp::from_unix_seconds(T0 - 2 * 366 * 24 * 3600);
+    assert_eq!(
+        g.begin(&p, Factor::Password, None, two_years_back)
+            .unwrap_err()
+            .code(),
+        "invalid_time"
+    );
+    // At the latest time accepted, locks still lock: nothing overflows.
+    let mut g = new_guard();
+    let end = Timestamp::LATEST - Duration::from_secs(60);
+    for i in 0..5 {
+        g = wrong(
+            g,
             &p,
             Factor::Password,
             None,
-            Timestamp::from_unix_seconds(T0 + 1068 - 3600)
-        )
-        .decision,
-        Decision::Locked { .. }
+            end + Duration::from_secs(i * 2),
+        );
+    }
+    assert!(!allowed(
+        &begin(&g, &p, Factor::Password, None, Timestamp::LATEST).0
     ));
-    assert!(matches!(
-        g.begin(&p, Factor::Password, None, at(1067)).decision,
-        Decision::Locked { .. }
-    ));
-    assert_eq!(
-        g.begin(&p, Factor::Password, None, at(1068)).decision,
-        Decision::Allow
-    );
+}
+
+#[test]
+fn policies_that_would_switch_a_protection_off_are_refused() {
+    let refused = [
+        r#"{"password":{"forget_after_ms":0}}"#,
+        r#"{"password":{"forget_after_ms":60000,"max_wait_ms":3600000}}"#,
+        r#"{"recovery":{"at_cap":{"action":"wait","wait_ms":0}}}"#,
+        r#"{"password":{"max_wait_ms":999999999999999}}"#,
+        r#"{"password":{"at_cap":{"action":"lock_for_good","x":1}}}"#,
+        r#"{"pasword":{}}"#,
+    ];
+    for json in refused {
+        assert!(GuardPolicies::from_json(json).is_err(), "{json}");
+    }
+    let d = GuardPolicies::from_json("{}").unwrap();
+    assert_eq!(d, GuardPolicies::default());
+    assert_eq!(d.password.at_cap, AtCap::LockForGood);
+    assert!(matches!(d.recovery.at_cap, AtCap::Wait { .. }));
 }
 
 #[test]
 fn state_round_trips_and_bad_state_is_an_error() {
     let p = GuardPolicies::default();
-    let g = wrong(
-        AccountGuard::new()
-            .succeed(Factor::Password, Some("d"), at(0))
-            .guard,
-        &p,
-        Factor::Password,
-        None,
-        at(5),
-    )
-    .1;
-    assert_eq!(AccountGuard::from_json(&g.to_json()).unwrap(), g);
+    let g = new_guard();
+    let g = g.trust_device("d", at(0)).unwrap().state_or(g);
+    let g = wrong(g, &p, Factor::Password, None, at(5));
+    assert_eq!(Guard::from_json(&g.to_json()).unwrap(), g);
+    assert_eq!(Guard::from_json("[]").unwrap_err().code(), "deserialize");
     assert_eq!(
-        AccountGuard::from_json("[]").unwrap_err().code(),
-        "deserialize"
-    );
-    assert_eq!(
-        AccountGuard::from_json(&g.to_json().replace("\"version\":1", "\"version\":3"))
+        Guard::from_json(&g.to_json().replace("\"version\":1", "\"version\":3"))
             .unwrap_err()
             .code(),
         "unsupported_version"
     );
-    assert!(
-        GuardPolicies {
-            password: LockoutPolicy {
-                threshold: 0,
-                ..LockoutPolicy::default()
-            },
-            ..GuardPolicies::default()
-        }
-        .validate()
-        .is_err()
+    assert_eq!(
+        Guard::from_json(&g.to_json().replace("\"consecutive\"", "\"consecutiv\""))
+            .unwrap_err()
+            .code(),
+        "deserialize"
     );
 }
 
 /// A store with compare-and-swap, as the host must provide.
 struct Store {
-    state: AccountGuard,
+    state: Guard,
 }
 
 impl Store {
-    fn load(&self) -> AccountGuard {
+    fn load(&self) -> Guard {
         self.state.clone()
     }
-    fn cas(&mut self, expected: u64, new: AccountGuard) -> bool {
-        if self.state.revision() == expected {
-            self.state = new;
+    fn cas(&mut self, write: varco::step::Write<AccountGuard>) -> bool {
+        let current = match self.state.revision() {
+            0 => Expect::Absent,
+            revision => Expect::Revision { revision },
+        };
+        if current == write.expect {
+            self.state = write.record;
             true
         } else {
             false
@@ -377,9 +556,9 @@ proptest! {
     ) {
         let policy = LockoutPolicy { min_interval: Duration::ZERO, ..LockoutPolicy::default() };
         let p = GuardPolicies { password: policy, ..GuardPolicies::default() };
-        let mut store = Store { state: AccountGuard::new() };
+        let mut store = Store { state: new_guard() };
         // Each request: Some(loaded) while between load and store, None when idle.
-        let mut pending: Vec<Option<AccountGuard>> = vec![None; requests];
+        let mut pending: Vec<Option<Guard>> = vec![None; requests];
         let mut done = vec![false; requests];
         let mut verified = 0u32;
         let now = at(0);
@@ -390,28 +569,63 @@ proptest! {
             match pending[pick].take() {
                 None => pending[pick] = Some(store.load()),
                 Some(loaded) => {
-                    let step = loaded.begin(&p, Factor::Password, None, now);
-                    if step.decision != Decision::Allow {
-                        done[pick] = true; // refused: never verified
-                    } else if store.cas(loaded.revision(), step.guard) {
-                        verified += 1; // the password is checked now, and is wrong
-                        done[pick] = true;
-                    } // else: lost the race, reload and retry
+                    let step = loaded.begin(&p, Factor::Password, None, now).unwrap();
+                    match step.writes {
+                        None => done[pick] = true, // refused: never verified
+                        Some(w) => if store.cas(w) {
+                            verified += 1; // the password is checked now, and is wrong
+                            done[pick] = true;
+                        } // else: lost the race, reload and retry
+                    }
                 }
             }
         }
         prop_assert!(verified <= policy.threshold, "{} guesses verified", verified);
-        prop_assert_eq!(store.state.counter(Factor::Password).consecutive(), verified);
+        prop_assert_eq!(store.state.body().counter(Factor::Password).consecutive(), verified);
+    }
+
+    /// Property 2: the owner's correct attempt races wrong guesses. However
+    /// they interleave, the owner's success never wipes the failures
+    /// counted after its own attempt, nor the lock they set.
+    #[test]
+    fn a_success_never_wipes_the_failures_that_raced_it(
+        guesses in 1u32..12,
+        owner_first in any::<bool>(),
+    ) {
+        let policy = LockoutPolicy { min_interval: Duration::ZERO, ..LockoutPolicy::default() };
+        let p = GuardPolicies { password: policy, ..GuardPolicies::default() };
+        let mut store = Store { state: new_guard() };
+        let mut owner: Option<Attempt> = None;
+        let mut counted_after = 0u32;
+        for i in 0..=guesses {
+            let is_owner = (i == 0 && owner_first) || (i == guesses && !owner_first);
+            let step = store.load().begin(&p, Factor::Password, None, at(0)).unwrap();
+            let Admission::Allowed { attempt } = step.outcome.clone() else { continue };
+            prop_assert!(store.cas(step.writes.unwrap()));
+            if is_owner { owner = Some(attempt) } else if owner.is_some() { counted_after += 1 }
+        }
+        let Some(owner) = owner else { return Ok(()) };
+        let before = store.load();
+        let locked_before = !allowed(&begin(&before, &p, Factor::Password, None, at(1)).0);
+        let after = before.succeed(&owner, at(1)).unwrap().state_or(before);
+        prop_assert_eq!(after.body().counter(Factor::Password).consecutive(), counted_after);
+        let locked_after = !allowed(&begin(&after, &p, Factor::Password, None, at(1)).0);
+        if owner_first {
+            // Every lock was set by a guess counted after the owner's attempt.
+            prop_assert_eq!(locked_after, locked_before);
+        } else {
+            prop_assert!(!locked_after);
+        }
     }
 
     /// A locked factor never lets an attempt through, and counters never pass
     /// their cap, whatever the sequence of attempts, successes and clock jumps.
     #[test]
     fn locked_never_authenticates_and_counters_stay_capped(
-        ops in prop::collection::vec((0u8..4, 0u64..400, any::<bool>()), 1..120),
+        ops in prop::collection::vec((0u8..5, 0u64..400, any::<bool>()), 1..120),
     ) {
         let p = GuardPolicies::default();
-        let mut g = AccountGuard::new();
+        let mut g = new_guard();
         let mut clock = 0u64;
         for (op, dt, trusted) in ops {
             let dev = if trusted { Some("phone") } else { Some("other") };
@@ -419,20 +633,24 @@ proptest! {
                 0 => clock += dt,
                 1 => clock = clock.saturating_sub(dt),
                 2 => {
-                    let step = g.begin(&p, Factor::Password, dev, at(clock));
-                    if step.decision == Decision::Allow {
+                    let step = g.begin(&p, Factor::Password, dev, at(clock)).unwrap();
+                    match step.outcome.clone() {
                         // Only an allowed attempt may succeed.
-                        g = step.guard.succeed(Factor::Password, dev, at(clock)).guard;
-                    } else {
-                        prop_assert_eq!(step.guard.counter(Factor::Password), g.counter(Factor::Password));
-                        g = step.guard;
+                        Admission::Allowed { attempt } => {
+                            let counted = step.state_or(g);
+                            g = counted.succeed(&attempt, at(clock)).unwrap().state_or(counted);
+                        }
+                        _ => prop_assert!(step.writes.is_none()),
                     }
                 }
-                _ => g = g.begin(&p, Factor::Password, dev, at(clock)).guard,
+                3 => g = g.trust_device("phone", at(clock)).unwrap().state_or(g),
+                _ => g = wrong(g, &p, Factor::Password, dev, at(clock)),
             }
-            prop_assert!(g.counter(Factor::Password).consecutive() <= p.password.max_consecutive);
-            let loaded = AccountGuard::from_json(&g.to_json()).unwrap();
-            prop_assert_eq!(&loaded, &g);
+            prop_assert!(g.body().counter(Factor::Password).consecutive() <= p.password.max_consecutive);
+            if g.revision() > 0 {
+                let loaded = Guard::from_json(&g.to_json()).unwrap();
+                prop_assert_eq!(&loaded, &g);
+            }
         }
     }
 
@@ -440,17 +658,18 @@ proptest! {
     #[test]
     fn success_and_unlock_are_idempotent(fails in 0u64..8) {
         let p = GuardPolicies::default();
-        let mut g = AccountGuard::new();
+        let mut g = new_guard();
         for i in 0..fails {
-            g = g.begin(&p, Factor::Password, None, at(i * 2)).guard;
+            g = wrong(g, &p, Factor::Password, None, at(i * 2));
         }
-        let once = g.succeed(Factor::Password, Some("d"), at(100)).guard;
-        let twice = once.succeed(Factor::Password, Some("d"), at(100)).guard;
-        prop_assert_eq!(once.counter(Factor::Password), twice.counter(Factor::Password));
-        prop_assert_eq!(once.is_trusted("d"), twice.is_trusted("d"));
-        let u1 = g.unlock(&Unlock::Recovery, at(100)).guard;
-        let u2 = u1.unlock(&Unlock::Recovery, at(100)).guard;
-        prop_assert_eq!(u1.counter(Factor::Password), u2.counter(Factor::Password));
+        let (a, counted) = begin(&g, &p, Factor::Recovery, None, at(100));
+        let attempt = a.attempt().unwrap().clone();
+        let once = counted.succeed(&attempt, at(100)).unwrap().state_or(counted);
+        let twice = once.succeed(&attempt, at(100)).unwrap().state_or(once.clone());
+        prop_assert_eq!(once.body(), twice.body());
+        let u1 = g.unlock(&Unlock::Recovery, at(100)).unwrap().state_or(g.clone());
+        let u2 = u1.unlock(&Unlock::Recovery, at(100)).unwrap().state_or(u1.clone());
+        prop_assert_eq!(u1.body(), u2.body());
         prop_assert_eq!(u2.revision(), u1.revision() + 1);
     }
 }

@@ -5,13 +5,14 @@
 use serde_json::Value;
 use varco::Timestamp;
 use varco::effect::Effect;
-use varco::guard::{AccountGuard, DestinationBudget, Factor, GuardPolicies};
+use varco::guard::{AccountGuard, Attempt, DestinationBudget, GuardPolicies, Unlock};
 use varco::hash::{HashParams, PasswordHasher};
 use varco::otp::{
     Challenge, CodeKeys, DeliveryConfig, Destination, OtpSecret, Purpose, TotpConfig,
     TotpCredential,
 };
 use varco::policy::{Context, PasswordPolicy};
+use varco::record::Stored;
 
 const SCENARIO: &str = include_str!("../bindings/scenarios/scenario.tsv");
 
@@ -52,7 +53,8 @@ fn the_shared_scenario_runs_in_rust() {
     let mut checked = 0;
     let mut delivery: Option<Delivery> = None;
     let mut policies = GuardPolicies::default();
-    let mut guard = AccountGuard::new();
+    let mut guard = Stored::new(AccountGuard::new());
+    let mut attempt: Option<Attempt> = None;
     for (n, line) in SCENARIO.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -167,22 +169,44 @@ fn the_shared_scenario_runs_in_rust() {
             }
             "guard-policies" => {
                 policies = GuardPolicies::from_json(f[1]).unwrap();
-                guard = AccountGuard::new();
+                guard = Stored::new(AccountGuard::new());
+                attempt = None;
             }
             "guard" => {
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
-                let factor: Factor = f[3].parse().unwrap();
-                let step = match f[2] {
-                    "begin" => guard.begin(&policies, factor, None, now),
-                    "failed" => guard.failed(factor, None, now),
-                    "succeed" => guard.succeed(factor, None, now),
+                let ticket = || attempt.clone().expect("a begin first");
+                let (outcome, writes) = match f[2] {
+                    "begin" => {
+                        let step = guard.begin(&policies, f[3].parse().unwrap(), None, now);
+                        let step = step.unwrap();
+                        if let Some(a) = step.outcome.attempt() {
+                            attempt = Some(a.clone());
+                        }
+                        (json(&step.outcome), step.writes)
+                    }
+                    "failed" => (Value::Null, guard.failed(&ticket(), now).unwrap().writes),
+                    "succeed" => (Value::Null, guard.succeed(&ticket(), now).unwrap().writes),
+                    "trust" => (Value::Null, guard.trust_device(f[3], now).unwrap().writes),
+                    "unlock" => {
+                        let by = match f[3] {
+                            "-" => Unlock::Recovery,
+                            operator => Unlock::Operator {
+                                operator: operator.to_owned(),
+                            },
+                        };
+                        (Value::Null, guard.unlock(&by, now).unwrap().writes)
+                    }
                     other => panic!("unknown action {other}"),
                 };
                 if f[4] != "-" {
                     let want: Value = serde_json::from_str(f[4]).unwrap();
-                    assert_eq!(json(&step.decision), want, "{here}");
+                    assert_eq!(outcome, want, "{here}");
                 }
-                guard = step.guard;
+                if let Some(w) = writes {
+                    assert_eq!(w.expect, guard.expect(), "{here}");
+                    guard = w.record;
+                }
+                assert_eq!(guard.revision().to_string(), f[5], "{here}");
             }
             other => panic!("unknown kind {other:?} at {here}"),
         }

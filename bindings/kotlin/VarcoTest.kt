@@ -53,6 +53,23 @@ fun flatJson(s: String): Map<String, String> =
     Regex("\"([a-z_]+)\"\\s*:\\s*(\"([^\"]*)\"|-?[0-9]+|null|true|false)").findAll(s)
         .associate { it.groupValues[1] to (it.groups[3]?.value ?: it.groupValues[2]) }
 
+fun factor(name: String): Factor = when (name) {
+    "password" -> Factor.PASSWORD
+    "second_factor" -> Factor.SECOND_FACTOR
+    else -> Factor.RECOVERY
+}
+
+/** An admission as the flat map of the core's JSON (the ticket's fields inlined). */
+fun admissionMap(a: Admission): Map<String, String> = when (a) {
+    is Admission.Allowed -> mapOf("admission" to "allowed") + flatJson(a.attempt)
+    is Admission.StepUp -> mapOf("admission" to "step_up", "reason" to a.reason.name.lowercase())
+    is Admission.Locked -> mapOf(
+        "admission" to "locked",
+        "until" to (a.until?.toString() ?: "null"),
+        "reason" to a.reason.name.lowercase(),
+    )
+}
+
 fun codeIn(effects: List<Effect>): String? = effects.filterIsInstance<Effect.SendSms>()
     .firstNotNullOfOrNull { Regex("\\d{6,}").find(it.text.reveal())?.value }
 
@@ -65,7 +82,9 @@ fun scenario(path: String) {
     var challenge = ""; var budget: String? = null
     val codes = mutableListOf<String>()
     var guard: Guard? = null
-    var guardState: String? = null
+    var guardRecord: String? = null
+    var guardRevision = 0L
+    var attempt = ""
     File(path).readLines(Charsets.UTF_8).forEachIndexed { i, line ->
         if (line.isBlank() || line.startsWith("#")) return@forEachIndexed
         val f = line.split("\t")
@@ -114,17 +133,29 @@ fun scenario(path: String) {
                 }
                 eq(got, flatJson(f[4]), where)
             }
-            "guard-policies" -> { guard = Guard(f[1]); guardState = null }
+            "guard-policies" -> { guard = Guard(f[1]); guardRecord = null; guardRevision = 0L }
             "guard" -> {
                 val g = guard!!
-                val now = f[1].toULong()
-                val s = when (f[2]) {
-                    "begin" -> g.begin(guardState, f[3], null, now)
-                    "failed" -> g.failed(guardState!!, f[3], null, now)
-                    else -> g.succeed(guardState!!, f[3], null, now)
+                val now = f[1].toLong()
+                var got: Map<String, String>? = null
+                val writes = when (f[2]) {
+                    "begin" -> {
+                        val s = g.begin(guardRecord, factor(f[3]), null, now)
+                        got = admissionMap(s.admission)
+                        (s.admission as? Admission.Allowed)?.let { attempt = it.attempt }
+                        s.writes
+                    }
+                    "failed" -> g.failed(guardRecord!!, attempt, now).writes
+                    "succeed" -> g.succeed(guardRecord!!, attempt, now).writes
+                    "trust" -> g.trustDevice(guardRecord, f[3], now).writes
+                    else -> g.unlock(guardRecord!!, if (f[3] == "-") null else f[3], now).writes
                 }
-                guardState = s.guard
-                if (f[4] != "-") eq(asMap(s.decision, "decision"), flatJson(f[4]), where)
+                for (w in writes) {
+                    eq(w.replaces, guardRevision, where) // compare-and-swap on what we hold
+                    guardRecord = w.record; guardRevision = w.revision
+                }
+                if (f[4] != "-") eq(got, flatJson(f[4]), where)
+                eq(guardRevision, f[5].toLong(), where)
             }
             else -> throw Check("unknown kind at $where")
         }
@@ -191,10 +222,17 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     },
     "guard and lifecycle" to {
         val g = Guard("{\"password\":{\"threshold\":1}}")
-        val a = g.begin(null, "password", null, 0UL)
-        eq(a.decision, Decision.Allow)
-        val l = g.begin(g.failed(a.guard, "password", null, 0UL).guard, "password", null, 5000UL)
-        check(l.decision is Decision.Locked) { "${l.decision}" }
+        // A Kotlin clock's Long goes in as it is.
+        val a = g.begin(null, Factor.PASSWORD, null, System.currentTimeMillis())
+        check(a.admission is Admission.Allowed) { "${a.admission}" }
+        eq(a.writes.single().replaces, 0L)
+        eq(a.writes.single().revision, 1L)
+        val w = a.writes.single()
+        eq(g.failed(w.record, (a.admission as Admission.Allowed).attempt, System.currentTimeMillis()).writes.size, 0)
+        val l = g.begin(w.record, Factor.PASSWORD, null, System.currentTimeMillis() + 5000)
+        check(l.admission is Admission.Locked) { "${l.admission}" }
+        eq(l.writes.size, 0)
+        eq(code(raises<VarcoException> { g.begin(null, Factor.PASSWORD, null, -1L) }), "invalid_time")
         var lc = lifecycleNew(0UL)
         lc = lifecycleApply(lc.lifecycle, "{\"event\":\"activate\"}", 1UL)
         eq(lc.state, "active")
@@ -204,9 +242,9 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         val d = Delivery("{}", listOf(codeKey))
         for (bad in listOf("", "null", "[]", "{\"version\":99}", "{".repeat(10000))) {
             raises<VarcoException> { d.verify(bad, "123456", "login", 0UL) }
-            raises<VarcoException> { Guard("{}").failed(bad, "password", null, 0UL) }
+            raises<VarcoException> { Guard("{}").failed(bad, "{}", 0L) }
         }
-        eq(code(raises<VarcoException> { Guard("{}").failed("{\"version\":2}", "password", null, 0UL) }), "unsupported_version")
+        eq(code(raises<VarcoException> { Guard("{}").failed("{\"kind\":\"account_guard\",\"version\":2}", "{}", 0L) }), "unsupported_version")
     },
     "a lone surrogate is refused before the call, not mangled" to {
         raises<Throwable> { Hasher.withParams(64u, 1u, 1u).hash("abc\uD800") }
@@ -214,9 +252,9 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     },
     "throttle, travel and pepper" to {
         val t = Throttle("{\"threshold\":1}")
-        val s = t.begin(null, 0UL)
-        eq(s.decision, Decision.Allow)
-        check(t.begin(s.counter, 5000UL).decision is Decision.Locked) { "not locked" }
+        val s = t.begin(null, 0L)
+        check(s.admission is Admission.Allowed) { "${s.admission}" }
+        check(t.begin(s.writes.single().record, 5000L).admission is Admission.Locked) { "not locked" }
         val milan = "{\"at\":0,\"place\":{\"kind\":\"country\",\"code\":\"IT\"}}"
         val peru = "{\"at\":600000,\"place\":{\"kind\":\"country\",\"code\":\"PE\"}}"
         check(assessTravel(milan, peru, null) is RiskDecision.StepUp) { "travel" }

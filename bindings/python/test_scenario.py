@@ -17,6 +17,20 @@ def as_json(outcome, tag):
     return {tag: type(outcome).__name__.split(".")[-1].lower(), **vars(outcome)}
 
 
+FACTORS = {"password": v.Factor.PASSWORD, "second_factor": v.Factor.SECOND_FACTOR,
+           "recovery": v.Factor.RECOVERY}
+REASONS = {v.Reason.TOO_MANY_FAILURES: "too_many_failures", v.Reason.TOO_FAST: "too_fast"}
+
+
+def admission_json(a):
+    """An admission as the core's JSON."""
+    if a.is_allowed():
+        return {"admission": "allowed", "attempt": json.loads(a.attempt)}
+    if a.is_step_up():
+        return {"admission": "step_up", "reason": REASONS[a.reason]}
+    return {"admission": "locked", "until": a.until, "reason": REASONS[a.reason]}
+
+
 def code_in(effects):
     for e in effects:
         if e.is_send_sms():
@@ -83,18 +97,32 @@ class ScenarioTest(unittest.TestCase):
                     self.fail(where)
                 self.assertEqual(got, json.loads(f[4]), where)
             elif kind == "guard-policies":
-                guard = dict(g=v.Guard(f[1]), state=None)
+                guard = dict(g=v.Guard(f[1]), record=None, revision=0, attempt=None)
             elif kind == "guard":
-                g, now, action, factor = guard["g"], int(f[1]), f[2], f[3]
+                g, now, action, arg = guard["g"], int(f[1]), f[2], f[3]
+                got = None
                 if action == "begin":
-                    s = g.begin(guard["state"], factor, None, now)
+                    s = g.begin(guard["record"], FACTORS[arg], None, now)
+                    got = admission_json(s.admission)
+                    if s.admission.is_allowed():
+                        guard["attempt"] = s.admission.attempt
                 elif action == "failed":
-                    s = g.failed(guard["state"], factor, None, now)
+                    s = g.failed(guard["record"], guard["attempt"], now)
+                elif action == "succeed":
+                    s = g.succeed(guard["record"], guard["attempt"], now)
+                elif action == "trust":
+                    s = g.trust_device(guard["record"], arg, now)
+                elif action == "unlock":
+                    s = g.unlock(guard["record"], None if arg == "-" else arg, now)
                 else:
-                    s = g.succeed(guard["state"], factor, None, now)
-                guard["state"] = s.guard
+                    self.fail(where)
+                for w in s.writes:
+                    # compare-and-swap: each write replaces what we hold
+                    self.assertEqual(w.replaces, guard["revision"], where)
+                    guard["record"], guard["revision"] = w.record, w.revision
                 if f[4] != "-":
-                    self.assertEqual(as_json(s.decision, "decision"), json.loads(f[4]), where)
+                    self.assertEqual(got, json.loads(f[4]), where)
+                self.assertEqual(guard["revision"], int(f[5]), where)
             else:
                 self.fail(f"unknown kind at {where}")
             checked += 1

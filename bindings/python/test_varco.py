@@ -207,27 +207,49 @@ class DeliveryTest(unittest.TestCase):
 class GuardTest(unittest.TestCase):
     def test_lockout_and_unlock(self):
         g = v.Guard('{"password": {"threshold": 2}}')
-        state = None
+        record, revision = None, 0
         for t in (0, 2000):
-            s = g.begin(state, "password", None, t)
-            self.assertEqual(s.decision, v.Decision.ALLOW())
-            state = g.failed(s.guard, "password", None, t).guard
-        locked = g.begin(state, "password", None, 4000)
-        self.assertTrue(locked.decision.is_locked())
-        self.assertEqual(locked.decision.reason, "too_many_failures")
+            s = g.begin(record, v.Factor.PASSWORD, None, t)
+            self.assertTrue(s.admission.is_allowed())
+            [w] = s.writes
+            # compare-and-swap: 0 is "must not exist", then the revision held
+            self.assertEqual((w.kind, w.replaces, w.revision), ("account_guard", revision, revision + 1))
+            record, revision = w.record, w.revision
+            self.assertEqual(g.failed(record, s.admission.attempt, t).writes, [])
+        locked = g.begin(record, v.Factor.PASSWORD, None, 4000)
+        self.assertTrue(locked.admission.is_locked())
+        self.assertEqual(locked.admission.reason, v.Reason.TOO_MANY_FAILURES)
+        self.assertEqual(locked.writes, [])  # a refusal writes nothing
         self.assertEqual(locked.effects[0].kind, "attempt_refused")
-        unlocked = g.unlock(locked.guard, "operatore-7", 5000)
-        self.assertEqual(g.begin(unlocked.guard, "password", None, 6000).decision, v.Decision.ALLOW())
+        [w] = g.unlock(record, "operatore-7", 5000).writes
+        self.assertTrue(g.begin(w.record, v.Factor.PASSWORD, None, 6000).admission.is_allowed())
+
+    def test_success_and_trusted_device(self):
+        g = v.Guard("{}")
+        s = g.begin(None, v.Factor.PASSWORD, "phone", 0)
+        [w] = s.writes
+        [w] = g.succeed(w.record, s.admission.attempt, 0).writes
+        [w] = g.trust_device(w.record, "phone", 1000).writes
+        self.assertEqual(w.revision, 3)
 
     def test_bad_input(self):
         with self.assertRaises(v.VarcoError):
             v.Guard('{"password": {"threshold": 0}}')
-        g = v.Guard("{}")
         with self.assertRaises(v.VarcoError):
-            g.begin(None, "fingerprint", None, 0)
+            v.Guard('{"password": {"forget_after_ms": 0}}')
+        g = v.Guard("{}")
         with self.assertRaises(v.VarcoError) as err:
-            g.failed('{"version": 2}', "password", None, 0)
+            g.failed('{"kind":"account_guard","version":2}', "{}", 0)
         self.assertEqual(err.exception.code, "unsupported_version")
+        with self.assertRaises(v.VarcoError) as err:
+            g.begin(None, v.Factor.PASSWORD, None, -1)
+        self.assertEqual(err.exception.code, "invalid_time")
+        [w] = g.begin(None, v.Factor.PASSWORD, None, 0).writes
+        with self.assertRaises(v.VarcoError) as err:
+            g.succeed(w.record, "not a ticket", 0)
+        self.assertEqual(err.exception.code, "invalid_input")
+        with self.assertRaises(v.VarcoError):
+            g.trust_device(None, "", 0)
 
 
 class HistoryAndContextTest(unittest.TestCase):
@@ -252,15 +274,17 @@ class HistoryAndContextTest(unittest.TestCase):
 class ThrottleRiskPepperTest(unittest.TestCase):
     def test_source_budget(self):
         t = v.Throttle('{"threshold": 2, "min_interval_ms": 0}')
-        counter = None
-        decisions = []
+        record, ticket = None, None
+        admissions = []
         for _ in range(3):
-            s = t.begin(counter, 1000)
-            counter = s.counter
-            decisions.append(s.decision)
-        self.assertEqual(decisions[:2], [v.Decision.ALLOW(), v.Decision.ALLOW()])
-        self.assertTrue(decisions[2].is_locked())
-        self.assertEqual(t.begin(t.succeed(counter), 2000).decision, v.Decision.ALLOW())
+            s = t.begin(record, 1000)
+            admissions.append(s.admission)
+            if s.writes:
+                record, ticket = s.writes[0].record, s.admission.attempt
+        self.assertTrue(all(a.is_allowed() for a in admissions[:2]))
+        self.assertTrue(admissions[2].is_locked())
+        [w] = t.succeed(record, ticket, 2000).writes
+        self.assertTrue(t.begin(w.record, 2000).admission.is_allowed())
         with self.assertRaises(v.VarcoError):
             v.Throttle('{"treshold": 2}')
 
@@ -317,7 +341,7 @@ class BoundaryTest(unittest.TestCase):
         self.assertEqual(d.verify(done.challenge, code, "login", 2000).outcome, v.CodeOutcome.ALREADY_USED())
         self.assertEqual(d.resend(done.challenge, None, 60_000).outcome, v.ResendOutcome.NOT_PENDING())
         with self.assertRaises(v.VarcoError):
-            v.Guard("{}").succeed("", "password", None, 0)
+            v.Guard("{}").succeed("", "{}", 0)
 
 
 class StrengthAndBreachTest(unittest.TestCase):

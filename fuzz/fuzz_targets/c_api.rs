@@ -78,6 +78,7 @@ fuzz_target!(|data: &[u8]| {
     let mut n = 0usize;
     let mut step: *mut varco_step = null_mut();
     let now = 1_800_000_000_000u64;
+    let now_i = 1_800_000_000_000i64;
     const KEY: [u8; 32] = [7; 32];
     unsafe {
         let r = match op & 0x0F {
@@ -192,23 +193,19 @@ fuzz_target!(|data: &[u8]| {
                         varco_result::VARCO_OK
                     );
                 }
-                for call in [varco_guard_begin, varco_guard_failed, varco_guard_succeed] {
-                    if call(
-                        g,
-                        ptr(b),
-                        b.len(),
-                        ptr(c),
-                        c.len(),
-                        null(),
-                        0,
-                        now,
-                        &mut step,
-                    ) == varco_result::VARCO_OK
+                if varco_guard_begin(g, ptr(b), b.len(), ptr(c), c.len(), null(), 0, now_i, &mut step)
+                    == varco_result::VARCO_OK
+                {
+                    drain(step);
+                }
+                for call in [varco_guard_failed, varco_guard_succeed, varco_guard_trust_device] {
+                    if call(g, ptr(b), b.len(), ptr(c), c.len(), now_i, &mut step)
+                        == varco_result::VARCO_OK
                     {
                         drain(step);
                     }
                 }
-                if varco_guard_unlock(g, ptr(b), b.len(), ptr(c), c.len(), now, &mut step)
+                if varco_guard_unlock(g, ptr(b), b.len(), ptr(c), c.len(), now_i, &mut step)
                     == varco_result::VARCO_OK
                 {
                     drain(step);
@@ -282,11 +279,13 @@ fuzz_target!(|data: &[u8]| {
                     varco_throttle_new(b"{}".as_ptr(), 2, &mut t),
                     varco_result::VARCO_OK
                 );
-                let r = varco_throttle_begin(t, ptr(a), a.len(), now, &mut step);
+                let r = varco_throttle_begin(t, ptr(a), a.len(), now_i, &mut step);
                 if r == varco_result::VARCO_OK {
                     drain(step);
                 }
-                if varco_throttle_succeed(t, ptr(a), a.len(), &mut step) == varco_result::VARCO_OK {
+                if varco_throttle_succeed(t, ptr(a), a.len(), ptr(b), b.len(), now_i, &mut step)
+                    == varco_result::VARCO_OK
+                {
                     drain(step);
                 }
                 varco_throttle_free(t);

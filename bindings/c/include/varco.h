@@ -221,8 +221,9 @@ enum varco_result varco_challenge_resend(const struct varco_delivery *delivery,
 
 /**
  * Policies as JSON (every field optional; `{}` gives the defaults: 5
- * failures, then waits from 1 minute doubling up to 1 hour; a permanent
- * lock after 100 consecutive failures or 10 locks). The caller frees
+ * failures, then waits from 1 minute doubling up to 1 hour; the password
+ * locks for good after 100 consecutive failures or 10 locks, the second
+ * factor and recovery never do). The caller frees
  * `*out` with [`varco_guard_free`].
  */
 enum varco_result varco_guard_new(const uint8_t *policies_json,
@@ -236,62 +237,73 @@ void varco_guard_free(struct varco_guard *guard);
 
 /**
  * Before checking a factor (`password`, `second_factor`, `recovery`): may
- * the attempt go ahead? `state` is the stored guard (optional: NULL for an
- * account with none yet); `device` a trusted device's id (optional). The
- * outcome is `{"decision":"allow"}`,
- * `{"decision":"step_up","reason":…}` or
- * `{"decision":"locked","until":ms|null,"reason":…}`; the state is the
- * guard to store. An allowed attempt counts as failed until
- * [`varco_guard_succeed`], so a crash in between gives no free attempt.
+ * the attempt go ahead? `record` is the stored guard (optional: NULL for
+ * an account with none yet); `device` the host's id for the device
+ * (optional). The outcome is `{"admission":"allowed","attempt":{…}}`,
+ * `{"admission":"step_up","reason":…}` or
+ * `{"admission":"locked","until":ms|null,"reason":…}`. An allowed attempt
+ * is counted as a failure in the step's write until
+ * [`varco_guard_succeed`], so a crash in between gives no free attempt;
+ * keep its ticket ([`varco_step_attempt`](crate::step::varco_step_attempt)).
+ * A refusal has no write.
  */
 enum varco_result varco_guard_begin(const struct varco_guard *guard,
-                                    const uint8_t *state,
-                                    size_t state_len,
+                                    const uint8_t *record,
+                                    size_t record_len,
                                     const uint8_t *factor,
                                     size_t factor_len,
                                     const uint8_t *device,
                                     size_t device_len,
-                                    uint64_t now_ms,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
- * The factor was wrong: writes the audit event (the failure was counted by
- * [`varco_guard_begin`]). `state` is required.
+ * The check of `attempt` (the ticket from [`varco_guard_begin`]) failed:
+ * the audit events; nothing to write (`begin` counted it).
  */
 enum varco_result varco_guard_failed(const struct varco_guard *guard,
-                                     const uint8_t *state,
-                                     size_t state_len,
-                                     const uint8_t *factor,
-                                     size_t factor_len,
-                                     const uint8_t *device,
-                                     size_t device_len,
-                                     uint64_t now_ms,
+                                     const uint8_t *record,
+                                     size_t record_len,
+                                     const uint8_t *attempt,
+                                     size_t attempt_len,
+                                     int64_t now_ms,
                                      struct varco_step **out);
 
 /**
- * The factor was right: its failures are forgotten and `device`, if given,
- * becomes trusted. `state` is required.
+ * The check of `attempt` passed: the failures counted up to it are
+ * cleared (never those of guesses that raced it).
  */
 enum varco_result varco_guard_succeed(const struct varco_guard *guard,
-                                      const uint8_t *state,
-                                      size_t state_len,
-                                      const uint8_t *factor,
-                                      size_t factor_len,
-                                      const uint8_t *device,
-                                      size_t device_len,
-                                      uint64_t now_ms,
+                                      const uint8_t *record,
+                                      size_t record_len,
+                                      const uint8_t *attempt,
+                                      size_t attempt_len,
+                                      int64_t now_ms,
                                       struct varco_step **out);
 
 /**
- * Lifts every lock: by a named operator, or (operator NULL) after a
- * completed recovery. `state` is required.
+ * Trusts `device` from now on: call it after a full sign-in (every factor
+ * the account requires passed). `record` is optional (NULL: none yet).
+ */
+enum varco_result varco_guard_trust_device(const struct varco_guard *guard,
+                                           const uint8_t *record,
+                                           size_t record_len,
+                                           const uint8_t *device,
+                                           size_t device_len,
+                                           int64_t now_ms,
+                                           struct varco_step **out);
+
+/**
+ * Lifts locks: every one by a named operator; the password's and
+ * recovery's after a completed recovery (operator NULL). `record` is
+ * required.
  */
 enum varco_result varco_guard_unlock(const struct varco_guard *guard,
-                                     const uint8_t *state,
-                                     size_t state_len,
+                                     const uint8_t *record,
+                                     size_t record_len,
                                      const uint8_t *operator_name,
                                      size_t operator_len,
-                                     uint64_t now_ms,
+                                     int64_t now_ms,
                                      struct varco_step **out);
 
 /**
@@ -678,6 +690,57 @@ enum varco_result varco_step_budget(const struct varco_step *step,
                                     size_t *written);
 
 /**
+ * The ticket of an attempt the guard let through (`begin`): pass it to
+ * `_succeed` or `_failed`. `*written` is 0 when the attempt was refused.
+ */
+enum varco_result varco_step_attempt(const struct varco_step *step,
+                                     uint8_t *buf,
+                                     size_t cap,
+                                     size_t *written);
+
+/**
+ * How many records the step asks to store (0 for NULL, and for a refusal).
+ * Store them all in one transaction, in their order, each with
+ * compare-and-swap (see [`varco_step_write_revision`]).
+ */
+size_t varco_step_write_count(const struct varco_step *step);
+
+/**
+ * Record `index` to store: its stored form, opaque text to keep as it is.
+ */
+enum varco_result varco_step_write(const struct varco_step *step,
+                                   size_t index,
+                                   uint8_t *buf,
+                                   size_t cap,
+                                   size_t *written);
+
+/**
+ * Record `index`'s kind (`account_guard`, `failure_counter`, ...).
+ */
+enum varco_result varco_step_write_kind(const struct varco_step *step,
+                                        size_t index,
+                                        uint8_t *buf,
+                                        size_t cap,
+                                        size_t *written);
+
+/**
+ * Record `index`'s new revision, and the revision it replaces: 0 when the
+ * record must not exist yet.
+ *
+ * ```text
+ * *replaces == 0  ->  INSERT (the key must not exist)
+ * *replaces == r  ->  UPDATE ... SET record = ?, revision = *revision
+ *                     WHERE key = ? AND revision = r
+ * ```
+ * A conflict means another request changed the record first: load it
+ * again and redo the step.
+ */
+enum varco_result varco_step_write_revision(const struct varco_step *step,
+                                            size_t index,
+                                            int64_t *revision,
+                                            int64_t *replaces);
+
+/**
  * How many effects the step asks for (0 for NULL).
  */
 size_t varco_step_effect_count(const struct varco_step *step);
@@ -715,24 +778,28 @@ enum varco_result varco_throttle_new(const uint8_t *policy_json,
 void varco_throttle_free(struct varco_throttle *throttle);
 
 /**
- * May an attempt from this key go ahead? `counter` is the key's stored
- * counter (optional: NULL for a new key). The outcome is a decision as in
- * `varco_guard_begin`; the state is the counter to store under the key. An
- * allowed attempt counts as a failure until [`varco_throttle_succeed`].
+ * May an attempt from this key go ahead? `record` is the key's stored
+ * counter (optional: NULL for a new key). The outcome is
+ * `{"admission":"allowed","attempt":<serial>}` or a refusal as in
+ * `varco_guard_begin`; an allowed attempt is counted as a failure in the
+ * step's write until [`varco_throttle_succeed`]; a refusal has no write.
  */
 enum varco_result varco_throttle_begin(const struct varco_throttle *throttle,
-                                       const uint8_t *counter_json,
-                                       size_t counter_len,
-                                       uint64_t now_ms,
+                                       const uint8_t *record,
+                                       size_t record_len,
+                                       int64_t now_ms,
                                        struct varco_step **out);
 
 /**
- * The attempt succeeded: the key's failures are forgotten. The outcome is
- * `{"decision":"allow"}`; the state is the counter to store.
+ * The attempt (its ticket from `varco_step_attempt`) passed: the key's
+ * failures counted up to it are cleared. `record` is required.
  */
 enum varco_result varco_throttle_succeed(const struct varco_throttle *throttle,
-                                         const uint8_t *counter_json,
-                                         size_t counter_len,
+                                         const uint8_t *record,
+                                         size_t record_len,
+                                         const uint8_t *attempt,
+                                         size_t attempt_len,
+                                         int64_t now_ms,
                                          struct varco_step **out);
 
 /**

@@ -44,12 +44,15 @@ impl<T> OrFail<T> for Result<T, varco::Error> {
     }
 }
 
-/// Borrows `len` bytes at `ptr`.
+/// Borrows `len` bytes at `ptr`; NULL with length 0 is empty input.
 pub(crate) unsafe fn bytes<'a>(
     ptr: *const u8,
     len: usize,
     what: &str,
 ) -> Result<&'a [u8], varco_result> {
+    if ptr.is_null() && len == 0 {
+        return Ok(&[]);
+    }
     if ptr.is_null() {
         return Err(refuse(
             varco_result::VARCO_NULL_POINTER,
@@ -184,6 +187,14 @@ pub(crate) fn lang(s: &str) -> Result<varco::Lang, varco_result> {
             &format!("invalid_language: {m}"),
         )
     })
+}
+
+/// A Unix time in milliseconds, signed as C clocks give it; a negative one
+/// is refused.
+pub(crate) fn at_ms(ms: i64) -> Result<varco::Timestamp, varco_result> {
+    u64::try_from(ms)
+        .map(varco::Timestamp::from_unix_millis)
+        .map_err(|_| fail(varco::Error::InvalidTime(format!("{ms} ms is before 1970"))))
 }
 
 /// A Unix time in milliseconds.

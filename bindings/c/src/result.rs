@@ -39,7 +39,9 @@ pub enum varco_result {
 impl From<&varco::Error> for varco_result {
     fn from(e: &varco::Error) -> Self {
         match e {
-            varco::Error::Deserialize(_) => varco_result::VARCO_MALFORMED_STATE,
+            varco::Error::Deserialize(_) | varco::Error::WrongRecordKind { .. } => {
+                varco_result::VARCO_MALFORMED_STATE
+            }
             varco::Error::UnsupportedVersion { .. } => varco_result::VARCO_UNSUPPORTED_VERSION,
             varco::Error::Seal(_) => varco_result::VARCO_SEAL,
             varco::Error::IllegalTransition { .. } => varco_result::VARCO_ILLEGAL_TRANSITION,

@@ -13,8 +13,10 @@ use crate::result::varco_result;
 #[allow(non_camel_case_types)]
 pub struct varco_step {
     pub(crate) outcome: Zeroizing<String>,
+    pub(crate) attempt: Option<String>,
     pub(crate) state: Option<String>,
     pub(crate) budget: Option<String>,
+    pub(crate) writes: Vec<varco::step::RecordWrite>,
     pub(crate) effects: Vec<Zeroizing<String>>,
 }
 
@@ -23,10 +25,33 @@ impl varco_step {
     pub(crate) fn new(outcome: String, state: Option<String>) -> Self {
         varco_step {
             outcome: Zeroizing::new(outcome),
+            attempt: None,
             state,
             budget: None,
+            writes: Vec::new(),
             effects: Vec::new(),
         }
+    }
+
+    /// A core step: its outcome as the core's JSON, its writes in order,
+    /// its effects.
+    pub(crate) fn of<O: serde::Serialize, W: varco::step::Writes>(
+        s: varco::step::Step<O, W>,
+    ) -> Self {
+        let mut step = varco_step::new(json(&s.outcome), None);
+        step.writes = s.writes.record_writes();
+        step.with_effects(s.effects)
+    }
+
+    /// A step on an attempt: as [`of`](Self::of), and the ticket of an
+    /// allowed attempt.
+    pub(crate) fn of_attempt<A: serde::Serialize, W: varco::step::Writes>(
+        s: varco::step::Step<varco::guard::Admission<A>, W>,
+    ) -> Self {
+        let attempt = s.outcome.attempt().map(json);
+        let mut step = Self::of(s);
+        step.attempt = attempt;
+        step
     }
 
     /// Adds the core's effects.
@@ -91,6 +116,105 @@ pub unsafe extern "C" fn varco_step_budget(
     written: *mut usize,
 ) -> varco_result {
     guard(|| unsafe { text_of(step, |s| s.budget.as_deref(), buf, cap, written) })
+}
+
+/// The ticket of an attempt the guard let through (`begin`): pass it to
+/// `_succeed` or `_failed`. `*written` is 0 when the attempt was refused.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_attempt(
+    step: *const varco_step,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    guard(|| unsafe { text_of(step, |s| s.attempt.as_deref(), buf, cap, written) })
+}
+
+/// How many records the step asks to store (0 for NULL, and for a refusal).
+/// Store them all in one transaction, in their order, each with
+/// compare-and-swap (see [`varco_step_write_revision`]).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_write_count(step: *const varco_step) -> usize {
+    // SAFETY: NULL or a live step.
+    unsafe { step.as_ref() }.map_or(0, |s| s.writes.len())
+}
+
+fn write_at(s: &varco_step, index: usize) -> Result<&varco::step::RecordWrite, varco_result> {
+    s.writes.get(index).ok_or_else(|| {
+        refuse(
+            varco_result::VARCO_OUT_OF_RANGE,
+            &format!("out_of_range: write {index} of {}", s.writes.len()),
+        )
+    })
+}
+
+/// Record `index` to store: its stored form, opaque text to keep as it is.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_write(
+    step: *const varco_step,
+    index: usize,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    guard(|| {
+        let s = unsafe { handle(step, "step") }?;
+        out_ptr(written, "written")?;
+        let w = write_at(s, index)?;
+        unsafe { write_out(w.json.as_bytes(), buf, cap, written) }
+    })
+}
+
+/// Record `index`'s kind (`account_guard`, `failure_counter`, ...).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_write_kind(
+    step: *const varco_step,
+    index: usize,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    guard(|| {
+        let s = unsafe { handle(step, "step") }?;
+        out_ptr(written, "written")?;
+        let w = write_at(s, index)?;
+        unsafe { write_out(w.kind.as_bytes(), buf, cap, written) }
+    })
+}
+
+/// Record `index`'s new revision, and the revision it replaces: 0 when the
+/// record must not exist yet.
+///
+/// ```text
+/// *replaces == 0  ->  INSERT (the key must not exist)
+/// *replaces == r  ->  UPDATE ... SET record = ?, revision = *revision
+///                     WHERE key = ? AND revision = r
+/// ```
+/// A conflict means another request changed the record first: load it
+/// again and redo the step.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_write_revision(
+    step: *const varco_step,
+    index: usize,
+    revision: *mut i64,
+    replaces: *mut i64,
+) -> varco_result {
+    guard(|| {
+        let s = unsafe { handle(step, "step") }?;
+        out_ptr(revision, "revision")?;
+        out_ptr(replaces, "replaces")?;
+        let w = write_at(s, index)?;
+        let signed = |r: u64| i64::try_from(r).unwrap_or(i64::MAX);
+        let before = match w.expect {
+            varco::record::Expect::Absent => 0,
+            varco::record::Expect::Revision { revision } => signed(revision),
+        };
+        unsafe {
+            put(revision, signed(w.revision));
+            put(replaces, before);
+        }
+        Ok(())
+    })
 }
 
 /// How many effects the step asks for (0 for NULL).

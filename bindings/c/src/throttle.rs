@@ -1,9 +1,10 @@
 //! Budgets per source (an address, a device) or per destination (a phone
 //! number, an email), and implausible-travel risk.
 
-use varco::guard::{Decision, FailureCounter, LockoutPolicy, Sighting, TravelPolicy};
+use varco::guard::{FailureCounter, LockoutPolicy, Sighting, TravelPolicy};
+use varco::record::Stored;
 
-use crate::ffi::{OrFail, at, free, give, guard, handle, opt_text, refuse, text, write_out};
+use crate::ffi::{OrFail, at_ms, free, give, guard, handle, opt_text, refuse, text, write_out};
 use crate::result::varco_result;
 use crate::step::{give_step, json, varco_step};
 
@@ -40,58 +41,47 @@ pub unsafe extern "C" fn varco_throttle_free(throttle: *mut varco_throttle) {
     });
 }
 
-unsafe fn counter(ptr: *const u8, len: usize) -> Result<FailureCounter, varco_result> {
-    match unsafe { opt_text(ptr, len, "counter") }? {
-        None => Ok(FailureCounter::default()),
-        Some(j) => FailureCounter::from_json(j).or_fail(),
-    }
-}
-
-/// May an attempt from this key go ahead? `counter` is the key's stored
-/// counter (optional: NULL for a new key). The outcome is a decision as in
-/// `varco_guard_begin`; the state is the counter to store under the key. An
-/// allowed attempt counts as a failure until [`varco_throttle_succeed`].
+/// May an attempt from this key go ahead? `record` is the key's stored
+/// counter (optional: NULL for a new key). The outcome is
+/// `{"admission":"allowed","attempt":<serial>}` or a refusal as in
+/// `varco_guard_begin`; an allowed attempt is counted as a failure in the
+/// step's write until [`varco_throttle_succeed`]; a refusal has no write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_throttle_begin(
     throttle: *const varco_throttle,
-    counter_json: *const u8,
-    counter_len: usize,
-    now_ms: u64,
+    record: *const u8,
+    record_len: usize,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let t = unsafe { handle(throttle, "throttle") }?;
-        let c = unsafe { counter(counter_json, counter_len) }?;
-        let now = at(now_ms);
-        let d = c.decide(&t.policy, now);
-        let next = if d == Decision::Allow {
-            c.fail(&t.policy, now)
-        } else {
-            c
-        };
-        unsafe { give_step(out, varco_step::new(json(&d), Some(next.to_json()))) }
+        let json = unsafe { opt_text(record, record_len, "record") }?;
+        let c = Stored::load_or(json, FailureCounter::default).or_fail()?;
+        let step = c.begin(&t.policy, at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of_attempt(step)) }
     })
 }
 
-/// The attempt succeeded: the key's failures are forgotten. The outcome is
-/// `{"decision":"allow"}`; the state is the counter to store.
+/// The attempt (its ticket from `varco_step_attempt`) passed: the key's
+/// failures counted up to it are cleared. `record` is required.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_throttle_succeed(
     throttle: *const varco_throttle,
-    counter_json: *const u8,
-    counter_len: usize,
+    record: *const u8,
+    record_len: usize,
+    attempt: *const u8,
+    attempt_len: usize,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let _ = unsafe { handle(throttle, "throttle") }?;
-        let c = FailureCounter::from_json(unsafe { text(counter_json, counter_len, "counter") }?)
+        let c = Stored::<FailureCounter>::from_json(unsafe { text(record, record_len, "record") }?)
             .or_fail()?;
-        unsafe {
-            give_step(
-                out,
-                varco_step::new(json(&Decision::Allow), Some(c.succeed().to_json())),
-            )
-        }
+        let serial: u64 = unsafe { crate::guard::ticket(attempt, attempt_len) }?;
+        let step = c.succeed(serial, at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 

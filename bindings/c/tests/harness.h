@@ -60,6 +60,11 @@ static int finish(const char *suite) {
   return tests_failed == 0 && tests_passed > 0 ? 0 : 1;
 }
 
+/* Whether s starts with prefix. */
+static inline int starts(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* Reads a step's outcome into buf (NUL-terminated). */
 static void outcome_of(const varco_step *step, char *buf, size_t cap) {
   size_t n = 0;
@@ -76,6 +81,37 @@ static char *state_of(const varco_step *step) {
   }
   char *s = malloc(n + 1);
   if (s != NULL && varco_step_state(step, (uint8_t *)s, n + 1, &n) != VARCO_OK) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Reads a step's record `i` to store into a new heap string (the caller
+ * frees it); NULL when the step has no such write. */
+static char *write_of(const varco_step *step, size_t i) {
+  size_t n = 0;
+  if (i >= varco_step_write_count(step) ||
+      varco_step_write(step, i, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL) {
+    return NULL;
+  }
+  char *s = malloc(n + 1);
+  if (s != NULL && varco_step_write(step, i, (uint8_t *)s, n + 1, &n) != VARCO_OK) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Reads the ticket of an allowed attempt into a new heap string (the caller
+ * frees it); NULL when the attempt was refused. */
+static char *attempt_of(const varco_step *step) {
+  size_t n = 0;
+  if (varco_step_attempt(step, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL || n == 0) {
+    return NULL;
+  }
+  char *s = malloc(n + 1);
+  if (s != NULL && varco_step_attempt(step, (uint8_t *)s, n + 1, &n) != VARCO_OK) {
     free(s);
     return NULL;
   }

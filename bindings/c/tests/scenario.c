@@ -58,7 +58,8 @@ typedef struct {
   char codes[8][16];
   int ncodes;
   varco_guard *guard;
-  char *guard_state;
+  char *guard_state, *attempt;
+  int64_t guard_revision;
 } world;
 
 /* Takes a step: outcome into got, state and budget kept, codes collected. */
@@ -197,25 +198,48 @@ static void test_shared_scenario(void) {
       w.guard = NULL;
       free(w.guard_state);
       w.guard_state = NULL;
+      w.guard_revision = 0;
       CHECK_OK(varco_guard_new(S(f[1]), &w.guard));
-    } else if (strcmp(f[0], "guard") == 0 && nf == 5) {
-      uint64_t now = strtoull(f[1], NULL, 10);
+    } else if (strcmp(f[0], "guard") == 0 && nf == 6) {
+      int64_t now = strtoll(f[1], NULL, 10);
       const uint8_t *st = (const uint8_t *)w.guard_state;
       size_t st_len = w.guard_state != NULL ? strlen(w.guard_state) : 0;
+      const char *ticket = w.attempt != NULL ? w.attempt : "";
       varco_step *s = NULL;
       varco_result r;
       if (strcmp(f[2], "begin") == 0) {
         r = varco_guard_begin(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
       } else if (strcmp(f[2], "failed") == 0) {
-        r = varco_guard_failed(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
+        r = varco_guard_failed(w.guard, st, st_len, S(ticket), now, &s);
+      } else if (strcmp(f[2], "succeed") == 0) {
+        r = varco_guard_succeed(w.guard, st, st_len, S(ticket), now, &s);
+      } else if (strcmp(f[2], "trust") == 0) {
+        r = varco_guard_trust_device(w.guard, st, st_len, S(f[3]), now, &s);
+      } else if (strcmp(f[3], "-") == 0) {
+        r = varco_guard_unlock(w.guard, st, st_len, NULL, 0, now, &s);
       } else {
-        r = varco_guard_succeed(w.guard, st, st_len, S(f[3]), NULL, 0, now, &s);
+        r = varco_guard_unlock(w.guard, st, st_len, S(f[3]), now, &s);
       }
       CHECK_OK(r);
       if (r == VARCO_OK) {
-        absorb(&w, s, got, sizeof got, &w.guard_state);
+        outcome_of(s, got, sizeof got);
+        char *t = attempt_of(s);
+        if (t != NULL) {
+          free(w.attempt);
+          w.attempt = t;
+        }
+        for (size_t i = 0; i < varco_step_write_count(s); i++) {
+          int64_t rev = 0, replaces = -1;
+          CHECK_OK(varco_step_write_revision(s, i, &rev, &replaces));
+          CHECK(replaces == w.guard_revision); /* compare-and-swap on what we hold */
+          free(w.guard_state);
+          w.guard_state = write_of(s, i);
+          w.guard_revision = rev;
+        }
+        varco_step_free(s);
       }
       CHECK(strcmp(f[4], "-") == 0 || strcmp(got, f[4]) == 0);
+      CHECK(w.guard_revision == strtoll(f[5], NULL, 10));
     } else {
       CHECK(!"unknown or malformed line");
     }
@@ -229,6 +253,7 @@ static void test_shared_scenario(void) {
   free(w.challenge);
   free(w.budget);
   free(w.guard_state);
+  free(w.attempt);
   varco_delivery_free(w.delivery);
   varco_guard_free(w.guard);
 }

@@ -302,22 +302,47 @@ static void test_guard_and_lifecycle(void) {
   CHECK_OK(varco_guard_begin(g, NULL, 0, S("password"), NULL, 0, 0, &a));
   char out[512];
   outcome_of(a, out, sizeof out);
-  CHECK(strcmp(out, "{\"decision\":\"allow\"}") == 0);
-  char *st = state_of(a);
+  CHECK(strcmp(out, "{\"admission\":\"allowed\",\"attempt\":{\"factor\":\"password\",\"serial\":1}}") == 0);
+  /* One write: a new record (replaces 0: INSERT, must not exist), revision 1. */
+  CHECK(varco_step_write_count(a) == 1);
+  int64_t rev = -1, replaces = -1;
+  CHECK_OK(varco_step_write_revision(a, 0, &rev, &replaces));
+  CHECK(rev == 1 && replaces == 0);
+  size_t kn = 0;
+  char kind[32];
+  CHECK_OK(varco_step_write_kind(a, 0, (uint8_t *)kind, sizeof kind, &kn));
+  CHECK(strcmp(kind, "account_guard") == 0);
+  CHECK_RESULT(varco_step_write_revision(a, 1, &rev, &replaces), VARCO_OUT_OF_RANGE);
+  char *st = write_of(a, 0);
+  char *ticket = attempt_of(a);
+  CHECK(st != NULL && ticket != NULL);
   varco_step *f = NULL;
-  CHECK_OK(varco_guard_failed(g, S(st), S("password"), NULL, 0, 0, &f));
-  char *st2 = state_of(f);
+  CHECK_OK(varco_guard_failed(g, S(st), S(ticket), 0, &f));
+  CHECK(varco_step_write_count(f) == 0); /* begin counted it */
   varco_step *l = NULL;
-  CHECK_OK(varco_guard_begin(g, S(st2), S("password"), NULL, 0, 5000, &l));
+  CHECK_OK(varco_guard_begin(g, S(st), S("password"), NULL, 0, 5000, &l));
   outcome_of(l, out, sizeof out);
-  CHECK(strncmp(out, "{\"decision\":\"locked\"", 20) == 0);
-  char *st3 = state_of(l);
+  CHECK(starts(out, "{\"admission\":\"locked\""));
+  CHECK(varco_step_write_count(l) == 0); /* a refusal writes nothing */
+  CHECK(attempt_of(l) == NULL);
   varco_step *u = NULL;
-  CHECK_OK(varco_guard_unlock(g, S(st3), S("operatore-7"), 6000, &u));
+  CHECK_OK(varco_guard_unlock(g, S(st), S("operatore-7"), 6000, &u));
+  CHECK_OK(varco_step_write_revision(u, 0, &rev, &replaces));
+  CHECK(rev == 2 && replaces == 1);
+  varco_step *t = NULL;
+  CHECK_OK(varco_guard_trust_device(g, S(st), S("phone-1"), 6000, &t));
   varco_step *x = NULL;
-  CHECK_RESULT(varco_guard_failed(g, NULL, 0, S("password"), NULL, 0, 0, &x), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_guard_failed(g, NULL, 5, S(ticket), 0, &x), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_guard_failed(g, NULL, 0, S(ticket), 0, &x), VARCO_MALFORMED_STATE);
+  /* NULL with length 0 is empty input: here, not a stored guard. */
+  CHECK_RESULT(varco_guard_succeed(g, S(st), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_guard_begin(g, NULL, 0, S("pin"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_guard_begin(g, NULL, 0, S("password"), NULL, 0, -1, &x), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_guard_trust_device(g, NULL, 0, NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_guard_new(S("{\"password\":{\"threshold\":0}}"), &g), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"forget_after_ms\":0}}"), &g), VARCO_INVALID_INPUT);
+  free(ticket);
+  varco_step_free(t);
 
   varco_step *n = NULL;
   CHECK_OK(varco_lifecycle_new(0, &n));
@@ -334,8 +359,6 @@ static void test_guard_and_lifecycle(void) {
   outcome_of(dorm, out, sizeof out);
   CHECK(strstr(out, "\"state\":\"dormant\"") != NULL);
   free(st);
-  free(st2);
-  free(st3);
   free(lc);
   free(lc2);
   varco_step_free(a);
@@ -363,24 +386,31 @@ static void test_throttle_travel_pepper(void) {
   varco_throttle *t = NULL;
   CHECK_OK(varco_throttle_new(S("{\"threshold\":2,\"min_interval_ms\":0}"), &t));
   char out[512];
-  char *counter = NULL;
+  char *counter = NULL, *ticket = NULL;
   for (int i = 0; i < 3; i++) {
     varco_step *s = NULL;
     CHECK_OK(varco_throttle_begin(t, (const uint8_t *)counter, counter ? strlen(counter) : 0, 1000, &s));
     outcome_of(s, out, sizeof out);
-    CHECK((i < 2) == (strcmp(out, "{\"decision\":\"allow\"}") == 0));
-    free(counter);
-    counter = state_of(s);
+    CHECK((i < 2) == (starts(out, "{\"admission\":\"allowed\"")));
+    char *next = write_of(s, 0);
+    if (next != NULL) {
+      free(counter);
+      counter = next;
+      free(ticket);
+      ticket = attempt_of(s);
+    }
     varco_step_free(s);
   }
-  CHECK(strncmp(out, "{\"decision\":\"locked\"", 20) == 0);
+  CHECK(starts(out, "{\"admission\":\"locked\""));
   varco_step *ok = NULL;
-  CHECK_OK(varco_throttle_succeed(t, S(counter), &ok));
+  CHECK_OK(varco_throttle_succeed(t, S(counter), S(ticket), 1000, &ok));
+  CHECK(varco_step_write_count(ok) == 1);
   varco_step *x = NULL;
-  CHECK_RESULT(varco_throttle_succeed(t, NULL, 0, &x), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_throttle_succeed(t, NULL, 0, S(ticket), 1000, &x), VARCO_MALFORMED_STATE);
   CHECK_RESULT(varco_throttle_begin(t, S("{\"consecutive\":\"x\"}"), 0, &x), VARCO_MALFORMED_STATE);
   CHECK_RESULT(varco_throttle_new(S("{\"treshold\":2}"), &t), VARCO_MALFORMED_STATE);
   free(counter);
+  free(ticket);
   varco_step_free(ok);
   varco_throttle_free(t);
 

@@ -22,6 +22,7 @@ mod keys;
 mod lifecycle;
 mod otp;
 mod policy;
+mod record;
 mod recovery;
 mod risk;
 mod throttle;
@@ -32,7 +33,7 @@ pub use delivery::{
 };
 pub use effect::{Effect, SecretText};
 pub use error::VarcoError;
-pub use guard::{Decision, Guard, GuardStep};
+pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
 pub use hashing::{Hasher, VerifyResult};
 pub use keys::{HostKey, SealingKeys};
 pub use lifecycle::{LifecycleStep, lifecycle_apply, lifecycle_check_inactivity, lifecycle_new};
@@ -41,7 +42,9 @@ pub use otp::{
     otpauth_parse, totp_code, totp_enroll, totp_verify,
 };
 pub use policy::{Policy, PolicyContext, PolicyReport, PolicyViolation, Strength, strength};
+pub use record::Write;
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};
+pub use throttle::Throttle;
 
 /// Parses a language name (`it`, `en`).
 fn lang(name: &str) -> Result<varco::Lang, VarcoError> {
@@ -49,6 +52,20 @@ fn lang(name: &str) -> Result<varco::Lang, VarcoError> {
         code: "invalid_language".into(),
         detail: m,
     })
+}
+
+/// A Unix time in milliseconds, as every platform's clock gives it (a
+/// signed 64-bit count); a negative one is refused.
+fn at_ms(ms: i64) -> Result<varco::Timestamp, VarcoError> {
+    u64::try_from(ms)
+        .map(varco::Timestamp::from_unix_millis)
+        .map_err(|_| varco::Error::InvalidTime(format!("{ms} ms is before 1970")).into())
+}
+
+/// A time as Unix milliseconds (times never pass the year 9999, far below
+/// 2^63 ms).
+fn ms_i64(t: varco::Timestamp) -> i64 {
+    i64::try_from(t.as_unix_millis()).unwrap_or(i64::MAX)
 }
 
 /// A Unix time in milliseconds.

@@ -1,32 +1,18 @@
 //! Budgets per source (an address, a device) or per destination (a phone
-//! number, an email): one counter per key, under its own lockout policy.
+//! number, an email): one counter record per key, under its own lockout
+//! policy, with the same protocol as an account's guard.
 
 use varco::guard::{FailureCounter, LockoutPolicy};
+use varco::record::Stored;
 
-use crate::guard::{Decision, decision};
-use crate::{VarcoError, at};
-
-/// A throttle step: the decision and the counter to store under the key.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct ThrottleStep {
-    /// What to do with the attempt.
-    pub decision: Decision,
-    /// The counter to store (keyed by the source or destination).
-    pub counter: String,
-}
+use crate::guard::{AttemptStep, UpdateStep, attempt_step, ticket, update_step};
+use crate::{VarcoError, at_ms};
 
 /// A budget for one kind of key (source addresses, destinations), under a
 /// lockout policy. Thread-safe; create one per kind of key.
 #[derive(Debug, uniffi::Object)]
 pub struct Throttle {
     policy: LockoutPolicy,
-}
-
-fn load(counter: Option<String>) -> Result<FailureCounter, VarcoError> {
-    match counter {
-        None => Ok(FailureCounter::default()),
-        Some(j) => Ok(FailureCounter::from_json(&j)?),
-    }
 }
 
 #[uniffi::export]
@@ -41,26 +27,24 @@ impl Throttle {
     }
 
     /// May an attempt from this key go ahead? An allowed attempt is counted
-    /// as a failure until [`succeed`](Self::succeed) (count first, so
-    /// parallel attempts cannot slip past the limit). `counter` is the
-    /// stored counter (none for a new key).
-    pub fn begin(&self, counter: Option<String>, now_ms: u64) -> Result<ThrottleStep, VarcoError> {
-        let c = load(counter)?;
-        let now = at(now_ms);
-        let d = c.decide(&self.policy, now);
-        let next = if d == varco::guard::Decision::Allow {
-            c.fail(&self.policy, now)
-        } else {
-            c
-        };
-        Ok(ThrottleStep {
-            decision: decision(d),
-            counter: next.to_json(),
-        })
+    /// as a failure in the write until [`succeed`](Self::succeed) (count
+    /// first, so parallel attempts cannot slip past the limit); a refusal
+    /// writes nothing. `record` is the key's stored counter (none for a new
+    /// key).
+    pub fn begin(&self, record: Option<String>, now_ms: i64) -> Result<AttemptStep, VarcoError> {
+        let c = Stored::load_or(record.as_deref(), FailureCounter::default)?;
+        Ok(attempt_step(c.begin(&self.policy, at_ms(now_ms)?)?))
     }
 
-    /// The attempt succeeded: the key's failures are forgotten.
-    pub fn succeed(&self, counter: String) -> Result<String, VarcoError> {
-        Ok(load(Some(counter))?.succeed().to_json())
+    /// The attempt passed: the key's failures counted up to it are cleared.
+    pub fn succeed(
+        &self,
+        record: String,
+        attempt: String,
+        now_ms: i64,
+    ) -> Result<UpdateStep, VarcoError> {
+        let c = Stored::<FailureCounter>::from_json(&record)?;
+        let serial: u64 = ticket(&attempt)?;
+        Ok(update_step(c.succeed(serial, at_ms(now_ms)?)?))
     }
 }

@@ -4,9 +4,10 @@ use crate::support::{Fail, bad_input, io_fail, now, write_atomic};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::Timestamp;
-use varco::guard::{AccountGuard, Decision, Factor, GuardPolicies, Unlock};
+use varco::guard::{AccountGuard, Admission, Attempt, Factor, GuardPolicies, Unlock};
+use varco::record::Stored;
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub(crate) struct GuardArgs {
     /// The account's guard state (JSON); created if it does not exist.
     #[arg(long)]
@@ -31,13 +32,19 @@ pub(crate) struct GuardArgs {
 #[derive(Subcommand)]
 pub(crate) enum GuardCommand {
     /// Record a failed attempt (if the guard allowed it); exit 0 if it was
-    /// allowed and counted, 1 if refused.
+    /// allowed and counted, 1 if refused (the file is then unchanged).
     Fail {
         #[command(flatten)]
         guard: GuardArgs,
     },
-    /// Record a successful attempt: clears the factor, trusts the device.
+    /// Record a successful attempt (counted first, then cleared, as a host
+    /// does it); exit 1 if the guard refuses the attempt.
     Succeed {
+        #[command(flatten)]
+        guard: GuardArgs,
+    },
+    /// Trust --device from now on: after a full sign-in (every factor).
+    Trust {
         #[command(flatten)]
         guard: GuardArgs,
     },
@@ -47,7 +54,8 @@ pub(crate) enum GuardCommand {
         #[command(flatten)]
         guard: GuardArgs,
     },
-    /// Lift every lock: `--by recovery` or `--by operator:<id>`.
+    /// Lift locks: `--by recovery` (the password's and recovery's) or
+    /// `--by operator:<id>` (every lock).
     Unlock {
         /// Who unlocks.
         #[arg(long)]
@@ -59,64 +67,58 @@ pub(crate) enum GuardCommand {
     Policy,
 }
 
-fn parse_factor(s: &str) -> Result<Factor, Fail> {
-    match s.to_ascii_lowercase().replace('-', "_").as_str() {
-        "password" => Ok(Factor::Password),
-        "second_factor" | "2fa" | "otp" => Ok(Factor::SecondFactor),
-        "recovery" => Ok(Factor::Recovery),
-        other => Err(bad_input(format!(
-            "unknown factor {other:?} (password, second_factor, recovery)"
-        ))),
-    }
-}
+type Guard = Stored<AccountGuard>;
 
-fn load_guard(a: &GuardArgs) -> Result<(AccountGuard, GuardPolicies), Fail> {
+fn load_guard(a: &GuardArgs) -> Result<(Guard, GuardPolicies), Fail> {
     let guard = match std::fs::read_to_string(&a.state) {
-        Ok(text) => AccountGuard::from_json(&text)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => AccountGuard::new(),
+        Ok(text) => Guard::from_json(&text)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stored::new(AccountGuard::new()),
         Err(e) => return Err(io_fail(&a.state.display().to_string(), e)),
     };
     let policies = match &a.policy {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| io_fail(&path.display().to_string(), e))?;
-            let p: GuardPolicies =
-                serde_json::from_str(&text).map_err(|e| bad_input(format!("policy file: {e}")))?;
-            p.validate()?;
-            p
+            GuardPolicies::from_json(&text)?
         }
         None => GuardPolicies::default(),
     };
     Ok((guard, policies))
 }
 
-fn decision_json(d: Decision) -> Value {
-    serde_json::to_value(d).unwrap_or(Value::Null)
+fn admission_json(a: &Admission<Attempt>) -> Value {
+    match a {
+        Admission::Allowed { .. } => json!({"decision": "allow"}),
+        Admission::StepUp { reason } => json!({"decision": "step_up", "reason": reason}),
+        Admission::Locked { until, reason } => {
+            json!({"decision": "locked", "until": until, "reason": reason})
+        }
+    }
 }
 
 fn guard_report(
-    g: &AccountGuard,
+    g: &Guard,
     p: &GuardPolicies,
     factor: Factor,
     device: Option<&str>,
     now: Timestamp,
-) -> Value {
-    let factors: serde_json::Map<String, Value> = [Factor::Password, Factor::SecondFactor, Factor::Recovery]
-        .into_iter()
-        .map(|f| {
-            let c = g.counter(f);
-            let d = g.begin(p, f, device, now).decision;
-            let name = serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            (name, json!({"consecutive": c.consecutive(), "permanent": c.is_permanently_locked(), "decision": decision_json(d)}))
-        })
-        .collect();
-    json!({
+) -> Result<Value, Fail> {
+    let mut factors = serde_json::Map::new();
+    for f in Factor::ALL {
+        let c = g.body().counter(f);
+        let a = g.begin(p, f, device, now)?.outcome;
+        factors.insert(
+            f.as_str().to_owned(),
+            json!({"consecutive": c.consecutive(), "permanent": c.is_permanently_locked(), "decision": admission_json(&a)}),
+        );
+    }
+    Ok(json!({
         "factor": factor,
-        "decision": decision_json(g.begin(p, factor, device, now).decision),
-        "trusted_device": device.map(|d| g.is_trusted(d)),
+        "decision": admission_json(&g.begin(p, factor, device, now)?.outcome),
+        "trusted_device": device.map(|d| g.body().is_trusted(d)),
         "revision": g.revision(),
         "factors": factors,
-    })
+    }))
 }
 
 fn print_guard(v: &Value, json_out: bool) {
@@ -134,9 +136,10 @@ fn print_guard(v: &Value, json_out: bool) {
         );
         if let Some(f) = v["factors"].as_object() {
             for (name, x) in f {
+                let n = x["consecutive"].as_u64().unwrap_or(0);
                 println!(
-                    "  {name}: {} consecutive failures{}",
-                    x["consecutive"],
+                    "  {name}: {n} consecutive {}{}",
+                    if n == 1 { "failure" } else { "failures" },
                     if x["permanent"] == true {
                         ", locked for good"
                     } else {
@@ -148,8 +151,21 @@ fn print_guard(v: &Value, json_out: bool) {
     }
 }
 
+/// The unlock a `--by` value names.
+fn unlock_by(by: &str) -> Result<Unlock, Fail> {
+    match by {
+        "recovery" => Ok(Unlock::Recovery),
+        other => match other.strip_prefix("operator:") {
+            Some(id) if !id.is_empty() => Ok(Unlock::Operator {
+                operator: id.to_owned(),
+            }),
+            _ => Err(bad_input("--by takes recovery or operator:<id>")),
+        },
+    }
+}
+
 pub(crate) fn guard(c: GuardCommand) -> Result<u8, Fail> {
-    let (a, action) = match c {
+    let (a, unlock) = match c {
         GuardCommand::Policy => {
             println!(
                 "{}",
@@ -157,48 +173,43 @@ pub(crate) fn guard(c: GuardCommand) -> Result<u8, Fail> {
             );
             return Ok(0);
         }
-        GuardCommand::Fail { guard } => (guard, "fail".to_owned()),
-        GuardCommand::Succeed { guard } => (guard, "succeed".to_owned()),
-        GuardCommand::Status { guard } => (guard, "status".to_owned()),
-        GuardCommand::Unlock { by, guard } => (guard, format!("unlock:{by}")),
+        GuardCommand::Unlock { ref by, ref guard } => (guard.clone(), Some(unlock_by(by)?)),
+        GuardCommand::Fail { ref guard }
+        | GuardCommand::Succeed { ref guard }
+        | GuardCommand::Trust { ref guard }
+        | GuardCommand::Status { ref guard } => (guard.clone(), None),
     };
     let (g, p) = load_guard(&a)?;
-    let factor = parse_factor(&a.factor)?;
+    let factor: Factor = a.factor.parse()?;
     let device = a.device.as_deref();
     let t = now(a.time);
-    let (next, code) = match action.as_str() {
-        "fail" => {
-            let step = g.begin(&p, factor, device, t);
-            let allowed = step.decision == Decision::Allow;
-            let next = if allowed {
-                step.guard.failed(factor, device, t).guard
-            } else {
-                step.guard
-            };
-            (Some(next), if allowed { 0 } else { 1 })
+    let (next, code) = match (&c, unlock) {
+        (_, Some(by)) => (g.unlock(&by, t)?.writes, 0),
+        (GuardCommand::Fail { .. }, None) => {
+            let step = g.begin(&p, factor, device, t)?;
+            let code = if step.writes.is_some() { 0 } else { 1 };
+            (step.writes, code)
         }
-        "succeed" => (Some(g.succeed(factor, device, t).guard), 0),
-        "status" => {
-            let allowed = g.begin(&p, factor, device, t).decision == Decision::Allow;
+        (GuardCommand::Succeed { .. }, None) => {
+            let step = g.begin(&p, factor, device, t)?;
+            match (step.outcome.attempt().cloned(), step.writes) {
+                (Some(attempt), Some(w)) => (w.record.succeed(&attempt, t)?.writes, 0),
+                _ => (None, 1),
+            }
+        }
+        (GuardCommand::Trust { .. }, None) => {
+            let device = device.ok_or_else(|| bad_input("trust needs --device"))?;
+            (g.trust_device(device, t)?.writes, 0)
+        }
+        _ => {
+            let allowed = g.begin(&p, factor, device, t)?.writes.is_some();
             (None, if allowed { 0 } else { 1 })
         }
-        unlock => {
-            let by = match unlock.trim_start_matches("unlock:") {
-                "recovery" => Unlock::Recovery,
-                other => match other.strip_prefix("operator:") {
-                    Some(id) if !id.is_empty() => Unlock::Operator {
-                        operator: id.to_owned(),
-                    },
-                    _ => return Err(bad_input("--by takes recovery or operator:<id>")),
-                },
-            };
-            (Some(g.unlock(&by, t).guard), 0)
-        }
     };
-    let shown = next.as_ref().unwrap_or(&g);
-    if let Some(n) = &next {
-        write_atomic(&a.state, &n.to_json())?;
+    let shown = next.as_ref().map_or(&g, |w| &w.record);
+    if let Some(w) = &next {
+        write_atomic(&a.state, &w.record.to_json())?;
     }
-    print_guard(&guard_report(shown, &p, factor, device, t), a.json);
+    print_guard(&guard_report(shown, &p, factor, device, t)?, a.json);
     Ok(code)
 }

@@ -513,7 +513,8 @@ fn guard_drives_a_state_file() {
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["decision"]["decision"], "allow");
-    // A success trusts the device; bad input is exit 3.
+    // A success does not trust the device; `trust` does, after a full
+    // sign-in. Bad input is exit 3.
     let o = varco(
         &[
             "guard",
@@ -529,6 +530,22 @@ fn guard_drives_a_state_file() {
         b"",
     );
     assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["trusted_device"], false);
+    assert_eq!(v["factors"]["password"]["consecutive"], 0);
+    let trust = [
+        "guard",
+        "trust",
+        "--state",
+        s,
+        "--device",
+        "phone",
+        "--json",
+        "--time",
+        "1800000014",
+    ];
+    let v: serde_json::Value = serde_json::from_slice(&varco(&trust, b"").stdout).unwrap();
+    assert_eq!(v["trusted_device"], true);
     assert_eq!(
         varco(&["guard", "status", "--state", s, "--factor", "nope"], b"")
             .status

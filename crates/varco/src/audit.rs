@@ -37,6 +37,8 @@ pub enum AuditKind {
     LockedPermanently,
     /// Locks were lifted (by an operator or a recovery).
     Unlocked,
+    /// A device was trusted after a full sign-in.
+    DeviceTrusted,
     /// The owner activated the account.
     AccountActivated,
     /// The account was locked after too many failures.

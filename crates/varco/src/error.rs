@@ -83,6 +83,22 @@ pub enum Error {
     /// A breached-password range response could not be parsed.
     #[error("malformed breach range response: {0}")]
     MalformedBreachResponse(String),
+    /// An input the step does not accept (an unknown name, an empty id).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A `now` that cannot be right: past the year 9999, or far earlier
+    /// than what a record has already seen. Nothing was stored.
+    #[error("invalid time: {0}")]
+    InvalidTime(String),
+    /// A stored record of another kind was given (a challenge where a guard
+    /// was expected).
+    #[error("wrong record kind: expected {expected}, found {found:?}")]
+    WrongRecordKind {
+        /// The kind the loader reads.
+        expected: &'static str,
+        /// The kind found.
+        found: String,
+    },
 }
 
 impl Error {
@@ -109,8 +125,26 @@ impl Error {
             Error::InvalidGuardPolicy(_) => "invalid_guard_policy",
             Error::IllegalTransition { .. } => "illegal_transition",
             Error::Seal(_) => "seal",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::InvalidTime(_) => "invalid_time",
+            Error::WrongRecordKind { .. } => "wrong_record_kind",
         }
     }
+}
+
+/// The largest configuration JSON accepted (a policy, a delivery
+/// configuration, guard policies), checked before parsing.
+pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
+
+/// Refuses configuration JSON over [`MAX_CONFIG_BYTES`].
+pub(crate) fn check_config_size(json: &str) -> Result<(), Error> {
+    if json.len() > MAX_CONFIG_BYTES {
+        return Err(Error::Deserialize(format!(
+            "configuration: {} bytes, at most {MAX_CONFIG_BYTES}",
+            json.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a persisted record's format version: 1 up to `supported`.

@@ -57,8 +57,10 @@ pub mod i18n;
 pub mod normalize;
 pub mod otp;
 pub mod policy;
+pub mod record;
 pub mod seal;
 pub mod secret;
+pub mod step;
 pub mod time;
 
 pub use error::Error;

@@ -30,6 +30,12 @@ impl Timestamp {
     /// The epoch itself.
     pub const EPOCH: Timestamp = Timestamp(0);
 
+    /// The latest time a step accepts: 9999-12-31T23:59:59.999Z. Later
+    /// readings are refused as [`Error::InvalidTime`](crate::Error::InvalidTime),
+    /// so that no sum of a time and a wait (at most ten years) overflows and
+    /// no lock is disabled at the end of time.
+    pub const LATEST: Timestamp = Timestamp(253_402_300_799_999);
+
     /// From milliseconds since the epoch.
     pub const fn from_unix_millis(ms: u64) -> Self {
         Timestamp(ms)

@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Decision, FailureCounter, LockoutPolicy};
+use super::{Admission, FailureCounter, LockoutPolicy};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
+use crate::record::{Record, Stored};
+use crate::step::{RecordStep, Step, Write};
 use crate::{Error, Timestamp};
 
 /// What is being tried.
@@ -26,27 +28,13 @@ impl Factor {
     pub const ALL: [Factor; 3] = [Factor::Password, Factor::SecondFactor, Factor::Recovery];
 
     /// The stable name (`password`, `second_factor`, `recovery`).
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Factor::Password => "password",
             Factor::SecondFactor => "second_factor",
             Factor::Recovery => "recovery",
         }
     }
-}
-
-/// The rules for each factor, and for trusted devices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GuardPolicies {
-    /// For passwords.
-    pub password: LockoutPolicy,
-    /// For second factors.
-    pub second_factor: LockoutPolicy,
-    /// For recoveries.
-    pub recovery: LockoutPolicy,
-    /// For each trusted device's own budget.
-    pub device: LockoutPolicy,
 }
 
 impl std::str::FromStr for Factor {
@@ -57,40 +45,116 @@ impl std::str::FromStr for Factor {
     /// ```
     /// use varco::guard::Factor;
     /// assert_eq!("second_factor".parse::<Factor>().unwrap(), Factor::SecondFactor);
-    /// assert!("pin".parse::<Factor>().is_err());
+    /// assert_eq!("pin".parse::<Factor>().unwrap_err().code(), "invalid_input");
     /// ```
     fn from_str(s: &str) -> Result<Self, Error> {
         Factor::ALL
             .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| Error::InvalidGuardPolicy(format!("unknown factor {s:?}")))
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown factor {:?}", clip(s))))
+    }
+}
+
+/// At most 32 characters of a name, for an error message.
+pub(crate) fn clip(s: &str) -> String {
+    s.chars().take(32).collect()
+}
+
+/// The rules for each factor, and for trusted devices.
+///
+/// Defaults: the password locks for good at the caps (NIST SP 800-63B);
+/// the second factor, recovery and each trusted device never do
+/// ([`LockoutPolicy::never_for_good`]): an attacker holding no factor can
+/// lock the password, but never recovery too.
+///
+/// In JSON a factor's missing fields take that factor's defaults; an
+/// unknown field, at any depth, is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GuardPolicies {
+    /// For passwords.
+    pub password: LockoutPolicy,
+    /// For second factors.
+    pub second_factor: LockoutPolicy,
+    /// For recoveries.
+    pub recovery: LockoutPolicy,
+    /// For each trusted device's own password budget.
+    pub device: LockoutPolicy,
+}
+
+impl Default for GuardPolicies {
+    fn default() -> Self {
+        GuardPolicies {
+            password: LockoutPolicy::default(),
+            second_factor: LockoutPolicy::never_for_good(),
+            recovery: LockoutPolicy::never_for_good(),
+            device: LockoutPolicy::never_for_good(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GuardPolicies {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        type Fields = serde_json::Map<String, serde_json::Value>;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Given {
+            password: Option<Fields>,
+            second_factor: Option<Fields>,
+            recovery: Option<Fields>,
+            device: Option<Fields>,
+        }
+        let given = Given::deserialize(d)?;
+        let merge = |base: LockoutPolicy, over: Option<Fields>| {
+            let Some(over) = over else {
+                return Ok(base);
+            };
+            let mut fields = match serde_json::to_value(base) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => return Err(D::Error::custom("lockout policy")),
+            };
+            fields.extend(over);
+            serde_json::from_value::<LockoutPolicy>(serde_json::Value::Object(fields))
+                .map_err(D::Error::custom)
+        };
+        let base = GuardPolicies::default();
+        Ok(GuardPolicies {
+            password: merge(base.password, given.password)?,
+            second_factor: merge(base.second_factor, given.second_factor)?,
+            recovery: merge(base.recovery, given.recovery)?,
+            device: merge(base.device, given.device)?,
+        })
     }
 }
 
 impl GuardPolicies {
-    /// Loads policies from JSON (a missing factor, or a missing field, takes
-    /// the default; an unknown field is refused) and validates them.
+    /// Loads policies from JSON and validates them.
     ///
     /// ```
-    /// use varco::guard::GuardPolicies;
-    /// let p = GuardPolicies::from_json(r#"{"password":{"threshold":3}}"#).unwrap();
-    /// assert_eq!((p.password.threshold, p.recovery.threshold), (3, 5));
+    /// use varco::guard::{AtCap, GuardPolicies};
+    /// let p = GuardPolicies::from_json(r#"{"password":{"threshold":3},"recovery":{"threshold":4}}"#).unwrap();
+    /// assert_eq!((p.password.threshold, p.recovery.threshold), (3, 4));
+    /// // Recovery keeps its own defaults for what is not given.
+    /// assert!(matches!(p.recovery.at_cap, AtCap::Wait { .. }));
     /// assert!(GuardPolicies::from_json(r#"{"password":{"threshold":0}}"#).is_err());
-    /// // A misspelt field is an error, never a silent default.
+    /// // A misspelt field is an error at any depth, never a silent default.
     /// assert!(GuardPolicies::from_json(r#"{"password":{"treshold":3}}"#).is_err());
+    /// assert!(GuardPolicies::from_json(r#"{"password":{"backoff":{"kind":"linear","base_ms":1,"x":1}}}"#).is_err());
     /// ```
     ///
     /// # Errors
     /// [`Error::Deserialize`] for malformed JSON,
     /// [`Error::InvalidGuardPolicy`] for invalid policies.
     pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::check_config_size(json)?;
         let p: GuardPolicies =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
         p.validate()?;
         Ok(p)
     }
 
-    fn of(&self, f: Factor) -> &LockoutPolicy {
+    /// The policy of a factor.
+    pub fn of(&self, f: Factor) -> &LockoutPolicy {
         match f {
             Factor::Password => &self.password,
             Factor::SecondFactor => &self.second_factor,
@@ -115,49 +179,86 @@ impl GuardPolicies {
     }
 }
 
-/// Who lifts a lock.
+/// Who lifts locks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
+#[serde(tag = "by", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Unlock {
-    /// An operator, after the user called support.
+    /// An operator, after the user called support: every lock.
     Operator {
         /// The operator's id, for the audit log.
         operator: String,
     },
-    /// A completed recovery (password reset).
+    /// A completed recovery (password reset): the password's and recovery's
+    /// locks, not the second factor's (a reset must not bypass the second
+    /// factor, ASVS 6.4.3).
     Recovery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Device {
     trusted_at: Timestamp,
     counter: FailureCounter,
 }
 
-/// The stored guard state of one account.
+/// The ticket of an attempt that [`begin`](Stored::begin) let through:
+/// keep it in the request's memory and give it to
+/// [`succeed`](Stored::succeed) or [`failed`](Stored::failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attempt {
+    factor: Factor,
+    serial: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device: Option<(String, u64)>,
+}
+
+impl Attempt {
+    /// The factor tried.
+    pub fn factor(&self) -> Factor {
+        self.factor
+    }
+
+    /// The attempt's serial in the account's counter of its factor.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The trusted device it came from, if any.
+    pub fn device(&self) -> Option<&str> {
+        self.device.as_ref().map(|(d, _)| d.as_str())
+    }
+}
+
+/// The attempt budgets of one account: a record
+/// ([`Stored<AccountGuard>`]) beside the account, with the steps
+/// [`begin`](Stored::begin), [`succeed`](Stored::succeed),
+/// [`failed`](Stored::failed), [`trust_device`](Stored::trust_device) and
+/// [`unlock`](Stored::unlock).
 ///
 /// ```
-/// use varco::guard::{AccountGuard, Decision, Factor, GuardPolicies};
+/// use varco::guard::{AccountGuard, Admission, Factor, GuardPolicies};
+/// use varco::record::Stored;
 /// use varco::Timestamp;
 ///
 /// let policies = GuardPolicies::default();
 /// let t = |s: u64| Timestamp::from_unix_seconds(1_800_000_000 + s);
-/// let mut guard = AccountGuard::new();
+/// let mut guard = Stored::new(AccountGuard::new());
 /// for i in 0..5 {
-///     let step = guard.begin(&policies, Factor::Password, None, t(i * 10));
-///     assert_eq!(step.decision, Decision::Allow);
-///     guard = step.guard; // stored with compare-and-swap, then the password is wrong
+///     let step = guard.begin(&policies, Factor::Password, None, t(i * 10)).unwrap();
+///     assert!(matches!(step.outcome, Admission::Allowed { .. }));
+///     guard = step.state_or(guard); // stored with compare-and-swap; then the password is wrong
 /// }
-/// let refused = guard.begin(&policies, Factor::Password, None, t(45));
-/// assert!(matches!(refused.decision, Decision::Locked { .. }));
+/// let refused = guard.begin(&policies, Factor::Password, None, t(45)).unwrap();
+/// assert!(matches!(refused.outcome, Admission::Locked { .. }));
+/// assert!(refused.writes.is_none()); // a refusal writes nothing
 /// // Recovery stays open while the password is locked.
-/// assert_eq!(guard.begin(&policies, Factor::Recovery, None, t(46)).decision, Decision::Allow);
+/// let recovery = guard.begin(&policies, Factor::Recovery, None, t(46)).unwrap();
+/// assert!(matches!(recovery.outcome, Admission::Allowed { .. }));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountGuard {
-    version: u32,
-    revision: u64,
-    last_seen: Timestamp,
     password: FailureCounter,
     second_factor: FailureCounter,
     recovery: FailureCounter,
@@ -165,48 +266,15 @@ pub struct AccountGuard {
     devices: BTreeMap<String, Device>,
 }
 
-impl Default for AccountGuard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// What a guard step returns: the decision, the guard to store (with
-/// compare-and-swap on its previous revision), and the audit effects.
-#[derive(Debug, Clone)]
-pub struct GuardStep {
-    /// Whether to go ahead.
-    pub decision: Decision,
-    /// The state to store.
-    pub guard: AccountGuard,
-    /// Audit events.
-    pub effects: Vec<Effect>,
-}
-
 impl AccountGuard {
-    /// The serialized format's version.
-    pub const FORMAT_VERSION: u32 = 1;
     /// Trusted devices remembered at most (the oldest is forgotten).
     pub const MAX_DEVICES: usize = 16;
-    /// Longest device id accepted; longer ids are treated as unknown devices.
+    /// Longest device id accepted.
     pub const MAX_DEVICE_ID: usize = 128;
 
     /// A guard with no failures.
     pub fn new() -> Self {
-        AccountGuard {
-            version: Self::FORMAT_VERSION,
-            revision: 0,
-            last_seen: Timestamp::EPOCH,
-            password: FailureCounter::default(),
-            second_factor: FailureCounter::default(),
-            recovery: FailureCounter::default(),
-            devices: BTreeMap::new(),
-        }
-    }
-
-    /// Bumped by every step: store with compare-and-swap on it.
-    pub fn revision(&self) -> u64 {
-        self.revision
+        Self::default()
     }
 
     /// The counter of a factor.
@@ -226,194 +294,272 @@ impl AccountGuard {
         }
     }
 
-    /// Whether a device id has signed in before.
+    /// Whether a device is trusted (it completed a full sign-in).
     pub fn is_trusted(&self, device: &str) -> bool {
         self.devices.contains_key(device)
     }
 
-    /// The next state's skeleton: revision bumped, time never going back.
-    fn advance(&self, now: Timestamp) -> (AccountGuard, Timestamp) {
-        let mut next = self.clone();
-        next.revision = self.revision.wrapping_add(1);
-        next.last_seen = self.last_seen.max(now);
-        let effective = next.last_seen;
-        (next, effective)
-    }
-
-    /// A trusted device's id, if this attempt comes from one (only for the
-    /// password and the second factor: recovery has one budget).
+    /// The trusted device an attempt comes from, if it gets a budget of its
+    /// own: only for the password. Every second-factor and recovery attempt
+    /// counts against the account's budget, whichever device it comes from.
     fn trusted<'a>(&self, factor: Factor, device: Option<&'a str>) -> Option<&'a str> {
-        device.filter(|d| factor != Factor::Recovery && self.devices.contains_key(*d))
+        device.filter(|d| factor == Factor::Password && self.devices.contains_key(*d))
     }
+}
 
-    /// Decides on an attempt and, if allowed, counts it as a failure in the
-    /// returned guard (see the protocol in [`crate::guard`]). `device` is the
-    /// host's id for the device, if any; a device that signed in before has
-    /// its own budget.
+impl Record for AccountGuard {
+    const KIND: &'static str = "account_guard";
+    const VERSION: u32 = 1;
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.devices.len() > Self::MAX_DEVICES
+            || self.devices.keys().any(|d| d.len() > Self::MAX_DEVICE_ID)
+        {
+            return Err(Error::Deserialize(format!(
+                "account_guard: more than {} devices, or a device id over {} bytes",
+                Self::MAX_DEVICES,
+                Self::MAX_DEVICE_ID
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Stored<AccountGuard> {
+    /// Before checking a factor: may the attempt go ahead? If so, it is
+    /// counted as a failure in the write (see the protocol in
+    /// [`crate::guard`]); a refusal writes nothing.
+    ///
+    /// `device` is the host's id for the device, if any. A trusted device
+    /// (see [`trust_device`](Self::trust_device)) has a password budget of
+    /// its own, so that failures elsewhere cannot lock its owner out; its
+    /// attempts still count in the account's budget too, so it never adds
+    /// guesses to what the account's counter sees.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
     pub fn begin(
         &self,
         policies: &GuardPolicies,
         factor: Factor,
         device: Option<&str>,
         now: Timestamp,
-    ) -> GuardStep {
-        let (mut next, now) = self.advance(now);
-        let decision = match self.trusted(factor, device) {
-            Some(d) => {
-                let entry = next.devices.get_mut(d).map(|e| &mut e.counter);
-                match entry {
-                    Some(counter) => {
-                        let decision = counter.decide(&policies.device, now);
-                        if decision == Decision::Allow {
-                            *counter = counter.fail(&policies.device, now);
-                        }
-                        decision
+    ) -> Result<RecordStep<Admission<Attempt>, AccountGuard>, Error> {
+        let now = self.effective_time(now)?;
+        let guard = self.body();
+        let policy = policies.of(factor);
+        let counted = || -> Result<(AccountGuard, Attempt), Admission<Attempt>> {
+            let mut next = guard.clone();
+            let own = guard
+                .trusted(factor, device)
+                .and_then(|d| guard.devices.get(d).map(|e| (d, &e.counter)));
+            let device = match own {
+                Some((d, counter)) => {
+                    let own = counter.admit(&policies.device, now)?;
+                    let serial = own.serial();
+                    if let Some(e) = next.devices.get_mut(d) {
+                        e.counter = own;
                     }
-                    None => Decision::Allow,
+                    // Counted in the account's budget too, whatever its state.
+                    *next.counter_mut(factor) = guard.counter(factor).fail(policy, now);
+                    Some((d.to_owned(), serial))
                 }
-            }
-            None => {
-                let policy = policies.of(factor);
-                let counter = next.counter_mut(factor);
-                let decision = counter.decide(policy, now);
-                if decision == Decision::Allow {
-                    *counter = counter.fail(policy, now);
+                None => {
+                    *next.counter_mut(factor) = guard.counter(factor).admit(policy, now)?;
+                    None
                 }
-                decision
-            }
+            };
+            let serial = next.counter(factor).serial();
+            Ok((
+                next,
+                Attempt {
+                    factor,
+                    serial,
+                    device,
+                },
+            ))
         };
+        let (admission, next) = match counted() {
+            Ok((next, attempt)) => (Admission::Allowed { attempt }, Some(next)),
+            Err(refusal) => (refusal, None),
+        };
+        let allowed = matches!(admission, Admission::Allowed { .. });
         let mut effects = Vec::new();
-        if decision != Decision::Allow {
+        if !allowed {
             let mut e = AuditEvent::new(now, AuditKind::AttemptRefused, "account")
-                .detail("factor", factor.name())
-                .detail(
-                    "decision",
-                    serde_json::to_value(decision)
-                        .ok()
-                        .and_then(|v| v["decision"].as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                );
+                .detail("factor", factor.as_str())
+                .detail("decision", admission.name());
             if let Some(d) = device {
-                e = e.detail("trusted_device", self.is_trusted(d));
+                e = e.detail("trusted_device", guard.is_trusted(d));
             }
             effects.push(Effect::Audit(e));
         }
-        GuardStep {
-            decision,
-            guard: next,
+        let writes = match next {
+            Some(next) => Some(Write::replacing(self, self.next(next, now)?)),
+            None => None,
+        };
+        Ok(Step {
+            outcome: admission,
+            writes,
             effects,
-        }
+        })
     }
 
-    /// The audit events of a failed attempt (already counted by `begin`):
-    /// the failure, and a lock if it started one. State changes only in
-    /// revision and time.
-    pub fn failed(&self, factor: Factor, device: Option<&str>, now: Timestamp) -> GuardStep {
-        let (next, now) = self.advance(now);
-        let counter = match self.trusted(factor, device) {
-            Some(d) => self
-                .devices
-                .get(d)
-                .map(|e| &e.counter)
-                .unwrap_or(&self.password),
-            None => self.counter(factor),
-        };
+    /// The check of `attempt` failed. It was already counted by `begin`, so
+    /// this writes nothing: it gives the audit events (the failure, and a
+    /// permanent lock if the failure set one).
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock.
+    pub fn failed(
+        &self,
+        attempt: &Attempt,
+        now: Timestamp,
+    ) -> Result<RecordStep<(), AccountGuard>, Error> {
+        let now = self.effective_time(now)?;
+        let counter = self.body().counter(attempt.factor);
         let mut effects = vec![Effect::Audit(
             AuditEvent::new(now, AuditKind::AttemptFailed, "account")
-                .detail("factor", factor.name())
+                .detail("factor", attempt.factor.as_str())
                 .detail("consecutive", counter.consecutive()),
         )];
         if counter.is_permanently_locked() {
             effects.push(Effect::Audit(
                 AuditEvent::new(now, AuditKind::LockedPermanently, "account")
-                    .detail("factor", factor.name()),
+                    .detail("factor", attempt.factor.as_str()),
             ));
         }
-        GuardStep {
-            decision: Decision::Allow,
-            guard: next,
+        Ok(Step {
+            outcome: (),
+            writes: None,
             effects,
-        }
+        })
     }
 
-    /// A successful attempt: clears the factor's counter (and the device's),
-    /// and trusts the device from now on.
-    pub fn succeed(&self, factor: Factor, device: Option<&str>, now: Timestamp) -> GuardStep {
-        let (mut next, now) = self.advance(now);
-        *next.counter_mut(factor) = FailureCounter::default();
-        if let Some(d) = device.filter(|d| !d.is_empty() && d.len() <= Self::MAX_DEVICE_ID) {
-            next.devices.insert(
-                d.to_owned(),
-                Device {
-                    trusted_at: now,
-                    counter: FailureCounter::default(),
-                },
-            );
-            while next.devices.len() > Self::MAX_DEVICES {
-                let oldest = next
-                    .devices
-                    .iter()
-                    .min_by_key(|(_, v)| v.trusted_at)
-                    .map(|(k, _)| k.clone());
-                match oldest {
-                    Some(k) => next.devices.remove(&k),
-                    None => break,
-                };
+    /// The check of `attempt` passed: the failures counted up to it are
+    /// cleared (never those of guesses that raced it). From a trusted
+    /// device, that device's counter is cleared, and only this attempt is
+    /// taken back from the account's. A success does not make a device
+    /// trusted: [`trust_device`](Self::trust_device) does, after a full
+    /// sign-in.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
+    pub fn succeed(
+        &self,
+        attempt: &Attempt,
+        now: Timestamp,
+    ) -> Result<RecordStep<(), AccountGuard>, Error> {
+        let now = self.effective_time(now)?;
+        let mut next = self.body().clone();
+        let factor = attempt.factor;
+        match &attempt.device {
+            Some((d, device_serial)) => {
+                if let Some(e) = next.devices.get_mut(d) {
+                    e.counter = e.counter.succeed(*device_serial);
+                }
+                let taken_back = next.counter(factor).take_back(attempt.serial);
+                *next.counter_mut(factor) = taken_back;
+            }
+            None => {
+                let cleared = next.counter(factor).succeed(attempt.serial);
+                *next.counter_mut(factor) = cleared;
             }
         }
-        GuardStep {
-            decision: Decision::Allow,
-            guard: next,
+        Ok(Step {
+            outcome: (),
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
             effects: vec![Effect::Audit(
                 AuditEvent::new(now, AuditKind::AttemptSucceeded, "account")
-                    .detail("factor", factor.name()),
+                    .detail("factor", factor.as_str()),
             )],
-        }
+        })
     }
 
-    /// Lifts every lock, permanent ones included: an operator's action, or a
-    /// completed recovery.
-    pub fn unlock(&self, by: &Unlock, now: Timestamp) -> GuardStep {
-        let (mut next, now) = self.advance(now);
-        next.password = FailureCounter::default();
-        next.second_factor = FailureCounter::default();
-        next.recovery = FailureCounter::default();
-        for d in next.devices.values_mut() {
-            d.counter = FailureCounter::default();
+    /// Trusts `device` from now on. Call it only after a full sign-in:
+    /// every factor the account requires has passed. At most
+    /// [`AccountGuard::MAX_DEVICES`] are kept; the oldest is forgotten.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty device id or one over
+    /// [`AccountGuard::MAX_DEVICE_ID`] bytes; [`Error::InvalidTime`] for a
+    /// broken clock. Nothing is written.
+    pub fn trust_device(
+        &self,
+        device: &str,
+        now: Timestamp,
+    ) -> Result<RecordStep<(), AccountGuard>, Error> {
+        if device.is_empty() || device.len() > AccountGuard::MAX_DEVICE_ID {
+            return Err(Error::InvalidInput(format!(
+                "a device id is 1 to {} bytes",
+                AccountGuard::MAX_DEVICE_ID
+            )));
         }
+        let now = self.effective_time(now)?;
+        let mut next = self.body().clone();
+        let counter = next
+            .devices
+            .remove(device)
+            .map(|d| d.counter)
+            .unwrap_or_default();
+        next.devices.insert(
+            device.to_owned(),
+            Device {
+                trusted_at: now,
+                counter,
+            },
+        );
+        while next.devices.len() > AccountGuard::MAX_DEVICES {
+            let oldest = next
+                .devices
+                .iter()
+                .min_by_key(|(_, v)| v.trusted_at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => next.devices.remove(&k),
+                None => break,
+            };
+        }
+        Ok(Step {
+            outcome: (),
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
+            effects: vec![Effect::Audit(AuditEvent::new(
+                now,
+                AuditKind::DeviceTrusted,
+                "account",
+            ))],
+        })
+    }
+
+    /// Lifts locks: every one for an operator; the password's and
+    /// recovery's after a completed recovery (see [`Unlock`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
+    pub fn unlock(
+        &self,
+        by: &Unlock,
+        now: Timestamp,
+    ) -> Result<RecordStep<(), AccountGuard>, Error> {
+        let now = self.effective_time(now)?;
+        let mut next = self.body().clone();
+        next.password = next.password.cleared();
+        next.recovery = next.recovery.cleared();
         let mut e = AuditEvent::new(now, AuditKind::Unlocked, "account");
         e = match by {
             Unlock::Operator { operator } => {
+                next.second_factor = next.second_factor.cleared();
+                for d in next.devices.values_mut() {
+                    d.counter = d.counter.cleared();
+                }
                 e.detail("by", "operator").detail("operator", operator)
             }
             Unlock::Recovery => e.detail("by", "recovery"),
         };
-        GuardStep {
-            decision: Decision::Allow,
-            guard: next,
+        Ok(Step {
+            outcome: (),
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
             effects: vec![Effect::Audit(e)],
-        }
-    }
-
-    /// Loads a stored guard.
-    ///
-    /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON or too many devices,
-    /// [`Error::UnsupportedVersion`] for a newer format.
-    pub fn from_json(json: &str) -> Result<Self, Error> {
-        let g: AccountGuard =
-            crate::error::load_json(json, |g: &AccountGuard| g.version, Self::FORMAT_VERSION)?;
-        if g.devices.len() > Self::MAX_DEVICES {
-            return Err(Error::Deserialize(format!(
-                "more than {} devices",
-                Self::MAX_DEVICES
-            )));
-        }
-        Ok(g)
-    }
-
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        })
     }
 }

@@ -9,7 +9,7 @@ use crate::Error;
 
 /// How the wait grows with each temporary lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Backoff {
     /// `base × n` for the n-th lock.
     Linear {
@@ -37,6 +37,52 @@ pub enum LockMode {
     Soft,
 }
 
+/// What reaching a cap (`max_consecutive`, `permanent_after_locks`) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", try_from = "AtCapFields")]
+pub enum AtCap {
+    /// Lock for good: only an operator or a completed recovery unlocks
+    /// (NIST SP 800-63B's "disable"). The password's default.
+    LockForGood,
+    /// Never lock for good: from the cap on, every failure waits this long
+    /// before the next attempt. The default of the second factor and of
+    /// recovery, so that an attacker holding no factor cannot lock both the
+    /// password and recovery and force the owner to call support.
+    Wait {
+        /// The wait after each failure at or past the cap.
+        #[serde(rename = "wait_ms", with = "crate::time::duration_ms")]
+        wait: Duration,
+    },
+}
+
+/// `AtCap` as read: every field named, none unknown (serde lets a unit
+/// variant of a tagged enum carry unknown fields).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AtCapFields {
+    action: String,
+    wait_ms: Option<u64>,
+}
+
+impl TryFrom<AtCapFields> for AtCap {
+    type Error = String;
+
+    fn try_from(f: AtCapFields) -> Result<Self, String> {
+        match (f.action.as_str(), f.wait_ms) {
+            ("lock_for_good", None) => Ok(AtCap::LockForGood),
+            ("wait", Some(ms)) => Ok(AtCap::Wait {
+                wait: Duration::from_millis(ms),
+            }),
+            ("lock_for_good", Some(_)) => Err("lock_for_good takes no wait_ms".into()),
+            ("wait", None) => Err("wait needs wait_ms".into()),
+            (other, _) => Err(format!(
+                "unknown at_cap action {:?} (lock_for_good, wait)",
+                super::clip(other)
+            )),
+        }
+    }
+}
+
 /// The lockout rules for one factor (password, second factor, recovery) or
 /// one source or destination.
 ///
@@ -51,6 +97,13 @@ pub enum LockMode {
 ///   not a forgetful owner. Only an operator or a completed recovery lifts
 ///   it, and recovery stays open, so the owner is never stuck. Set
 ///   `permanent_after_locks` to 0 to rely on the NIST cap alone.
+/// - **The second factor and recovery never lock for good**
+///   ([`LockoutPolicy::never_for_good`], their defaults in
+///   [`GuardPolicies`](super::GuardPolicies)): past the caps each failure
+///   waits a day ([`AtCap::Wait`]). Where NIST's "disable after 100" and
+///   "an attacker must not force the owner to call support" (ASVS 6.1.1,
+///   Devise #1944) disagree, the password follows NIST and recovery stays
+///   open; a host can set either way.
 /// - **Failures forgotten after 24 hours** without a new one, so a typo last
 ///   week does not count today.
 /// - **At most one attempt per second**: failures in quick succession are
@@ -93,6 +146,8 @@ pub struct LockoutPolicy {
     pub min_interval: Duration,
     /// Hard or soft.
     pub mode: LockMode,
+    /// What reaching a cap does.
+    pub at_cap: AtCap,
 }
 
 impl Default for LockoutPolicy {
@@ -108,6 +163,7 @@ impl Default for LockoutPolicy {
             forget_after: Duration::from_secs(24 * 3600),
             min_interval: Duration::from_secs(1),
             mode: LockMode::Hard,
+            at_cap: AtCap::LockForGood,
         }
     }
 }
@@ -140,6 +196,31 @@ impl LockoutPolicy {
         Ok(p)
     }
 
+    /// The longest duration any field accepts (ten years): with times
+    /// bounded by [`Timestamp::LATEST`](crate::Timestamp::LATEST), no sum of
+    /// a time and a wait overflows.
+    pub const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
+    /// The defaults, except that reaching a cap never locks for good: each
+    /// failure past it waits a day. The second factor's and recovery's
+    /// default.
+    ///
+    /// ```
+    /// use varco::guard::{AtCap, LockoutPolicy};
+    /// let p = LockoutPolicy::never_for_good();
+    /// assert!(matches!(p.at_cap, AtCap::Wait { .. }));
+    /// assert_eq!(p.permanent_after_locks, 0);
+    /// ```
+    pub fn never_for_good() -> Self {
+        LockoutPolicy {
+            permanent_after_locks: 0,
+            at_cap: AtCap::Wait {
+                wait: Duration::from_secs(24 * 3600),
+            },
+            ..Self::default()
+        }
+    }
+
     /// The defaults in soft mode: a step-up instead of a refusal.
     pub fn soft() -> Self {
         LockoutPolicy {
@@ -162,7 +243,10 @@ impl LockoutPolicy {
     ///
     /// # Errors
     /// [`Error::InvalidGuardPolicy`] for a zero threshold, a cap above 100 or
-    /// below the threshold, or a zero wait.
+    /// below the threshold, a zero wait, a duration over ten years, or a
+    /// forgetting window shorter than the longest wait (failures forgotten
+    /// faster than a lock ends would switch the lock off for a patient
+    /// attacker).
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: &str| Err(Error::InvalidGuardPolicy(m.to_owned()));
         if self.threshold == 0 {
@@ -178,6 +262,29 @@ impl LockoutPolicy {
         };
         if base.is_zero() || self.max_wait < base {
             return bad("waits must be positive and max_wait at least the first wait");
+        }
+        let cap_wait = match self.at_cap {
+            AtCap::LockForGood => Duration::ZERO,
+            AtCap::Wait { wait } if wait.is_zero() => {
+                return bad("at_cap wait_ms must be positive (zero would switch the cap off)");
+            }
+            AtCap::Wait { wait } => wait,
+        };
+        if [
+            self.max_wait,
+            self.forget_after,
+            self.min_interval,
+            cap_wait,
+        ]
+        .iter()
+        .any(|d| *d > Self::MAX_DURATION)
+        {
+            return bad("durations: at most ten years");
+        }
+        if self.forget_after < self.max_wait || self.forget_after < Duration::from_secs(60) {
+            return bad(
+                "forget_after_ms must be at least max_wait_ms and one minute (forgetting failures faster than a lock ends switches the lock off)",
+            );
         }
         Ok(())
     }
