@@ -204,8 +204,11 @@ fn second_factor_attempts_count_against_the_account_whatever_the_device() {
     let p = GuardPolicies::default();
     let g = new_guard();
     let mut g = g.trust_device("phone-1", at(0)).unwrap().state_or(g);
-    for i in 0..5 {
-        g = wrong(g, &p, Factor::SecondFactor, Some("phone-1"), at(10 + i * 2));
+    // Guesses at the second factor from the phone and from elsewhere all
+    // count against the account's one budget.
+    g = wrong(g, &p, Factor::SecondFactor, Some("phone-1"), at(10));
+    for i in 0..4 {
+        g = wrong(g, &p, Factor::SecondFactor, None, at(12 + i * 2));
     }
     assert_eq!(g.body().counter(Factor::SecondFactor).consecutive(), 5);
     // The trusted phone gets no guesses of its own at the second factor.
