@@ -193,12 +193,25 @@ fuzz_target!(|data: &[u8]| {
                         varco_result::VARCO_OK
                     );
                 }
-                if varco_guard_begin(g, ptr(b), b.len(), ptr(c), c.len(), null(), 0, now_i, &mut step)
-                    == varco_result::VARCO_OK
+                if varco_guard_begin(
+                    g,
+                    ptr(b),
+                    b.len(),
+                    ptr(c),
+                    c.len(),
+                    null(),
+                    0,
+                    now_i,
+                    &mut step,
+                ) == varco_result::VARCO_OK
                 {
                     drain(step);
                 }
-                for call in [varco_guard_failed, varco_guard_succeed, varco_guard_trust_device] {
+                for call in [
+                    varco_guard_failed,
+                    varco_guard_succeed,
+                    varco_guard_trust_device,
+                ] {
                     if call(g, ptr(b), b.len(), ptr(c), c.len(), now_i, &mut step)
                         == varco_result::VARCO_OK
                     {
