@@ -8,11 +8,11 @@ use varco::effect::Effect;
 use varco::guard::{AccountGuard, Attempt, DestinationBudget, GuardPolicies, Unlock};
 use varco::hash::{HashParams, PasswordHasher};
 use varco::otp::{
-    Challenge, CodeKeys, DeliveryConfig, Destination, OtpSecret, Purpose, TotpConfig,
-    TotpCredential,
+    Challenge, CodeKeys, DeliveryConfig, DeliveryWrites, Destination, OtpSecret, Purpose,
+    TotpConfig, TotpCredential,
 };
 use varco::policy::{Context, PasswordPolicy};
-use varco::record::Stored;
+use varco::record::{Expect, Stored};
 
 const SCENARIO: &str = include_str!("../bindings/scenarios/scenario.tsv");
 
@@ -43,8 +43,8 @@ struct Delivery {
     keys: CodeKeys,
     destination: Destination,
     purpose: Purpose,
-    challenge: Option<Challenge>,
-    budget: DestinationBudget,
+    challenge: Option<Stored<Challenge>>,
+    budget: Stored<DestinationBudget>,
     codes: Vec<String>,
 }
 
@@ -108,23 +108,24 @@ fn the_shared_scenario_runs_in_rust() {
                 assert_eq!(*cred.code_at(now).unwrap(), f[5], "{here}");
             }
             "delivery" => {
+                let destination = match f[4] {
+                    "sms" => Destination::sms(f[5]),
+                    _ => Destination::email(f[5]),
+                };
                 delivery = Some(Delivery {
                     config: DeliveryConfig::from_json(f[1]).unwrap(),
                     keys: CodeKeys::new(f[2], hex(f[3])).unwrap(),
-                    destination: match f[4] {
-                        "sms" => Destination::sms(f[5]),
-                        _ => Destination::email(f[5]),
-                    },
+                    budget: Stored::new(DestinationBudget::new(destination.address())),
+                    destination,
                     purpose: f[6].parse().unwrap(),
                     challenge: None,
-                    budget: DestinationBudget::default(),
                     codes: Vec::new(),
                 });
             }
             "code" => {
                 let d = delivery.as_mut().expect("a delivery line first");
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
-                let got = match f[2] {
+                let (got, writes) = match f[2] {
                     "issue" => {
                         let issued = Challenge::issue(
                             &d.config,
@@ -136,10 +137,9 @@ fn the_shared_scenario_runs_in_rust() {
                             &mut rand::rng(),
                         )
                         .unwrap();
-                        d.budget = issued.budget;
                         d.codes.extend(code_in(&issued.effects));
-                        d.challenge = issued.challenge;
-                        json(&issued.outcome)
+                        d.challenge = None; // a new challenge: must not exist
+                        (json(&issued.outcome), issued.writes)
                     }
                     "verify" => {
                         let code = match f[3] {
@@ -147,25 +147,37 @@ fn the_shared_scenario_runs_in_rust() {
                             "previous" => d.codes[d.codes.len() - 2].clone(),
                             literal => literal.to_owned(),
                         };
-                        let c = d.challenge.take().unwrap();
-                        let step = c.verify(&d.config, &d.keys, &code, d.purpose, now);
-                        d.challenge = Some(step.challenge);
-                        json(&step.outcome)
+                        let c = d.challenge.as_ref().unwrap();
+                        let step = c.verify(&d.config, &d.keys, &code, d.purpose, now).unwrap();
+                        let writes = DeliveryWrites {
+                            budget: None,
+                            challenge: step.writes,
+                        };
+                        (json(&step.outcome), writes)
                     }
                     "resend" => {
-                        let c = d.challenge.take().unwrap();
-                        let step = c.resend(&d.config, &d.keys, &d.budget, now, &mut rand::rng());
-                        if let Some(b) = step.budget {
-                            d.budget = b;
-                        }
+                        let c = d.challenge.as_ref().unwrap();
+                        let step = c
+                            .resend(&d.config, &d.keys, &d.budget, now, &mut rand::rng())
+                            .unwrap();
                         d.codes.extend(code_in(&step.effects));
-                        d.challenge = Some(step.challenge);
-                        json(&step.outcome)
+                        (json(&step.outcome), step.writes)
                     }
                     other => panic!("unknown action {other}"),
                 };
+                if let Some(w) = writes.budget {
+                    assert_eq!(w.expect, d.budget.expect(), "{here}");
+                    d.budget = w.record;
+                }
+                if let Some(w) = writes.challenge {
+                    let held = d.challenge.as_ref().map_or(Expect::Absent, Stored::expect);
+                    assert_eq!(w.expect, held, "{here}");
+                    d.challenge = Some(w.record);
+                }
                 let want: Value = serde_json::from_str(f[4]).unwrap();
                 assert_eq!(got, want, "{here}");
+                let revision = d.challenge.as_ref().map_or(0, Stored::revision);
+                assert_eq!(revision.to_string(), f[5], "{here}");
             }
             "guard-policies" => {
                 policies = GuardPolicies::from_json(f[1]).unwrap();

@@ -14,6 +14,7 @@ use varco::otp::{
     Challenge, CodeKeys, DeliveryConfig, Destination, OtpSecret, Purpose, TotpConfig,
     TotpCredential,
 };
+use varco::record::Stored;
 use varco_c::*;
 
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -72,24 +73,27 @@ fn full_step(c: &mut Criterion) {
         &keys,
         Purpose::Login,
         Destination::sms("+393331234567"),
-        &DestinationBudget::default(),
+        &Stored::new(DestinationBudget::new("+393331234567")),
         Timestamp::from_unix_millis(NOW),
         &mut rand::rng(),
     )
     .unwrap();
-    let stored = issued.challenge.unwrap().to_json();
+    let stored = issued.writes.challenge.unwrap().record.to_json();
     // A Rust host: load the stored challenge, verify a wrong code, store it.
     g.bench_function("rust", |b| {
         b.iter(|| {
-            let ch = Challenge::from_json(black_box(&stored)).unwrap();
-            let step = ch.verify(
-                &config,
-                &keys,
-                "123456",
-                Purpose::Login,
-                Timestamp::from_unix_millis(NOW + 1000),
-            );
-            (step.challenge.to_json(), serde_json_len(&step.effects))
+            let ch = Stored::<Challenge>::from_json(black_box(&stored)).unwrap();
+            let step = ch
+                .verify(
+                    &config,
+                    &keys,
+                    "123456",
+                    Purpose::Login,
+                    Timestamp::from_unix_millis(NOW + 1000),
+                )
+                .unwrap();
+            let written = step.writes.map(|w| w.record.to_json());
+            (written, serde_json_len(&step.effects))
         })
     });
     // A C host: the same through the C ABI, reading the outcome, the state
@@ -123,11 +127,11 @@ fn full_step(c: &mut Criterion) {
                 6,
                 b"login".as_ptr(),
                 5,
-                NOW + 1000,
+                NOW as i64 + 1000,
                 &mut step,
             );
             varco_step_outcome(step, buf.as_mut_ptr(), buf.len(), &mut n);
-            varco_step_state(step, buf.as_mut_ptr(), buf.len(), &mut n);
+            varco_step_write(step, 0, buf.as_mut_ptr(), buf.len(), &mut n);
             varco_step_effect(step, 0, buf.as_mut_ptr(), buf.len(), &mut n);
             varco_step_free(step);
             n

@@ -17,11 +17,11 @@ fun measure(name: String, n: Int, body: () -> Unit) {
 
 fun main() {
     val secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-    val now = 1_800_000_000_000UL
+    val now = 1_800_000_000_000L
     val d = Delivery("{\"service\":\"Esempio\"}", listOf(HostKey("k", ByteArray(32) { 7 })))
-    val stored = d.issue("login", "sms", "+393331234567", null, now).challenge!!
+    val stored = d.issue(Purpose.LOGIN, Channel.SMS, "+393331234567", null, now).writes.first { it.kind == "challenge" }.record
     val query = BreachQuery("password")
     measure("floor_method_no_args", 20000) { query.prefix() }
     measure("trivial_totp_code", 20000) { totpCode(secret, 59UL, "SHA1", 6u, 30UL) }
-    measure("step_code_verify", 5000) { d.verify(stored, "123456", "login", now + 1000UL) }
+    measure("step_code_verify", 5000) { d.verify(stored, "123456", Purpose.LOGIN, now + 1000L) }
 }

@@ -53,6 +53,9 @@ fun flatJson(s: String): Map<String, String> =
     Regex("\"([a-z_]+)\"\\s*:\\s*(\"([^\"]*)\"|-?[0-9]+|null|true|false)").findAll(s)
         .associate { it.groupValues[1] to (it.groups[3]?.value ?: it.groupValues[2]) }
 
+fun purposeOf(name: String): Purpose = Purpose.valueOf(name.uppercase())
+fun channelOf(name: String): Channel = Channel.valueOf(name.uppercase())
+
 fun factor(name: String): Factor = when (name) {
     "password" -> Factor.PASSWORD
     "second_factor" -> Factor.SECOND_FACTOR
@@ -79,7 +82,7 @@ fun scenario(path: String) {
     var checked = 0
     var delivery: Delivery? = null
     var channel = ""; var address = ""; var purpose = ""
-    var challenge = ""; var budget: String? = null
+    val held = mutableMapOf<String, Pair<String, Long>>() // kind -> (record, revision)
     val codes = mutableListOf<String>()
     var guard: Guard? = null
     var guardRecord: String? = null
@@ -105,33 +108,35 @@ fun scenario(path: String) {
             "totp" -> eq(totpCode(f[2], f[3].toULong(), f[1], f[4].toUByte(), 30UL), f[5], where)
             "delivery" -> {
                 delivery = Delivery(f[1], listOf(HostKey(f[2], hex(f[3]))))
-                channel = f[4]; address = f[5]; purpose = f[6]
+                channel = f[4]; address = f[5]; purpose = f[6]; held.clear()
             }
             "code" -> {
                 val d = delivery!!
-                val now = f[1].toULong()
-                val got = when (f[2]) {
+                val now = f[1].toLong()
+                val (outcome, writes) = when (f[2]) {
                     "issue" -> {
-                        val s = d.issue(purpose, channel, address, budget, now)
-                        budget = s.budget; challenge = s.challenge!!
+                        val s = d.issue(purposeOf(purpose), channelOf(channel), address, held["destination_budget"]?.first, now)
+                        held.remove("challenge") // a new challenge: must not exist
                         codeIn(s.effects)?.let { codes.add(it) }
-                        asMap(s.outcome, "outcome")
+                        Pair<Any, List<Write>>(s.outcome, s.writes)
                     }
                     "verify" -> {
                         val c = when (f[3]) { "current" -> codes.last(); "previous" -> codes[codes.size - 2]; else -> f[3] }
-                        val s = d.verify(challenge, c, purpose, now)
-                        challenge = s.challenge
-                        asMap(s.outcome, "outcome")
+                        val s = d.verify(held["challenge"]!!.first, c, purposeOf(purpose), now)
+                        Pair<Any, List<Write>>(s.outcome, s.writes)
                     }
                     else -> {
-                        val s = d.resend(challenge, budget, now)
-                        challenge = s.challenge
-                        s.budget?.let { budget = it }
+                        val s = d.resend(held["challenge"]!!.first, held["destination_budget"]?.first, now)
                         codeIn(s.effects)?.let { codes.add(it) }
-                        asMap(s.outcome, "outcome")
+                        Pair<Any, List<Write>>(s.outcome, s.writes)
                     }
                 }
-                eq(got, flatJson(f[4]), where)
+                for (w in writes) {
+                    eq(w.replaces, held[w.kind]?.second ?: 0L, where) // compare-and-swap on what we hold
+                    held[w.kind] = Pair(w.record, w.revision)
+                }
+                eq(asMap(outcome, "outcome"), flatJson(f[4]), where)
+                eq(held["challenge"]?.second ?: 0L, f[5].toLong(), where)
             }
             "guard-policies" -> { guard = Guard(f[1]); guardRecord = null; guardRevision = 0L }
             "guard" -> {
@@ -213,12 +218,14 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     },
     "delivery: the code travels only in the effect" to {
         val d = Delivery("{\"service\":\"Esempio\",\"lang\":\"en\"}", listOf(codeKey))
-        val s = d.issue("login", "sms", "+393331234567", null, 0UL)
+        val s = d.issue(Purpose.LOGIN, Channel.SMS, "+393331234567", null, System.currentTimeMillis())
         val sms = s.effects[0] as Effect.SendSms
         val c = Regex("\\d{6}").find(sms.text.reveal())!!.value
-        check(!s.challenge!!.contains(c)) { "code stored" }
+        eq(s.writes.map { it.kind to it.replaces }, listOf("destination_budget" to 0L, "challenge" to 0L))
+        val challenge = s.writes.first { it.kind == "challenge" }.record
+        check(!challenge.contains(c)) { "code stored" }
         check(!sms.toString().contains(c)) { "code in toString" }
-        eq(d.verify(s.challenge!!, c, "login", 1UL).outcome, CodeOutcome.Accepted)
+        eq(d.verify(challenge, c, Purpose.LOGIN, System.currentTimeMillis()).outcome, CodeOutcome.Accepted)
     },
     "guard and lifecycle" to {
         val g = Guard("{\"password\":{\"threshold\":1}}")
@@ -241,7 +248,7 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     "bad saved state is a clean error" to {
         val d = Delivery("{}", listOf(codeKey))
         for (bad in listOf("", "null", "[]", "{\"version\":99}", "{".repeat(10000))) {
-            raises<VarcoException> { d.verify(bad, "123456", "login", 0UL) }
+            raises<VarcoException> { d.verify(bad, "123456", Purpose.LOGIN, 0L) }
             raises<VarcoException> { Guard("{}").failed(bad, "{}", 0L) }
         }
         eq(code(raises<VarcoException> { Guard("{}").failed("{\"kind\":\"account_guard\",\"version\":2}", "{}", 0L) }), "unsupported_version")

@@ -11,12 +11,13 @@ SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 NOW = 1_800_000_000_000
 
 d = v.Delivery('{"service":"Esempio"}', [v.HostKey(id="k", secret=bytes([7] * 32))])
-stored = d.issue("login", "sms", "+393331234567", None, NOW).challenge
+stored = [w.record for w in d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393331234567", None, NOW).writes
+          if w.kind == "challenge"][0]
 
 
 def step():
-    s = d.verify(stored, "123456", "login", NOW + 1000)
-    return s.outcome, s.challenge, s.effects
+    s = d.verify(stored, "123456", v.Purpose.LOGIN, NOW + 1000)
+    return s.outcome, s.writes, s.effects
 
 
 query = v.BreachQuery("password")

@@ -12,14 +12,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.environ.get("VARCO_SCENARIO", os.path.join(HERE, "scenario.tsv"))
 
 
-def as_json(outcome, tag):
-    """An outcome record/enum as the canonical JSON object the core writes."""
-    return {tag: type(outcome).__name__.split(".")[-1].lower(), **vars(outcome)}
-
-
 FACTORS = {"password": v.Factor.PASSWORD, "second_factor": v.Factor.SECOND_FACTOR,
            "recovery": v.Factor.RECOVERY}
 REASONS = {v.Reason.TOO_MANY_FAILURES: "too_many_failures", v.Reason.TOO_FAST: "too_fast"}
+
+
+CHANNELS = {"sms": v.Channel.SMS, "email": v.Channel.EMAIL}
+PURPOSES = {"login": v.Purpose.LOGIN, "registration": v.Purpose.REGISTRATION,
+            "recovery": v.Purpose.RECOVERY, "enrollment": v.Purpose.ENROLLMENT,
+            "password_change": v.Purpose.PASSWORD_CHANGE, "activation": v.Purpose.ACTIVATION}
+
+
+def outcome_json(outcome):
+    """A delivery outcome as the core's JSON: the variant's name, then its fields."""
+    return {"outcome": type(outcome).__name__.split(".")[-1].lower(), **vars(outcome)}
 
 
 def admission_json(a):
@@ -70,32 +76,32 @@ class ScenarioTest(unittest.TestCase):
                 self.assertEqual(v.totp_code(f[2], int(f[3]), f[1], int(f[4]), 30), f[5], where)
             elif kind == "delivery":
                 key = v.HostKey(id=f[2], secret=bytes.fromhex(f[3]))
-                delivery = dict(d=v.Delivery(f[1], [key]), channel=f[4], address=f[5], purpose=f[6],
-                                challenge=None, budget=None, codes=[])
+                delivery = dict(d=v.Delivery(f[1], [key]), channel=CHANNELS[f[4]], address=f[5],
+                                purpose=PURPOSES[f[6]], held={}, codes=[])
             elif kind == "code":
                 d, now, action = delivery, int(f[1]), f[2]
+                held = d["held"]
                 if action == "issue":
-                    s = d["d"].issue(d["purpose"], d["channel"], d["address"], d["budget"], now)
-                    d["budget"], d["challenge"] = s.budget, s.challenge
-                    got = as_json(s.outcome, "outcome")
+                    s = d["d"].issue(d["purpose"], d["channel"], d["address"],
+                                     held.get("destination_budget", (None, 0))[0], now)
+                    held.pop("challenge", None)  # a new challenge: must not exist
                     d["codes"].append(code_in(s.effects))
                 elif action == "verify":
                     code = {"current": lambda: d["codes"][-1], "previous": lambda: d["codes"][-2]}.get(f[3], lambda: f[3])()
-                    s = d["d"].verify(d["challenge"], code, d["purpose"], now)
-                    d["challenge"] = s.challenge
-                    got = as_json(s.outcome, "outcome")
+                    s = d["d"].verify(held["challenge"][0], code, d["purpose"], now)
                 elif action == "resend":
-                    s = d["d"].resend(d["challenge"], d["budget"], now)
-                    d["challenge"] = s.challenge
-                    if s.budget is not None:
-                        d["budget"] = s.budget
+                    s = d["d"].resend(held["challenge"][0], held["destination_budget"][0], now)
                     c = code_in(s.effects)
                     if c:
                         d["codes"].append(c)
-                    got = as_json(s.outcome, "outcome")
                 else:
                     self.fail(where)
-                self.assertEqual(got, json.loads(f[4]), where)
+                for w in s.writes:
+                    # compare-and-swap: each write replaces the revision held (0: none)
+                    self.assertEqual(w.replaces, held.get(w.kind, (None, 0))[1], where)
+                    held[w.kind] = (w.record, w.revision)
+                self.assertEqual(outcome_json(s.outcome), json.loads(f[4]), where)
+                self.assertEqual(held.get("challenge", (None, 0))[1], int(f[5]), where)
             elif kind == "guard-policies":
                 guard = dict(g=v.Guard(f[1]), record=None, revision=0, attempt=None)
             elif kind == "guard":

@@ -168,23 +168,38 @@ class RecoveryTest(unittest.TestCase):
             v.recovery_codes_generate(h, 0, 0)
 
 
+def records(step):
+    """The step's writes by kind: {kind: record}."""
+    return {w.kind: w.record for w in step.writes}
+
+
 class DeliveryTest(unittest.TestCase):
     def test_issue_wrong_resend_accept(self):
         d = v.Delivery('{"service":"Esempio","lang":"it"}', [CODE_KEY])
-        s = d.issue("recovery", "email", "mario@example.it", None, 0)
+        s = d.issue(v.Purpose.RECOVERY, v.Channel.EMAIL, "mario@example.it", None, 0)
         self.assertEqual(s.outcome, v.IssueOutcome.SENT(expires_at=300_000, next_resend_at=30_000))
+        # Two new records, in commit order: the budget, then the challenge.
+        self.assertEqual([(w.kind, w.replaces, w.revision) for w in s.writes],
+                         [("destination_budget", 0, 1), ("challenge", 0, 1)])
+        self.assertEqual(len(s.challenge_id), 32)
         mail = s.effects[0]
         self.assertTrue(mail.is_send_email())
         self.assertEqual(mail.to, "mario@example.it")
         code = re.search(r"\d{6}", mail.body.reveal()).group(0)
         self.assertNotIn(code, repr(mail) + str(mail) + repr(mail.body))  # logging cannot leak it
-        self.assertNotIn(code, s.challenge)  # only its keyed hash is stored
+        challenge, budget = records(s)["challenge"], records(s)["destination_budget"]
+        self.assertNotIn(code, challenge)  # only its keyed hash is stored
         self.assertEqual(s.effects[1].kind, "code_issued")
-        step = d.verify(s.challenge, code, "login", 1000)
+        step = d.verify(challenge, code, v.Purpose.LOGIN, 1000)
         self.assertEqual(step.outcome, v.CodeOutcome.WRONG_PURPOSE())
-        step = d.verify(step.challenge, code, "recovery", 2000)
+        [w] = step.writes
+        self.assertEqual((w.replaces, w.revision), (1, 2))
+        step = d.verify(w.record, code, v.Purpose.RECOVERY, 2000)
         self.assertEqual(step.outcome, v.CodeOutcome.ACCEPTED())
-        self.assertEqual(d.resend(step.challenge, s.budget, 40_000).outcome, v.ResendOutcome.NOT_PENDING())
+        done = step.writes[0].record
+        again = d.resend(done, budget, 40_000)
+        self.assertEqual(again.outcome, v.ResendOutcome.NOT_PENDING())
+        self.assertEqual(again.writes, [])  # a refusal writes nothing
 
     def test_bad_input(self):
         with self.assertRaises(v.VarcoError):
@@ -194,14 +209,21 @@ class DeliveryTest(unittest.TestCase):
         with self.assertRaises(v.VarcoError):
             v.Delivery("{}", [v.HostKey(id="c", secret=b"short")])
         d = v.Delivery("{}", [CODE_KEY])
-        for purpose, channel, address in [("nope", "sms", "+39"), ("login", "fax", "+39"), ("login", "sms", "")]:
-            with self.assertRaises(v.VarcoError):
-                d.issue(purpose, channel, address, None, 0)
-        for state in ["", "[]", '{"version": 99}', "x" * 100_000]:
-            with self.assertRaises(v.VarcoError):
-                d.verify(state, "123456", "login", 0)
         with self.assertRaises(v.VarcoError):
-            d.issue("login", "sms", "+39", "{bad budget", 0)
+            d.issue(v.Purpose.LOGIN, v.Channel.SMS, "", None, 0)
+        with self.assertRaises(v.VarcoError) as err:
+            d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+39", None, -5)
+        self.assertEqual(err.exception.code, "invalid_time")
+        for state in ["", "[]", '{"kind":"challenge","version": 99}', "x" * 100_000]:
+            with self.assertRaises(v.VarcoError):
+                d.verify(state, "123456", v.Purpose.LOGIN, 0)
+        # another destination's budget is refused
+        s = d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393331234567", None, 0)
+        with self.assertRaises(v.VarcoError) as err:
+            d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393330000000", records(s)["destination_budget"], 0)
+        self.assertEqual(err.exception.code, "invalid_input")
+        with self.assertRaises(v.VarcoError):
+            d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+39", "{bad budget", 0)
 
 
 class GuardTest(unittest.TestCase):
@@ -335,11 +357,11 @@ class BoundaryTest(unittest.TestCase):
 
     def test_out_of_order_steps_are_outcomes_or_errors(self):
         d = v.Delivery("{}", [CODE_KEY])
-        s = d.issue("login", "sms", "+393331234567", None, 0)
+        s = d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393331234567", None, 0)
         code = re.search(r"\d{6}", s.effects[0].text.reveal()).group(0)
-        done = d.verify(s.challenge, code, "login", 1000)
-        self.assertEqual(d.verify(done.challenge, code, "login", 2000).outcome, v.CodeOutcome.ALREADY_USED())
-        self.assertEqual(d.resend(done.challenge, None, 60_000).outcome, v.ResendOutcome.NOT_PENDING())
+        done = d.verify(records(s)["challenge"], code, v.Purpose.LOGIN, 1000).writes[0].record
+        self.assertEqual(d.verify(done, code, v.Purpose.LOGIN, 2000).outcome, v.CodeOutcome.ALREADY_USED())
+        self.assertEqual(d.resend(done, None, 60_000).outcome, v.ResendOutcome.NOT_PENDING())
         with self.assertRaises(v.VarcoError):
             v.Guard("{}").succeed("", "{}", 0)
 

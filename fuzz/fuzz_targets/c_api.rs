@@ -138,7 +138,7 @@ fuzz_target!(|data: &[u8]| {
                         c.len(),
                         null(),
                         0,
-                        now,
+                        now_i,
                         &mut step,
                     );
                     if r == varco_result::VARCO_OK {
@@ -170,14 +170,14 @@ fuzz_target!(|data: &[u8]| {
                     b.len(),
                     b"login".as_ptr(),
                     5,
-                    now,
+                    now_i,
                     &mut step,
                 );
                 if r == varco_result::VARCO_OK {
                     drain(step);
                 }
                 let r2 =
-                    varco_challenge_resend(d, ptr(a), a.len(), ptr(c), c.len(), now, &mut step);
+                    varco_challenge_resend(d, ptr(a), a.len(), ptr(c), c.len(), now_i, &mut step);
                 if r2 == varco_result::VARCO_OK {
                     drain(step);
                 }

@@ -4,22 +4,26 @@
 use libfuzzer_sys::fuzz_target;
 use varco::Timestamp;
 use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Purpose, RecoveryCodeSet, TotpCredential};
+use varco::record::Stored;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let now = Timestamp::from_unix_seconds(1_800_000_000);
-    if let Ok(c) = Challenge::from_json(text) {
+    if let Ok(c) = Stored::<Challenge>::from_json(text) {
         let keys = CodeKeys::new("k1", vec![1; 32]).expect("key");
-        let step = c.verify(
+        if let Ok(step) = c.verify(
             &DeliveryConfig::new("x"),
             &keys,
             "123456",
             Purpose::Login,
             now,
-        );
-        assert!(step.challenge.attempts() >= c.attempts());
+        ) {
+            let after = step.state_or(c.clone());
+            assert!(after.body().attempts() >= c.body().attempts());
+            assert!(after.revision() >= c.revision());
+        }
     }
     if let Ok(set) = RecoveryCodeSet::from_json(text) {
         assert!(set.remaining() <= set.len());

@@ -171,11 +171,12 @@ void varco_delivery_free(struct varco_delivery *delivery);
  * Sends a code for `purpose` (`login`, `registration`, `recovery`,
  * `enrollment`, `password_change`, `activation`) by `channel` (`sms` or
  * `email`) to `address`. `budget` is the destination's stored budget
- * (optional: NULL the first time). The outcome is
+ * record (optional: NULL the first time). The outcome is
  * `{"outcome":"sent","expires_at":…,"next_resend_at":…}` or
- * `{"outcome":"daily_cap_reached","retry_at":…}`; the state is the
- * challenge to store (absent when nothing was sent); the budget is the
- * destination's budget to store; the effects hold the message to send.
+ * `{"outcome":"daily_cap_reached","retry_at":…}`. The writes, when a code
+ * was sent, are the destination's budget (kind `destination_budget`) and
+ * then the new challenge (kind `challenge`, must not exist); the effects
+ * hold the message to send.
  */
 enum varco_result varco_challenge_issue(const struct varco_delivery *delivery,
                                         const uint8_t *purpose,
@@ -186,14 +187,14 @@ enum varco_result varco_challenge_issue(const struct varco_delivery *delivery,
                                         size_t address_len,
                                         const uint8_t *budget_json,
                                         size_t budget_len,
-                                        uint64_t now_ms,
+                                        int64_t now_ms,
                                         struct varco_step **out);
 
 /**
  * Checks an entered code against a stored challenge. The outcome is
  * `{"outcome":"accepted"}`, `{"outcome":"wrong","attempts_left":n}`,
- * `expired`, `exhausted`, `already_used` or `wrong_purpose`; the state is
- * the challenge to store.
+ * `expired`, `exhausted`, `already_used` or `wrong_purpose`; the write,
+ * when the challenge changed, is the challenge to store.
  */
 enum varco_result varco_challenge_verify(const struct varco_delivery *delivery,
                                          const uint8_t *challenge,
@@ -202,21 +203,23 @@ enum varco_result varco_challenge_verify(const struct varco_delivery *delivery,
                                          size_t code_len,
                                          const uint8_t *purpose,
                                          size_t purpose_len,
-                                         uint64_t now_ms,
+                                         int64_t now_ms,
                                          struct varco_step **out);
 
 /**
  * "Send again": a new code replaces the old one; the attempts are kept.
- * `budget` is optional as in [`varco_challenge_issue`]. The outcome is
- * `sent` (with `expires_at`, `next_resend_at`), `too_soon` (`retry_at`),
- * `limit_reached`, `daily_cap_reached` (`retry_at`) or `not_pending`.
+ * `budget` is the destination's stored budget record (optional: NULL when
+ * it has none). The outcome is `sent` (with `expires_at`,
+ * `next_resend_at`), `too_soon` (`retry_at`), `limit_reached`,
+ * `daily_cap_reached` (`retry_at`) or `not_pending`; the writes are as in
+ * [`varco_challenge_issue`] (none when nothing was sent).
  */
 enum varco_result varco_challenge_resend(const struct varco_delivery *delivery,
                                          const uint8_t *challenge,
                                          size_t challenge_len,
                                          const uint8_t *budget_json,
                                          size_t budget_len,
-                                         uint64_t now_ms,
+                                         int64_t now_ms,
                                          struct varco_step **out);
 
 /**

@@ -1,14 +1,15 @@
 //! Codes sent by SMS or email: issue, verify, send again.
 
 use varco::guard::DestinationBudget;
-use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Destination, Purpose};
+use varco::otp::{Challenge, Channel, CodeKeys, DeliveryConfig, Destination, Purpose};
+use varco::record::Stored;
 use zeroize::Zeroizing;
 
 use crate::ffi::{
-    OrFail, at, bytes, free, give, guard, handle, handle_mut, opt_text, parse, refuse, text,
+    OrFail, at_ms, bytes, free, give, guard, handle, handle_mut, opt_text, parse, text,
 };
 use crate::result::varco_result;
-use crate::step::{give_step, json, varco_step};
+use crate::step::{give_step, varco_step};
 
 /// Delivery codes: a configuration and the keys of the stored code hashes.
 /// Thread-safe once built.
@@ -71,21 +72,25 @@ pub unsafe extern "C" fn varco_delivery_free(delivery: *mut varco_delivery) {
     });
 }
 
-unsafe fn budget(ptr: *const u8, len: usize) -> Result<DestinationBudget, varco_result> {
-    match unsafe { opt_text(ptr, len, "budget") }? {
-        None => Ok(DestinationBudget::default()),
-        Some(j) => DestinationBudget::from_json(j).or_fail(),
-    }
+/// The destination's stored budget record, or a new one (NULL: none yet).
+unsafe fn budget(
+    ptr: *const u8,
+    len: usize,
+    to: &str,
+) -> Result<Stored<DestinationBudget>, varco_result> {
+    let json = unsafe { opt_text(ptr, len, "budget") }?;
+    Stored::load_or(json, || DestinationBudget::new(to)).or_fail()
 }
 
 /// Sends a code for `purpose` (`login`, `registration`, `recovery`,
 /// `enrollment`, `password_change`, `activation`) by `channel` (`sms` or
 /// `email`) to `address`. `budget` is the destination's stored budget
-/// (optional: NULL the first time). The outcome is
+/// record (optional: NULL the first time). The outcome is
 /// `{"outcome":"sent","expires_at":…,"next_resend_at":…}` or
-/// `{"outcome":"daily_cap_reached","retry_at":…}`; the state is the
-/// challenge to store (absent when nothing was sent); the budget is the
-/// destination's budget to store; the effects hold the message to send.
+/// `{"outcome":"daily_cap_reached","retry_at":…}`. The writes, when a code
+/// was sent, are the destination's budget (kind `destination_budget`) and
+/// then the new challenge (kind `challenge`, must not exist); the effects
+/// hold the message to send.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_challenge_issue(
     delivery: *const varco_delivery,
@@ -97,46 +102,36 @@ pub unsafe extern "C" fn varco_challenge_issue(
     address_len: usize,
     budget_json: *const u8,
     budget_len: usize,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let d = unsafe { handle(delivery, "delivery") }?;
         let purpose: Purpose = parse(unsafe { text(purpose, purpose_len, "purpose") }?)?;
         let address = unsafe { text(address, address_len, "address") }?;
-        let destination = match unsafe { text(channel, channel_len, "channel") }? {
-            "sms" => Destination::sms(address),
-            "email" => Destination::email(address),
-            other => {
-                return Err(refuse(
-                    varco_result::VARCO_INVALID_INPUT,
-                    &format!("invalid_otp_config: unknown channel {other:?} (use sms or email)"),
-                ));
-            }
+        let destination = match parse(unsafe { text(channel, channel_len, "channel") }?)? {
+            Channel::Sms => Destination::sms(address),
+            Channel::Email => Destination::email(address),
         };
-        let budget = unsafe { budget(budget_json, budget_len) }?;
+        let budget = unsafe { budget(budget_json, budget_len, address) }?;
         let issued = Challenge::issue(
             &d.config,
             &d.keys,
             purpose,
             destination,
             &budget,
-            at(now_ms),
+            at_ms(now_ms)?,
             &mut rand::rng(),
         )
         .or_fail()?;
-        let mut step =
-            varco_step::new(json(&issued.outcome), issued.challenge.map(|c| c.to_json()))
-                .with_effects(issued.effects);
-        step.budget = Some(issued.budget.to_json());
-        unsafe { give_step(out, step) }
+        unsafe { give_step(out, varco_step::of(issued)) }
     })
 }
 
 /// Checks an entered code against a stored challenge. The outcome is
 /// `{"outcome":"accepted"}`, `{"outcome":"wrong","attempts_left":n}`,
-/// `expired`, `exhausted`, `already_used` or `wrong_purpose`; the state is
-/// the challenge to store.
+/// `expired`, `exhausted`, `already_used` or `wrong_purpose`; the write,
+/// when the challenge changed, is the challenge to store.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_challenge_verify(
     delivery: *const varco_delivery,
@@ -146,26 +141,29 @@ pub unsafe extern "C" fn varco_challenge_verify(
     code_len: usize,
     purpose: *const u8,
     purpose_len: usize,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let d = unsafe { handle(delivery, "delivery") }?;
-        let c = Challenge::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
-            .or_fail()?;
+        let c =
+            Stored::<Challenge>::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
+                .or_fail()?;
         let code = Zeroizing::new(unsafe { text(code, code_len, "code") }?.to_owned());
         let purpose: Purpose = parse(unsafe { text(purpose, purpose_len, "purpose") }?)?;
-        let s = c.verify(&d.config, &d.keys, &code, purpose, at(now_ms));
-        let step =
-            varco_step::new(json(&s.outcome), Some(s.challenge.to_json())).with_effects(s.effects);
-        unsafe { give_step(out, step) }
+        let s = c
+            .verify(&d.config, &d.keys, &code, purpose, at_ms(now_ms)?)
+            .or_fail()?;
+        unsafe { give_step(out, varco_step::of(s)) }
     })
 }
 
 /// "Send again": a new code replaces the old one; the attempts are kept.
-/// `budget` is optional as in [`varco_challenge_issue`]. The outcome is
-/// `sent` (with `expires_at`, `next_resend_at`), `too_soon` (`retry_at`),
-/// `limit_reached`, `daily_cap_reached` (`retry_at`) or `not_pending`.
+/// `budget` is the destination's stored budget record (optional: NULL when
+/// it has none). The outcome is `sent` (with `expires_at`,
+/// `next_resend_at`), `too_soon` (`retry_at`), `limit_reached`,
+/// `daily_cap_reached` (`retry_at`) or `not_pending`; the writes are as in
+/// [`varco_challenge_issue`] (none when nothing was sent).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_challenge_resend(
     delivery: *const varco_delivery,
@@ -173,18 +171,25 @@ pub unsafe extern "C" fn varco_challenge_resend(
     challenge_len: usize,
     budget_json: *const u8,
     budget_len: usize,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let d = unsafe { handle(delivery, "delivery") }?;
-        let c = Challenge::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
+        let c =
+            Stored::<Challenge>::from_json(unsafe { text(challenge, challenge_len, "challenge") }?)
+                .or_fail()?;
+        let to = c.body().destination().address().to_owned();
+        let budget = unsafe { budget(budget_json, budget_len, &to) }?;
+        let s = c
+            .resend(
+                &d.config,
+                &d.keys,
+                &budget,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
             .or_fail()?;
-        let budget = unsafe { budget(budget_json, budget_len) }?;
-        let s = c.resend(&d.config, &d.keys, &budget, at(now_ms), &mut rand::rng());
-        let mut step =
-            varco_step::new(json(&s.outcome), Some(s.challenge.to_json())).with_effects(s.effects);
-        step.budget = s.budget.map(|b| b.to_json());
-        unsafe { give_step(out, step) }
+        unsafe { give_step(out, varco_step::of(s)) }
     })
 }

@@ -74,7 +74,7 @@ static void outcome_of(const varco_step *step, char *buf, size_t cap) {
 }
 
 /* Reads a step's state into a new heap string (the caller frees it). */
-static char *state_of(const varco_step *step) {
+static inline char *state_of(const varco_step *step) {
   size_t n = 0;
   if (varco_step_state(step, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL) {
     return NULL;
@@ -89,7 +89,7 @@ static char *state_of(const varco_step *step) {
 
 /* Reads a step's record `i` to store into a new heap string (the caller
  * frees it); NULL when the step has no such write. */
-static char *write_of(const varco_step *step, size_t i) {
+static inline char *write_of(const varco_step *step, size_t i) {
   size_t n = 0;
   if (i >= varco_step_write_count(step) ||
       varco_step_write(step, i, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL) {
@@ -105,7 +105,7 @@ static char *write_of(const varco_step *step, size_t i) {
 
 /* Reads the ticket of an allowed attempt into a new heap string (the caller
  * frees it); NULL when the attempt was refused. */
-static char *attempt_of(const varco_step *step) {
+static inline char *attempt_of(const varco_step *step) {
   size_t n = 0;
   if (varco_step_attempt(step, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL || n == 0) {
     return NULL;

@@ -51,10 +51,17 @@ static size_t hex(const char *s, uint8_t *out, size_t cap) {
   return n;
 }
 
+/* A record the runner holds, by kind, with its revision. */
+typedef struct {
+  char kind[32];
+  char *record;
+  int64_t revision;
+} held_record;
+
 typedef struct {
   varco_delivery *delivery;
   char channel[16], address[64], purpose[32];
-  char *challenge, *budget;
+  held_record held[4];
   char codes[8][16];
   int ncodes;
   varco_guard *guard;
@@ -62,26 +69,53 @@ typedef struct {
   int64_t guard_revision;
 } world;
 
-/* Takes a step: outcome into got, state and budget kept, codes collected. */
-static void absorb(world *w, varco_step *s, char *got, size_t cap, char **state) {
-  outcome_of(s, got, cap);
-  char *st = state_of(s);
-  if (st != NULL && st[0] != 0) {
-    free(*state);
-    *state = st;
-  } else {
-    free(st);
-  }
-  size_t n = 0;
-  if (varco_step_budget(s, NULL, 0, &n) == VARCO_BUFFER_TOO_SMALL && n > 0) {
-    free(w->budget);
-    w->budget = malloc(n + 1);
-    if (w->budget == NULL || varco_step_budget(s, (uint8_t *)w->budget, n + 1, &n) != VARCO_OK) {
-      CHECK(0);
+/* The record of `kind` the runner holds (an empty slot if none). */
+static held_record *holding(world *w, const char *kind) {
+  for (int i = 0; i < 4; i++) {
+    if (strcmp(w->held[i].kind, kind) == 0) {
+      return &w->held[i];
     }
+  }
+  for (int i = 0; i < 4; i++) {
+    if (w->held[i].kind[0] == 0) {
+      snprintf(w->held[i].kind, sizeof w->held[i].kind, "%s", kind);
+      return &w->held[i];
+    }
+  }
+  CHECK(!"too many kinds of record");
+  return &w->held[0];
+}
+
+static void forget(world *w, const char *kind) {
+  held_record *h = holding(w, kind);
+  free(h->record);
+  memset(h, 0, sizeof *h);
+}
+
+static const char *record_of(world *w, const char *kind) {
+  const char *r = holding(w, kind)->record;
+  return r != NULL ? r : "";
+}
+
+/* Takes a step: outcome into got, codes collected, each write checked to
+ * replace the revision held (compare-and-swap) and kept. */
+static void absorb(world *w, varco_step *s, char *got, size_t cap) {
+  outcome_of(s, got, cap);
+  for (size_t i = 0; i < varco_step_write_count(s); i++) {
+    char kind[32];
+    size_t n = 0;
+    int64_t rev = 0, replaces = -1;
+    CHECK_OK(varco_step_write_kind(s, i, (uint8_t *)kind, sizeof kind, &n));
+    CHECK_OK(varco_step_write_revision(s, i, &rev, &replaces));
+    held_record *h = holding(w, kind);
+    CHECK(replaces == h->revision);
+    free(h->record);
+    h->record = write_of(s, i);
+    h->revision = rev;
   }
   for (size_t i = 0; i < varco_step_effect_count(s); i++) {
     char fx[2048];
+    size_t n = 0;
     if (varco_step_effect(s, i, (uint8_t *)fx, sizeof fx, &n) == VARCO_OK &&
         strstr(fx, "\"effect\":\"send_sms\"") != NULL && w->ncodes < 8 &&
         code_in(strstr(fx, "\"text\""), w->codes[w->ncodes])) {
@@ -169,14 +203,18 @@ static void test_shared_scenario(void) {
       snprintf(w.channel, sizeof w.channel, "%s", f[4]);
       snprintf(w.address, sizeof w.address, "%s", f[5]);
       snprintf(w.purpose, sizeof w.purpose, "%s", f[6]);
-    } else if (strcmp(f[0], "code") == 0 && nf == 5) {
-      uint64_t now = strtoull(f[1], NULL, 10);
+      forget(&w, "challenge");
+      forget(&w, "destination_budget");
+    } else if (strcmp(f[0], "code") == 0 && nf == 6) {
+      int64_t now = strtoll(f[1], NULL, 10);
       varco_step *s = NULL;
       varco_result r = VARCO_OK;
-      const uint8_t *budget = (const uint8_t *)w.budget;
-      size_t budget_len = w.budget != NULL ? strlen(w.budget) : 0;
+      held_record *b = holding(&w, "destination_budget");
+      const uint8_t *budget = (const uint8_t *)b->record;
+      size_t budget_len = b->record != NULL ? strlen(b->record) : 0;
       if (strcmp(f[2], "issue") == 0) {
         r = varco_challenge_issue(w.delivery, S(w.purpose), S(w.channel), S(w.address), budget, budget_len, now, &s);
+        forget(&w, "challenge"); /* a new challenge: must not exist */
       } else if (strcmp(f[2], "verify") == 0) {
         const char *code = f[3];
         if (strcmp(code, "current") == 0 && w.ncodes >= 1) {
@@ -184,15 +222,16 @@ static void test_shared_scenario(void) {
         } else if (strcmp(code, "previous") == 0 && w.ncodes >= 2) {
           code = w.codes[w.ncodes - 2];
         }
-        r = varco_challenge_verify(w.delivery, S(w.challenge ? w.challenge : ""), S(code), S(w.purpose), now, &s);
+        r = varco_challenge_verify(w.delivery, S(record_of(&w, "challenge")), S(code), S(w.purpose), now, &s);
       } else {
-        r = varco_challenge_resend(w.delivery, S(w.challenge ? w.challenge : ""), budget, budget_len, now, &s);
+        r = varco_challenge_resend(w.delivery, S(record_of(&w, "challenge")), budget, budget_len, now, &s);
       }
       CHECK_OK(r);
       if (r == VARCO_OK) {
-        absorb(&w, s, got, sizeof got, &w.challenge);
+        absorb(&w, s, got, sizeof got);
       }
       CHECK(strcmp(got, f[4]) == 0);
+      CHECK(holding(&w, "challenge")->revision == strtoll(f[5], NULL, 10));
     } else if (strcmp(f[0], "guard-policies") == 0 && nf == 2) {
       varco_guard_free(w.guard);
       w.guard = NULL;
@@ -250,8 +289,9 @@ static void test_shared_scenario(void) {
   }
   fclose(file);
   CHECK(checked >= 50);
-  free(w.challenge);
-  free(w.budget);
+  for (int i = 0; i < 4; i++) {
+    free(w.held[i].record);
+  }
   free(w.guard_state);
   free(w.attempt);
   varco_delivery_free(w.delivery);

@@ -274,17 +274,36 @@ static void test_delivery_effects(void) {
   CHECK_OK(varco_step_effect(s, 1, (uint8_t *)fx, sizeof fx, &n));
   CHECK(strstr(fx, "\"kind\":\"code_issued\"") != NULL);
   CHECK_RESULT(varco_step_effect(s, 2, (uint8_t *)fx, sizeof fx, &n), VARCO_OUT_OF_RANGE);
-  char budget[512];
-  CHECK_OK(varco_step_budget(s, (uint8_t *)budget, sizeof budget, &n));
-  CHECK(n > 0);
+  /* Two new records, in commit order: the budget, then the challenge. */
+  CHECK(varco_step_write_count(s) == 2);
+  char kind[32];
+  CHECK_OK(varco_step_write_kind(s, 0, (uint8_t *)kind, sizeof kind, &n));
+  CHECK(strcmp(kind, "destination_budget") == 0);
+  CHECK_OK(varco_step_write_kind(s, 1, (uint8_t *)kind, sizeof kind, &n));
+  CHECK(strcmp(kind, "challenge") == 0);
+  int64_t rev = 0, replaces = -1;
+  CHECK_OK(varco_step_write_revision(s, 1, &rev, &replaces));
+  CHECK(rev == 1 && replaces == 0);
+  char *challenge = write_of(s, 1);
+  char *budget = write_of(s, 0);
+  varco_step *v = NULL;
+  CHECK_OK(varco_challenge_verify(d, S(challenge), S("12345x"), S("login"), 1000, &v));
+  CHECK(varco_step_write_count(v) == 1);
+  /* Another destination's budget is refused. */
+  varco_step *x = NULL;
+  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+393330000000"), S(budget), 0, &x), VARCO_INVALID_INPUT);
+  free(challenge);
+  free(budget);
+  varco_step_free(v);
   CHECK(varco_step_effect_count(NULL) == 0);
   /* Bad input. */
-  varco_step *x = NULL;
   CHECK_RESULT(varco_challenge_issue(d, S("nope"), S("sms"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_challenge_issue(d, S("login"), S("fax"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), S("{bad"), 0, &x), VARCO_MALFORMED_STATE);
   CHECK_RESULT(varco_challenge_verify(d, S(""), S("123456"), S("login"), 0, &x), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_challenge_verify(d, S("{\"version\":2}"), S("123456"), S("login"), 0, &x), VARCO_UNSUPPORTED_VERSION);
+  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"challenge\",\"version\":2}"), S("123456"), S("login"), 0, &x), VARCO_UNSUPPORTED_VERSION);
+  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"account_guard\",\"version\":1}"), S("123456"), S("login"), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), NULL, 0, -1, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_challenge_resend(NULL, S("{}"), NULL, 0, 0, &x), VARCO_NULL_POINTER);
   CHECK(x == NULL);
   varco_delivery *y = NULL;

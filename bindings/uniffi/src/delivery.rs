@@ -1,30 +1,63 @@
 //! Codes sent by SMS or email (FLOWS F3): issue, verify, send again.
 
+use varco::Timestamp;
 use varco::guard::DestinationBudget;
-use varco::otp::{Challenge, CodeKeys, DeliveryConfig, Destination, Purpose};
+use varco::otp::{
+    Challenge, Channel, CodeKeys, CodeOutcome, DeliveryConfig, Destination, IssueOutcome, Purpose,
+    ResendOutcome,
+};
+use varco::record::Stored;
 
 use crate::effect::effects;
-use crate::{Effect, HostKey, VarcoError, at};
+use crate::record::{Write, writes};
+use crate::{Effect, HostKey, VarcoError, at_ms};
 
-/// The outcome of issuing a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// What a code is for (the core's `varco::otp::Purpose`).
+#[uniffi::remote(Enum)]
+pub enum Purpose {
+    /// Second factor at login.
+    Login,
+    /// Verifying a mobile number or email while registering.
+    Registration,
+    /// Password or username recovery.
+    Recovery,
+    /// Adding a recovery mobile or another authenticator.
+    Enrollment,
+    /// Confirming a password change.
+    PasswordChange,
+    /// Activating an account created by an operator or an administrator.
+    Activation,
+}
+
+/// How a code travels (the core's `varco::otp::Channel`).
+#[uniffi::remote(Enum)]
+pub enum Channel {
+    /// A text message to a mobile number.
+    Sms,
+    /// An email.
+    Email,
+}
+
+/// The outcome of issuing a code (the core's `varco::otp::IssueOutcome`;
+/// times are Unix ms).
+#[uniffi::remote(Enum)]
 pub enum IssueOutcome {
     /// A code was sent.
     Sent {
-        /// When it stops working (Unix ms).
-        expires_at: u64,
-        /// When "send again" becomes possible (Unix ms).
-        next_resend_at: u64,
+        /// When it stops working.
+        expires_at: Timestamp,
+        /// When "send again" becomes possible.
+        next_resend_at: Timestamp,
     },
     /// Nothing was sent: the destination's daily cap is reached.
     DailyCapReached {
-        /// When a send becomes possible (Unix ms).
-        retry_at: u64,
+        /// When a send becomes possible.
+        retry_at: Timestamp,
     },
 }
 
-/// The outcome of entering a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// The outcome of entering a code (the core's `varco::otp::CodeOutcome`).
+#[uniffi::remote(Enum)]
 pub enum CodeOutcome {
     /// Right code, in time, first use.
     Accepted,
@@ -43,41 +76,56 @@ pub enum CodeOutcome {
     WrongPurpose,
 }
 
-/// The outcome of "send again".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// The outcome of "send again" (the core's `varco::otp::ResendOutcome`).
+#[uniffi::remote(Enum)]
 pub enum ResendOutcome {
     /// A new code was sent; the old one no longer works.
     Sent {
-        /// When the new code stops working (Unix ms).
-        expires_at: u64,
-        /// When the next resend becomes possible (Unix ms).
-        next_resend_at: u64,
+        /// When the new code stops working.
+        expires_at: Timestamp,
+        /// When the next resend becomes possible.
+        next_resend_at: Timestamp,
     },
     /// Too soon after the last send.
     TooSoon {
-        /// When a resend becomes possible (Unix ms).
-        retry_at: u64,
+        /// When a resend becomes possible.
+        retry_at: Timestamp,
     },
     /// This challenge's resends are used up.
     LimitReached,
     /// The destination's daily cap is reached.
     DailyCapReached {
-        /// When a send becomes possible (Unix ms).
-        retry_at: u64,
+        /// When a send becomes possible.
+        retry_at: Timestamp,
     },
-    /// The challenge is used or exhausted: start a new one.
+    /// The challenge is used or exhausted, or the clock is behind what it
+    /// has seen: start a new one.
     NotPending,
 }
 
-/// What issuing returns.
+/// What issuing returns: the outcome, the writes (the destination's
+/// budget, kind `destination_budget`, then the new challenge, kind
+/// `challenge`; none when nothing was sent), the effects.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct IssueStep {
     /// What happened.
     pub outcome: IssueOutcome,
-    /// The challenge to store (none when nothing was sent).
-    pub challenge: Option<String>,
-    /// The destination's budget to store (keyed by the destination).
-    pub budget: String,
+    /// The challenge's id, to key its record by (none when nothing was sent).
+    pub challenge_id: Option<String>,
+    /// What to store, in order, each with compare-and-swap.
+    pub writes: Vec<Write>,
+    /// Send the message; write the audit event.
+    pub effects: Vec<Effect>,
+}
+
+/// What "send again" returns: as [`IssueStep`].
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ResendStep {
+    /// What happened.
+    pub outcome: ResendOutcome,
+    /// What to store, in order, each with compare-and-swap (the budget,
+    /// then the challenge; none when nothing was sent).
+    pub writes: Vec<Write>,
     /// Send the message; write the audit event.
     pub effects: Vec<Effect>,
 }
@@ -87,22 +135,9 @@ pub struct IssueStep {
 pub struct CodeStep {
     /// What happened.
     pub outcome: CodeOutcome,
-    /// The challenge to store (compare-and-swap on its revision).
-    pub challenge: String,
+    /// The challenge to store, when it changed (compare-and-swap).
+    pub writes: Vec<Write>,
     /// The effects (an audit event).
-    pub effects: Vec<Effect>,
-}
-
-/// What "send again" returns.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct ResendStep {
-    /// What happened.
-    pub outcome: ResendOutcome,
-    /// The challenge to store.
-    pub challenge: String,
-    /// The destination's budget to store, when a code was sent.
-    pub budget: Option<String>,
-    /// Send the message; write the audit event.
     pub effects: Vec<Effect>,
 }
 
@@ -124,17 +159,6 @@ impl std::fmt::Debug for Delivery {
     }
 }
 
-fn budget(json: Option<String>) -> Result<DestinationBudget, VarcoError> {
-    match json.as_deref() {
-        None => Ok(DestinationBudget::default()),
-        Some(j) => Ok(DestinationBudget::from_json(j)?),
-    }
-}
-
-fn ms(t: varco::Timestamp) -> u64 {
-    t.as_unix_millis()
-}
-
 #[uniffi::export]
 impl Delivery {
     /// A configuration as JSON (every field optional:
@@ -150,123 +174,83 @@ impl Delivery {
         })
     }
 
-    /// Sends a code for `purpose` (`login`, `registration`, `recovery`,
-    /// `enrollment`, `password_change`, `activation`) by `channel` (`sms`
-    /// or `email`) to `address`. `budget` is the destination's stored
-    /// budget (none the first time).
+    /// Sends a code for `purpose` by `channel` to `address`. `budget` is the
+    /// destination's stored budget record (none the first time: its write
+    /// is then "must not exist").
     pub fn issue(
         &self,
-        purpose: String,
-        channel: String,
+        purpose: Purpose,
+        channel: Channel,
         address: String,
-        budget_json: Option<String>,
-        now_ms: u64,
+        budget: Option<String>,
+        now_ms: i64,
     ) -> Result<IssueStep, VarcoError> {
-        let purpose: Purpose = purpose.parse()?;
-        let destination = match channel.as_str() {
-            "sms" => Destination::sms(&address),
-            "email" => Destination::email(&address),
-            other => {
-                return Err(varco::Error::InvalidOtpConfig(format!(
-                    "unknown channel {other:?} (use sms or email)"
-                ))
-                .into());
-            }
+        let destination = match channel {
+            Channel::Sms => Destination::sms(&address),
+            Channel::Email => Destination::email(&address),
         };
-        let issued = Challenge::issue(
+        let budget = Stored::load_or(budget.as_deref(), || DestinationBudget::new(&address))?;
+        let s = Challenge::issue(
             &self.config,
             &self.keys,
             purpose,
             destination,
-            &budget(budget_json)?,
-            at(now_ms),
+            &budget,
+            at_ms(now_ms)?,
             &mut rand::rng(),
         )?;
         Ok(IssueStep {
-            outcome: match issued.outcome {
-                varco::otp::IssueOutcome::Sent {
-                    expires_at,
-                    next_resend_at,
-                } => IssueOutcome::Sent {
-                    expires_at: ms(expires_at),
-                    next_resend_at: ms(next_resend_at),
-                },
-                varco::otp::IssueOutcome::DailyCapReached { retry_at } => {
-                    IssueOutcome::DailyCapReached {
-                        retry_at: ms(retry_at),
-                    }
-                }
-            },
-            challenge: issued.challenge.map(|c| c.to_json()),
-            budget: issued.budget.to_json(),
-            effects: effects(issued.effects),
+            challenge_id: s
+                .writes
+                .challenge
+                .as_ref()
+                .map(|w| w.record.body().id().to_owned()),
+            writes: writes(&s.writes),
+            outcome: s.outcome,
+            effects: effects(s.effects),
         })
     }
 
     /// Checks an entered code against a stored challenge.
     pub fn verify(
         &self,
-        challenge_json: String,
+        challenge: String,
         code: String,
-        purpose: String,
-        now_ms: u64,
+        purpose: Purpose,
+        now_ms: i64,
     ) -> Result<CodeStep, VarcoError> {
-        let challenge = Challenge::from_json(&challenge_json)?;
-        let purpose: Purpose = purpose.parse()?;
         let code = zeroize::Zeroizing::new(code);
-        let step = challenge.verify(&self.config, &self.keys, &code, purpose, at(now_ms));
-        use varco::otp::CodeOutcome as C;
+        let c = Stored::<Challenge>::from_json(&challenge)?;
+        let step = c.verify(&self.config, &self.keys, &code, purpose, at_ms(now_ms)?)?;
         Ok(CodeStep {
-            outcome: match step.outcome {
-                C::Accepted => CodeOutcome::Accepted,
-                C::Wrong { attempts_left } => CodeOutcome::Wrong { attempts_left },
-                C::Expired => CodeOutcome::Expired,
-                C::Exhausted => CodeOutcome::Exhausted,
-                C::AlreadyUsed => CodeOutcome::AlreadyUsed,
-                C::WrongPurpose => CodeOutcome::WrongPurpose,
-            },
-            challenge: step.challenge.to_json(),
+            outcome: step.outcome,
+            writes: writes(&step.writes),
             effects: effects(step.effects),
         })
     }
 
     /// "Send again": a new code replaces the old one; attempts are kept.
+    /// `budget` is the destination's stored budget record.
     pub fn resend(
         &self,
-        challenge_json: String,
-        budget_json: Option<String>,
-        now_ms: u64,
+        challenge: String,
+        budget: Option<String>,
+        now_ms: i64,
     ) -> Result<ResendStep, VarcoError> {
-        let challenge = Challenge::from_json(&challenge_json)?;
-        let step = challenge.resend(
+        let c = Stored::<Challenge>::from_json(&challenge)?;
+        let to = c.body().destination().address().to_owned();
+        let budget = Stored::load_or(budget.as_deref(), || DestinationBudget::new(&to))?;
+        let s = c.resend(
             &self.config,
             &self.keys,
-            &budget(budget_json)?,
-            at(now_ms),
+            &budget,
+            at_ms(now_ms)?,
             &mut rand::rng(),
-        );
-        use varco::otp::ResendOutcome as R;
+        )?;
         Ok(ResendStep {
-            outcome: match step.outcome {
-                R::Sent {
-                    expires_at,
-                    next_resend_at,
-                } => ResendOutcome::Sent {
-                    expires_at: ms(expires_at),
-                    next_resend_at: ms(next_resend_at),
-                },
-                R::TooSoon { retry_at } => ResendOutcome::TooSoon {
-                    retry_at: ms(retry_at),
-                },
-                R::LimitReached => ResendOutcome::LimitReached,
-                R::DailyCapReached { retry_at } => ResendOutcome::DailyCapReached {
-                    retry_at: ms(retry_at),
-                },
-                R::NotPending => ResendOutcome::NotPending,
-            },
-            challenge: step.challenge.to_json(),
-            budget: step.budget.map(|b| b.to_json()),
-            effects: effects(step.effects),
+            writes: writes(&s.writes),
+            outcome: s.outcome,
+            effects: effects(s.effects),
         })
     }
 }

@@ -28,9 +28,7 @@ mod risk;
 mod throttle;
 
 pub use breach::BreachQuery;
-pub use delivery::{
-    CodeOutcome, CodeStep, Delivery, IssueOutcome, IssueStep, ResendOutcome, ResendStep,
-};
+pub use delivery::{CodeStep, Delivery, IssueStep, ResendStep};
 pub use effect::{Effect, SecretText};
 pub use error::VarcoError;
 pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
@@ -53,6 +51,16 @@ fn lang(name: &str) -> Result<varco::Lang, VarcoError> {
         detail: m,
     })
 }
+
+use varco::Timestamp;
+
+uniffi::custom_type!(Timestamp, i64, {
+    remote,
+    lower: |t| ms_i64(t),
+    try_lift: |ms| u64::try_from(ms)
+        .map(varco::Timestamp::from_unix_millis)
+        .map_err(|_| uniffi::deps::anyhow::anyhow!("{ms} ms is before 1970")),
+});
 
 /// A Unix time in milliseconds, as every platform's clock gives it (a
 /// signed 64-bit count); a negative one is refused.

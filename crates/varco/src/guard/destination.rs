@@ -6,37 +6,47 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::record::Record;
 use crate::{Error, Timestamp};
 
-/// Recent sends to one destination, to enforce the daily cap. The host keeps
-/// one per destination (keyed by the number or address) and stores what each
-/// step returns.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Recent sends to one destination, to enforce the daily cap: a record
+/// ([`Stored<DestinationBudget>`](crate::record::Stored)) the host keeps
+/// per destination (keyed by the number or address). Issuing and resending
+/// a code take it and return it with the send counted; it names its
+/// destination, so another destination's budget is refused.
+///
+/// ```
+/// use varco::guard::DestinationBudget;
+/// use varco::record::Stored;
+/// let b = Stored::new(DestinationBudget::new("+393331234567"));
+/// assert!(b.body().is_for("+393331234567"));
+/// assert_eq!(b.body().sends_in_last_day(varco::Timestamp::EPOCH), 0);
+/// assert!(Stored::<DestinationBudget>::from_json("{").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DestinationBudget {
+    to: String,
     sends: Vec<Timestamp>,
 }
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+/// Sends remembered at most (the configuration's cap is at most 1000).
+const MAX_SENDS: usize = 1000;
+
 impl DestinationBudget {
-    /// Loads a stored budget.
-    ///
-    /// ```
-    /// use varco::guard::DestinationBudget;
-    /// let b = DestinationBudget::default();
-    /// assert_eq!(DestinationBudget::from_json(&b.to_json()).unwrap(), b);
-    /// assert!(DestinationBudget::from_json("{").is_err());
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON.
-    pub fn from_json(json: &str) -> Result<Self, Error> {
-        serde_json::from_str(json).map_err(|e| Error::Deserialize(format!("budget: {e}")))
+    /// A budget for a destination with no sends yet.
+    pub fn new(to: &str) -> Self {
+        DestinationBudget {
+            to: to.to_owned(),
+            sends: Vec::new(),
+        }
     }
 
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// Whether this is the budget of `to`.
+    pub fn is_for(&self, to: &str) -> bool {
+        self.to == to
     }
 
     /// Sends counted in the 24 hours before `now`.
@@ -59,6 +69,7 @@ impl DestinationBudget {
         Ok(())
     }
 
+    /// The budget with a send at `now` counted.
     pub(crate) fn record(&self, now: Timestamp, cap: u32) -> Self {
         let mut sends: Vec<Timestamp> = self
             .sends
@@ -67,10 +78,28 @@ impl DestinationBudget {
             .filter(|t| now.since(*t) < DAY)
             .collect();
         sends.push(now);
-        let keep = cap.max(1) as usize;
+        let keep = (cap.max(1) as usize).min(MAX_SENDS);
         if sends.len() > keep {
             sends.drain(..sends.len() - keep);
         }
-        DestinationBudget { sends }
+        DestinationBudget {
+            to: self.to.clone(),
+            sends,
+        }
+    }
+}
+
+impl Record for DestinationBudget {
+    const KIND: &'static str = "destination_budget";
+    const VERSION: u32 = 1;
+    const MAX_BYTES: usize = 32 * 1024;
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.to.is_empty() || self.to.len() > 320 || self.sends.len() > MAX_SENDS {
+            return Err(Error::Deserialize(format!(
+                "destination_budget: a destination of 1 to 320 bytes, at most {MAX_SENDS} sends"
+            )));
+        }
+        Ok(())
     }
 }

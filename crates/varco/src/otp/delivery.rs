@@ -1,33 +1,42 @@
 //! Codes delivered by SMS or email (FLOWS F3): issue, verify, resend.
 //!
-//! A [`Challenge`] is the stored state of one code sent for one purpose. The
-//! code itself exists only in the message effect; the challenge keeps an
-//! HMAC-SHA-256 of it under a host key ([`CodeKeys`]), bound to the
-//! challenge id and purpose. Every step takes the stored challenge and returns
-//! the next one with its `revision` bumped, for the host to store with
-//! compare-and-swap, plus the effects to carry out.
+//! A [`Challenge`] is the stored state of one code sent for one purpose: a
+//! record ([`Stored<Challenge>`]). The code itself exists only in the
+//! message effect; the challenge keeps an HMAC-SHA-256 of it under a host
+//! key ([`CodeKeys`]), bound to the challenge id and purpose. Every step
+//! returns its outcome, its writes (each with the revision it replaces, for
+//! compare-and-swap) and its effects. Issuing and resending also take and
+//! return the destination's send budget ([`DestinationBudget`]), so the
+//! daily cap never depends on the host remembering to pass it back.
 //!
 //! ```
 //! use varco::guard::DestinationBudget;
 //! use varco::otp::{Challenge, CodeKeys, CodeOutcome, DeliveryConfig, Destination, IssueOutcome, Purpose};
 //! use varco::effect::Effect;
+//! use varco::record::{Expect, Stored};
 //! use varco::Timestamp;
 //!
 //! let config = DeliveryConfig::new("Esempio");
 //! let keys = CodeKeys::new("k1", vec![9; 32]).unwrap();
 //! let now = Timestamp::from_unix_seconds(1_800_000_000);
 //! let to = Destination::preferred(Some("+393331234567"), "mario@example.it");
+//! // The destination's stored budget, or a new one.
+//! let budget = Stored::new(DestinationBudget::new(to.address()));
 //!
-//! let issued = Challenge::issue(&config, &keys, Purpose::Registration, to, &DestinationBudget::default(), now, &mut rand::rng()).unwrap();
+//! let issued = Challenge::issue(&config, &keys, Purpose::Registration, to, &budget, now, &mut rand::rng()).unwrap();
 //! assert!(matches!(issued.outcome, IssueOutcome::Sent { .. }));
+//! // Two writes, in order: the budget, then the new challenge (must not exist).
+//! let challenge = issued.writes.challenge.unwrap();
+//! assert_eq!(challenge.expect, Expect::Absent);
 //! // The host sends the SMS; here we read the code out of it, as the user would.
 //! let Effect::SendSms { text, .. } = &issued.effects[0] else { panic!() };
 //! let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
 //!
-//! let challenge = issued.challenge.unwrap();
-//! let step = challenge.verify(&config, &keys, "000000", Purpose::Registration, now);
+//! let challenge = challenge.record;
+//! let step = challenge.verify(&config, &keys, "000000", Purpose::Registration, now).unwrap();
 //! assert!(matches!(step.outcome, CodeOutcome::Wrong { attempts_left: 4 }) || code == "000000");
-//! let step = step.challenge.verify(&config, &keys, &code, Purpose::Registration, now);
+//! let challenge = step.state_or(challenge);
+//! let step = challenge.verify(&config, &keys, &code, Purpose::Registration, now).unwrap();
 //! assert_eq!(step.outcome, CodeOutcome::Accepted);
 //! ```
 
@@ -44,6 +53,8 @@ use super::Templates;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::DestinationBudget;
+use crate::record::{Record, Stored};
+use crate::step::{RecordStep, RecordWrite, Step, Write, Writes};
 use crate::{Error, Lang, Timestamp};
 
 /// What a code is for. A code issued for one purpose is refused for another.
@@ -76,7 +87,7 @@ impl Purpose {
     ];
 
     /// The stable name (`login`, `password_change`, ...), as in JSON.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Login => "login",
             Purpose::Registration => "registration",
@@ -101,8 +112,10 @@ impl std::str::FromStr for Purpose {
     fn from_str(s: &str) -> Result<Self, Error> {
         Purpose::ALL
             .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| Error::InvalidOtpConfig(format!("unknown purpose {s:?}")))
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("unknown purpose {:?}", crate::guard::clip(s)))
+            })
     }
 }
 
@@ -117,6 +130,17 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Both channels.
+    pub const ALL: [Channel; 2] = [Channel::Sms, Channel::Email];
+
+    /// The stable name (`sms`, `email`), as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+
     /// The longest validity allowed on this channel: 10 minutes for SMS
     /// (STANDARDS OOB-03), 24 hours for email (RC-02).
     pub fn max_ttl(self) -> Duration {
@@ -124,6 +148,26 @@ impl Channel {
             Channel::Sms => Duration::from_secs(10 * 60),
             Channel::Email => Duration::from_secs(24 * 3600),
         }
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = Error;
+
+    /// Parses a stable name.
+    ///
+    /// ```
+    /// use varco::otp::Channel;
+    /// assert_eq!("sms".parse::<Channel>().unwrap(), Channel::Sms);
+    /// assert_eq!("fax".parse::<Channel>().unwrap_err().code(), "invalid_input");
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("unknown channel {:?}", crate::guard::clip(s)))
+            })
     }
 }
 
@@ -311,6 +355,7 @@ impl DeliveryConfig {
     /// [`Error::Deserialize`] for malformed JSON, [`Error::InvalidOtpConfig`]
     /// for an invalid configuration.
     pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::check_config_size(json)?;
         let c: DeliveryConfig =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
         c.validate()?;
@@ -382,21 +427,20 @@ impl DeliveryConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChallengeState {
-    /// Waiting for the code.
+    /// Waiting for the code (which may have expired: see
+    /// [`Challenge::is_expired`]; a resend can issue a new one).
     Pending,
     /// The code was accepted; nothing more can happen.
     Consumed,
     /// The attempts ran out.
     Exhausted,
-    /// The code expired (a resend can issue a new one).
-    Expired,
 }
 
-/// The stored state of one delivery code. It never holds the code.
+/// One code sent for one purpose to one destination: a record
+/// ([`Stored<Challenge>`]) that never holds the code, only its keyed hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Challenge {
-    version: u32,
-    revision: u64,
     id: String,
     purpose: Purpose,
     destination: Destination,
@@ -408,7 +452,34 @@ pub struct Challenge {
     resends: u32,
     next_resend_at: Timestamp,
     state: ChallengeState,
-    last_seen: Timestamp,
+}
+
+impl Record for Challenge {
+    const KIND: &'static str = "challenge";
+    const VERSION: u32 = 1;
+
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::Deserialize(format!("challenge: {m}")));
+        if self.id.len() != 32 || !self.id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return bad("the id is 32 hex digits");
+        }
+        if self.mac.len() != 64 || self.key_id.is_empty() || self.key_id.len() > 32 {
+            return bad("a 64-hex-digit code hash under a key id of 1 to 32 bytes");
+        }
+        if self.destination.address.is_empty() || self.destination.address.len() > 320 {
+            return bad("the destination is 1 to 320 bytes");
+        }
+        if self.expires_at < self.issued_at || self.expires_at > Timestamp::LATEST {
+            return bad("it expires after it was issued, before the year 9999");
+        }
+        Ok(())
+    }
+
+    /// The current code's expiry: a store may purge the record then (a
+    /// resend after it starts a new challenge).
+    fn expires_at(&self) -> Option<Timestamp> {
+        Some(self.expires_at)
+    }
 }
 
 /// The outcome of issuing a challenge.
@@ -473,81 +544,99 @@ pub enum ResendOutcome {
         /// When a send becomes possible again.
         retry_at: Timestamp,
     },
-    /// The challenge is used or exhausted: start a new one.
+    /// The challenge is used or exhausted, or the clock is behind what it
+    /// has seen: start a new one.
     NotPending,
 }
 
-/// What issuing returns: the outcome, the challenge to store (none when
-/// nothing was sent), the destination's budget to store, and the effects.
-#[derive(Debug)]
-pub struct Issued {
-    /// What happened.
-    pub outcome: IssueOutcome,
-    /// The new challenge, if a code was sent.
-    pub challenge: Option<Challenge>,
-    /// The destination budget to store.
-    pub budget: DestinationBudget,
-    /// Send the message, write the audit event.
-    pub effects: Vec<Effect>,
+/// What issuing or resending a code writes, in commit order: the
+/// destination's send budget (a restriction) first, then the challenge.
+/// Both are `None` when nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryWrites {
+    /// The destination's budget, with the send counted.
+    pub budget: Option<Write<DestinationBudget>>,
+    /// The challenge: new (must not exist) on issue, replaced on resend.
+    pub challenge: Option<Write<Challenge>>,
 }
 
-/// What a step on an existing challenge returns.
-#[derive(Debug)]
-pub struct Step<O> {
-    /// What happened.
-    pub outcome: O,
-    /// The challenge to store (its revision is bumped).
-    pub challenge: Challenge,
-    /// The destination budget to store, for resends.
-    pub budget: Option<DestinationBudget>,
-    /// The effects to carry out.
-    pub effects: Vec<Effect>,
+impl Writes for DeliveryWrites {
+    fn record_writes(&self) -> Vec<RecordWrite> {
+        let mut all = self.budget.record_writes();
+        all.extend(self.challenge.record_writes());
+        all
+    }
+}
+
+/// A delivery step that sent nothing.
+fn nothing_sent<O>(outcome: O, event: AuditEvent) -> Step<O, DeliveryWrites> {
+    Step {
+        outcome,
+        writes: DeliveryWrites {
+            budget: None,
+            challenge: None,
+        },
+        effects: vec![Effect::Audit(event)],
+    }
+}
+
+/// The destination's budget, checked to be this destination's.
+fn budget_for<'a>(
+    budget: &'a Stored<DestinationBudget>,
+    destination: &Destination,
+) -> Result<&'a Stored<DestinationBudget>, Error> {
+    if !budget.body().is_for(&destination.address) {
+        return Err(Error::InvalidInput(
+            "the destination budget given is another destination's".into(),
+        ));
+    }
+    Ok(budget)
 }
 
 impl Challenge {
-    /// The serialized format's version.
-    pub const FORMAT_VERSION: u32 = 1;
-
     /// Issues a code for `purpose` to `destination`: draws it from `rng`,
-    /// renders the message, and returns the challenge that stores its keyed
-    /// hash. Refuses (and sends nothing) when the destination's daily cap is
-    /// reached.
+    /// renders the message, and returns the new challenge (a record that
+    /// must not exist yet) and the destination's budget with the send
+    /// counted. When the destination's daily cap is reached nothing is sent
+    /// and nothing is written. `budget` is the destination's stored budget
+    /// (`Stored::new(DestinationBudget::new(address))` when it has none):
+    /// the first write of a new one is "must not exist", so a host that
+    /// forgot a stored budget gets a conflict, not a fresh cap.
     ///
     /// # Errors
     /// [`Error::InvalidOtpConfig`] if `config` is invalid or the destination
-    /// is empty.
+    /// is empty; [`Error::InvalidInput`] for another destination's budget;
+    /// [`Error::InvalidTime`] for a broken clock.
     pub fn issue<R: CryptoRng + ?Sized>(
         config: &DeliveryConfig,
         keys: &CodeKeys,
         purpose: Purpose,
         destination: Destination,
-        budget: &DestinationBudget,
+        budget: &Stored<DestinationBudget>,
         now: Timestamp,
         rng: &mut R,
-    ) -> Result<Issued, Error> {
+    ) -> Result<Step<IssueOutcome, DeliveryWrites>, Error> {
         config.validate()?;
         if destination.address.is_empty() || destination.address.len() > 320 {
             return Err(Error::InvalidOtpConfig(
                 "destination must be 1 to 320 bytes".into(),
             ));
         }
+        let budget = budget_for(budget, &destination)?;
+        let now = budget.effective_time(now)?;
         let mut id_bytes = [0u8; 16];
         rng.fill_bytes(&mut id_bytes);
         let id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();
-        if let Err(retry_at) = budget.check(now, config.daily_cap) {
+        if let Err(retry_at) = budget.body().check(now, config.daily_cap) {
             let event = AuditEvent::new(now, AuditKind::CodeSendRefused, &id)
                 .detail("reason", "daily_cap")
-                .detail("purpose", purpose.name());
-            return Ok(Issued {
-                outcome: IssueOutcome::DailyCapReached { retry_at },
-                challenge: None,
-                budget: budget.clone(),
-                effects: vec![Effect::Audit(event)],
-            });
+                .detail("purpose", purpose.as_str());
+            return Ok(nothing_sent(
+                IssueOutcome::DailyCapReached { retry_at },
+                event,
+            ));
         }
         let mut challenge = Challenge {
-            version: Self::FORMAT_VERSION,
-            revision: 0,
             id,
             purpose,
             destination,
@@ -559,22 +648,24 @@ impl Challenge {
             resends: 0,
             next_resend_at: now,
             state: ChallengeState::Pending,
-            last_seen: now,
         };
         let message = challenge.new_code(config, keys, now, rng);
         let event = AuditEvent::new(now, AuditKind::CodeIssued, &challenge.id)
-            .detail("purpose", purpose.name())
-            .detail(
-                "channel",
-                format!("{:?}", challenge.destination.channel).to_lowercase(),
-            );
-        Ok(Issued {
-            outcome: IssueOutcome::Sent {
-                expires_at: challenge.expires_at,
-                next_resend_at: challenge.next_resend_at,
+            .detail("purpose", purpose.as_str())
+            .detail("channel", challenge.destination.channel.as_str());
+        let outcome = IssueOutcome::Sent {
+            expires_at: challenge.expires_at,
+            next_resend_at: challenge.next_resend_at,
+        };
+        let counted = budget.body().record(now, config.daily_cap);
+        let new = Stored::new(challenge);
+        let record = new.next(new.body().clone(), now)?;
+        Ok(Step {
+            outcome,
+            writes: DeliveryWrites {
+                budget: Some(Write::replacing(budget, budget.next(counted, now)?)),
+                challenge: Some(Write::replacing(&new, record)),
             },
-            budget: budget.record(now, config.daily_cap),
-            challenge: Some(challenge),
             effects: vec![message, Effect::Audit(event)],
         })
     }
@@ -626,7 +717,7 @@ impl Challenge {
         }
     }
 
-    /// The challenge's identifier (for audit, and to bind the host's form).
+    /// The challenge's identifier (for audit, and to key the record).
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -646,6 +737,10 @@ impl Challenge {
     pub fn expires_at(&self) -> Timestamp {
         self.expires_at
     }
+    /// Whether the current code has expired at `now`.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
+    }
     /// Wrong attempts so far (never reset by a resend).
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -658,22 +753,20 @@ impl Challenge {
     pub fn next_resend_at(&self) -> Timestamp {
         self.next_resend_at
     }
-    /// Bumped by every step: store with compare-and-swap on it.
-    pub fn revision(&self) -> u64 {
-        self.revision
-    }
+}
 
-    /// A copy for the next step: revision bumped, and the clock never going
-    /// backwards (a host clock that jumps back cannot revive a code).
-    fn advance(&self, now: Timestamp) -> (Challenge, Timestamp) {
-        let mut next = self.clone();
-        next.revision = self.revision.wrapping_add(1);
-        next.last_seen = self.last_seen.max(now);
-        let effective = next.last_seen;
-        (next, effective)
-    }
-
-    /// Checks an entered code.
+impl Stored<Challenge> {
+    /// Checks an entered code. A right or wrong code writes the challenge
+    /// (consumed, or one attempt more); a used or exhausted one writes
+    /// nothing, nor does an expired one, except the first time the code is
+    /// found expired: that write keeps the time, so that a clock set back
+    /// cannot revive the code. A `now` more than [`CLOCK_SKEW`](crate::record::CLOCK_SKEW)
+    /// behind what the challenge has seen counts as expired: a code issued
+    /// while the clock had jumped ahead does not stay valid until real time
+    /// catches up.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
     pub fn verify(
         &self,
         config: &DeliveryConfig,
@@ -681,127 +774,138 @@ impl Challenge {
         code: &str,
         purpose: Purpose,
         now: Timestamp,
-    ) -> Step<CodeOutcome> {
-        let (mut next, now) = self.advance(now);
-        let event =
-            |kind| AuditEvent::new(now, kind, &self.id).detail("purpose", self.purpose.name());
-        let (outcome, kind) = match next.state {
-            ChallengeState::Consumed => (CodeOutcome::AlreadyUsed, AuditKind::CodeReused),
-            ChallengeState::Exhausted => (CodeOutcome::Exhausted, AuditKind::CodeExhausted),
-            ChallengeState::Expired => (CodeOutcome::Expired, AuditKind::CodeExpired),
-            ChallengeState::Pending if now >= next.expires_at => {
-                next.state = ChallengeState::Expired;
-                (CodeOutcome::Expired, AuditKind::CodeExpired)
+    ) -> Result<RecordStep<CodeOutcome, Challenge>, Error> {
+        let went_back = self.clock_went_back(now);
+        let now = self.effective_time(now)?;
+        let current = self.body();
+        let event = |kind| {
+            AuditEvent::new(now, kind, &current.id).detail("purpose", current.purpose.as_str())
+        };
+        let refused = |outcome, kind| Step {
+            outcome,
+            writes: None,
+            effects: vec![Effect::Audit(
+                event(kind).detail("attempts", current.attempts),
+            )],
+        };
+        match current.state {
+            ChallengeState::Consumed => {
+                return Ok(refused(CodeOutcome::AlreadyUsed, AuditKind::CodeReused));
             }
-            ChallengeState::Pending => {
-                let matches = purpose == next.purpose
-                    && keys.get(&next.key_id).is_some_and(|key| {
-                        let expected = next.mac.as_bytes();
-                        let given = mac_hex(key, &next.id, next.purpose, &normalize_code(code));
-                        bool::from(given.as_bytes().ct_eq(expected))
-                    });
-                if matches {
-                    next.state = ChallengeState::Consumed;
-                    (CodeOutcome::Accepted, AuditKind::CodeAccepted)
-                } else {
-                    next.attempts = next.attempts.saturating_add(1);
-                    let left = config.max_attempts.saturating_sub(next.attempts);
-                    if left == 0 {
-                        next.state = ChallengeState::Exhausted;
-                    }
-                    match (purpose == next.purpose, left) {
-                        (false, _) => (CodeOutcome::WrongPurpose, AuditKind::CodeWrongPurpose),
-                        (true, 0) => (CodeOutcome::Exhausted, AuditKind::CodeExhausted),
-                        (true, left) => (
-                            CodeOutcome::Wrong {
-                                attempts_left: left,
-                            },
-                            AuditKind::CodeRejected,
-                        ),
-                    }
+            ChallengeState::Exhausted => {
+                return Ok(refused(CodeOutcome::Exhausted, AuditKind::CodeExhausted));
+            }
+            ChallengeState::Pending if went_back || current.is_expired(now) => {
+                let mut step = refused(CodeOutcome::Expired, AuditKind::CodeExpired);
+                if self.last_seen() < current.expires_at && !went_back {
+                    // The first time the code is found expired, the record
+                    // keeps that time: a clock set back later cannot revive
+                    // it. Later refusals write nothing.
+                    step.writes = Some(Write::replacing(self, self.next(current.clone(), now)?));
                 }
+                return Ok(step);
+            }
+            ChallengeState::Pending => {}
+        }
+        let mut next = current.clone();
+        let matches = purpose == next.purpose
+            && keys.get(&next.key_id).is_some_and(|key| {
+                let expected = next.mac.as_bytes();
+                let given = mac_hex(key, &next.id, next.purpose, &normalize_code(code));
+                bool::from(given.as_bytes().ct_eq(expected))
+            });
+        let (outcome, kind) = if matches {
+            next.state = ChallengeState::Consumed;
+            (CodeOutcome::Accepted, AuditKind::CodeAccepted)
+        } else {
+            next.attempts = next.attempts.saturating_add(1);
+            let left = config.max_attempts.saturating_sub(next.attempts);
+            if left == 0 {
+                next.state = ChallengeState::Exhausted;
+            }
+            match (purpose == next.purpose, left) {
+                (false, _) => (CodeOutcome::WrongPurpose, AuditKind::CodeWrongPurpose),
+                (true, 0) => (CodeOutcome::Exhausted, AuditKind::CodeExhausted),
+                (true, left) => (
+                    CodeOutcome::Wrong {
+                        attempts_left: left,
+                    },
+                    AuditKind::CodeRejected,
+                ),
             }
         };
         let e = event(kind).detail("attempts", next.attempts);
-        Step {
+        Ok(Step {
             outcome,
-            challenge: next,
-            budget: None,
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
             effects: vec![Effect::Audit(e)],
-        }
+        })
     }
 
     /// "Invia di nuovo": replaces the code with a new one (the old one stops
     /// working), keeps the attempt count, and spaces resends by a doubling
-    /// cooldown, within the per-challenge and per-destination caps.
+    /// cooldown, within the per-challenge and per-destination caps. A
+    /// refusal (too soon, a cap, not pending) sends and writes nothing.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOtpConfig`] for an invalid configuration,
+    /// [`Error::InvalidInput`] for another destination's budget,
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
     pub fn resend<R: CryptoRng + ?Sized>(
         &self,
         config: &DeliveryConfig,
         keys: &CodeKeys,
-        budget: &DestinationBudget,
+        budget: &Stored<DestinationBudget>,
         now: Timestamp,
         rng: &mut R,
-    ) -> Step<ResendOutcome> {
-        let (mut next, now) = self.advance(now);
-        let refused = |next: Challenge, outcome, reason: &str| Step {
-            outcome,
-            challenge: next,
-            budget: None,
-            effects: vec![Effect::Audit(
-                AuditEvent::new(now, AuditKind::CodeSendRefused, &self.id).detail("reason", reason),
-            )],
+    ) -> Result<Step<ResendOutcome, DeliveryWrites>, Error> {
+        config.validate()?;
+        let current = self.body();
+        let budget = budget_for(budget, &current.destination)?;
+        let went_back = self.clock_went_back(now);
+        let now = self.effective_time(now)?.max(budget.effective_time(now)?);
+        let refused = |outcome, reason: &str| {
+            let event = AuditEvent::new(now, AuditKind::CodeSendRefused, &current.id)
+                .detail("reason", reason);
+            Ok(nothing_sent(outcome, event))
         };
-        if matches!(
-            next.state,
-            ChallengeState::Consumed | ChallengeState::Exhausted
-        ) {
-            return refused(next, ResendOutcome::NotPending, "not_pending");
+        if went_back
+            || matches!(
+                current.state,
+                ChallengeState::Consumed | ChallengeState::Exhausted
+            )
+        {
+            return refused(ResendOutcome::NotPending, "not_pending");
         }
-        if config.validate().is_err() {
-            return refused(next, ResendOutcome::NotPending, "invalid_config");
+        if current.resends >= config.max_resends {
+            return refused(ResendOutcome::LimitReached, "resend_limit");
         }
-        if next.resends >= config.max_resends {
-            return refused(next, ResendOutcome::LimitReached, "resend_limit");
+        if now < current.next_resend_at {
+            let retry_at = current.next_resend_at;
+            return refused(ResendOutcome::TooSoon { retry_at }, "cooldown");
         }
-        if now < next.next_resend_at {
-            let retry_at = next.next_resend_at;
-            return refused(next, ResendOutcome::TooSoon { retry_at }, "cooldown");
+        if let Err(retry_at) = budget.body().check(now, config.daily_cap) {
+            return refused(ResendOutcome::DailyCapReached { retry_at }, "daily_cap");
         }
-        if let Err(retry_at) = budget.check(now, config.daily_cap) {
-            return refused(
-                next,
-                ResendOutcome::DailyCapReached { retry_at },
-                "daily_cap",
-            );
-        }
+        let mut next = current.clone();
         next.resends += 1;
         let message = next.new_code(config, keys, now, rng);
-        let event = AuditEvent::new(now, AuditKind::CodeResent, &self.id)
+        let event = AuditEvent::new(now, AuditKind::CodeResent, &current.id)
             .detail("resends", next.resends)
             .detail("attempts", next.attempts);
-        Step {
-            outcome: ResendOutcome::Sent {
-                expires_at: next.expires_at,
-                next_resend_at: next.next_resend_at,
+        let outcome = ResendOutcome::Sent {
+            expires_at: next.expires_at,
+            next_resend_at: next.next_resend_at,
+        };
+        let counted = budget.body().record(now, config.daily_cap);
+        Ok(Step {
+            outcome,
+            writes: DeliveryWrites {
+                budget: Some(Write::replacing(budget, budget.next(counted, now)?)),
+                challenge: Some(Write::replacing(self, self.next(next, now)?)),
             },
-            challenge: next,
-            budget: Some(budget.record(now, config.daily_cap)),
             effects: vec![message, Effect::Audit(event)],
-        }
-    }
-
-    /// Loads a stored challenge.
-    ///
-    /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON, [`Error::UnsupportedVersion`]
-    /// for a newer format.
-    pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, |c: &Challenge| c.version, Self::FORMAT_VERSION)
-    }
-
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        })
     }
 }
 
@@ -839,7 +943,7 @@ fn mac_hex(key: &[u8], id: &str, purpose: Purpose, code: &str) -> String {
     for part in [
         b"varco/delivery-code/v1".as_slice(),
         id.as_bytes(),
-        purpose.name().as_bytes(),
+        purpose.as_str().as_bytes(),
         code.as_bytes(),
     ] {
         mac.update(&(part.len() as u64).to_be_bytes());

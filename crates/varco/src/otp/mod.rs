@@ -35,8 +35,8 @@ mod uri;
 
 pub use algorithm::Algorithm;
 pub use delivery::{
-    Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, Destination,
-    IssueOutcome, Issued, Purpose, ResendOutcome, Step,
+    Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, DeliveryWrites,
+    Destination, IssueOutcome, Purpose, ResendOutcome,
 };
 pub use hotp::{HotpCredential, OtpOutcome};
 pub use recovery::{NewRecoveryCodes, RecoveryCodeSet, RecoveryOutcome};
