@@ -135,21 +135,22 @@ struct EnvelopeOut<'a, T> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EnvelopeIn<'a> {
-    kind: &'a str,
+struct EnvelopeIn<'a, T> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
     version: u32,
     revision: u64,
     last_seen: Timestamp,
     #[serde(default)]
     #[allow(dead_code)]
     expires_at: Option<Timestamp>,
-    #[serde(borrow)]
-    body: &'a serde_json::value::RawValue,
+    body: T,
 }
 
 #[derive(Deserialize)]
 struct KindOnly<'a> {
-    kind: &'a str,
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
     version: u32,
 }
 
@@ -261,18 +262,19 @@ impl<T: Record> Stored<T> {
                 T::MAX_BYTES
             )));
         }
-        let envelope: EnvelopeIn<'_> = match serde_json::from_str(json) {
+        // One pass over the text. A record of another kind or version may
+        // have another layout: when it does not parse, look again for its
+        // kind and version only, and report those rather than the layout.
+        let envelope: EnvelopeIn<'_, T> = match serde_json::from_str(json) {
             Ok(e) => e,
             Err(e) => {
-                // A record of another kind or version may have another
-                // layout: report that rather than the layout.
                 if let Ok(peek) = serde_json::from_str::<KindOnly<'_>>(json) {
-                    check_kind_and_version::<T>(peek.kind, peek.version)?;
+                    check_kind_and_version::<T>(&peek.kind, peek.version)?;
                 }
                 return Err(Error::Deserialize(format!("{}: {e}", T::KIND)));
             }
         };
-        check_kind_and_version::<T>(envelope.kind, envelope.version)?;
+        check_kind_and_version::<T>(&envelope.kind, envelope.version)?;
         if envelope.revision == 0 || envelope.revision > MAX_REVISION {
             return Err(Error::Deserialize(format!(
                 "{}: revision 0 is never stored, and none exceeds 2^63 - 1",
@@ -285,14 +287,19 @@ impl<T: Record> Stored<T> {
                 T::KIND
             )));
         }
-        let body: T = serde_json::from_str(envelope.body.get())
-            .map_err(|e| Error::Deserialize(format!("{}: {e}", T::KIND)))?;
+        let body = envelope.body;
         body.validate()?;
         Ok(Stored {
             revision: envelope.revision,
             last_seen: envelope.last_seen,
             body,
         })
+    }
+
+    /// The next version of the record with this body, to change in place
+    /// (see [`next`](Self::next)).
+    pub(crate) fn body_mut(&mut self) -> &mut T {
+        &mut self.body
     }
 
     /// The stored form (JSON), envelope and body.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Admission, FailureCounter, LockoutPolicy};
+use super::{Admission, Decision, FailureCounter, LockoutPolicy};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::record::{Record, Stored};
@@ -262,7 +262,7 @@ pub struct AccountGuard {
     password: FailureCounter,
     second_factor: FailureCounter,
     recovery: FailureCounter,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     devices: BTreeMap<String, Device>,
 }
 
@@ -338,6 +338,7 @@ impl Stored<AccountGuard> {
     ///
     /// # Errors
     /// [`Error::InvalidTime`] for a broken clock; nothing is written.
+    #[inline]
     pub fn begin(
         &self,
         policies: &GuardPolicies,
@@ -348,60 +349,60 @@ impl Stored<AccountGuard> {
         let now = self.effective_time(now)?;
         let guard = self.body();
         let policy = policies.of(factor);
-        let counted = || -> Result<(AccountGuard, Attempt), Admission<Attempt>> {
-            let mut next = guard.clone();
-            let own = guard
-                .trusted(factor, device)
-                .and_then(|d| guard.devices.get(d).map(|e| (d, &e.counter)));
-            let device = match own {
-                Some((d, counter)) => {
-                    let own = counter.admit(&policies.device, now)?;
-                    let serial = own.serial();
-                    if let Some(e) = next.devices.get_mut(d) {
-                        e.counter = own;
-                    }
-                    // Counted in the account's budget too, whatever its state.
-                    *next.counter_mut(factor) = guard.counter(factor).fail(policy, now);
-                    Some((d.to_owned(), serial))
-                }
-                None => {
-                    *next.counter_mut(factor) = guard.counter(factor).admit(policy, now)?;
-                    None
-                }
-            };
-            let serial = next.counter(factor).serial();
-            Ok((
-                next,
-                Attempt {
-                    factor,
-                    serial,
-                    device,
-                },
-            ))
+        let own = guard
+            .trusted(factor, device)
+            .and_then(|d| guard.devices.get_key_value(d));
+        // Decide on the stored record: a refusal clones nothing and writes
+        // nothing.
+        let decision = match own {
+            Some((_, d)) => d.counter.decide(&policies.device, now),
+            None => guard.counter(factor).decide(policy, now),
         };
-        let (admission, next) = match counted() {
-            Ok((next, attempt)) => (Admission::Allowed { attempt }, Some(next)),
-            Err(refusal) => (refusal, None),
+        let refusal = match decision {
+            Decision::Allow => None,
+            Decision::StepUp { reason } => Some(Admission::StepUp { reason }),
+            Decision::Locked { until, reason } => Some(Admission::Locked { until, reason }),
         };
-        let allowed = matches!(admission, Admission::Allowed { .. });
-        let mut effects = Vec::new();
-        if !allowed {
+        if let Some(admission) = refusal {
             let mut e = AuditEvent::new(now, AuditKind::AttemptRefused, "account")
                 .detail("factor", factor.as_str())
                 .detail("decision", admission.name());
             if let Some(d) = device {
                 e = e.detail("trusted_device", guard.is_trusted(d));
             }
-            effects.push(Effect::Audit(e));
+            return Ok(Step {
+                outcome: admission,
+                writes: None,
+                effects: vec![Effect::Audit(e)],
+            });
         }
-        let writes = match next {
-            Some(next) => Some(Write::replacing(self, self.next(next, now)?)),
+        // Allowed: count it in the next record, changed in place.
+        let mut record = self.next(guard.clone(), now)?;
+        let next = record.body_mut();
+        let device = match own {
+            Some((d, _)) => next.devices.get_mut(d).map(|e| {
+                e.counter.count_failure(&policies.device, now);
+                (d.clone(), e.counter.serial())
+            }),
             None => None,
         };
+        // A trusted device's attempt counts in the account's budget too.
+        let counter = next.counter_mut(factor);
+        counter.count_failure(policy, now);
+        let serial = counter.serial();
         Ok(Step {
-            outcome: admission,
-            writes,
-            effects,
+            outcome: Admission::Allowed {
+                attempt: Attempt {
+                    factor,
+                    serial,
+                    device,
+                },
+            },
+            writes: Some(Write {
+                expect: self.expect(),
+                record,
+            }),
+            effects: Vec::new(),
         })
     }
 

@@ -43,24 +43,33 @@ use crate::{Error, Timestamp};
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureCounter {
-    /// Attempts ever counted (never reset): the last attempt's serial.
-    #[serde(default)]
-    serial: u64,
+    /// Attempts ever counted (never reset): the last attempt's serial. A
+    /// u32 keeps the record small; it saturates after 2^32 attempts, which
+    /// the quick-succession rule puts 136 years away.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    serial: u32,
     /// Failures since the last success, never forgotten (for the hard cap).
+    #[serde(default, skip_serializing_if = "is_zero")]
     consecutive: u32,
     /// Failures since the last lock or since they were forgotten.
+    #[serde(default, skip_serializing_if = "is_zero")]
     recent: u32,
     /// Temporary locks since the last success.
+    #[serde(default, skip_serializing_if = "is_zero")]
     locks: u32,
+    /// The serial of the attempt that set the current lock.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    locked_by: u32,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    permanent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_failure: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     locked_until: Option<Timestamp>,
-    /// The serial of the attempt that set the current lock.
-    #[serde(default)]
-    locked_by: u64,
-    #[serde(default)]
-    permanent: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl FailureCounter {
@@ -71,7 +80,7 @@ impl FailureCounter {
 
     /// The serial of the latest counted attempt.
     pub fn serial(&self) -> u64 {
-        self.serial
+        u64::from(self.serial)
     }
 
     /// Whether only an operator or a recovery can unlock it.
@@ -120,9 +129,16 @@ impl FailureCounter {
     /// the new counter's [`serial`](Self::serial).
     pub fn fail(&self, policy: &LockoutPolicy, now: Timestamp) -> FailureCounter {
         let mut next = self.clone();
-        if let Some(last) = self.last_failure
+        next.count_failure(policy, now);
+        next
+    }
+
+    /// [`fail`](Self::fail), in place.
+    pub(crate) fn count_failure(&mut self, policy: &LockoutPolicy, now: Timestamp) {
+        let next = self;
+        if let Some(last) = next.last_failure
             && now.since(last) >= policy.forget_after
-            && !self.permanent
+            && !next.permanent
         {
             next.recent = 0;
             next.locks = 0;
@@ -143,20 +159,19 @@ impl FailureCounter {
                     next.permanent = true;
                     next.locked_by = next.serial;
                 }
-                AtCap::Wait { wait } => lock_until(&mut next, now + wait),
+                AtCap::Wait { wait } => lock_until(next, now + wait),
             }
         } else if next.recent >= policy.threshold {
             next.locks = next.locks.saturating_add(1);
             next.recent = 0;
             let until = now + policy.wait(next.locks);
-            lock_until(&mut next, until);
+            lock_until(next, until);
             let reached =
                 policy.permanent_after_locks > 0 && next.locks >= policy.permanent_after_locks;
             if reached && policy.at_cap == AtCap::LockForGood {
                 next.permanent = true;
             }
         }
-        next
     }
 
     /// The counter after the success of attempt `serial`: the failures
@@ -164,6 +179,7 @@ impl FailureCounter {
     /// Failures counted after it (guesses that raced it) stay, with the
     /// lock they set.
     pub fn succeed(&self, serial: u64) -> FailureCounter {
+        let serial = u32::try_from(serial).unwrap_or(u32::MAX);
         let later = self.serial.saturating_sub(serial);
         if later == 0 {
             return FailureCounter {
@@ -171,7 +187,6 @@ impl FailureCounter {
                 ..FailureCounter::default()
             };
         }
-        let later = u32::try_from(later).unwrap_or(u32::MAX);
         let mut next = self.clone();
         next.consecutive = next.consecutive.min(later);
         next.recent = next.recent.min(later);
@@ -187,6 +202,7 @@ impl FailureCounter {
     /// failure first, and turned out right. Other failures stay (a trusted
     /// device's success does not clear the account's counter).
     pub fn take_back(&self, serial: u64) -> FailureCounter {
+        let serial = u32::try_from(serial).unwrap_or(u32::MAX);
         let mut next = self.clone();
         next.consecutive = next.consecutive.saturating_sub(1);
         next.recent = next.recent.saturating_sub(1);

@@ -626,7 +626,7 @@ impl Challenge {
         let now = budget.effective_time(now)?;
         let mut id_bytes = [0u8; 16];
         rng.fill_bytes(&mut id_bytes);
-        let id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = data_encoding::HEXLOWER.encode(&id_bytes);
         if let Err(retry_at) = budget.body().check(now, config.daily_cap) {
             let event = AuditEvent::new(now, AuditKind::CodeSendRefused, &id)
                 .detail("reason", "daily_cap")
@@ -767,6 +767,7 @@ impl Stored<Challenge> {
     ///
     /// # Errors
     /// [`Error::InvalidTime`] for a broken clock; nothing is written.
+    #[inline]
     pub fn verify(
         &self,
         config: &DeliveryConfig,
@@ -797,12 +798,7 @@ impl Stored<Challenge> {
             }
             ChallengeState::Pending if went_back || current.is_expired(now) => {
                 let mut step = refused(CodeOutcome::Expired, AuditKind::CodeExpired);
-                if self.last_seen() < current.expires_at && !went_back {
-                    // The first time the code is found expired, the record
-                    // keeps that time: a clock set back later cannot revive
-                    // it. Later refusals write nothing.
-                    step.writes = Some(Write::replacing(self, self.next(current.clone(), now)?));
-                }
+                step.writes = self.expiry_seen(now, went_back)?;
                 return Ok(step);
             }
             ChallengeState::Pending => {}
@@ -842,10 +838,34 @@ impl Stored<Challenge> {
         })
     }
 
+    /// The write that keeps the time the first time a step finds the
+    /// pending code expired, so that a clock set back later cannot revive
+    /// it; `None` otherwise (refusals write nothing).
+    fn expiry_seen(
+        &self,
+        now: Timestamp,
+        went_back: bool,
+    ) -> Result<Option<Write<Challenge>>, Error> {
+        let current = self.body();
+        let first_seen = current.state == ChallengeState::Pending
+            && current.is_expired(now)
+            && self.last_seen() < current.expires_at
+            && !went_back;
+        if !first_seen {
+            return Ok(None);
+        }
+        Ok(Some(Write::replacing(
+            self,
+            self.next(current.clone(), now)?,
+        )))
+    }
+
     /// "Invia di nuovo": replaces the code with a new one (the old one stops
     /// working), keeps the attempt count, and spaces resends by a doubling
     /// cooldown, within the per-challenge and per-destination caps. A
-    /// refusal (too soon, a cap, not pending) sends and writes nothing.
+    /// refusal (too soon, a cap, not pending) sends nothing and writes
+    /// nothing, except, as in [`verify`](Self::verify), the first time the
+    /// code is found expired.
     ///
     /// # Errors
     /// [`Error::InvalidOtpConfig`] for an invalid configuration,
@@ -867,7 +887,9 @@ impl Stored<Challenge> {
         let refused = |outcome, reason: &str| {
             let event = AuditEvent::new(now, AuditKind::CodeSendRefused, &current.id)
                 .detail("reason", reason);
-            Ok(nothing_sent(outcome, event))
+            let mut step = nothing_sent(outcome, event);
+            step.writes.challenge = self.expiry_seen(now, went_back)?;
+            Ok(step)
         };
         if went_back
             || matches!(
@@ -949,9 +971,5 @@ fn mac_hex(key: &[u8], id: &str, purpose: Purpose, code: &str) -> String {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
     }
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
 }
