@@ -682,14 +682,12 @@ mod lifecycle {
     use varco::account::{AccountState as S, Lifecycle, LifecycleEvent as E, LockCause};
     use varco::audit::AuditKind;
     use varco::effect::Effect;
+    use varco::record::{Expect, Stored};
 
     fn states() -> Vec<S> {
         vec![
             S::PendingActivation,
             S::Active,
-            S::Locked {
-                cause: LockCause::Failures,
-            },
             S::Locked {
                 cause: LockCause::Location,
             },
@@ -703,7 +701,6 @@ mod lifecycle {
     fn events() -> Vec<E> {
         vec![
             E::Activate,
-            E::LockForFailures,
             E::PreventiveBlock {
                 detail: "Rome→NYC in 1 h".into(),
             },
@@ -716,7 +713,6 @@ mod lifecycle {
             E::Cease {
                 reason: "closed".into(),
             },
-            E::WaitElapsed,
             E::RecoveryCompleted,
             E::OperatorUnblock {
                 operator: "op-2".into(),
@@ -726,25 +722,21 @@ mod lifecycle {
     }
 
     /// The rules of FLOWS F5, written out independently of the library.
+    /// Failure locks are the guard's, not the lifecycle's; a completed
+    /// recovery reactivates a dormant account and lifts no block
+    /// (ENGINE property 13).
     fn expected(from: &S, e: &E) -> Option<S> {
-        let l = |c| S::Locked { cause: c };
         Some(match (from, e) {
             (S::Ceased, _) => return None,
             (_, E::Cease { .. }) => S::Ceased,
             (S::PendingActivation, E::Activate) => S::Active,
             (S::PendingActivation, E::OperatorBlock { .. }) => S::Suspended,
-            (S::Active, E::LockForFailures) => l(LockCause::Failures),
-            (S::Active, E::PreventiveBlock { .. }) => l(LockCause::Location),
+            (S::Active, E::PreventiveBlock { .. }) => S::Locked {
+                cause: LockCause::Location,
+            },
             (S::Active, E::Inactivity) => S::Dormant,
             (S::Active, E::SubscriptionExpired) => S::Expired,
             (S::Active, E::OperatorBlock { .. }) => S::Suspended,
-            (
-                S::Locked {
-                    cause: LockCause::Failures,
-                },
-                E::WaitElapsed,
-            ) => S::Active,
-            (S::Locked { .. }, E::RecoveryCompleted) => S::Active,
             (S::Locked { .. }, E::OperatorUnblock { .. }) => S::Active,
             (S::Locked { .. }, E::SubscriptionExpired) => S::Expired,
             (S::Locked { .. }, E::OperatorBlock { .. }) => S::Suspended,
@@ -758,18 +750,18 @@ mod lifecycle {
         })
     }
 
+    fn apply(l: &Stored<Lifecycle>, e: &E, t: varco::Timestamp) -> Stored<Lifecycle> {
+        l.apply(e, t).unwrap().writes.unwrap().record
+    }
+
     /// Drives a fresh lifecycle to `state` through legal events.
-    fn reach(state: &S) -> Lifecycle {
-        let l = Lifecycle::new(at(0));
+    fn reach(state: &S) -> Stored<Lifecycle> {
+        let created = Lifecycle::create(at(0)).unwrap().writes.unwrap();
+        assert_eq!(created.expect, Expect::Absent);
         let path: Vec<E> = match state {
             S::PendingActivation => vec![],
             S::Active => vec![E::Activate],
-            S::Locked {
-                cause: LockCause::Failures,
-            } => vec![E::Activate, E::LockForFailures],
-            S::Locked {
-                cause: LockCause::Location,
-            } => vec![E::Activate, E::PreventiveBlock { detail: "x".into() }],
+            S::Locked { .. } => vec![E::Activate, E::PreventiveBlock { detail: "x".into() }],
             S::Dormant => vec![E::Activate, E::Inactivity],
             S::Expired => vec![E::Activate, E::SubscriptionExpired],
             S::Suspended => vec![E::OperatorBlock {
@@ -778,7 +770,7 @@ mod lifecycle {
             }],
             S::Ceased => vec![E::Cease { reason: "r".into() }],
         };
-        path.iter().fold(l, |l, e| l.apply(e, at(1)).unwrap().0)
+        path.iter().fold(created.record, |l, e| apply(&l, e, at(1)))
     }
 
     #[test]
@@ -789,12 +781,16 @@ mod lifecycle {
         for s in states() {
             for e in events() {
                 let l = reach(&s);
-                assert_eq!(l.state(), &s);
+                assert_eq!(l.body().state(), &s);
                 match (l.apply(&e, at(2)), expected(&s, &e)) {
-                    (Ok((next, effects)), Some(to)) => {
-                        assert_eq!(next.state(), &to, "{s:?} + {e:?}");
-                        assert_eq!(next.revision(), l.revision() + 1);
-                        let Effect::Audit(a) = &effects[0] else {
+                    (Ok(step), Some(to)) => {
+                        assert_eq!(step.outcome.state, to, "{s:?} + {e:?}");
+                        assert_eq!(step.outcome.can_authenticate, to == S::Active);
+                        let w = step.writes.unwrap();
+                        assert_eq!(w.record.body().state(), &to);
+                        assert_eq!(w.expect, l.expect());
+                        assert_eq!(w.record.revision(), l.revision() + 1);
+                        let Effect::Audit(a) = &step.effects[0] else {
                             panic!("an audit event")
                         };
                         assert!(a.details.iter().any(|(k, _)| k == "event"));
@@ -808,24 +804,41 @@ mod lifecycle {
                         assert_eq!(err.code(), "illegal_transition", "{s:?} + {e:?}")
                     }
                     (got, want) => {
-                        panic!("{s:?} + {e:?}: got {:?}, want {want:?}", got.map(|x| x.0))
+                        panic!(
+                            "{s:?} + {e:?}: got {:?}, want {want:?}",
+                            got.map(|x| x.outcome)
+                        )
                     }
                 }
                 // Only an active account authenticates.
-                assert_eq!(l.can_authenticate(), s == S::Active);
+                assert_eq!(l.body().can_authenticate(), s == S::Active);
             }
         }
         // Each cause and each unblock is its own audit kind: no kind is
-        // shared by two different events, and all eleven events have one.
+        // shared by two different events, and every event has one.
         assert!(seen.values().all(|events| events.len() == 1), "{seen:?}");
         assert_eq!(seen.len(), events().len());
         assert!(seen.contains_key(&format!("{:?}", AuditKind::AccountRecovered)));
     }
 
     #[test]
+    fn a_completed_recovery_lifts_no_location_or_operator_block() {
+        for blocked in [
+            S::Locked {
+                cause: LockCause::Location,
+            },
+            S::Suspended,
+        ] {
+            let l = reach(&blocked);
+            let err = l.apply(&E::RecoveryCompleted, at(5)).unwrap_err();
+            assert_eq!(err.code(), "illegal_transition", "{blocked:?}");
+        }
+    }
+
+    #[test]
     fn causes_and_unblocks_carry_their_reasons() {
         let l = reach(&S::Active);
-        let (_, fx) = l
+        let step = l
             .apply(
                 &E::OperatorBlock {
                     operator: "op-1".into(),
@@ -834,7 +847,9 @@ mod lifecycle {
                 at(5),
             )
             .unwrap();
-        let Effect::Audit(a) = &fx[0] else { panic!() };
+        let Effect::Audit(a) = &step.effects[0] else {
+            panic!()
+        };
         assert!(
             a.details
                 .contains(&("reason".into(), "suspected theft".into()))
@@ -847,27 +862,42 @@ mod lifecycle {
     fn inactivity_makes_dormant_after_180_days_and_recovery_revives() {
         let l = reach(&S::Active);
         let day = 24 * 3600;
-        assert!(
-            l.check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(179 * day))
-                .is_none()
-        );
-        let l = l.record_activity(at(100 * day));
+        let quiet = l
+            .check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(179 * day))
+            .unwrap();
+        assert!(quiet.writes.is_none(), "nothing changes, nothing to write");
+        assert_eq!(quiet.outcome.state, S::Active);
+        let l = l
+            .record_activity(at(100 * day))
+            .unwrap()
+            .writes
+            .unwrap()
+            .record;
         assert!(
             l.check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(279 * day))
+                .unwrap()
+                .writes
                 .is_none()
         );
-        let (dormant, _) = l
+        let dormant = l
             .check_inactivity(Lifecycle::DEFAULT_DORMANT_AFTER, at(281 * day))
             .unwrap();
-        assert_eq!(dormant.state(), &S::Dormant);
-        assert!(!dormant.can_authenticate());
-        let (back, _) = dormant.apply(&E::RecoveryCompleted, at(282 * day)).unwrap();
-        assert!(back.can_authenticate());
-        assert_eq!(Lifecycle::from_json(&back.to_json()).unwrap(), back);
+        assert_eq!(dormant.outcome.state, S::Dormant);
+        let dormant = dormant.writes.unwrap().record;
+        assert!(!dormant.body().can_authenticate());
+        let back = apply(&dormant, &E::RecoveryCompleted, at(282 * day));
+        assert!(back.body().can_authenticate());
         assert_eq!(
-            Lifecycle::from_json("{}").unwrap_err().code(),
+            Stored::<Lifecycle>::from_json(&back.to_json()).unwrap(),
+            back
+        );
+        assert_eq!(
+            Stored::<Lifecycle>::from_json("{}").unwrap_err().code(),
             "deserialize"
         );
+        // An event with a field it does not have is refused.
+        let bad: Result<E, _> = serde_json::from_str(r#"{"event":"activate","x":1}"#);
+        assert!(bad.is_err());
     }
 }
 

@@ -53,7 +53,7 @@ fn trivial(c: &mut Criterion) {
     // checks, a 19-byte copy).
     g.bench_function("c_abi_accessor_only", |b| {
         let mut step = null_mut();
-        unsafe { assert_eq!(varco_lifecycle_new(0, &mut step), varco_result::VARCO_OK) };
+        unsafe { assert_eq!(varco_lifecycle_create(0, &mut step), varco_result::VARCO_OK) };
         let mut buf = [0u8; 128];
         let mut n = 0;
         b.iter(|| unsafe {

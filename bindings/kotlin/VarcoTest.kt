@@ -240,10 +240,15 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         check(l.admission is Admission.Locked) { "${l.admission}" }
         eq(l.writes.size, 0)
         eq(code(raises<VarcoException> { g.begin(null, Factor.PASSWORD, null, -1L) }), "invalid_time")
-        var lc = lifecycleNew(0UL)
-        lc = lifecycleApply(lc.lifecycle, "{\"event\":\"activate\"}", 1UL)
-        eq(lc.state, "active")
-        eq(code(raises<VarcoException> { lifecycleApply(lc.lifecycle, "{\"event\":\"activate\"}", 2UL) }), "illegal_transition")
+        val created = lifecycleCreate(0L)
+        eq(created.state, AccountState.PendingActivation)
+        val lc = lifecycleApply(created.writes.single().record, LifecycleEvent.Activate, 1L)
+        eq(lc.state, AccountState.Active)
+        val active = lc.writes.single().record
+        eq(code(raises<VarcoException> { lifecycleApply(active, LifecycleEvent.Activate, 2L) }), "illegal_transition")
+        val blocked = lifecycleApply(active, LifecycleEvent.PreventiveBlock("Lima"), 3L)
+        eq(blocked.state, AccountState.Locked(LockCause.LOCATION))
+        eq(code(raises<VarcoException> { lifecycleApply(blocked.writes.single().record, LifecycleEvent.RecoveryCompleted, 4L) }), "illegal_transition")
     },
     "bad saved state is a clean error" to {
         val d = Delivery("{}", listOf(codeKey))

@@ -332,19 +332,26 @@ class ThrottleRiskPepperTest(unittest.TestCase):
 
 class LifecycleTest(unittest.TestCase):
     def test_transitions(self):
-        l = v.lifecycle_new(0)
-        self.assertEqual((l.state, l.can_authenticate), ("pending_activation", False))
-        l = v.lifecycle_apply(l.lifecycle, '{"event":"activate"}', 1000)
-        self.assertEqual((l.state, l.can_authenticate), ("active", True))
-        b = v.lifecycle_apply(l.lifecycle, '{"event":"preventive_block","detail":"login da Lima"}', 2000)
-        self.assertEqual(b.state, "locked_location")
+        c = v.lifecycle_create(0)
+        self.assertEqual((c.state, c.can_authenticate), (v.AccountState.PENDING_ACTIVATION(), False))
+        [w] = c.writes
+        self.assertEqual((w.kind, w.replaces, w.revision), ("lifecycle", 0, 1))
+        l = v.lifecycle_apply(w.record, v.LifecycleEvent.ACTIVATE(), 1000)
+        self.assertEqual((l.state, l.can_authenticate), (v.AccountState.ACTIVE(), True))
+        active = l.writes[0].record
+        b = v.lifecycle_apply(active, v.LifecycleEvent.PREVENTIVE_BLOCK(detail="login da Lima"), 2000)
+        self.assertEqual(b.state, v.AccountState.LOCKED(cause=v.LockCause.LOCATION))
         self.assertTrue(any(e.is_notify_owner() for e in b.effects))
-        with self.assertRaises(v.VarcoError) as err:
-            v.lifecycle_apply(b.lifecycle, '{"event":"activate"}', 3000)
-        self.assertEqual(err.exception.code, "illegal_transition")
-        self.assertIsNone(v.lifecycle_check_inactivity(l.lifecycle, 180, 2000))
-        dormant = v.lifecycle_check_inactivity(l.lifecycle, 180, 1000 + 181 * 86_400_000)
-        self.assertEqual(dormant.state, "dormant")
+        blocked = b.writes[0].record
+        for event in (v.LifecycleEvent.ACTIVATE(), v.LifecycleEvent.RECOVERY_COMPLETED()):
+            with self.assertRaises(v.VarcoError) as err:
+                v.lifecycle_apply(blocked, event, 3000)
+            self.assertEqual(err.exception.code, "illegal_transition")
+        quiet = v.lifecycle_check_inactivity(active, 180, 2000)
+        self.assertEqual((quiet.state, quiet.writes), (v.AccountState.ACTIVE(), []))
+        dormant = v.lifecycle_check_inactivity(active, 180, 1000 + 181 * 86_400_000)
+        self.assertEqual(dormant.state, v.AccountState.DORMANT())
+        self.assertEqual(len(dormant.writes), 1)
 
 
 class BoundaryTest(unittest.TestCase):

@@ -263,7 +263,7 @@ fuzz_target!(|data: &[u8]| {
                 r
             }
             7 => {
-                let r = varco_lifecycle_apply(ptr(a), a.len(), ptr(b), b.len(), now, &mut step);
+                let r = varco_lifecycle_apply(ptr(a), a.len(), ptr(b), b.len(), now_i, &mut step);
                 if r == varco_result::VARCO_OK {
                     drain(step);
                 }

@@ -426,33 +426,43 @@ void varco_sealing_keys_free(struct varco_sealing_keys *keys);
 
 /**
  * A new account's lifecycle, waiting for activation. The outcome is
- * `{"state":"pending_activation","can_authenticate":false}`; the state is
- * the lifecycle to store.
+ * `{"state":"pending_activation","can_authenticate":false}`; the write is
+ * the record to insert (it must not exist yet).
  */
-enum varco_result varco_lifecycle_new(uint64_t now_ms, struct varco_step **out);
+enum varco_result varco_lifecycle_create(int64_t now_ms, struct varco_step **out);
 
 /**
  * Applies an event given as JSON (`{"event":"activate"}`,
  * `{"event":"operator_block","operator":…,"reason":…}`, … as in the Rust
- * `LifecycleEvent`). The outcome is `{"state":…,"can_authenticate":…}`. An
- * event the state does not allow is `VARCO_ILLEGAL_TRANSITION`.
+ * `LifecycleEvent`; a field an event does not have is refused). The
+ * outcome is `{"state":…,"can_authenticate":…}` (a blocked state adds its
+ * `cause`). An event the state does not allow is
+ * `VARCO_ILLEGAL_TRANSITION`; nothing changes.
  */
-enum varco_result varco_lifecycle_apply(const uint8_t *lifecycle,
-                                        size_t lifecycle_len,
+enum varco_result varco_lifecycle_apply(const uint8_t *record,
+                                        size_t record_len,
                                         const uint8_t *event_json,
                                         size_t event_len,
-                                        uint64_t now_ms,
+                                        int64_t now_ms,
                                         struct varco_step **out);
+
+/**
+ * Records a sign-in (resets the inactivity clock).
+ */
+enum varco_result varco_lifecycle_record_activity(const uint8_t *record,
+                                                  size_t record_len,
+                                                  int64_t now_ms,
+                                                  struct varco_step **out);
 
 /**
  * Marks an active account dormant after `dormant_after_days` without
  * activity. The outcome is `{"state":…,"can_authenticate":…}` either way;
- * the effects are empty when nothing changed.
+ * there is no write and no effect when nothing changed.
  */
-enum varco_result varco_lifecycle_check_inactivity(const uint8_t *lifecycle,
-                                                   size_t lifecycle_len,
+enum varco_result varco_lifecycle_check_inactivity(const uint8_t *record,
+                                                   size_t record_len,
                                                    uint32_t dormant_after_days,
-                                                   uint64_t now_ms,
+                                                   int64_t now_ms,
                                                    struct varco_step **out);
 
 /**

@@ -1,44 +1,47 @@
 //! The account lifecycle.
 
-use serde_json::json;
 use varco::account::{Lifecycle, LifecycleEvent};
+use varco::record::Stored;
 
-use crate::ffi::{OrFail, at, guard, refuse, text};
+use crate::ffi::{OrFail, at_ms, guard, refuse, text};
 use crate::result::varco_result;
 use crate::step::{give_step, varco_step};
 
-fn step(l: &Lifecycle, effects: Vec<varco::effect::Effect>) -> varco_step {
-    let outcome = json!({"state": l.state().name(), "can_authenticate": l.can_authenticate()});
-    varco_step::new(outcome.to_string(), Some(l.to_json())).with_effects(effects)
+unsafe fn record(ptr: *const u8, len: usize) -> Result<Stored<Lifecycle>, varco_result> {
+    Stored::<Lifecycle>::from_json(unsafe { text(ptr, len, "record") }?).or_fail()
 }
 
 /// A new account's lifecycle, waiting for activation. The outcome is
-/// `{"state":"pending_activation","can_authenticate":false}`; the state is
-/// the lifecycle to store.
+/// `{"state":"pending_activation","can_authenticate":false}`; the write is
+/// the record to insert (it must not exist yet).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn varco_lifecycle_new(
-    now_ms: u64,
+pub unsafe extern "C" fn varco_lifecycle_create(
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
-    guard(|| unsafe { give_step(out, step(&Lifecycle::new(at(now_ms)), Vec::new())) })
+    guard(|| {
+        let step = Lifecycle::create(at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
+    })
 }
 
 /// Applies an event given as JSON (`{"event":"activate"}`,
 /// `{"event":"operator_block","operator":…,"reason":…}`, … as in the Rust
-/// `LifecycleEvent`). The outcome is `{"state":…,"can_authenticate":…}`. An
-/// event the state does not allow is `VARCO_ILLEGAL_TRANSITION`.
+/// `LifecycleEvent`; a field an event does not have is refused). The
+/// outcome is `{"state":…,"can_authenticate":…}` (a blocked state adds its
+/// `cause`). An event the state does not allow is
+/// `VARCO_ILLEGAL_TRANSITION`; nothing changes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_lifecycle_apply(
-    lifecycle: *const u8,
-    lifecycle_len: usize,
+    record: *const u8,
+    record_len: usize,
     event_json: *const u8,
     event_len: usize,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
-        let current = Lifecycle::from_json(unsafe { text(lifecycle, lifecycle_len, "lifecycle") }?)
-            .or_fail()?;
+        let current = unsafe { self::record(record, record_len) }?;
         let event: LifecycleEvent =
             serde_json::from_str(unsafe { text(event_json, event_len, "event_json") }?).map_err(
                 |e| {
@@ -48,30 +51,41 @@ pub unsafe extern "C" fn varco_lifecycle_apply(
                     )
                 },
             )?;
-        let (next, effects) = current.apply(&event, at(now_ms)).or_fail()?;
-        unsafe { give_step(out, step(&next, effects)) }
+        let step = current.apply(&event, at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
+    })
+}
+
+/// Records a sign-in (resets the inactivity clock).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_lifecycle_record_activity(
+    record: *const u8,
+    record_len: usize,
+    now_ms: i64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let current = unsafe { self::record(record, record_len) }?;
+        let step = current.record_activity(at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
 /// Marks an active account dormant after `dormant_after_days` without
 /// activity. The outcome is `{"state":…,"can_authenticate":…}` either way;
-/// the effects are empty when nothing changed.
+/// there is no write and no effect when nothing changed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_lifecycle_check_inactivity(
-    lifecycle: *const u8,
-    lifecycle_len: usize,
+    record: *const u8,
+    record_len: usize,
     dormant_after_days: u32,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
-        let current = Lifecycle::from_json(unsafe { text(lifecycle, lifecycle_len, "lifecycle") }?)
-            .or_fail()?;
+        let current = unsafe { self::record(record, record_len) }?;
         let after = std::time::Duration::from_secs(u64::from(dormant_after_days) * 86_400);
-        let s = match current.check_inactivity(after, at(now_ms)) {
-            Some((next, effects)) => step(&next, effects),
-            None => step(&current, Vec::new()),
-        };
-        unsafe { give_step(out, s) }
+        let step = current.check_inactivity(after, at_ms(now_ms)?).or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }

@@ -34,7 +34,10 @@ pub use error::VarcoError;
 pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
 pub use hashing::{Hasher, VerifyResult};
 pub use keys::{HostKey, SealingKeys};
-pub use lifecycle::{LifecycleStep, lifecycle_apply, lifecycle_check_inactivity, lifecycle_new};
+pub use lifecycle::{
+    LifecycleStep, lifecycle_apply, lifecycle_check_inactivity, lifecycle_create,
+    lifecycle_record_activity,
+};
 pub use otp::{
     Enrollment, OtpOutcome, OtpStep, OtpUriInfo, hotp_code, hotp_enroll, hotp_resync, hotp_verify,
     otpauth_parse, totp_code, totp_enroll, totp_verify,

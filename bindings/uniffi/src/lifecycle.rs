@@ -1,72 +1,141 @@
-//! The account lifecycle: active, locked, dormant, suspended, ceased...
+//! The account lifecycle: active, blocked, dormant, suspended, ceased...
 
-use varco::account::{Lifecycle, LifecycleEvent};
+use varco::account::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};
+use varco::record::Stored;
+use varco::step::RecordStep;
 
 use crate::effect::effects;
-use crate::{Effect, VarcoError, at};
+use crate::record::{Write, writes};
+use crate::{Effect, VarcoError, at_ms};
 
-/// A lifecycle after a step.
+/// Why the lifecycle blocks an account (the core's
+/// `varco::account::LockCause`; failure locks are the guard's).
+#[uniffi::remote(Enum)]
+pub enum LockCause {
+    /// A preventive block: a sign-in from an implausible place.
+    Location,
+}
+
+/// Where an account stands (the core's `varco::account::AccountState`).
+#[uniffi::remote(Enum)]
+pub enum AccountState {
+    /// Created, not yet activated.
+    PendingActivation,
+    /// In use.
+    Active,
+    /// Blocked for a cause; an operator unblocks.
+    Locked {
+        /// Why.
+        cause: LockCause,
+    },
+    /// Unused for too long; a recovery reactivates it.
+    Dormant,
+    /// The subscription behind it expired; a renewal reactivates it.
+    Expired,
+    /// Blocked by an operator; only an operator unblocks.
+    Suspended,
+    /// Closed for good.
+    Ceased,
+}
+
+/// What happens to an account (the core's `varco::account::LifecycleEvent`).
+#[uniffi::remote(Enum)]
+pub enum LifecycleEvent {
+    /// The owner activated it.
+    Activate,
+    /// An implausible sign-in location.
+    PreventiveBlock {
+        /// What was seen, for the audit log.
+        detail: String,
+    },
+    /// No sign-in for too long.
+    Inactivity,
+    /// The subscription expired.
+    SubscriptionExpired,
+    /// An operator blocks it.
+    OperatorBlock {
+        /// Who.
+        operator: String,
+        /// Why.
+        reason: String,
+    },
+    /// It is closed.
+    Cease {
+        /// Why.
+        reason: String,
+    },
+    /// A password reset was completed: it reactivates a dormant account and
+    /// lifts no block.
+    RecoveryCompleted,
+    /// An operator unblocks it.
+    OperatorUnblock {
+        /// Who.
+        operator: String,
+    },
+    /// The subscription was renewed.
+    SubscriptionRenewed,
+}
+
+/// A lifecycle step: the state it leads to, the writes, the effects.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct LifecycleStep {
-    /// The state's stable name (`pending_activation`, `active`,
-    /// `locked_failures`, `locked_location`, `dormant`, `expired`,
-    /// `suspended`, `ceased`).
-    pub state: String,
+    /// The state after the step.
+    pub state: AccountState,
     /// Whether the account may sign in.
     pub can_authenticate: bool,
-    /// The lifecycle to store.
-    pub lifecycle: String,
+    /// What to store (none when nothing changed), with compare-and-swap.
+    pub writes: Vec<Write>,
     /// Audit events and owner notifications.
     pub effects: Vec<Effect>,
 }
 
-fn step(l: Lifecycle, fx: Vec<varco::effect::Effect>) -> LifecycleStep {
+fn step(s: RecordStep<LifecycleOutcome, Lifecycle>) -> LifecycleStep {
     LifecycleStep {
-        state: l.state().name().to_owned(),
-        can_authenticate: l.can_authenticate(),
-        lifecycle: l.to_json(),
-        effects: effects(fx),
+        writes: writes(&s.writes),
+        state: s.outcome.state,
+        can_authenticate: s.outcome.can_authenticate,
+        effects: effects(s.effects),
     }
 }
 
-/// A new account's lifecycle, waiting for activation.
-#[uniffi::export]
-pub fn lifecycle_new(now_ms: u64) -> LifecycleStep {
-    step(Lifecycle::new(at(now_ms)), Vec::new())
+fn load(record: &str) -> Result<Stored<Lifecycle>, VarcoError> {
+    Ok(Stored::<Lifecycle>::from_json(record)?)
 }
 
-/// Applies an event, as JSON: `{"event":"activate"}`,
-/// `{"event":"lock_for_failures"}`, `{"event":"preventive_block","detail":"…"}`,
-/// `{"event":"operator_block","operator":"…","reason":"…"}`,
-/// `{"event":"operator_unblock","operator":"…"}`, `{"event":"wait_elapsed"}`,
-/// `{"event":"recovery_completed"}`, `{"event":"inactivity"}`,
-/// `{"event":"subscription_expired"}`, `{"event":"subscription_renewed"}`,
-/// `{"event":"cease","reason":"…"}`. An illegal transition is an error
+/// A new account's lifecycle, waiting for activation (its write must not
+/// find a record).
+#[uniffi::export]
+pub fn lifecycle_create(now_ms: i64) -> Result<LifecycleStep, VarcoError> {
+    Ok(step(Lifecycle::create(at_ms(now_ms)?)?))
+}
+
+/// Applies an event. An illegal transition is an error
 /// (`illegal_transition`) and changes nothing.
 #[uniffi::export]
 pub fn lifecycle_apply(
-    lifecycle: String,
-    event_json: String,
-    now_ms: u64,
+    record: String,
+    event: LifecycleEvent,
+    now_ms: i64,
 ) -> Result<LifecycleStep, VarcoError> {
-    let current = Lifecycle::from_json(&lifecycle)?;
-    let event: LifecycleEvent = serde_json::from_str(&event_json)
-        .map_err(|e| varco::Error::Deserialize(format!("lifecycle event: {e}")))?;
-    let (next, fx) = current.apply(&event, at(now_ms))?;
-    Ok(step(next, fx))
+    Ok(step(load(&record)?.apply(&event, at_ms(now_ms)?)?))
+}
+
+/// Records a sign-in (resets the inactivity clock).
+#[uniffi::export]
+pub fn lifecycle_record_activity(record: String, now_ms: i64) -> Result<LifecycleStep, VarcoError> {
+    Ok(step(load(&record)?.record_activity(at_ms(now_ms)?)?))
 }
 
 /// Marks an active account dormant after `dormant_after_days` without
-/// activity; `None` when nothing changes.
+/// activity; otherwise the state as it is and no writes.
 #[uniffi::export]
 pub fn lifecycle_check_inactivity(
-    lifecycle: String,
+    record: String,
     dormant_after_days: u32,
-    now_ms: u64,
-) -> Result<Option<LifecycleStep>, VarcoError> {
-    let current = Lifecycle::from_json(&lifecycle)?;
+    now_ms: i64,
+) -> Result<LifecycleStep, VarcoError> {
     let after = std::time::Duration::from_secs(u64::from(dormant_after_days) * 86_400);
-    Ok(current
-        .check_inactivity(after, at(now_ms))
-        .map(|(next, fx)| step(next, fx)))
+    Ok(step(
+        load(&record)?.check_inactivity(after, at_ms(now_ms)?)?,
+    ))
 }

@@ -41,8 +41,6 @@ pub enum AuditKind {
     DeviceTrusted,
     /// The owner activated the account.
     AccountActivated,
-    /// The account was locked after too many failures.
-    AccountLockedForFailures,
     /// The account was blocked preventively (an implausible location).
     AccountPreventivelyBlocked,
     /// The account became dormant (inactivity).
@@ -53,8 +51,6 @@ pub enum AuditKind {
     AccountSuspended,
     /// The account was closed.
     AccountCeased,
-    /// A temporary lock's wait ended.
-    AccountUnlockedByWait,
     /// A completed recovery reactivated the account.
     AccountRecovered,
     /// An operator unblocked the account.

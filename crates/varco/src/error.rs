@@ -147,6 +147,28 @@ pub(crate) fn check_config_size(json: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Reads a tagged enum's JSON and refuses fields beside the tag on the
+/// variants named in `unit` (serde lets a unit variant of a tagged enum
+/// carry unknown fields).
+pub(crate) fn no_fields_beside_tag<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    tag: &str,
+    unit: &[&str],
+) -> Result<serde_json::Value, D::Error> {
+    use serde::Deserialize as _;
+    let v = serde_json::Value::deserialize(d)?;
+    if let Some(fields) = v.as_object()
+        && let Some(name) = fields.get(tag).and_then(serde_json::Value::as_str)
+        && unit.contains(&name)
+        && fields.len() > 1
+    {
+        return Err(serde::de::Error::custom(format!(
+            "{name} takes no field but {tag:?}"
+        )));
+    }
+    Ok(v)
+}
+
 /// Checks a persisted record's format version: 1 up to `supported`.
 pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Error> {
     if found == 0 || found > supported {

@@ -6,28 +6,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
+use crate::record::{Record, Stored};
+use crate::step::{RecordStep, Step, Write};
 use crate::{Error, Timestamp};
 
-/// Why an account is locked.
+/// Why an account is blocked by the lifecycle. Failure locks are not here:
+/// they live in the account's budget record ([`crate::guard`]), and end by
+/// themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockCause {
-    /// Too many wrong passwords.
-    Failures,
     /// A preventive block: a sign-in from an implausible place.
     Location,
 }
 
 /// Where an account stands (FLOWS F5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", from = "StateFields")]
 pub enum AccountState {
     /// Created, not yet activated (by its owner, after an invitation).
     PendingActivation,
     /// In use.
     Active,
-    /// Blocked for a cause; unblocked by waiting (failures), a recovery, or
-    /// an operator.
+    /// Blocked for a cause; an operator unblocks (a completed recovery does
+    /// not: a password reset must not lift a location block).
     Locked {
         /// Why.
         cause: LockCause,
@@ -42,15 +44,39 @@ pub enum AccountState {
     Ceased,
 }
 
+/// `AccountState` as read, every field checked (as `EventFields`).
+#[derive(Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+enum StateFields {
+    PendingActivation {},
+    Active {},
+    Locked { cause: LockCause },
+    Dormant {},
+    Expired {},
+    Suspended {},
+    Ceased {},
+}
+
+impl From<StateFields> for AccountState {
+    fn from(s: StateFields) -> Self {
+        match s {
+            StateFields::PendingActivation {} => AccountState::PendingActivation,
+            StateFields::Active {} => AccountState::Active,
+            StateFields::Locked { cause } => AccountState::Locked { cause },
+            StateFields::Dormant {} => AccountState::Dormant,
+            StateFields::Expired {} => AccountState::Expired,
+            StateFields::Suspended {} => AccountState::Suspended,
+            StateFields::Ceased {} => AccountState::Ceased,
+        }
+    }
+}
+
 impl AccountState {
-    /// The stable name (`active`, `locked_failures`, `suspended`, ...).
-    pub fn name(&self) -> &'static str {
+    /// The stable name (`active`, `locked_location`, `suspended`, ...).
+    pub fn as_str(&self) -> &'static str {
         match self {
             AccountState::PendingActivation => "pending_activation",
             AccountState::Active => "active",
-            AccountState::Locked {
-                cause: LockCause::Failures,
-            } => "locked_failures",
             AccountState::Locked {
                 cause: LockCause::Location,
             } => "locked_location",
@@ -62,14 +88,14 @@ impl AccountState {
     }
 }
 
-/// What happens to an account.
+/// What happens to an account. In JSON, `{"event":"activate"}`,
+/// `{"event":"operator_block","operator":"…","reason":"…"}`, …; a field an
+/// event does not have is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+#[serde(tag = "event", rename_all = "snake_case", from = "EventFields")]
 pub enum LifecycleEvent {
     /// The owner activated it.
     Activate,
-    /// Too many failures (the guard locked the password).
-    LockForFailures,
     /// An implausible sign-in location.
     PreventiveBlock {
         /// What was seen, for the audit log.
@@ -91,9 +117,8 @@ pub enum LifecycleEvent {
         /// Why.
         reason: String,
     },
-    /// A temporary lock's wait is over.
-    WaitElapsed,
-    /// A password reset (recovery) was completed.
+    /// A password reset (recovery) was completed: it reactivates a dormant
+    /// account, and lifts no block.
     RecoveryCompleted,
     /// An operator unblocks it.
     OperatorUnblock {
@@ -104,34 +129,67 @@ pub enum LifecycleEvent {
     SubscriptionRenewed,
 }
 
+/// `LifecycleEvent` as read: serde lets a unit variant of a tagged enum
+/// carry unknown fields, an empty struct variant does not.
+#[derive(Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+enum EventFields {
+    Activate {},
+    PreventiveBlock { detail: String },
+    Inactivity {},
+    SubscriptionExpired {},
+    OperatorBlock { operator: String, reason: String },
+    Cease { reason: String },
+    RecoveryCompleted {},
+    OperatorUnblock { operator: String },
+    SubscriptionRenewed {},
+}
+
+impl From<EventFields> for LifecycleEvent {
+    fn from(e: EventFields) -> Self {
+        match e {
+            EventFields::Activate {} => LifecycleEvent::Activate,
+            EventFields::PreventiveBlock { detail } => LifecycleEvent::PreventiveBlock { detail },
+            EventFields::Inactivity {} => LifecycleEvent::Inactivity,
+            EventFields::SubscriptionExpired {} => LifecycleEvent::SubscriptionExpired,
+            EventFields::OperatorBlock { operator, reason } => {
+                LifecycleEvent::OperatorBlock { operator, reason }
+            }
+            EventFields::Cease { reason } => LifecycleEvent::Cease { reason },
+            EventFields::RecoveryCompleted {} => LifecycleEvent::RecoveryCompleted,
+            EventFields::OperatorUnblock { operator } => {
+                LifecycleEvent::OperatorUnblock { operator }
+            }
+            EventFields::SubscriptionRenewed {} => LifecycleEvent::SubscriptionRenewed,
+        }
+    }
+}
+
 impl LifecycleEvent {
     /// Each cause and each unblock has its own audit kind.
     fn audit_kind(&self) -> AuditKind {
         match self {
             LifecycleEvent::Activate => AuditKind::AccountActivated,
-            LifecycleEvent::LockForFailures => AuditKind::AccountLockedForFailures,
             LifecycleEvent::PreventiveBlock { .. } => AuditKind::AccountPreventivelyBlocked,
             LifecycleEvent::Inactivity => AuditKind::AccountDormant,
             LifecycleEvent::SubscriptionExpired => AuditKind::AccountExpired,
             LifecycleEvent::OperatorBlock { .. } => AuditKind::AccountSuspended,
             LifecycleEvent::Cease { .. } => AuditKind::AccountCeased,
-            LifecycleEvent::WaitElapsed => AuditKind::AccountUnlockedByWait,
             LifecycleEvent::RecoveryCompleted => AuditKind::AccountRecovered,
             LifecycleEvent::OperatorUnblock { .. } => AuditKind::AccountUnblockedByOperator,
             LifecycleEvent::SubscriptionRenewed => AuditKind::AccountRenewed,
         }
     }
 
-    fn name(&self) -> &'static str {
+    /// The stable name (`activate`, `operator_block`, ...), as in JSON.
+    pub fn as_str(&self) -> &'static str {
         match self {
             LifecycleEvent::Activate => "activate",
-            LifecycleEvent::LockForFailures => "lock_for_failures",
             LifecycleEvent::PreventiveBlock { .. } => "preventive_block",
             LifecycleEvent::Inactivity => "inactivity",
             LifecycleEvent::SubscriptionExpired => "subscription_expired",
             LifecycleEvent::OperatorBlock { .. } => "operator_block",
             LifecycleEvent::Cease { .. } => "cease",
-            LifecycleEvent::WaitElapsed => "wait_elapsed",
             LifecycleEvent::RecoveryCompleted => "recovery_completed",
             LifecycleEvent::OperatorUnblock { .. } => "operator_unblock",
             LifecycleEvent::SubscriptionRenewed => "subscription_renewed",
@@ -139,51 +197,88 @@ impl LifecycleEvent {
     }
 }
 
-/// The stored lifecycle of one account.
+/// What a lifecycle step leads to: the state, and whether the account may
+/// sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LifecycleOutcome {
+    /// The state after the step.
+    #[serde(flatten)]
+    pub state: AccountState,
+    /// Only an active account may sign in.
+    pub can_authenticate: bool,
+}
+
+impl LifecycleOutcome {
+    fn of(state: &AccountState) -> Self {
+        LifecycleOutcome {
+            can_authenticate: *state == AccountState::Active,
+            state: state.clone(),
+        }
+    }
+}
+
+/// The lifecycle of one account: a record ([`Stored<Lifecycle>`]).
 ///
 /// ```
 /// use varco::account::{AccountState, Lifecycle, LifecycleEvent, LockCause};
 /// use varco::Timestamp;
 ///
 /// let t = Timestamp::from_unix_seconds(1_800_000_000);
-/// let l = Lifecycle::new(t);
-/// assert!(!l.can_authenticate());
-/// let (l, _) = l.apply(&LifecycleEvent::Activate, t).unwrap();
-/// let (l, effects) = l.apply(&LifecycleEvent::LockForFailures, t).unwrap();
-/// assert_eq!(l.state(), &AccountState::Locked { cause: LockCause::Failures });
-/// assert_eq!(effects.len(), 1); // the audit event
-/// // Illegal: a locked account cannot be "activated"; the state is unchanged.
-/// assert_eq!(l.apply(&LifecycleEvent::Activate, t).unwrap_err().code(), "illegal_transition");
-/// let (l, _) = l.apply(&LifecycleEvent::RecoveryCompleted, t).unwrap();
-/// assert!(l.can_authenticate());
+/// let created = Lifecycle::create(t).unwrap();
+/// assert!(!created.outcome.can_authenticate);
+/// let l = created.writes.unwrap().record; // INSERT: must not exist
+/// let step = l.apply(&LifecycleEvent::Activate, t).unwrap();
+/// let l = step.writes.unwrap().record;
+/// let step = l.apply(&LifecycleEvent::PreventiveBlock { detail: "Roma → Lima in 1 h".into() }, t).unwrap();
+/// assert_eq!(step.outcome.state, AccountState::Locked { cause: LockCause::Location });
+/// assert_eq!(step.effects.len(), 2); // the audit event, and the owner is told
+/// let l = step.writes.unwrap().record;
+/// // Illegal: a completed recovery does not lift a location block.
+/// assert_eq!(l.apply(&LifecycleEvent::RecoveryCompleted, t).unwrap_err().code(), "illegal_transition");
+/// let step = l.apply(&LifecycleEvent::OperatorUnblock { operator: "op-7".into() }, t).unwrap();
+/// assert!(step.outcome.can_authenticate);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lifecycle {
-    version: u32,
-    revision: u64,
     state: AccountState,
     since: Timestamp,
     last_activity: Timestamp,
-    last_seen: Timestamp,
+}
+
+impl Record for Lifecycle {
+    const KIND: &'static str = "lifecycle";
+    const VERSION: u32 = 1;
 }
 
 impl Lifecycle {
-    /// The serialized format's version.
-    pub const FORMAT_VERSION: u32 = 1;
     /// Days without activity after which an account becomes dormant (the
     /// seed article says 5 to 6 months).
     pub const DEFAULT_DORMANT_AFTER: Duration = Duration::from_secs(180 * 24 * 3600);
 
-    /// A new account, pending activation.
+    /// A new account's lifecycle, pending activation (a body; see
+    /// [`create`](Self::create) for the record).
     pub fn new(now: Timestamp) -> Self {
         Lifecycle {
-            version: Self::FORMAT_VERSION,
-            revision: 0,
             state: AccountState::PendingActivation,
             since: now,
             last_activity: now,
-            last_seen: now,
         }
+    }
+
+    /// A new account's lifecycle record, pending activation: its write is
+    /// "must not exist".
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a `now` past the year 9999.
+    pub fn create(now: Timestamp) -> Result<RecordStep<LifecycleOutcome, Lifecycle>, Error> {
+        let new = Stored::new(Lifecycle::new(now));
+        let record = new.next(Lifecycle::new(now), now)?;
+        Ok(Step {
+            outcome: LifecycleOutcome::of(&record.body().state),
+            writes: Some(Write::replacing(&new, record)),
+            effects: Vec::new(),
+        })
     }
 
     /// The current state.
@@ -196,11 +291,6 @@ impl Lifecycle {
         self.since
     }
 
-    /// Bumped by every change: store with compare-and-swap on it.
-    pub fn revision(&self) -> u64 {
-        self.revision
-    }
-
     /// Only an active account may sign in.
     pub fn can_authenticate(&self) -> bool {
         self.state == AccountState::Active
@@ -210,26 +300,20 @@ impl Lifecycle {
     fn target(from: &AccountState, event: &LifecycleEvent) -> Option<AccountState> {
         use AccountState as S;
         use LifecycleEvent as E;
-        let locked = |cause| S::Locked { cause };
         match (from, event) {
             (S::Ceased, _) => None,
             (_, E::Cease { .. }) => Some(S::Ceased),
             (S::PendingActivation, E::Activate) => Some(S::Active),
-            (S::Active, E::LockForFailures) => Some(locked(LockCause::Failures)),
-            (S::Active, E::PreventiveBlock { .. }) => Some(locked(LockCause::Location)),
+            (S::Active, E::PreventiveBlock { .. }) => Some(S::Locked {
+                cause: LockCause::Location,
+            }),
             (S::Active, E::Inactivity) => Some(S::Dormant),
             (S::Active | S::Locked { .. } | S::Dormant, E::SubscriptionExpired) => Some(S::Expired),
             (
                 S::PendingActivation | S::Active | S::Locked { .. } | S::Dormant | S::Expired,
                 E::OperatorBlock { .. },
             ) => Some(S::Suspended),
-            (
-                S::Locked {
-                    cause: LockCause::Failures,
-                },
-                E::WaitElapsed,
-            ) => Some(S::Active),
-            (S::Locked { .. } | S::Dormant, E::RecoveryCompleted) => Some(S::Active),
+            (S::Dormant, E::RecoveryCompleted) => Some(S::Active),
             (S::Locked { .. } | S::Suspended | S::Dormant, E::OperatorUnblock { .. }) => {
                 Some(S::Active)
             }
@@ -237,28 +321,33 @@ impl Lifecycle {
             _ => None,
         }
     }
+}
 
-    /// Applies an event: the next lifecycle and its audit event, each cause
-    /// and each unblock with its own reason; a preventive block and an
-    /// operator's block also notify the owner ([`Effect::NotifyOwner`]).
+impl Stored<Lifecycle> {
+    /// Applies an event: the next state, its audit event (each cause and
+    /// each unblock with its own reason), and for a preventive block and an
+    /// operator's block a notice to the owner ([`Effect::NotifyOwner`]).
     ///
     /// # Errors
     /// [`Error::IllegalTransition`] when the event makes no sense in the
-    /// current state; nothing changes.
+    /// current state; [`Error::InvalidTime`] for a broken clock. Nothing is
+    /// written.
     pub fn apply(
         &self,
         event: &LifecycleEvent,
         now: Timestamp,
-    ) -> Result<(Lifecycle, Vec<Effect>), Error> {
-        let to = Self::target(&self.state, event).ok_or_else(|| Error::IllegalTransition {
-            from: self.state.name().to_owned(),
-            event: event.name().to_owned(),
-        })?;
-        let now = self.last_seen.max(now);
+    ) -> Result<RecordStep<LifecycleOutcome, Lifecycle>, Error> {
+        let current = self.body();
+        let to =
+            Lifecycle::target(&current.state, event).ok_or_else(|| Error::IllegalTransition {
+                from: current.state.as_str().to_owned(),
+                event: event.as_str().to_owned(),
+            })?;
+        let now = self.effective_time(now)?;
         let mut e = AuditEvent::new(now, event.audit_kind(), "account")
-            .detail("from", self.state.name())
-            .detail("to", to.name())
-            .detail("event", event.name());
+            .detail("from", current.state.as_str())
+            .detail("to", to.as_str())
+            .detail("event", event.as_str());
         e = match event {
             LifecycleEvent::PreventiveBlock { detail } => e.detail("reason", detail),
             LifecycleEvent::OperatorBlock { operator, reason } => {
@@ -268,9 +357,7 @@ impl Lifecycle {
             LifecycleEvent::Cease { reason } => e.detail("reason", reason),
             _ => e,
         };
-        let mut next = self.clone();
-        next.revision = self.revision.wrapping_add(1);
-        next.last_seen = now;
+        let mut next = current.clone();
         next.since = now;
         if to == AccountState::Active {
             next.last_activity = now;
@@ -289,43 +376,52 @@ impl Lifecycle {
             }),
             _ => {}
         }
-        Ok((next, effects))
+        Ok(Step {
+            outcome: LifecycleOutcome::of(&next.state),
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
+            effects,
+        })
     }
 
     /// Records a successful sign-in (resets the inactivity clock).
-    pub fn record_activity(&self, now: Timestamp) -> Lifecycle {
-        let mut next = self.clone();
-        next.revision = self.revision.wrapping_add(1);
-        next.last_seen = self.last_seen.max(now);
-        next.last_activity = next.last_seen;
-        next
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
+    pub fn record_activity(
+        &self,
+        now: Timestamp,
+    ) -> Result<RecordStep<LifecycleOutcome, Lifecycle>, Error> {
+        let now = self.effective_time(now)?;
+        let mut next = self.body().clone();
+        next.last_activity = now;
+        Ok(Step {
+            outcome: LifecycleOutcome::of(&next.state),
+            writes: Some(Write::replacing(self, self.next(next, now)?)),
+            effects: Vec::new(),
+        })
     }
 
     /// If an active account has been idle longer than `dormant_after`, makes
-    /// it dormant (with its audit event); otherwise `None`.
+    /// it dormant (with its audit event); otherwise the state as it is, and
+    /// nothing to write.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTime`] for a broken clock; nothing is written.
     pub fn check_inactivity(
         &self,
         dormant_after: Duration,
         now: Timestamp,
-    ) -> Option<(Lifecycle, Vec<Effect>)> {
-        let now = self.last_seen.max(now);
-        if self.state == AccountState::Active && now.since(self.last_activity) > dormant_after {
-            self.apply(&LifecycleEvent::Inactivity, now).ok()
-        } else {
-            None
+    ) -> Result<RecordStep<LifecycleOutcome, Lifecycle>, Error> {
+        let now = self.effective_time(now)?;
+        let current = self.body();
+        if current.state == AccountState::Active && now.since(current.last_activity) > dormant_after
+        {
+            return self.apply(&LifecycleEvent::Inactivity, now);
         }
-    }
-
-    /// Loads a stored lifecycle.
-    ///
-    /// # Errors
-    /// [`Error::Deserialize`], [`Error::UnsupportedVersion`].
-    pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::load_json(json, |l: &Lifecycle| l.version, Self::FORMAT_VERSION)
-    }
-
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        Ok(Step {
+            outcome: LifecycleOutcome::of(&current.state),
+            writes: None,
+            effects: Vec::new(),
+        })
     }
 }

@@ -4,4 +4,4 @@
 
 mod lifecycle;
 
-pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LockCause};
+pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};

@@ -181,7 +181,7 @@ impl GuardPolicies {
 
 /// Who lifts locks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "by", rename_all = "snake_case", from = "UnlockFields")]
 pub enum Unlock {
     /// An operator, after the user called support: every lock.
     Operator {
@@ -192,6 +192,24 @@ pub enum Unlock {
     /// locks, not the second factor's (a reset must not bypass the second
     /// factor, ASVS 6.4.3).
     Recovery,
+}
+
+/// `Unlock` as read, every field checked (serde lets a unit variant of a
+/// tagged enum carry unknown fields).
+#[derive(Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case", deny_unknown_fields)]
+enum UnlockFields {
+    Operator { operator: String },
+    Recovery {},
+}
+
+impl From<UnlockFields> for Unlock {
+    fn from(u: UnlockFields) -> Self {
+        match u {
+            UnlockFields::Operator { operator } => Unlock::Operator { operator },
+            UnlockFields::Recovery {} => Unlock::Recovery,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

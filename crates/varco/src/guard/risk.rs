@@ -7,7 +7,7 @@ use crate::Timestamp;
 
 /// Where a sign-in came from, as the host knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Place {
     /// Coordinates (e.g. from IP geolocation), in degrees.
     Coordinates {
@@ -25,6 +25,7 @@ pub enum Place {
 
 /// A sign-in's time and place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sighting {
     /// When.
     pub at: Timestamp,

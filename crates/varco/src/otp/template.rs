@@ -22,6 +22,7 @@ use crate::Lang;
 /// assert_eq!(*sms, "Use the temporary code 123456 to continue signing in to Example. It expires in 5 minutes.");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Templates {
     /// SMS text, Italian.
     pub sms_it: String,

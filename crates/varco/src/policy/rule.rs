@@ -17,7 +17,12 @@ use super::CharClass;
 /// assert!(CharacterSet::Printable.allows('è'));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    remote = "Self"
+)]
 pub enum CharacterSet {
     /// Any printable character, space and all of Unicode included (NIST).
     Printable,
@@ -65,7 +70,12 @@ impl CharacterSet {
 /// assert_eq!(r, Rule::RequireClass { class: CharClass::Digit, min: 2 });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
+#[serde(
+    tag = "rule",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    remote = "Self"
+)]
 #[non_exhaustive]
 pub enum Rule {
     /// Length bounds in code points after normalization. With
@@ -149,4 +159,32 @@ fn yes() -> bool {
 
 fn default_min_word_len() -> usize {
     4
+}
+
+// Unit variants of a tagged enum accept unknown fields in serde; these
+// impls refuse them, so that a misspelt field is never silently dropped.
+impl Serialize for CharacterSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        CharacterSet::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for CharacterSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = crate::error::no_fields_beside_tag(d, "kind", &["printable", "ascii_printable"])?;
+        CharacterSet::deserialize(v).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Rule::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = crate::error::no_fields_beside_tag(d, "rule", &["not_current", "confirmation"])?;
+        Rule::deserialize(v).map_err(serde::de::Error::custom)
+    }
 }
