@@ -69,7 +69,7 @@
 //! An [`assess_travel`] verdict of `Block` is
 //! [`LifecycleEvent::PreventiveBlock`](crate::account::LifecycleEvent::PreventiveBlock),
 //! which also notifies the owner. Inactivity is
-//! [`Lifecycle::check_inactivity`](crate::account::Lifecycle::check_inactivity),
+//! `check_inactivity` on the stored [`Lifecycle`](crate::account::Lifecycle),
 //! run at sign-in or by a sweep.
 
 mod account;
