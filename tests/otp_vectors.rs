@@ -5,6 +5,40 @@
 use proptest::prelude::*;
 use varco::Timestamp;
 use varco::otp::{Algorithm, HotpCredential, OtpOutcome, OtpSecret, TotpConfig, TotpCredential};
+use varco::seal::SealingKeys;
+
+fn keys() -> SealingKeys {
+    SealingKeys::new("k1", [7; 32]).unwrap()
+}
+
+/// A TOTP verification as a host does it: store the credential sealed,
+/// verify through its record, and open what the step writes (the same
+/// credential when it writes nothing).
+fn totp_step(cred: &TotpCredential, code: &str, now: Timestamp) -> (OtpOutcome, TotpCredential) {
+    let stored = cred
+        .store("u/totp", &keys(), now, &mut rand::rng())
+        .unwrap()
+        .record;
+    let step = stored
+        .verify("u/totp", &keys(), code, now, &mut rand::rng())
+        .unwrap();
+    let after = step.writes.map_or(stored, |w| w.record);
+    (step.outcome, after.open("u/totp", &keys()).unwrap())
+}
+
+/// The same for HOTP, with a look-ahead.
+fn hotp_step(cred: &HotpCredential, code: &str, look_ahead: u32) -> (OtpOutcome, HotpCredential) {
+    let now = Timestamp::from_unix_seconds(1_800_000_000);
+    let stored = cred
+        .store("u/hotp", &keys(), now, &mut rand::rng())
+        .unwrap()
+        .record;
+    let step = stored
+        .verify("u/hotp", &keys(), code, look_ahead, now, &mut rand::rng())
+        .unwrap();
+    let after = step.writes.map_or(stored, |w| w.record);
+    (step.outcome, after.open("u/hotp", &keys()).unwrap())
+}
 
 #[test]
 fn rfc4226_appendix_d() {
@@ -20,7 +54,7 @@ fn rfc4226_appendix_d() {
     // Verifying them in order walks the counter forward, one by one.
     let mut cred = cred;
     for code in expected {
-        let (outcome, next) = cred.clone().verify(code, 0);
+        let (outcome, next) = hotp_step(&cred, code, 0);
         assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
         cred = next;
     }
@@ -52,7 +86,7 @@ fn rfc6238_appendix_b() {
             let now = Timestamp::from_unix_seconds(time);
             assert_eq!(*cred.code_at(now).unwrap(), codes[k], "{alg:?} at {time}");
             assert_eq!(
-                cred.clone().verify(codes[k], now).0,
+                cred.verify(codes[k], now),
                 OtpOutcome::Accepted { drift: 0 }
             );
         }
@@ -68,24 +102,21 @@ fn window_is_bounded_and_asymmetric() {
     let code = cred.code_at(t(1_000_000_000)).unwrap();
     // Two steps behind accepted, three not; ahead not at all.
     assert_eq!(
-        cred.clone().verify(&code, t(1_000_000_000 + 60)).0,
+        cred.verify(&code, t(1_000_000_000 + 60)),
         OtpOutcome::Accepted { drift: -2 }
     );
     assert_eq!(
-        cred.clone().verify(&code, t(1_000_000_000 + 90)).0,
+        cred.verify(&code, t(1_000_000_000 + 90)),
         OtpOutcome::Rejected
     );
     assert_eq!(
-        cred.clone().verify(&code, t(1_000_000_000 - 30)).0,
+        cred.verify(&code, t(1_000_000_000 - 30)),
         OtpOutcome::Rejected
     );
     // An older code after a newer one is a replay, even inside the window.
     let old = cred.code_at(t(1_000_000_000 - 30)).unwrap();
-    let (_, cred) = cred.clone().verify(&code, t(1_000_000_000));
-    assert_eq!(
-        cred.clone().verify(&old, t(1_000_000_000)).0,
-        OtpOutcome::Replayed
-    );
+    let (_, cred) = totp_step(&cred, &code, t(1_000_000_000));
+    assert_eq!(cred.verify(&old, t(1_000_000_000)), OtpOutcome::Replayed);
     // Malformed input is rejected, never an error.
     for bad in [
         "",
@@ -96,7 +127,7 @@ fn window_is_bounded_and_asymmetric() {
         &"9".repeat(10_000),
     ] {
         assert_eq!(
-            cred.clone().verify(bad, t(1_000_000_000)).0,
+            cred.verify(bad, t(1_000_000_000)),
             OtpOutcome::Rejected,
             "{bad}"
         );
@@ -108,7 +139,7 @@ fn window_is_bounded_and_asymmetric() {
         late_t0,
     );
     assert!(c.code_at(t(1_000)).is_none());
-    assert_eq!(c.clone().verify("123456", t(1_000)).0, OtpOutcome::Rejected);
+    assert_eq!(c.verify("123456", t(1_000)), OtpOutcome::Rejected);
 }
 
 /// The whole window is checked, never stopping at the first match: with
@@ -126,14 +157,14 @@ fn the_whole_window_is_checked_and_the_nearest_step_wins() {
     assert_eq!(*cred.code_at(at(2386)).unwrap(), *"709847");
     assert_eq!(*cred.code_at(at(2394)).unwrap(), *"709847");
     // Now at 2394: 2386 is 8 steps behind, inside the window, and met first.
-    let (outcome, next) = cred.clone().verify("709847", at(2394));
+    let (outcome, next) = totp_step(&cred, "709847", at(2394));
     assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
     assert_eq!(next.last_step(), Some(2394));
     // Now at 2387: 2386 is nearer than 2394.
-    let (outcome, _) = cred.clone().verify("709847", at(2387));
+    let outcome = cred.verify("709847", at(2387));
     assert_eq!(outcome, OtpOutcome::Accepted { drift: -1 });
     // Now at 2392: 2394 is nearer, though the scan meets 2386 first.
-    let (outcome, _) = cred.verify("709847", at(2392));
+    let outcome = cred.verify("709847", at(2392));
     assert_eq!(outcome, OtpOutcome::Accepted { drift: 2 });
 }
 
@@ -143,7 +174,7 @@ fn credentials_round_trip_through_json() {
     let (_, cred) = {
         let now = Timestamp::from_unix_seconds(1_800_000_000);
         let code = cred.code_at(now).unwrap();
-        cred.clone().verify(&code, now)
+        totp_step(&cred, &code, now)
     };
     let json = serde_json::to_string(&cred).unwrap();
     let back: TotpCredential = serde_json::from_str(&json).unwrap();
@@ -235,7 +266,7 @@ proptest! {
         for off in offsets {
             let now = Timestamp::from_unix_seconds((base + off * 30) as u64);
             let code = cred.code_at(now).unwrap();
-            let (outcome, next) = cred.clone().verify(&code, now);
+            let (outcome, next) = totp_step(&cred, &code, now);
             if let OtpOutcome::Accepted { .. } = outcome {
                 let step = next.last_step().unwrap();
                 prop_assert!(accepted.insert(step), "step {} accepted twice", step);
@@ -245,5 +276,179 @@ proptest! {
             }
             cred = next;
         }
+    }
+}
+
+mod stored {
+    use super::keys;
+    use varco::Timestamp;
+    use varco::otp::{
+        Algorithm, HotpCredential, OtpOutcome, OtpSecret, OtpUri, TotpConfig, TotpCredential,
+    };
+    use varco::record::{Expect, Stored};
+    use varco::seal::{Sealed, SealingKeys};
+
+    fn now() -> Timestamp {
+        Timestamp::from_unix_seconds(1_800_000_000)
+    }
+
+    fn rfc_totp() -> TotpCredential {
+        let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
+        TotpCredential::new(secret, TotpConfig::default())
+    }
+
+    #[test]
+    fn a_sealed_credential_is_bound_to_its_record_and_revision() {
+        let cred = rfc_totp();
+        let w = cred
+            .store("mario/totp", &keys(), now(), &mut rand::rng())
+            .unwrap();
+        assert_eq!(w.expect, Expect::Absent);
+        let r1 = w.record;
+        // Swapped in from another account: it does not open.
+        let code = cred.code_at(now()).unwrap();
+        let err = r1
+            .verify("luigi/totp", &keys(), &code, now(), &mut rand::rng())
+            .unwrap_err();
+        assert_eq!(err.code(), "seal");
+        // Rolled back: the older sealed body under the newer envelope.
+        let r2 = r1
+            .verify("mario/totp", &keys(), &code, now(), &mut rand::rng())
+            .unwrap()
+            .writes
+            .unwrap()
+            .record;
+        assert_eq!(r2.revision(), 2);
+        let body = |r: &Stored<Sealed<TotpCredential>>| {
+            let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+            v["body"].as_str().unwrap().to_owned()
+        };
+        let rolled_back = r2.to_json().replace(&body(&r2), &body(&r1));
+        let rolled_back = Stored::<Sealed<TotpCredential>>::from_json(&rolled_back).unwrap();
+        assert_eq!(
+            rolled_back.open("mario/totp", &keys()).unwrap_err().code(),
+            "seal"
+        );
+        // The stored text never holds the secret.
+        assert!(!r2.to_json().contains(cred.secret().to_base32().as_str()));
+    }
+
+    #[test]
+    fn a_rotated_key_reseals_on_the_next_step_whatever_the_outcome() {
+        let cred = rfc_totp();
+        let old = cred
+            .store("mario/totp", &keys(), now(), &mut rand::rng())
+            .unwrap()
+            .record;
+        let rotated = SealingKeys::new("k2", [9; 32])
+            .unwrap()
+            .with_old("k1", [7; 32])
+            .unwrap();
+        assert!(old.needs_reseal(&rotated));
+        // A wrong code still moves the record to the current key.
+        let step = old
+            .verify("mario/totp", &rotated, "000000", now(), &mut rand::rng())
+            .unwrap();
+        assert_eq!(step.outcome, OtpOutcome::Rejected);
+        let moved = step.writes.expect("resealed").record;
+        let only_new = SealingKeys::new("k2", [9; 32]).unwrap();
+        assert_eq!(moved.open("mario/totp", &only_new).unwrap(), cred);
+        // Under the current key, a wrong code writes nothing.
+        let step = moved
+            .verify("mario/totp", &only_new, "000000", now(), &mut rand::rng())
+            .unwrap();
+        assert!(step.writes.is_none());
+        assert!(
+            moved
+                .reseal("mario/totp", &only_new, now(), &mut rand::rng())
+                .unwrap()
+                .writes
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn stored_settings_are_validated_on_load() {
+        let cred = rfc_totp();
+        let json = serde_json::to_string(&cred).unwrap();
+        for bad in [
+            json.replace("\"period_secs\":30", "\"period_secs\":0"),
+            json.replace("\"digits\":6", "\"digits\":12"),
+            json.replace("\"behind\":1", "\"behind\":200"),
+            json.replace("\"ahead\":1", "\"ahead\":1,\"extra\":1"),
+        ] {
+            assert!(
+                serde_json::from_str::<TotpCredential>(&bad).is_err(),
+                "{bad}"
+            );
+        }
+        let hotp =
+            HotpCredential::new(OtpSecret::from_bytes(&[1; 20]).unwrap(), Algorithm::Sha1, 6)
+                .unwrap();
+        let json = serde_json::to_string(&hotp).unwrap();
+        assert!(
+            serde_json::from_str::<HotpCredential>(&json.replace("\"digits\":6", "\"digits\":3"))
+                .is_err()
+        );
+        assert!(serde_json::from_str::<HotpCredential>(&json).is_ok());
+    }
+
+    #[test]
+    fn the_hotp_counter_never_wraps() {
+        let cred =
+            HotpCredential::new(OtpSecret::from_bytes(&[1; 20]).unwrap(), Algorithm::Sha1, 6)
+                .unwrap()
+                .with_counter(u64::MAX);
+        let code = cred.code_at(u64::MAX);
+        // Accepting it would move the counter past u64::MAX: refused.
+        assert_eq!(cred.verify(&code, 5), OtpOutcome::Rejected);
+        let stored = cred
+            .store("u/hotp", &keys(), now(), &mut rand::rng())
+            .unwrap()
+            .record;
+        let step = stored
+            .verify("u/hotp", &keys(), &code, 5, now(), &mut rand::rng())
+            .unwrap();
+        assert_eq!(step.outcome, OtpOutcome::Rejected);
+        assert!(step.writes.is_none());
+        let near = cred.clone().with_counter(u64::MAX - 1);
+        let (a, b) = (near.code_at(u64::MAX - 1), near.code_at(u64::MAX));
+        assert_eq!(near.resync(&a, &b, 10), OtpOutcome::Rejected);
+    }
+
+    #[test]
+    fn an_80_bit_secret_imports_and_is_flagged_weak() {
+        // Google Authenticator's own example secret: 80 bits.
+        let uri = OtpUri::parse(
+            "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        )
+        .unwrap();
+        let varco::otp::OtpKind::Totp(cred) = uri.kind() else {
+            panic!("totp")
+        };
+        assert!(cred.secret().is_weak());
+        assert!(OtpSecret::from_bytes(&[1; 9]).is_err());
+        // New secrets stay at 160 bits.
+        let step = TotpCredential::enroll(
+            "Esempio",
+            "mario",
+            TotpConfig::default(),
+            "mario/totp",
+            &keys(),
+            now(),
+            &mut rand::rng(),
+        )
+        .unwrap();
+        assert!(!step.outcome.weak_secret);
+        assert_eq!(
+            step.writes
+                .unwrap()
+                .record
+                .open("mario/totp", &keys())
+                .unwrap()
+                .secret()
+                .len(),
+            20
+        );
     }
 }

@@ -39,21 +39,11 @@ fn totp(c: &mut Criterion) {
         .unwrap();
 
     let mut g = c.benchmark_group("totp_verify_invalid_window_pm1");
-    // varco's verify takes the loaded credential by value and hands it
-    // back (state in, state out); an invalid code leaves it unchanged, so
-    // the loop feeds each iteration's credential to the next, hot in cache
-    // like the peers' (no copy, no allocation inside the timing).
+    // varco's verify borrows the loaded credential (an invalid code changes
+    // nothing), hot in cache like the peers' (no copy, no allocation inside
+    // the timing).
     g.bench_function("varco", |b| {
-        b.iter_custom(|iters| {
-            let mut cred = varco.clone();
-            let start = std::time::Instant::now();
-            for _ in 0..iters {
-                let (outcome, next) = black_box(cred).verify(black_box(&invalid), now);
-                black_box(outcome);
-                cred = next;
-            }
-            start.elapsed()
-        })
+        b.iter(|| black_box(black_box(&varco).verify(black_box(&invalid), now)))
     });
     g.bench_function("totp_rs", |b| {
         b.iter(|| black_box(totp_rs.check(black_box(&invalid), TIME)))

@@ -105,7 +105,7 @@ fun scenario(path: String) {
                 check(fresh.startsWith("\$argon2id\$v=19\$m=${f[1]},t=${f[2]},p=${f[3]}\$")) { where }
                 check(h.verify(f[4], fresh).valid) { where }
             }
-            "totp" -> eq(totpCode(f[2], f[3].toULong(), f[1], f[4].toUByte(), 30UL), f[5], where)
+            "totp" -> eq(totpCode(f[2], f[3].toULong(), Algorithm.valueOf(f[1]), f[4].toUByte(), 30UL), f[5], where)
             "delivery" -> {
                 delivery = Delivery(f[1], listOf(HostKey(f[2], hex(f[3]))))
                 channel = f[4]; address = f[5]; purpose = f[6]; held.clear()
@@ -197,24 +197,34 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     },
     "totp: enroll, verify, replay, sealed at rest" to {
         val keys = SealingKeys(listOf(sealKey))
-        val e = totpEnroll(keys, "Esempio", "mario", "SHA1", 6u, 30UL)
-        check(!e.sealed.contains(e.secretBase32)) { "secret in clear" }
-        val now = 1_700_000_000UL
-        val c = totpCode(e.secretBase32, now, "SHA1", 6u, 30UL)
-        val s = totpVerify(keys, e.sealed, c, now * 1000UL)
+        val now = System.currentTimeMillis()
+        val e = totpEnroll(keys, "mario/totp", "Esempio", "mario", Algorithm.SHA1, 6u, 30UL, now)
+        val secret = e.secretBase32.reveal()
+        check(!e.toString().contains(secret)) { "secret in toString" }
+        val record = e.writes.single().record
+        check(!record.contains(secret)) { "secret in clear" }
+        val c = totpCode(secret, (now / 1000).toULong(), Algorithm.SHA1, 6u, 30UL)
+        val s = totpVerify(keys, "mario/totp", record, c, now)
         eq(s.outcome, OtpOutcome.Accepted(0L))
-        eq(totpVerify(keys, s.sealed, c, now * 1000UL + 1000UL).outcome, OtpOutcome.Replayed)
-        eq(otpauthParse(e.uri).account, "mario")
-        eq(code(raises<VarcoException> { totpVerify(SealingKeys(listOf(HostKey("k2", ByteArray(32)))), s.sealed, c, 0UL) }), "seal")
+        val next = s.writes.single()
+        eq(next.replaces, 1L)
+        eq(totpVerify(keys, "mario/totp", next.record, c, now + 1000L).outcome, OtpOutcome.Replayed)
+        eq(code(raises<VarcoException> { totpVerify(keys, "luigi/totp", next.record, c, now) }), "seal")
+        eq(otpauthParse(e.uri.reveal()).account, "mario")
+        eq(code(raises<VarcoException> { totpVerify(SealingKeys(listOf(HostKey("k2", ByteArray(32)))), "mario/totp", next.record, c, now) }), "seal")
         raises<VarcoException> { SealingKeys(listOf(HostKey("k1", ByteArray(7)))) }
         raises<VarcoException> { SealingKeys(emptyList()) }
     },
     "recovery codes: single use" to {
         val h = Hasher.withParams(64u, 1u, 1u)
-        val n = recoveryCodesGenerate(h, 2u, 0UL)
-        val s = recoveryCodeRedeem(h, n.set, n.codes[0], 1UL)
-        eq(s.accepted to s.remaining, true to 1u)
-        eq(recoveryCodeRedeem(h, s.set, n.codes[0], 2UL).accepted, false)
+        val n = recoveryCodesGenerate(h, null, 2u, 0L)
+        val first = n.codes[0].reveal()
+        check(!n.toString().contains(first)) { "code in toString" }
+        val s = recoveryCodeRedeem(h, n.writes.single().record, first, 1L)
+        eq(s.outcome, RecoveryOutcome.Accepted(1u))
+        val again = recoveryCodeRedeem(h, s.writes.single().record, first, 2L)
+        eq(again.outcome, RecoveryOutcome.Rejected)
+        eq(again.writes.size, 0)
     },
     "delivery: the code travels only in the effect" to {
         val d = Delivery("{\"service\":\"Esempio\",\"lang\":\"en\"}", listOf(codeKey))

@@ -17,6 +17,7 @@ FACTORS = {"password": v.Factor.PASSWORD, "second_factor": v.Factor.SECOND_FACTO
 REASONS = {v.Reason.TOO_MANY_FAILURES: "too_many_failures", v.Reason.TOO_FAST: "too_fast"}
 
 
+ALGORITHMS = {"SHA1": v.Algorithm.SHA1, "SHA256": v.Algorithm.SHA256, "SHA512": v.Algorithm.SHA512}
 CHANNELS = {"sms": v.Channel.SMS, "email": v.Channel.EMAIL}
 PURPOSES = {"login": v.Purpose.LOGIN, "registration": v.Purpose.REGISTRATION,
             "recovery": v.Purpose.RECOVERY, "enrollment": v.Purpose.ENROLLMENT,
@@ -73,7 +74,7 @@ class ScenarioTest(unittest.TestCase):
                 self.assertTrue(fresh.startswith(f"$argon2id$v=19$m={f[1]},t={f[2]},p={f[3]}$"), where)
                 self.assertTrue(h.verify(f[4], fresh).valid, where)
             elif kind == "totp":
-                self.assertEqual(v.totp_code(f[2], int(f[3]), f[1], int(f[4]), 30), f[5], where)
+                self.assertEqual(v.totp_code(f[2], int(f[3]), ALGORITHMS[f[1]], int(f[4]), 30), f[5], where)
             elif kind == "delivery":
                 key = v.HostKey(id=f[2], secret=bytes.fromhex(f[3]))
                 delivery = dict(d=v.Delivery(f[1], [key]), channel=CHANNELS[f[4]], address=f[5],

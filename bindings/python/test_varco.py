@@ -90,13 +90,13 @@ class TotpTest(unittest.TestCase):
     def test_rfc6238_vectors(self):
         sha1 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
         sha256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
-        self.assertEqual(v.totp_code(sha1, 59, "sha1", 8, 30), "94287082")
-        self.assertEqual(v.totp_code(sha1, 1111111109, "sha1", 8, 30), "07081804")
-        self.assertEqual(v.totp_code(sha256, 1111111109, "sha256", 8, 30), "68084774")
+        self.assertEqual(v.totp_code(sha1, 59, v.Algorithm.SHA1, 8, 30), "94287082")
+        self.assertEqual(v.totp_code(sha1, 1111111109, v.Algorithm.SHA1, 8, 30), "07081804")
+        self.assertEqual(v.totp_code(sha256, 1111111109, v.Algorithm.SHA256, 8, 30), "68084774")
 
     def test_bad_secret(self):
         with self.assertRaises(v.VarcoError) as e:
-            v.totp_code("JBSWY3DP", 59, "sha1", 6, 30)
+            v.totp_code("JBSWY3DP", 59, v.Algorithm.SHA1, 6, 30)
         self.assertEqual(e.exception.code, "invalid_secret")
 
 
@@ -107,43 +107,66 @@ CODE_KEY = v.HostKey(id="c1", secret=bytes(range(32)))
 class AuthenticatorTest(unittest.TestCase):
     def test_enroll_verify_replay_and_sealing(self):
         keys = v.SealingKeys([SEAL_KEY])
-        e = v.totp_enroll(keys, "Esempio", "mario@example.it", "SHA1", 6, 30)
-        self.assertTrue(e.uri.startswith("otpauth://totp/Esempio:mario%40example.it?"))
-        self.assertNotIn(e.secret_base32, e.sealed)  # never stored in clear
         now = 1_700_000_000
-        code = v.totp_code(e.secret_base32, now, "SHA1", 6, 30)
-        step = v.totp_verify(keys, e.sealed, code, now * 1000)
+        e = v.totp_enroll(keys, "mario/totp", "Esempio", "mario@example.it", v.Algorithm.SHA1, 6, 30, now * 1000)
+        uri, secret = e.uri.reveal(), e.secret_base32.reveal()
+        self.assertTrue(uri.startswith("otpauth://totp/Esempio:mario%40example.it?"))
+        self.assertFalse(e.weak_secret)
+        # The secrets are opaque: no string form of the record prints them.
+        self.assertNotIn(secret, repr(e) + str(e) + repr(e.uri))
+        [w] = e.writes
+        self.assertEqual((w.kind, w.replaces, w.revision), ("totp_credential", 0, 1))
+        self.assertNotIn(secret, w.record)  # never stored in clear
+        code = v.totp_code(secret, now, v.Algorithm.SHA1, 6, 30)
+        step = v.totp_verify(keys, "mario/totp", w.record, code, now * 1000)
         self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=0))
-        again = v.totp_verify(keys, step.sealed, code, now * 1000 + 1000)
-        self.assertEqual(again.outcome, v.OtpOutcome.REPLAYED())
+        [w2] = step.writes
+        self.assertEqual((w2.replaces, w2.revision), (1, 2))
+        again = v.totp_verify(keys, "mario/totp", w2.record, code, now * 1000 + 1000)
+        self.assertEqual((again.outcome, again.writes), (v.OtpOutcome.REPLAYED(), []))
         wrong = "000000" if code != "000000" else "111111"
-        self.assertEqual(v.totp_verify(keys, step.sealed, wrong, now * 1000).outcome, v.OtpOutcome.REJECTED())
-        # Another key cannot open it; a rotated key set can, and asks for a re-seal.
+        self.assertEqual(v.totp_verify(keys, "mario/totp", w2.record, wrong, now * 1000).outcome,
+                         v.OtpOutcome.REJECTED())
+        # Bound to its record: under another account's key it does not open.
+        with self.assertRaises(v.VarcoError) as err:
+            v.totp_verify(keys, "luigi/totp", w2.record, code, now * 1000)
+        self.assertEqual(err.exception.code, "seal")
+        # Another key cannot open it; a rotated key set can, and the core
+        # seals it again under the new key, even for a wrong code.
         other = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32))])
         with self.assertRaises(v.VarcoError) as err:
-            v.totp_verify(other, step.sealed, code, now * 1000)
+            v.totp_verify(other, "mario/totp", w2.record, code, now * 1000)
         self.assertEqual(err.exception.code, "seal")
         rotated = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32)), SEAL_KEY])
-        self.assertTrue(rotated.needs_reseal(step.sealed))
+        moved = v.totp_verify(rotated, "mario/totp", w2.record, wrong, now * 1000)
+        [w3] = moved.writes
+        self.assertTrue(v.totp_verify(other, "mario/totp", w3.record, wrong, now * 1000).writes == [])
 
     def test_uri_round_trip_and_hotp(self):
         keys = v.SealingKeys([SEAL_KEY])
-        e = v.hotp_enroll(keys, "Esempio", "mario", "SHA256", 8)
-        info = v.otpauth_parse(e.uri)
+        e = v.hotp_enroll(keys, "mario/hotp", "Esempio", "mario", v.Algorithm.SHA256, 8, 0)
+        info = v.otpauth_parse(e.uri.reveal())
         self.assertEqual((info.kind, info.issuer, info.account, info.algorithm, info.digits, info.counter),
-                         ("hotp", "Esempio", "mario", "SHA256", 8, 0))
-        self.assertEqual(info.secret_base32, e.secret_base32)
-        code = v.hotp_code(e.secret_base32, 2, "SHA256", 8)
-        step = v.hotp_verify(keys, e.sealed, code, 5)
+                         ("hotp", "Esempio", "mario", v.Algorithm.SHA256, 8, 0))
+        secret = e.secret_base32.reveal()
+        self.assertEqual(info.secret_base32.reveal(), secret)
+        record = e.writes[0].record
+        code = v.hotp_code(secret, 2, v.Algorithm.SHA256, 8)
+        step = v.hotp_verify(keys, "mario/hotp", record, code, 5, 0)
         self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=2))
-        self.assertEqual(v.hotp_verify(keys, step.sealed, code, 5).outcome, v.OtpOutcome.REJECTED())
+        record = step.writes[0].record
+        self.assertEqual(v.hotp_verify(keys, "mario/hotp", record, code, 5, 0).outcome, v.OtpOutcome.REJECTED())
         # A device far ahead: two consecutive codes bring it back.
-        c50, c51 = (v.hotp_code(e.secret_base32, n, "SHA256", 8) for n in (50, 51))
-        self.assertEqual(v.hotp_verify(keys, step.sealed, c50, 5).outcome, v.OtpOutcome.REJECTED())
-        synced = v.hotp_resync(keys, step.sealed, c50, c51, 100)
+        c50, c51 = (v.hotp_code(secret, n, v.Algorithm.SHA256, 8) for n in (50, 51))
+        self.assertEqual(v.hotp_verify(keys, "mario/hotp", record, c50, 5, 0).outcome, v.OtpOutcome.REJECTED())
+        synced = v.hotp_resync(keys, "mario/hotp", record, c50, c51, 100, 0)
         self.assertTrue(synced.outcome.is_accepted())
-        c52 = v.hotp_code(e.secret_base32, 52, "SHA256", 8)
-        self.assertEqual(v.hotp_verify(keys, synced.sealed, c52, 0).outcome, v.OtpOutcome.ACCEPTED(drift=0))
+        c52 = v.hotp_code(secret, 52, v.Algorithm.SHA256, 8)
+        self.assertEqual(v.hotp_verify(keys, "mario/hotp", synced.writes[0].record, c52, 0, 0).outcome,
+                         v.OtpOutcome.ACCEPTED(drift=0))
+        # An 80-bit secret imports, flagged weak.
+        weak = v.otpauth_parse("otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example")
+        self.assertTrue(weak.weak_secret)
         for bad in ["", "http://x", "otpauth://totp/x?secret=%ZZ", "otpauth://" + "a" * 10000]:
             with self.assertRaises(v.VarcoError):
                 v.otpauth_parse(bad)
@@ -152,20 +175,30 @@ class AuthenticatorTest(unittest.TestCase):
 class RecoveryTest(unittest.TestCase):
     def test_single_use_codes(self):
         h = v.Hasher.with_params(64, 1, 1)
-        new = v.recovery_codes_generate(h, 3, 1000)
-        self.assertEqual(len(new.codes), 3)
-        self.assertRegex(new.codes[0], r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
-        for c in new.codes:
-            self.assertNotIn(c.replace("-", ""), new.set)
-        step = v.recovery_code_redeem(h, new.set, new.codes[1].lower(), 2000)
-        self.assertEqual((step.accepted, step.remaining), (True, 2))
-        again = v.recovery_code_redeem(h, step.set, new.codes[1], 3000)
-        self.assertEqual((again.accepted, again.remaining), (False, 2))
+        new = v.recovery_codes_generate(h, None, 3, 1000)
+        codes = [c.reveal() for c in new.codes]
+        self.assertEqual(len(codes), 3)
+        self.assertRegex(codes[0], r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
+        self.assertNotIn(codes[0], repr(new) + str(new))  # opaque secrets
+        [w] = new.writes
+        self.assertEqual((w.kind, w.replaces, w.revision), ("recovery_codes", 0, 1))
+        for c in codes:
+            self.assertNotIn(c.replace("-", ""), w.record)
+        step = v.recovery_code_redeem(h, w.record, codes[1].lower(), 2000)
+        self.assertEqual(step.outcome, v.RecoveryOutcome.ACCEPTED(remaining=2))
+        used = step.writes[0].record
+        again = v.recovery_code_redeem(h, used, codes[1], 3000)
+        self.assertEqual((again.outcome, again.writes), (v.RecoveryOutcome.REJECTED(), []))
+        # A new set replaces the stored one: the old codes stop working.
+        newer = v.recovery_codes_generate(h, used, 2, 4000)
+        self.assertEqual(newer.writes[0].replaces, 2)
+        self.assertEqual(v.recovery_code_redeem(h, newer.writes[0].record, codes[0], 5000).outcome,
+                         v.RecoveryOutcome.REJECTED())
         with self.assertRaises(v.VarcoError) as err:
-            v.recovery_code_redeem(h, "{not json", new.codes[0], 0)
+            v.recovery_code_redeem(h, "{not json", codes[0], 0)
         self.assertEqual(err.exception.code, "deserialize")
         with self.assertRaises(v.VarcoError):
-            v.recovery_codes_generate(h, 0, 0)
+            v.recovery_codes_generate(h, None, 0, 0)
 
 
 def records(step):
@@ -358,9 +391,9 @@ class BoundaryTest(unittest.TestCase):
     def test_none_and_wrong_types_are_refused_before_the_call(self):
         for bad in [None, 42, b"bytes"]:
             with self.assertRaises(TypeError):
-                v.totp_code(bad, 59, "SHA1", 6, 30)
+                v.totp_code(bad, 59, v.Algorithm.SHA1, 6, 30)
         with self.assertRaises((TypeError, ValueError, OverflowError)):
-            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", -1, "SHA1", 6, 30)
+            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", -1, v.Algorithm.SHA1, 6, 30)
 
     def test_out_of_order_steps_are_outcomes_or_errors(self):
         d = v.Delivery("{}", [CODE_KEY])

@@ -232,12 +232,32 @@ fuzz_target!(|data: &[u8]| {
                     varco_sealing_keys_new(b"k".as_ptr(), 1, KEY.as_ptr(), KEY.len(), &mut k),
                     varco_result::VARCO_OK
                 );
-                let r = varco_totp_verify(k, ptr(a), a.len(), ptr(b), b.len(), now, &mut step);
+                let r = varco_totp_verify(
+                    k,
+                    ptr(c),
+                    c.len(),
+                    ptr(a),
+                    a.len(),
+                    ptr(b),
+                    b.len(),
+                    now_i,
+                    &mut step,
+                );
                 if r == varco_result::VARCO_OK {
                     drain(step);
                 }
-                if varco_hotp_verify(k, ptr(a), a.len(), ptr(b), b.len(), 10, &mut step)
-                    == varco_result::VARCO_OK
+                if varco_hotp_verify(
+                    k,
+                    ptr(c),
+                    c.len(),
+                    ptr(a),
+                    a.len(),
+                    ptr(b),
+                    b.len(),
+                    10,
+                    now_i,
+                    &mut step,
+                ) == varco_result::VARCO_OK
                 {
                     drain(step);
                 }
@@ -272,7 +292,8 @@ fuzz_target!(|data: &[u8]| {
             8 => {
                 let mut h = null_mut();
                 assert_eq!(varco_hasher_new(8, 1, 1, &mut h), varco_result::VARCO_OK);
-                let r = varco_recovery_redeem(h, ptr(a), a.len(), ptr(b), b.len(), now, &mut step);
+                let r =
+                    varco_recovery_redeem(h, ptr(a), a.len(), ptr(b), b.len(), now_i, &mut step);
                 if r == varco_result::VARCO_OK {
                     drain(step);
                 }

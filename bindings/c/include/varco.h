@@ -495,12 +495,16 @@ enum varco_result varco_hotp_code(const uint8_t *secret_base32,
                                   size_t *written);
 
 /**
- * A new TOTP authenticator with a 160-bit secret from the OS generator.
- * The step's outcome is `{"outcome":"enrolled","secret_base32":…,"uri":…}`
- * (show the URI as a QR code, once) and its state the sealed credential to
- * store. The caller frees `*out` with `varco_step_free`.
+ * A new TOTP authenticator with a 160-bit secret from the OS generator,
+ * stored under `record_key` (the host's key for the record, which its seal
+ * is bound to). The step's outcome is
+ * `{"uri":…,"secret_base32":…,"weak_secret":false}` (show the URI as a QR
+ * code, once: it holds the secret; the step's memory is wiped on free); its
+ * write is the sealed record to insert (it must not exist).
  */
 enum varco_result varco_totp_enroll(const struct varco_sealing_keys *keys,
+                                    const uint8_t *record_key,
+                                    size_t record_key_len,
                                     const uint8_t *issuer,
                                     size_t issuer_len,
                                     const uint8_t *account,
@@ -509,12 +513,15 @@ enum varco_result varco_totp_enroll(const struct varco_sealing_keys *keys,
                                     size_t algorithm_len,
                                     uint8_t digits,
                                     uint64_t period,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
  * A new HOTP authenticator at counter 0; as [`varco_totp_enroll`].
  */
 enum varco_result varco_hotp_enroll(const struct varco_sealing_keys *keys,
+                                    const uint8_t *record_key,
+                                    size_t record_key_len,
                                     const uint8_t *issuer,
                                     size_t issuer_len,
                                     const uint8_t *account,
@@ -522,53 +529,66 @@ enum varco_result varco_hotp_enroll(const struct varco_sealing_keys *keys,
                                     const uint8_t *algorithm,
                                     size_t algorithm_len,
                                     uint8_t digits,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
- * Verifies a code against a sealed TOTP credential at `now_ms`. The
- * outcome is `{"outcome":"accepted","drift":0}`, `{"outcome":"rejected"}`
- * or `{"outcome":"replayed"}`; the state is the sealed credential to store.
- * A wrong key or a tampered record is `VARCO_SEAL`.
+ * Verifies a code against the sealed TOTP record stored under
+ * `record_key`. The outcome is `{"outcome":"accepted","drift":n}`,
+ * `{"outcome":"rejected"}` or `{"outcome":"replayed"}`; the write, when
+ * there is one, is the record to store (an accepted code is remembered; a
+ * record under an old sealing key is sealed again).
  */
 enum varco_result varco_totp_verify(const struct varco_sealing_keys *keys,
-                                    const uint8_t *sealed,
-                                    size_t sealed_len,
+                                    const uint8_t *record_key,
+                                    size_t record_key_len,
+                                    const uint8_t *record,
+                                    size_t record_len,
                                     const uint8_t *code,
                                     size_t code_len,
-                                    uint64_t now_ms,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
- * Verifies a code against a sealed HOTP credential, looking up to
- * `look_ahead` (at most 1000) counters ahead; as [`varco_totp_verify`].
+ * Verifies a code against the sealed HOTP record stored under
+ * `record_key`, looking up to `look_ahead` (at most 1000) counters ahead;
+ * as [`varco_totp_verify`].
  */
 enum varco_result varco_hotp_verify(const struct varco_sealing_keys *keys,
-                                    const uint8_t *sealed,
-                                    size_t sealed_len,
+                                    const uint8_t *record_key,
+                                    size_t record_key_len,
+                                    const uint8_t *record,
+                                    size_t record_len,
                                     const uint8_t *code,
                                     size_t code_len,
                                     uint32_t look_ahead,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
- * Resynchronizes a sealed HOTP credential from two consecutive codes the
- * device shows, searching up to `window` (at most 1000) counters ahead;
- * outcome and state as in [`varco_totp_verify`].
+ * Resynchronizes the sealed HOTP record stored under `record_key` from two
+ * consecutive codes the device shows, searching up to `window` counters
+ * ahead; outcome and write as in [`varco_totp_verify`].
  */
 enum varco_result varco_hotp_resync(const struct varco_sealing_keys *keys,
-                                    const uint8_t *sealed,
-                                    size_t sealed_len,
+                                    const uint8_t *record_key,
+                                    size_t record_key_len,
+                                    const uint8_t *record,
+                                    size_t record_len,
                                     const uint8_t *first,
                                     size_t first_len,
                                     const uint8_t *second,
                                     size_t second_len,
                                     uint32_t window,
+                                    int64_t now_ms,
                                     struct varco_step **out);
 
 /**
- * Parses an otpauth:// URI into JSON in `buf`: `kind`, `issuer`,
- * `account`, `algorithm`, `digits`, `period` (TOTP), `counter` (HOTP),
- * `secret_base32`. Thread-safe.
+ * Parses an otpauth:// URI (as scanned from a QR code) into `buf` as JSON:
+ * `{"kind":"totp"|"hotp","issuer":…,"account":…,"algorithm":…,"digits":…,
+ * "period":…,"counter":…,"secret_base32":…,"weak_secret":…}`. The secret
+ * is in it: wipe the buffer after use. Secrets from 80 bits are accepted
+ * (`weak_secret` flags those under 128).
  */
 enum varco_result varco_otpauth_parse(const uint8_t *uri,
                                       size_t uri_len,
@@ -631,26 +651,31 @@ enum varco_result varco_policy_check(const struct varco_policy *policy,
 void varco_policy_free(struct varco_policy *policy);
 
 /**
- * Generates `count` (1 to 32) recovery codes hashed with `hasher`. The
- * outcome is `{"outcome":"generated","codes":["XXXXX-XXXXX-XXXXX",…]}` (show
- * them once); the state is the set to store, replacing any older set.
+ * Generates `count` (1 to 32) recovery codes hashed with `hasher`,
+ * replacing the stored set `record` (optional: NULL when the account has
+ * none). The outcome is `{"codes":["XXXXX-XXXXX-XXXXX",…]}` (show them
+ * once; the step's memory is wiped on free); the write is the new set,
+ * replacing the old one's revision (or inserted), so the old codes stop
+ * working in the same commit.
  */
 enum varco_result varco_recovery_generate(const struct varco_hasher *hasher,
+                                          const uint8_t *record,
+                                          size_t record_len,
                                           uint32_t count,
-                                          uint64_t now_ms,
+                                          int64_t now_ms,
                                           struct varco_step **out);
 
 /**
- * Redeems a code (case, spaces and hyphens do not matter). The outcome is
- * `{"outcome":"accepted","remaining":n}` or `{"outcome":"rejected"}`; the
- * state is the set to store.
+ * Redeems a code (case, spaces and hyphens do not matter) against the
+ * stored set `record`. The outcome is `{"outcome":"accepted","remaining":n}`
+ * (the write marks the code used) or `{"outcome":"rejected"}` (no write).
  */
 enum varco_result varco_recovery_redeem(const struct varco_hasher *hasher,
-                                        const uint8_t *set,
-                                        size_t set_len,
+                                        const uint8_t *record,
+                                        size_t record_len,
                                         const uint8_t *code,
                                         size_t code_len,
-                                        uint64_t now_ms,
+                                        int64_t now_ms,
                                         struct varco_step **out);
 
 /**

@@ -196,8 +196,3 @@ pub(crate) fn at_ms(ms: i64) -> Result<varco::Timestamp, varco_result> {
         .map(varco::Timestamp::from_unix_millis)
         .map_err(|_| fail(varco::Error::InvalidTime(format!("{ms} ms is before 1970"))))
 }
-
-/// A Unix time in milliseconds.
-pub(crate) fn at(ms: u64) -> varco::Timestamp {
-    varco::Timestamp::from_unix_millis(ms)
-}

@@ -1,14 +1,13 @@
 //! Authenticator apps: TOTP, HOTP, otpauth:// URIs. Credentials are stored
-//! sealed: enrolment and verification return the sealed credential as the
-//! step's state.
+//! sealed, bound to the host's key for the record and its revision:
+//! enrolment and verification return the sealed record as the step's write.
 
-use serde_json::json;
-use varco::otp::{
-    HotpCredential, OtpKind, OtpOutcome, OtpSecret, OtpUri, TotpConfig, TotpCredential,
-};
+use varco::otp::{HotpCredential, OtpSecret, OtpUri, OtpUriInfo, TotpConfig, TotpCredential};
+use varco::record::Stored;
+use varco::seal::Sealed;
 use zeroize::Zeroizing;
 
-use crate::ffi::{OrFail, at, guard, handle, parse, refuse, text, write_out};
+use crate::ffi::{OrFail, at_ms, guard, handle, parse, text, write_out};
 use crate::keys::varco_sealing_keys;
 use crate::result::varco_result;
 use crate::step::{give_step, json as to_json, varco_step};
@@ -43,13 +42,8 @@ pub unsafe extern "C" fn varco_totp_code(
             period,
         )?;
         let code = TotpCredential::new(secret, config)
-            .code_at(varco::Timestamp::from_unix_seconds(unix_seconds))
-            .ok_or_else(|| {
-                refuse(
-                    varco_result::VARCO_INVALID_INPUT,
-                    "invalid_input: time before T0",
-                )
-            })?;
+            .code(varco::Timestamp::from_unix_seconds(unix_seconds))
+            .or_fail()?;
         unsafe { write_out(code.as_bytes(), buf, cap, written) }
     })
 }
@@ -79,22 +73,25 @@ pub unsafe extern "C" fn varco_hotp_code(
     })
 }
 
-fn enrolled(uri: &OtpUri, secret: &OtpSecret, sealed: String) -> varco_step {
-    let outcome = json!({
-        "outcome": "enrolled",
-        "secret_base32": secret.to_base32().as_str(),
-        "uri": uri.to_uri().as_str(),
-    });
-    varco_step::new(outcome.to_string(), Some(sealed))
+/// A stored sealed credential (required).
+unsafe fn sealed_record<T: varco::seal::SealedBody>(
+    ptr: *const u8,
+    len: usize,
+) -> Result<Stored<Sealed<T>>, varco_result> {
+    Stored::<Sealed<T>>::from_json(unsafe { text(ptr, len, "record") }?).or_fail()
 }
 
-/// A new TOTP authenticator with a 160-bit secret from the OS generator.
-/// The step's outcome is `{"outcome":"enrolled","secret_base32":…,"uri":…}`
-/// (show the URI as a QR code, once) and its state the sealed credential to
-/// store. The caller frees `*out` with `varco_step_free`.
+/// A new TOTP authenticator with a 160-bit secret from the OS generator,
+/// stored under `record_key` (the host's key for the record, which its seal
+/// is bound to). The step's outcome is
+/// `{"uri":…,"secret_base32":…,"weak_secret":false}` (show the URI as a QR
+/// code, once: it holds the secret; the step's memory is wiped on free); its
+/// write is the sealed record to insert (it must not exist).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_totp_enroll(
     keys: *const varco_sealing_keys,
+    record_key: *const u8,
+    record_key_len: usize,
     issuer: *const u8,
     issuer_len: usize,
     account: *const u8,
@@ -103,10 +100,12 @@ pub unsafe extern "C" fn varco_totp_enroll(
     algorithm_len: usize,
     digits: u8,
     period: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let keys = unsafe { handle(keys, "keys") }?;
+        let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
         let issuer = unsafe { text(issuer, issuer_len, "issuer") }?;
         let account = unsafe { text(account, account_len, "account") }?;
         let config = totp_config(
@@ -114,10 +113,17 @@ pub unsafe extern "C" fn varco_totp_enroll(
             digits,
             period,
         )?;
-        let cred = TotpCredential::new(OtpSecret::generate(&mut rand::rng()), config);
-        let uri = OtpUri::totp(issuer, account, &cred).or_fail()?;
-        let sealed = cred.seal(&keys.inner, &mut rand::rng()).or_fail()?;
-        unsafe { give_step(out, enrolled(&uri, cred.secret(), sealed)) }
+        let step = TotpCredential::enroll(
+            issuer,
+            account,
+            config,
+            record_key,
+            &keys.inner,
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )
+        .or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
@@ -125,6 +131,8 @@ pub unsafe extern "C" fn varco_totp_enroll(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_hotp_enroll(
     keys: *const varco_sealing_keys,
+    record_key: *const u8,
+    record_key_len: usize,
     issuer: *const u8,
     issuer_len: usize,
     account: *const u8,
@@ -132,122 +140,144 @@ pub unsafe extern "C" fn varco_hotp_enroll(
     algorithm: *const u8,
     algorithm_len: usize,
     digits: u8,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let keys = unsafe { handle(keys, "keys") }?;
+        let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
         let issuer = unsafe { text(issuer, issuer_len, "issuer") }?;
         let account = unsafe { text(account, account_len, "account") }?;
         let algorithm = parse(unsafe { text(algorithm, algorithm_len, "algorithm") }?)?;
-        let cred = HotpCredential::new(OtpSecret::generate(&mut rand::rng()), algorithm, digits)
-            .or_fail()?;
-        let uri = OtpUri::hotp(issuer, account, &cred).or_fail()?;
-        let sealed = cred.seal(&keys.inner, &mut rand::rng()).or_fail()?;
-        unsafe { give_step(out, enrolled(&uri, cred.secret(), sealed)) }
+        let step = HotpCredential::enroll(
+            issuer,
+            account,
+            algorithm,
+            digits,
+            record_key,
+            &keys.inner,
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )
+        .or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
-/// Re-seals a credential when it changed or its key is old.
-fn reseal(
-    outcome: OtpOutcome,
-    sealed: &str,
-    keys: &varco_sealing_keys,
-    seal: impl FnOnce() -> Result<String, varco::Error>,
-) -> Result<varco_step, varco_result> {
-    let changed = matches!(outcome, OtpOutcome::Accepted { .. })
-        || varco::seal::needs_reseal(sealed, &keys.inner);
-    let state = if changed {
-        seal().or_fail()?
-    } else {
-        sealed.to_owned()
-    };
-    Ok(varco_step::new(to_json(&outcome), Some(state)))
-}
-
-/// Verifies a code against a sealed TOTP credential at `now_ms`. The
-/// outcome is `{"outcome":"accepted","drift":0}`, `{"outcome":"rejected"}`
-/// or `{"outcome":"replayed"}`; the state is the sealed credential to store.
-/// A wrong key or a tampered record is `VARCO_SEAL`.
+/// Verifies a code against the sealed TOTP record stored under
+/// `record_key`. The outcome is `{"outcome":"accepted","drift":n}`,
+/// `{"outcome":"rejected"}` or `{"outcome":"replayed"}`; the write, when
+/// there is one, is the record to store (an accepted code is remembered; a
+/// record under an old sealing key is sealed again).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_totp_verify(
     keys: *const varco_sealing_keys,
-    sealed: *const u8,
-    sealed_len: usize,
+    record_key: *const u8,
+    record_key_len: usize,
+    record: *const u8,
+    record_len: usize,
     code: *const u8,
     code_len: usize,
-    now_ms: u64,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let keys = unsafe { handle(keys, "keys") }?;
-        let sealed = unsafe { text(sealed, sealed_len, "sealed") }?;
+        let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
+        let stored = unsafe { sealed_record::<TotpCredential>(record, record_len) }?;
         let code = Zeroizing::new(unsafe { text(code, code_len, "code") }?.to_owned());
-        let cred = TotpCredential::open(sealed, &keys.inner).or_fail()?;
-        let (outcome, next) = cred.verify(&code, at(now_ms));
-        let step = reseal(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?;
-        unsafe { give_step(out, step) }
+        let step = stored
+            .verify(
+                record_key,
+                &keys.inner,
+                &code,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
+            .or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
-/// Verifies a code against a sealed HOTP credential, looking up to
-/// `look_ahead` (at most 1000) counters ahead; as [`varco_totp_verify`].
+/// Verifies a code against the sealed HOTP record stored under
+/// `record_key`, looking up to `look_ahead` (at most 1000) counters ahead;
+/// as [`varco_totp_verify`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_hotp_verify(
     keys: *const varco_sealing_keys,
-    sealed: *const u8,
-    sealed_len: usize,
+    record_key: *const u8,
+    record_key_len: usize,
+    record: *const u8,
+    record_len: usize,
     code: *const u8,
     code_len: usize,
     look_ahead: u32,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let keys = unsafe { handle(keys, "keys") }?;
-        let sealed = unsafe { text(sealed, sealed_len, "sealed") }?;
+        let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
+        let stored = unsafe { sealed_record::<HotpCredential>(record, record_len) }?;
         let code = Zeroizing::new(unsafe { text(code, code_len, "code") }?.to_owned());
-        let cred = HotpCredential::open(sealed, &keys.inner).or_fail()?;
-        let (outcome, next) = cred.verify(&code, look_ahead);
-        let step = reseal(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?;
-        unsafe { give_step(out, step) }
+        let step = stored
+            .verify(
+                record_key,
+                &keys.inner,
+                &code,
+                look_ahead,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
+            .or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
-/// Resynchronizes a sealed HOTP credential from two consecutive codes the
-/// device shows, searching up to `window` (at most 1000) counters ahead;
-/// outcome and state as in [`varco_totp_verify`].
+/// Resynchronizes the sealed HOTP record stored under `record_key` from two
+/// consecutive codes the device shows, searching up to `window` counters
+/// ahead; outcome and write as in [`varco_totp_verify`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_hotp_resync(
     keys: *const varco_sealing_keys,
-    sealed: *const u8,
-    sealed_len: usize,
+    record_key: *const u8,
+    record_key_len: usize,
+    record: *const u8,
+    record_len: usize,
     first: *const u8,
     first_len: usize,
     second: *const u8,
     second_len: usize,
     window: u32,
+    now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let keys = unsafe { handle(keys, "keys") }?;
-        let sealed = unsafe { text(sealed, sealed_len, "sealed") }?;
+        let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
+        let stored = unsafe { sealed_record::<HotpCredential>(record, record_len) }?;
         let first = Zeroizing::new(unsafe { text(first, first_len, "first") }?.to_owned());
         let second = Zeroizing::new(unsafe { text(second, second_len, "second") }?.to_owned());
-        let cred = HotpCredential::open(sealed, &keys.inner).or_fail()?;
-        let (outcome, next) = cred.resync(&first, &second, window);
-        let step = reseal(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?;
-        unsafe { give_step(out, step) }
+        let step = stored
+            .resync(
+                record_key,
+                &keys.inner,
+                &first,
+                &second,
+                window,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
+            .or_fail()?;
+        unsafe { give_step(out, varco_step::of(step)) }
     })
 }
 
-/// Parses an otpauth:// URI into JSON in `buf`: `kind`, `issuer`,
-/// `account`, `algorithm`, `digits`, `period` (TOTP), `counter` (HOTP),
-/// `secret_base32`. Thread-safe.
+/// Parses an otpauth:// URI (as scanned from a QR code) into `buf` as JSON:
+/// `{"kind":"totp"|"hotp","issuer":…,"account":…,"algorithm":…,"digits":…,
+/// "period":…,"counter":…,"secret_base32":…,"weak_secret":…}`. The secret
+/// is in it: wipe the buffer after use. Secrets from 80 bits are accepted
+/// (`weak_secret` flags those under 128).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_otpauth_parse(
     uri: *const u8,
@@ -258,19 +288,7 @@ pub unsafe extern "C" fn varco_otpauth_parse(
 ) -> varco_result {
     guard(|| {
         let parsed = OtpUri::parse(unsafe { text(uri, uri_len, "uri") }?).or_fail()?;
-        let v = match parsed.kind() {
-            OtpKind::Totp(c) => json!({
-                "kind": "totp", "issuer": parsed.issuer(), "account": parsed.account(),
-                "algorithm": c.config().algorithm().name(), "digits": c.config().digits(),
-                "period": c.config().period_secs(), "secret_base32": c.secret().to_base32().as_str(),
-            }),
-            OtpKind::Hotp(c) => json!({
-                "kind": "hotp", "issuer": parsed.issuer(), "account": parsed.account(),
-                "algorithm": c.algorithm().name(), "digits": c.digits(),
-                "counter": c.counter(), "secret_base32": c.secret().to_base32().as_str(),
-            }),
-        };
-        let s = Zeroizing::new(v.to_string());
+        let s = Zeroizing::new(to_json(&OtpUriInfo::of(&parsed)));
         unsafe { write_out(s.as_bytes(), buf, cap, written) }
     })
 }

@@ -146,10 +146,10 @@ static void test_totp_and_hotp(void) {
   varco_sealing_keys *keys = NULL;
   CHECK_OK(varco_sealing_keys_new(S("k1"), KEY32, 32, &keys));
   varco_step *e = NULL;
-  CHECK_OK(varco_totp_enroll(keys, S("Esempio"), S("mario"), S("SHA1"), 6, 30, &e));
+  CHECK_OK(varco_totp_enroll(keys, S("mario/totp"), S("Esempio"), S("mario"), S("SHA1"), 6, 30, 1700000000000LL, &e));
   char out[1024];
   outcome_of(e, out, sizeof out);
-  CHECK(strstr(out, "\"outcome\":\"enrolled\"") != NULL);
+  CHECK(strstr(out, "\"weak_secret\":false") != NULL);
   CHECK(strstr(out, "otpauth://totp/Esempio:mario?") != NULL);
   const char *s = strstr(out, "\"secret_base32\":\"");
   CHECK(s != NULL);
@@ -159,16 +159,17 @@ static void test_totp_and_hotp(void) {
     size_t len = (size_t)(strchr(s, '"') - s);
     memcpy(secret, s, len < 63 ? len : 63);
   }
-  char *sealed = state_of(e);
+  char *sealed = write_of(e, 0);
   CHECK(sealed != NULL && strstr(sealed, secret) == NULL);
   CHECK_OK(varco_totp_code(S(secret), 1700000000, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n));
   varco_step *v = NULL;
-  CHECK_OK(varco_totp_verify(keys, S(sealed), S(code), 1700000000000ULL, &v));
+  CHECK_OK(varco_totp_verify(keys, S("mario/totp"), S(sealed), S(code), 1700000000000LL, &v));
   outcome_of(v, out, sizeof out);
   CHECK(strcmp(out, "{\"outcome\":\"accepted\",\"drift\":0}") == 0);
-  char *next = state_of(v);
+  char *next = write_of(v, 0);
   varco_step *r = NULL;
-  CHECK_OK(varco_totp_verify(keys, S(next), S(code), 1700000001000ULL, &r));
+  CHECK_OK(varco_totp_verify(keys, S("mario/totp"), S(next), S(code), 1700000001000LL, &r));
+  CHECK(varco_step_write_count(r) == 0); /* a replay writes nothing */
   outcome_of(r, out, sizeof out);
   CHECK(strcmp(out, "{\"outcome\":\"replayed\"}") == 0);
   /* Another key cannot open it; a tampered record neither. */
@@ -176,15 +177,17 @@ static void test_totp_and_hotp(void) {
   uint8_t zero[32] = {0};
   CHECK_OK(varco_sealing_keys_new(S("k2"), zero, 32, &other));
   varco_step *x = (varco_step *)0x1;
-  CHECK_RESULT(varco_totp_verify(other, S(next), S(code), 0, &x), VARCO_SEAL);
+  CHECK_RESULT(varco_totp_verify(other, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
+  /* Bound to its record: another account's key does not open it. */
+  CHECK_RESULT(varco_totp_verify(keys, S("luigi/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
   CHECK(x == (varco_step *)0x1);
   next[strlen(next) - 3] ^= 1;
-  CHECK_RESULT(varco_totp_verify(keys, S(next), S(code), 0, &x), VARCO_SEAL);
+  CHECK_RESULT(varco_totp_verify(keys, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
   CHECK_RESULT(varco_sealing_keys_new(S("k3"), KEY32, 31, &other), VARCO_INVALID_INPUT);
   CHECK_OK(varco_sealing_keys_add_old_key(other, S("k1"), KEY32, 32));
   /* HOTP and URIs. */
   varco_step *he = NULL;
-  CHECK_OK(varco_hotp_enroll(keys, S("Esempio"), S("mario"), S("SHA256"), 8, &he));
+  CHECK_OK(varco_hotp_enroll(keys, S("mario/hotp"), S("Esempio"), S("mario"), S("SHA256"), 8, 0, &he));
   outcome_of(he, out, sizeof out);
   const char *u = strstr(out, "otpauth://");
   char uri[512] = {0};
@@ -205,11 +208,11 @@ static void test_totp_and_hotp(void) {
   char c50[16], c51[16];
   CHECK_OK(varco_hotp_code(S(hsecret), 50, S("SHA256"), 8, (uint8_t *)c50, sizeof c50, &n));
   CHECK_OK(varco_hotp_code(S(hsecret), 51, S("SHA256"), 8, (uint8_t *)c51, sizeof c51, &n));
-  char *hsealed = state_of(he);
+  char *hsealed = write_of(he, 0);
   varco_step *rs = NULL;
-  CHECK_OK(varco_hotp_resync(keys, S(hsealed), S(c50), S(c51), 100, &rs));
+  CHECK_OK(varco_hotp_resync(keys, S("mario/hotp"), S(hsealed), S(c50), S(c51), 100, 0, &rs));
   outcome_of(rs, info, sizeof info);
-  CHECK(strncmp(info, "{\"outcome\":\"accepted\",", 22) == 0);
+  CHECK(starts(info, "{\"outcome\":\"accepted\","));
   free(hsealed);
   varco_step_free(rs);
   free(sealed);
@@ -226,32 +229,40 @@ static void test_recovery_codes(void) {
   varco_hasher *h = NULL;
   CHECK_OK(varco_hasher_new(64, 1, 1, &h));
   varco_step *g = NULL;
-  CHECK_OK(varco_recovery_generate(h, 2, 0, &g));
+  CHECK_OK(varco_recovery_generate(h, NULL, 0, 2, 0, &g));
   char out[1024];
   outcome_of(g, out, sizeof out);
-  const char *c = strstr(out, "\"codes\":[\"");
+  const char *c = strstr(out, "{\"codes\":[\"");
   CHECK(c != NULL);
   char first[32] = {0};
   if (c != NULL) {
-    memcpy(first, c + 10, 17);
+    memcpy(first, c + 11, 17);
   }
   for (char *p = first; *p; p++) {
     *p = (char)tolower((unsigned char)*p);
   }
-  char *set = state_of(g);
+  char *set = write_of(g, 0);
   varco_step *r = NULL;
   CHECK_OK(varco_recovery_redeem(h, S(set), S(first), 1, &r));
   outcome_of(r, out, sizeof out);
   CHECK(strcmp(out, "{\"outcome\":\"accepted\",\"remaining\":1}") == 0);
-  char *after = state_of(r);
+  char *after = write_of(r, 0);
   varco_step *again = NULL;
   CHECK_OK(varco_recovery_redeem(h, S(after), S(first), 2, &again));
   outcome_of(again, out, sizeof out);
   CHECK(strcmp(out, "{\"outcome\":\"rejected\"}") == 0);
   varco_step *bad = NULL;
-  CHECK_RESULT(varco_recovery_redeem(h, S("{\"version\":7}"), S(first), 0, &bad), VARCO_UNSUPPORTED_VERSION);
+  CHECK(varco_step_write_count(again) == 0);
+  CHECK_RESULT(varco_recovery_redeem(h, S("{\"kind\":\"recovery_codes\",\"version\":7}"), S(first), 0, &bad), VARCO_UNSUPPORTED_VERSION);
   CHECK_RESULT(varco_recovery_redeem(h, S("[1,2"), S(first), 0, &bad), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_recovery_generate(h, 0, 0, &bad), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_recovery_generate(h, NULL, 0, 0, 0, &bad), VARCO_INVALID_INPUT);
+  /* A new set replaces the stored one. */
+  varco_step *newer = NULL;
+  CHECK_OK(varco_recovery_generate(h, S(after), 2, 3, &newer));
+  int64_t rev = 0, replaces = 0;
+  CHECK_OK(varco_step_write_revision(newer, 0, &rev, &replaces));
+  CHECK(replaces == 2 && rev == 3);
+  varco_step_free(newer);
   CHECK(bad == NULL);
   free(set);
   free(after);

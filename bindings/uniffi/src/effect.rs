@@ -27,7 +27,7 @@ impl SecretText {
     }
 }
 
-fn secret(text: Zeroizing<String>) -> Arc<SecretText> {
+pub(crate) fn secret(text: Zeroizing<String>) -> Arc<SecretText> {
     Arc::new(SecretText { text })
 }
 

@@ -55,11 +55,6 @@ impl SealingKeys {
     pub fn current_id(&self) -> String {
         self.inner.current_id().to_owned()
     }
-
-    /// Whether a sealed record was sealed with an older key (re-seal it).
-    pub fn needs_reseal(&self, sealed: String) -> bool {
-        varco::seal::needs_reseal(&sealed, &self.inner)
-    }
 }
 
 impl SealingKeys {

@@ -39,7 +39,7 @@ pub use lifecycle::{
     lifecycle_record_activity,
 };
 pub use otp::{
-    Enrollment, OtpOutcome, OtpStep, OtpUriInfo, hotp_code, hotp_enroll, hotp_resync, hotp_verify,
+    Enrollment, OtpStep, OtpUriInfo, hotp_code, hotp_enroll, hotp_resync, hotp_verify,
     otpauth_parse, totp_code, totp_enroll, totp_verify,
 };
 pub use policy::{Policy, PolicyContext, PolicyReport, PolicyViolation, Strength, strength};
@@ -77,9 +77,4 @@ fn at_ms(ms: i64) -> Result<varco::Timestamp, VarcoError> {
 /// 2^63 ms).
 fn ms_i64(t: varco::Timestamp) -> i64 {
     i64::try_from(t.as_unix_millis()).unwrap_or(i64::MAX)
-}
-
-/// A Unix time in milliseconds.
-fn at(ms: u64) -> varco::Timestamp {
-    varco::Timestamp::from_unix_millis(ms)
 }

@@ -1,15 +1,39 @@
 //! Authenticator apps: TOTP (RFC 6238), HOTP (RFC 4226), otpauth:// URIs.
 //!
-//! A host stores an authenticator only sealed (encrypted with
-//! [`SealingKeys`]): enrolment returns the sealed credential, and each
-//! verification takes it and returns the one to store next.
+//! A host stores an authenticator only as a sealed record (encrypted with
+//! [`SealingKeys`], bound to the host's key for the record and its
+//! revision): enrolment returns the record to insert, and each verification
+//! takes it and returns what to write.
 
-use varco::otp::{HotpCredential, OtpSecret, OtpUri, TotpConfig, TotpCredential};
+use std::sync::Arc;
 
-use crate::{SealingKeys, VarcoError, at};
+use varco::Timestamp;
+use varco::otp::{
+    Algorithm, HotpCredential, OtpOutcome, OtpSecret, OtpUri, TotpConfig, TotpCredential,
+};
+use varco::record::Stored;
+use varco::seal::Sealed;
+use varco::step::RecordStep;
+use zeroize::Zeroizing;
 
-/// What became of a code from an authenticator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+use crate::effect::{SecretText, secret};
+use crate::record::{Write, writes};
+use crate::{SealingKeys, VarcoError, at_ms};
+
+/// An HMAC algorithm (the core's `varco::otp::Algorithm`).
+#[uniffi::remote(Enum)]
+pub enum Algorithm {
+    /// HMAC-SHA-1 (what every authenticator app supports).
+    Sha1,
+    /// HMAC-SHA-256.
+    Sha256,
+    /// HMAC-SHA-512.
+    Sha512,
+}
+
+/// What became of a code from an authenticator (the core's
+/// `varco::otp::OtpOutcome`).
+#[uniffi::remote(Enum)]
 pub enum OtpOutcome {
     /// The code is right; `drift` is how many steps (or counters) from the
     /// expected one it matched.
@@ -23,38 +47,32 @@ pub enum OtpOutcome {
     Replayed,
 }
 
-impl From<varco::otp::OtpOutcome> for OtpOutcome {
-    fn from(o: varco::otp::OtpOutcome) -> Self {
-        match o {
-            varco::otp::OtpOutcome::Accepted { drift } => OtpOutcome::Accepted { drift },
-            varco::otp::OtpOutcome::Rejected => OtpOutcome::Rejected,
-            varco::otp::OtpOutcome::Replayed => OtpOutcome::Replayed,
-        }
-    }
-}
-
-/// A new authenticator (TOTP or HOTP).
+/// A new authenticator (TOTP or HOTP): what to show once, and the record to
+/// insert. The URI and the secret are opaque secrets: no generated string
+/// form prints them.
 #[derive(Clone, uniffi::Record)]
 pub struct Enrollment {
-    /// The secret in base32, for manual entry.
-    pub secret_base32: String,
-    /// The otpauth:// URI, for the QR code.
-    pub uri: String,
-    /// The credential sealed for storage.
-    pub sealed: String,
+    /// The otpauth:// URI, for the QR code: `uri.reveal()`.
+    pub uri: Arc<SecretText>,
+    /// The secret in base32, for manual entry: `secret_base32.reveal()`.
+    pub secret_base32: Arc<SecretText>,
+    /// Whether the secret is under 128 bits (never for a new one).
+    pub weak_secret: bool,
+    /// The sealed record to insert (it must not exist yet).
+    pub writes: Vec<Write>,
 }
 
-/// A verification's outcome and the credential to store (TOTP or HOTP).
+/// A verification's outcome and what to write (TOTP or HOTP).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct OtpStep {
     /// What became of the code.
     pub outcome: OtpOutcome,
-    /// The sealed credential to store (a TOTP credential remembers the last
-    /// step used; a HOTP one its counter).
-    pub sealed: String,
+    /// The sealed record to store, when it changed: an accepted code moves
+    /// it on; a record under an old sealing key is sealed again.
+    pub writes: Vec<Write>,
 }
 
-/// What an otpauth:// URI holds.
+/// What an otpauth:// URI holds (an authenticator to import).
 #[derive(Clone, uniffi::Record)]
 pub struct OtpUriInfo {
     /// `totp` or `hotp`.
@@ -63,111 +81,105 @@ pub struct OtpUriInfo {
     pub issuer: Option<String>,
     /// The account name.
     pub account: String,
-    /// `SHA1`, `SHA256` or `SHA512`.
-    pub algorithm: String,
+    /// The HMAC algorithm.
+    pub algorithm: Algorithm,
     /// Digits per code.
     pub digits: u8,
     /// The TOTP period in seconds (0 for HOTP).
     pub period: u64,
     /// The HOTP counter (0 for TOTP).
     pub counter: u64,
-    /// The secret in base32.
-    pub secret_base32: String,
+    /// The secret in base32 (opaque: `reveal()`).
+    pub secret_base32: Arc<SecretText>,
+    /// Whether the secret is under 128 bits (importable from 80).
+    pub weak_secret: bool,
 }
 
-/// The credential to store after a verification: re-sealed when it
-/// changed (an accepted code moves it on) or its key is an old one.
-fn next_sealed(
-    outcome: varco::otp::OtpOutcome,
-    sealed: String,
-    keys: &SealingKeys,
-    seal: impl FnOnce() -> Result<String, varco::Error>,
-) -> Result<String, VarcoError> {
-    let changed = matches!(outcome, varco::otp::OtpOutcome::Accepted { .. })
-        || varco::seal::needs_reseal(&sealed, &keys.inner);
-    Ok(if changed { seal()? } else { sealed })
-}
-
-/// What enrolment shows (the secret, the URI for the QR code) and stores.
-fn enrolled(uri: &OtpUri, secret: &OtpSecret, sealed: String) -> Enrollment {
+fn enrolled<T>(s: RecordStep<varco::otp::Enrollment, Sealed<T>>) -> Enrollment
+where
+    T: varco::seal::SealedBody,
+{
     Enrollment {
-        secret_base32: secret.to_base32().to_string(),
-        uri: uri.to_uri().to_string(),
-        sealed,
+        writes: writes(&s.writes),
+        uri: secret(Zeroizing::new(s.outcome.uri.expose().to_owned())),
+        secret_base32: secret(Zeroizing::new(s.outcome.secret_base32.expose().to_owned())),
+        weak_secret: s.outcome.weak_secret,
     }
 }
 
-fn totp_config(algorithm: &str, digits: u8, period: u64) -> Result<TotpConfig, VarcoError> {
-    Ok(TotpConfig::new(
-        algorithm.parse()?,
-        digits,
-        period,
-        0,
-        1,
-        1,
-    )?)
+fn otp_step<T: varco::seal::SealedBody>(s: RecordStep<OtpOutcome, Sealed<T>>) -> OtpStep {
+    OtpStep {
+        outcome: s.outcome,
+        writes: writes(&s.writes),
+    }
 }
 
-/// The TOTP code for a base32 secret at a Unix time in seconds (`SHA1`,
-/// `SHA256`, `SHA512`; 6-8 digits; period in seconds).
+fn totp_config(algorithm: Algorithm, digits: u8, period: u64) -> Result<TotpConfig, VarcoError> {
+    Ok(TotpConfig::new(algorithm, digits, period, 0, 1, 1)?)
+}
+
+/// The TOTP code for a base32 secret at a Unix time in seconds (6-8 digits;
+/// period in seconds).
 #[uniffi::export]
 pub fn totp_code(
     secret_base32: String,
     unix_seconds: u64,
-    algorithm: String,
+    algorithm: Algorithm,
     digits: u8,
     period: u64,
 ) -> Result<String, VarcoError> {
+    let secret_base32 = Zeroizing::new(secret_base32);
     let secret = OtpSecret::from_base32(&secret_base32)?;
-    let cred = TotpCredential::new(secret, totp_config(&algorithm, digits, period)?);
-    cred.code_at(varco::Timestamp::from_unix_seconds(unix_seconds))
-        .map(|c| c.to_string())
-        .ok_or_else(|| VarcoError::Invalid {
-            code: "before_t0".into(),
-            detail: "time is before T0".into(),
-        })
+    let cred = TotpCredential::new(secret, totp_config(algorithm, digits, period)?);
+    Ok(cred
+        .code(Timestamp::from_unix_seconds(unix_seconds))?
+        .to_string())
 }
 
-/// A new TOTP authenticator with a 160-bit secret from the OS generator.
+/// A new TOTP authenticator with a 160-bit secret from the OS generator,
+/// stored under `record_key` (the host's key for the record).
 #[uniffi::export]
+#[allow(clippy::too_many_arguments)]
 pub fn totp_enroll(
     keys: &SealingKeys,
+    record_key: String,
     issuer: String,
     account: String,
-    algorithm: String,
+    algorithm: Algorithm,
     digits: u8,
     period: u64,
+    now_ms: i64,
 ) -> Result<Enrollment, VarcoError> {
-    let cred = TotpCredential::new(
-        OtpSecret::generate(&mut rand::rng()),
-        totp_config(&algorithm, digits, period)?,
-    );
-    let uri = OtpUri::totp(&issuer, &account, &cred)?;
-    Ok(enrolled(
-        &uri,
-        cred.secret(),
-        cred.seal(&keys.inner, &mut rand::rng())?,
-    ))
+    Ok(enrolled(TotpCredential::enroll(
+        &issuer,
+        &account,
+        totp_config(algorithm, digits, period)?,
+        &record_key,
+        &keys.inner,
+        at_ms(now_ms)?,
+        &mut rand::rng(),
+    )?))
 }
 
-/// Verifies a code against a sealed TOTP credential at `now_ms` (a step
-/// already used is refused as a replay).
+/// Verifies a code against the sealed TOTP record stored under
+/// `record_key` (a step already used is refused as a replay).
 #[uniffi::export]
 pub fn totp_verify(
     keys: &SealingKeys,
-    sealed: String,
+    record_key: String,
+    record: String,
     code: String,
-    now_ms: u64,
+    now_ms: i64,
 ) -> Result<OtpStep, VarcoError> {
-    let cred = TotpCredential::open(&sealed, &keys.inner)?;
-    let code = zeroize::Zeroizing::new(code);
-    let (outcome, next) = cred.verify(&code, at(now_ms));
-    Ok(OtpStep {
-        outcome: outcome.into(),
-        sealed: next_sealed(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?,
-    })
+    let code = Zeroizing::new(code);
+    let stored = Stored::<Sealed<TotpCredential>>::from_json(&record)?;
+    Ok(otp_step(stored.verify(
+        &record_key,
+        &keys.inner,
+        &code,
+        at_ms(now_ms)?,
+        &mut rand::rng(),
+    )?))
 }
 
 /// The HOTP code for a base32 secret at a counter.
@@ -175,110 +187,102 @@ pub fn totp_verify(
 pub fn hotp_code(
     secret_base32: String,
     counter: u64,
-    algorithm: String,
+    algorithm: Algorithm,
     digits: u8,
 ) -> Result<String, VarcoError> {
+    let secret_base32 = Zeroizing::new(secret_base32);
     let secret = OtpSecret::from_base32(&secret_base32)?;
-    let cred = HotpCredential::new(secret, algorithm.parse()?, digits)?;
+    let cred = HotpCredential::new(secret, algorithm, digits)?;
     Ok(cred.code_at(counter).to_string())
 }
 
-/// A new HOTP authenticator at counter 0.
+/// A new HOTP authenticator at counter 0, stored under `record_key`.
 #[uniffi::export]
 pub fn hotp_enroll(
     keys: &SealingKeys,
+    record_key: String,
     issuer: String,
     account: String,
-    algorithm: String,
+    algorithm: Algorithm,
     digits: u8,
+    now_ms: i64,
 ) -> Result<Enrollment, VarcoError> {
-    let cred = HotpCredential::new(
-        OtpSecret::generate(&mut rand::rng()),
-        algorithm.parse()?,
+    Ok(enrolled(HotpCredential::enroll(
+        &issuer,
+        &account,
+        algorithm,
         digits,
-    )?;
-    let uri = OtpUri::hotp(&issuer, &account, &cred)?;
-    Ok(enrolled(
-        &uri,
-        cred.secret(),
-        cred.seal(&keys.inner, &mut rand::rng())?,
-    ))
+        &record_key,
+        &keys.inner,
+        at_ms(now_ms)?,
+        &mut rand::rng(),
+    )?))
 }
 
-/// Verifies a code against a sealed HOTP credential, looking `look_ahead`
-/// counters ahead (at most 1000).
+/// Verifies a code against the sealed HOTP record stored under
+/// `record_key`, looking `look_ahead` counters ahead (at most 1000).
 #[uniffi::export]
 pub fn hotp_verify(
     keys: &SealingKeys,
-    sealed: String,
+    record_key: String,
+    record: String,
     code: String,
     look_ahead: u32,
+    now_ms: i64,
 ) -> Result<OtpStep, VarcoError> {
-    let cred = HotpCredential::open(&sealed, &keys.inner)?;
-    let code = zeroize::Zeroizing::new(code);
-    let (outcome, next) = cred.verify(&code, look_ahead);
-    Ok(OtpStep {
-        outcome: outcome.into(),
-        sealed: next_sealed(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?,
-    })
+    let code = Zeroizing::new(code);
+    let stored = Stored::<Sealed<HotpCredential>>::from_json(&record)?;
+    Ok(otp_step(stored.verify(
+        &record_key,
+        &keys.inner,
+        &code,
+        look_ahead,
+        at_ms(now_ms)?,
+        &mut rand::rng(),
+    )?))
 }
 
-/// Resynchronizes a HOTP credential from two consecutive codes the device
-/// shows, searching up to `window` (at most 1000) counters ahead.
+/// Resynchronizes the sealed HOTP record stored under `record_key` from two
+/// consecutive codes the device shows, searching up to `window` counters
+/// ahead.
 #[uniffi::export]
 pub fn hotp_resync(
     keys: &SealingKeys,
-    sealed: String,
+    record_key: String,
+    record: String,
     first: String,
     second: String,
     window: u32,
+    now_ms: i64,
 ) -> Result<OtpStep, VarcoError> {
-    let cred = HotpCredential::open(&sealed, &keys.inner)?;
-    let (first, second) = (
-        zeroize::Zeroizing::new(first),
-        zeroize::Zeroizing::new(second),
-    );
-    let (outcome, next) = cred.resync(&first, &second, window);
-    Ok(OtpStep {
-        outcome: outcome.into(),
-        sealed: next_sealed(outcome, sealed, keys, || {
-            next.seal(&keys.inner, &mut rand::rng())
-        })?,
-    })
+    let (first, second) = (Zeroizing::new(first), Zeroizing::new(second));
+    let stored = Stored::<Sealed<HotpCredential>>::from_json(&record)?;
+    Ok(otp_step(stored.resync(
+        &record_key,
+        &keys.inner,
+        &first,
+        &second,
+        window,
+        at_ms(now_ms)?,
+        &mut rand::rng(),
+    )?))
 }
 
-/// Parses an otpauth:// URI (as scanned from a QR code).
+/// Parses an otpauth:// URI (as scanned from a QR code). Secrets from 80
+/// bits are accepted; `weak_secret` flags those under 128.
 #[uniffi::export]
 pub fn otpauth_parse(uri: String) -> Result<OtpUriInfo, VarcoError> {
-    let parsed = OtpUri::parse(&uri)?;
-    let (kind, secret, algorithm, digits, period, counter) = match parsed.kind() {
-        varco::otp::OtpKind::Totp(c) => (
-            "totp",
-            c.secret(),
-            c.config().algorithm(),
-            c.config().digits(),
-            c.config().period_secs(),
-            0,
-        ),
-        varco::otp::OtpKind::Hotp(c) => (
-            "hotp",
-            c.secret(),
-            c.algorithm(),
-            c.digits(),
-            0,
-            c.counter(),
-        ),
-    };
+    let uri = Zeroizing::new(uri);
+    let info = varco::otp::OtpUriInfo::of(&OtpUri::parse(&uri)?);
     Ok(OtpUriInfo {
-        kind: kind.into(),
-        issuer: parsed.issuer().map(str::to_owned),
-        account: parsed.account().to_owned(),
-        algorithm: algorithm.name().to_owned(),
-        digits,
-        period,
-        counter,
-        secret_base32: secret.to_base32().to_string(),
+        kind: info.kind.to_owned(),
+        issuer: info.issuer.clone(),
+        account: info.account.clone(),
+        algorithm: info.algorithm,
+        digits: info.digits,
+        period: info.period_secs,
+        counter: info.counter,
+        secret_base32: secret(Zeroizing::new(info.secret_base32.expose().to_owned())),
+        weak_secret: info.weak_secret,
     })
 }

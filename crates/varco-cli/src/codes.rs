@@ -1,10 +1,11 @@
 //! `varco codes new` and `varco codes redeem`: one-time recovery codes.
 
-use crate::support::{Fail, io_fail, now, read_password, write_atomic};
+use crate::support::{Fail, bad_input, io_fail, now, read_password, write_atomic};
 use clap::Subcommand;
 use serde_json::json;
 use varco::hash::{HashParams, PasswordHasher};
 use varco::otp::{RecoveryCodeSet, RecoveryOutcome};
+use varco::record::Stored;
 
 #[derive(Subcommand)]
 pub(crate) enum CodesCommand {
@@ -42,11 +43,22 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
     let hasher = recovery_hasher();
     match c {
         CodesCommand::New { count, out, json } => {
-            let new = RecoveryCodeSet::generate(count, now(None), &hasher, &mut rand::rng())?;
-            write_atomic(&out, &new.set.to_json())?;
-            let codes: Vec<&str> = new.codes.iter().map(|c| c.as_str()).collect();
+            // A new set replaces the one in the file, if any.
+            let current = match std::fs::read_to_string(&out) {
+                Ok(text) => Stored::<RecoveryCodeSet>::from_json(&text)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Stored::new(RecoveryCodeSet::empty())
+                }
+                Err(e) => return Err(io_fail(&out.display().to_string(), e)),
+            };
+            let step = current.regenerate(count, &hasher, now(None), &mut rand::rng())?;
+            let Some(w) = step.writes else {
+                return Err(bad_input("no set was generated"));
+            };
+            write_atomic(&out, &w.record.to_json())?;
+            let codes: Vec<&str> = step.outcome.codes.iter().map(|c| c.expose()).collect();
             if json {
-                println!("{}", json!({"codes": codes, "set": new.set.id()}));
+                println!("{}", json!({"codes": codes, "set": w.record.body().id()}));
             } else {
                 for c in codes {
                     println!("{c}");
@@ -58,12 +70,15 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
             let code = read_password()?;
             let text = std::fs::read_to_string(&set)
                 .map_err(|e| io_fail(&set.display().to_string(), e))?;
-            let stored = RecoveryCodeSet::from_json(&text)?;
-            let (outcome, next) = stored.redeem(&code, now(None), &hasher);
+            let stored = Stored::<RecoveryCodeSet>::from_json(&text)?;
+            let step = stored.redeem(&code, &hasher, now(None))?;
+            let outcome = step.outcome;
             let accepted = matches!(outcome, RecoveryOutcome::Accepted { .. });
+            let next = step.writes.map_or(stored, |w| w.record);
             if accepted {
                 write_atomic(&set, &next.to_json())?;
             }
+            let next = next.body();
             if json {
                 println!(
                     "{}",

@@ -174,11 +174,12 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
             if let Some(step) = last_step {
                 cred = cred.with_last_step(step);
             }
-            let (outcome, cred) = cred.verify(&code, now(totp.time));
+            let (outcome, step) = cred.check(&code, now(totp.time));
+            let last_step = step.or(cred.last_step());
             if totp.json {
                 println!(
                     "{}",
-                    outcome_json(outcome, &[("last_step", json!(cred.last_step()))])
+                    outcome_json(outcome, &[("last_step", json!(last_step))])
                 );
             } else {
                 println!(
@@ -263,11 +264,12 @@ pub(crate) fn hotp(c: HotpCommand) -> Result<u8, Fail> {
         } => {
             let cred = HotpCredential::new(read_secret()?, varco::otp::Algorithm::Sha1, digits)?
                 .with_counter(counter);
-            let (outcome, cred) = cred.verify(&code, look_ahead);
+            let (outcome, next) = cred.check(&code, look_ahead);
+            let next_counter = next.unwrap_or(cred.counter());
             if json {
                 println!(
                     "{}",
-                    outcome_json(outcome, &[("counter", json!(cred.counter()))])
+                    outcome_json(outcome, &[("counter", json!(next_counter))])
                 );
             } else {
                 println!(
@@ -277,7 +279,7 @@ pub(crate) fn hotp(c: HotpCommand) -> Result<u8, Fail> {
                     } else {
                         "rejected"
                     },
-                    cred.counter()
+                    next_counter
                 );
             }
             Ok(if matches!(outcome, OtpOutcome::Accepted { .. }) {

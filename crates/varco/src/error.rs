@@ -176,31 +176,3 @@ pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Err
     }
     Ok(())
 }
-
-/// Parses a persisted record from JSON and checks its format version. A
-/// record that does not parse is looked at again for its version only, so
-/// that one from a newer release is reported as
-/// [`Error::UnsupportedVersion`] even when its layout changed; the common
-/// path parses once.
-pub(crate) fn load_json<T: serde::de::DeserializeOwned>(
-    json: &str,
-    version: impl Fn(&T) -> u32,
-    supported: u32,
-) -> Result<T, Error> {
-    #[derive(serde::Deserialize)]
-    struct Versioned {
-        version: u32,
-    }
-    match serde_json::from_str::<T>(json) {
-        Ok(value) => {
-            check_format_version(version(&value), supported)?;
-            Ok(value)
-        }
-        Err(e) => {
-            if let Ok(peek) = serde_json::from_str::<Versioned>(json) {
-                check_format_version(peek.version, supported)?;
-            }
-            Err(Error::Deserialize(e.to_string()))
-        }
-    }
-}

@@ -3,25 +3,36 @@
 //!
 //! A password or a code is stored as a hash, but a TOTP or HOTP server must
 //! compute codes from the shared secret, so it cannot be hashed (RFC 4226
-//! §7.5 asks that it be encrypted). [`seal`] serializes a record and encrypts
+//! §7.5 asks that it be encrypted). [`seal`] serializes a value and encrypts
 //! it with XChaCha20-Poly1305 (RustCrypto `chacha20poly1305`) under a host key
 //! from [`SealingKeys`], with a random 192-bit nonce from the caller's CSPRNG.
-//! The key id and a label naming the kind of record are authenticated with
-//! it, so a sealed TOTP credential cannot be passed off as another record,
-//! and a rotated key is recognised by its id.
+//! Authenticated with it, each length-prefixed: the key id, a label naming
+//! the kind of record, and what the caller binds it to.
 //!
-//! The sealed form is text: `varco-sealed-v1:<key id>:<base64url(nonce ‖ ciphertext)>`.
+//! A sealed record ([`Sealed<T>`] inside a [`Stored`] envelope) is bound to
+//! its kind, the host's key for the record and its revision: a credential
+//! swapped in from another account, or an older sealed copy put back under
+//! a newer envelope, does not open. Every step that changes it seals it
+//! again, under the current key, so a key rotation completes as records
+//! are used (or at once with [`Stored::reseal`]).
+//!
+//! The sealed form is text: `varco-sealed-v2:<key id>:<base64url(nonce ‖ ciphertext)>`.
 //!
 //! ```
 //! use varco::otp::{OtpSecret, TotpConfig, TotpCredential};
 //! use varco::seal::SealingKeys;
+//! use varco::Timestamp;
 //!
 //! let keys = SealingKeys::new("2026-11", [7; 32]).unwrap();
+//! let now = Timestamp::from_unix_seconds(1_800_000_000);
 //! let cred = TotpCredential::new(OtpSecret::generate(&mut rand::rng()), TotpConfig::default());
-//! let sealed = cred.seal(&keys, &mut rand::rng()).unwrap();
-//! assert!(sealed.starts_with("varco-sealed-v1:2026-11:"));
-//! assert!(!sealed.contains(cred.secret().to_base32().as_str()));
-//! assert_eq!(TotpCredential::open(&sealed, &keys).unwrap(), cred);
+//! let record = cred.store("account/42/totp", &keys, now, &mut rand::rng()).unwrap().record;
+//! let json = record.to_json();
+//! assert!(json.contains("varco-sealed-v2:2026-11:"));
+//! assert!(!json.contains(cred.secret().to_base32().as_str()));
+//! assert_eq!(record.open("account/42/totp", &keys).unwrap(), cred);
+//! // Under another account's key it does not open.
+//! assert_eq!(record.open("account/43/totp", &keys).unwrap_err().code(), "seal");
 //! ```
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -32,9 +43,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::record::{MAX_REVISION, Record, Stored};
+use crate::step::{RecordStep, Step, Write};
+use crate::{Error, Timestamp};
 
-const PREFIX: &str = "varco-sealed-v1";
+const PREFIX: &str = "varco-sealed-v2";
 const NONCE_LEN: usize = 24;
 /// The largest sealed text accepted by [`open`].
 pub const MAX_SEALED_LEN: usize = 64 * 1024;
@@ -105,18 +118,27 @@ impl SealingKeys {
     }
 }
 
-fn aad(key_id: &str, label: &str) -> Vec<u8> {
-    [PREFIX, key_id, label].join("\0").into_bytes()
+/// The associated data: every part length-prefixed, so that no two
+/// different contexts give the same bytes.
+fn aad(key_id: &str, label: &str, binding: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in [PREFIX, key_id, label].iter().chain(binding) {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 /// Seals `value` (serialized as JSON) under the current key. `label` names
-/// the kind of record; [`open`] must be given the same one.
+/// the kind of record and `binding` what it belongs to; [`open`] must be
+/// given the same ones.
 ///
 /// # Errors
 /// [`Error::Seal`] if the value cannot be serialized or encrypted.
 pub fn seal<T: Serialize, R: CryptoRng + ?Sized>(
     value: &T,
     label: &str,
+    binding: &[&str],
     keys: &SealingKeys,
     rng: &mut R,
 ) -> Result<String, Error> {
@@ -125,7 +147,7 @@ pub fn seal<T: Serialize, R: CryptoRng + ?Sized>(
     let cipher = XChaCha20Poly1305::new(&(**key).into());
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut nonce);
-    let aad = aad(id, label);
+    let aad = aad(id, label, binding);
     let ciphertext = cipher
         .encrypt(
             &XNonce::from(nonce),
@@ -145,11 +167,12 @@ pub fn seal<T: Serialize, R: CryptoRng + ?Sized>(
 ///
 /// # Errors
 /// [`Error::Seal`] if the text is not a sealed record, names a key id not in
-/// `keys`, was sealed with another label, or was altered; the JSON inside
-/// must also deserialize to `T`.
+/// `keys`, was sealed with another label or binding, or was altered; the
+/// JSON inside must also deserialize to `T`.
 pub fn open<T: DeserializeOwned>(
     sealed: &str,
     label: &str,
+    binding: &[&str],
     keys: &SealingKeys,
 ) -> Result<T, Error> {
     let bad = |m: &str| Error::Seal(m.to_owned());
@@ -175,7 +198,7 @@ pub fn open<T: DeserializeOwned>(
     let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
     let nonce = XNonce::try_from(nonce).map_err(|_| bad("bad nonce"))?;
     let cipher = XChaCha20Poly1305::new(&(**key).into());
-    let aad = aad(id, label);
+    let aad = aad(id, label, binding);
     let plain = Zeroizing::new(
         cipher
             .decrypt(
@@ -196,13 +219,183 @@ pub fn open<T: DeserializeOwned>(
 /// ```
 /// use varco::seal::{needs_reseal, seal, SealingKeys};
 /// let old = SealingKeys::new("k1", [1; 32]).unwrap();
-/// let sealed = seal(&42u32, "n", &old, &mut rand::rng()).unwrap();
+/// let sealed = seal(&42u32, "n", &[], &old, &mut rand::rng()).unwrap();
 /// let rotated = SealingKeys::new("k2", [2; 32]).unwrap().with_old("k1", [1; 32]).unwrap();
 /// assert!(needs_reseal(&sealed, &rotated));
-/// assert_eq!(varco::seal::open::<u32>(&sealed, "n", &rotated).unwrap(), 42);
+/// assert_eq!(varco::seal::open::<u32>(&sealed, "n", &[], &rotated).unwrap(), 42);
 /// ```
 pub fn needs_reseal(sealed: &str, keys: &SealingKeys) -> bool {
     sealed.split(':').nth(1) != Some(keys.current_id())
+}
+
+/// A value that a record keeps sealed ([`Sealed<T>`]).
+pub trait SealedBody: Serialize + DeserializeOwned {
+    /// The record's kind, which its seal is bound to.
+    const KIND: &'static str;
+
+    /// Checks an opened value against its own rules (settings in range).
+    ///
+    /// # Errors
+    /// A specific error for a value that opens but breaks a rule.
+    fn validate(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A record body kept sealed: the sealed text of a `T`, bound to the
+/// record's kind, its key and its revision (see the [module](self) docs).
+/// It never holds the value in clear; [`Stored::open`] gives it back.
+#[derive(serde::Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Sealed<T> {
+    text: String,
+    #[serde(skip)]
+    of: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Sealed<T> {
+    fn clone(&self) -> Self {
+        Sealed {
+            text: self.text.clone(),
+            of: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> PartialEq for Sealed<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl<T> Eq for Sealed<T> {}
+
+impl<T> std::fmt::Debug for Sealed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealed({} bytes)", self.text.len())
+    }
+}
+
+impl<T: SealedBody> Record for Sealed<T> {
+    const KIND: &'static str = T::KIND;
+    const VERSION: u32 = 1;
+    const MAX_BYTES: usize = MAX_SEALED_LEN + 1024;
+
+    fn validate(&self) -> Result<(), Error> {
+        let prefix = self.text.split(':').next();
+        if prefix != Some(PREFIX) || self.text.len() > MAX_SEALED_LEN {
+            return Err(Error::Deserialize(format!(
+                "{}: not a {PREFIX} sealed body",
+                T::KIND
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<T: SealedBody> Sealed<T> {
+    /// Seals `value` for the record `record_key` at `revision`.
+    fn seal<R: CryptoRng + ?Sized>(
+        value: &T,
+        record_key: &str,
+        revision: u64,
+        keys: &SealingKeys,
+        rng: &mut R,
+    ) -> Result<Self, Error> {
+        let revision = revision.to_string();
+        Ok(Sealed {
+            text: seal(value, T::KIND, &[record_key, &revision], keys, rng)?,
+            of: std::marker::PhantomData,
+        })
+    }
+
+    /// Stores `value` as a new sealed record under `record_key` (the
+    /// host's key for it, e.g. `account/42/totp`): the write is "must not
+    /// exist".
+    ///
+    /// # Errors
+    /// [`Error::Seal`] if sealing fails; [`Error::InvalidTime`] for a broken
+    /// clock.
+    pub fn create<R: CryptoRng + ?Sized>(
+        value: &T,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Write<Sealed<T>>, Error> {
+        value.validate()?;
+        let new = Stored::new(Sealed {
+            text: String::new(),
+            of: std::marker::PhantomData,
+        });
+        let record = new.next(Self::seal(value, record_key, 1, keys, rng)?, now)?;
+        Ok(Write::replacing(&new, record))
+    }
+}
+
+impl<T: SealedBody> Stored<Sealed<T>> {
+    /// Opens the record stored under `record_key`: it must have been sealed
+    /// for that key, at this revision, with a key in `keys`.
+    ///
+    /// # Errors
+    /// [`Error::Seal`] for a wrong key, another record's seal (another
+    /// account, another revision), or tampering; the value's own error if it
+    /// opens but breaks its rules.
+    pub fn open(&self, record_key: &str, keys: &SealingKeys) -> Result<T, Error> {
+        let revision = self.revision().to_string();
+        let value: T = open(&self.body().text, T::KIND, &[record_key, &revision], keys)?;
+        value.validate()?;
+        Ok(value)
+    }
+
+    /// The write that replaces this record by `value`, sealed again under
+    /// the current key for the next revision.
+    pub(crate) fn sealed_write<R: CryptoRng + ?Sized>(
+        &self,
+        value: &T,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Write<Sealed<T>>, Error> {
+        let revision = self
+            .revision()
+            .checked_add(1)
+            .filter(|r| *r <= MAX_REVISION)
+            .ok_or_else(|| Error::Deserialize("revision at its maximum".into()))?;
+        let body = Sealed::seal(value, record_key, revision, keys, rng)?;
+        Ok(Write::replacing(self, self.next(body, now)?))
+    }
+
+    /// Whether the record is sealed under a key other than the current one.
+    pub fn needs_reseal(&self, keys: &SealingKeys) -> bool {
+        needs_reseal(&self.body().text, keys)
+    }
+
+    /// Seals the record again under the current key, if it is under an old
+    /// one (after a key rotation); nothing to write otherwise.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open); [`Error::InvalidTime`] for a broken clock.
+    pub fn reseal<R: CryptoRng + ?Sized>(
+        &self,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<(), Sealed<T>>, Error> {
+        let writes = if self.needs_reseal(keys) {
+            let value = self.open(record_key, keys)?;
+            Some(self.sealed_write(&value, record_key, keys, now, rng)?)
+        } else {
+            None
+        };
+        Ok(Step {
+            outcome: (),
+            writes,
+            effects: Vec::new(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -214,35 +407,43 @@ mod tests {
     fn tampering_wrong_label_and_wrong_key_fail() {
         let keys = SealingKeys::new("k1", [1; 32]).unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let sealed = seal(&"secret value", "label-a", &keys, &mut rng).unwrap();
+        let sealed = seal(&"secret value", "label-a", &["k"], &keys, &mut rng).unwrap();
         assert_eq!(
-            open::<String>(&sealed, "label-a", &keys).unwrap(),
+            open::<String>(&sealed, "label-a", &["k"], &keys).unwrap(),
             "secret value"
         );
-        assert!(open::<String>(&sealed, "label-b", &keys).is_err());
+        assert!(open::<String>(&sealed, "label-b", &["k"], &keys).is_err());
+        // Bound to what it belongs to: another binding does not open it,
+        // nor does moving bytes between label and binding.
+        assert!(open::<String>(&sealed, "label-a", &["j"], &keys).is_err());
+        assert!(open::<String>(&sealed, "label-a", &[], &keys).is_err());
+        assert!(open::<String>(&sealed, "label-ak", &[], &keys).is_err());
         let other = SealingKeys::new("k1", [9; 32]).unwrap();
-        assert!(open::<String>(&sealed, "label-a", &other).is_err());
+        assert!(open::<String>(&sealed, "label-a", &["k"], &other).is_err());
         // Flip one character of the body.
         let mut chars: Vec<char> = sealed.chars().collect();
         let last = chars.len() - 3;
         chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
         let tampered: String = chars.into_iter().collect();
-        assert!(open::<String>(&tampered, "label-a", &keys).is_err());
+        assert!(open::<String>(&tampered, "label-a", &["k"], &keys).is_err());
         // Claiming another key id fails too (the id is authenticated).
         let two = SealingKeys::new("k1", [1; 32])
             .unwrap()
             .with_old("k0", [1; 32])
             .unwrap();
         let renamed = sealed.replacen("k1", "k0", 1);
-        assert!(open::<String>(&renamed, "label-a", &two).is_err());
+        assert!(open::<String>(&renamed, "label-a", &["k"], &two).is_err());
         for junk in [
             "",
-            "varco-sealed-v1",
-            "varco-sealed-v1:k1:",
-            "varco-sealed-v1:k1:!!",
+            "varco-sealed-v2",
+            "varco-sealed-v2:k1:",
+            "varco-sealed-v2:k1:!!",
             "x:k1:AAAA",
         ] {
-            assert!(open::<String>(junk, "label-a", &keys).is_err(), "{junk}");
+            assert!(
+                open::<String>(junk, "label-a", &["k"], &keys).is_err(),
+                "{junk}"
+            );
         }
     }
 
@@ -250,8 +451,8 @@ mod tests {
     fn fresh_nonce_every_time() {
         let keys = SealingKeys::new("k1", [1; 32]).unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-        let a = seal(&1u8, "n", &keys, &mut rng).unwrap();
-        let b = seal(&1u8, "n", &keys, &mut rng).unwrap();
+        let a = seal(&1u8, "n", &[], &keys, &mut rng).unwrap();
+        let b = seal(&1u8, "n", &[], &keys, &mut rng).unwrap();
         assert_ne!(a, b);
     }
 }

@@ -4,8 +4,11 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::algorithm::{KeyedMac, check_digits, format_code, parse_code, same};
-use super::{Algorithm, OtpSecret};
-use crate::Error;
+use super::{Algorithm, Enrollment, OtpSecret};
+use crate::record::Stored;
+use crate::seal::{Sealed, SealedBody, SealingKeys};
+use crate::step::{RecordStep, Step, Write};
+use crate::{Error, Timestamp};
 
 /// A HOTP authenticator as stored for one user: the secret, its parameters,
 /// and the next counter the server expects.
@@ -13,20 +16,29 @@ use crate::Error;
 /// Verification tries the next `look_ahead + 1` counters, all of them, and on
 /// success moves the counter past the one that matched, so no code works twice.
 ///
+/// Stored, it is a sealed record ([`Stored<Sealed<HotpCredential>>`]).
+///
 /// ```
 /// use varco::otp::{Algorithm, HotpCredential, OtpSecret, OtpOutcome};
+/// use varco::seal::SealingKeys;
+/// use varco::Timestamp;
 ///
 /// // RFC 4226 Appendix D: secret "12345678901234567890", counter 0 → 755224.
 /// let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
 /// let cred = HotpCredential::new(secret, Algorithm::Sha1, 6).unwrap();
 /// assert_eq!(*cred.code_at(0), "755224");
-/// let (outcome, cred) = cred.verify("755224", 10);
-/// assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
-/// assert_eq!(cred.counter(), 1);
+/// let (keys, now) = (SealingKeys::new("k1", [7; 32]).unwrap(), Timestamp::from_unix_seconds(1_800_000_000));
+/// let stored = cred.store("mario/hotp", &keys, now, &mut rand::rng()).unwrap().record;
+/// let step = stored.verify("mario/hotp", &keys, "755224", 10, now, &mut rand::rng()).unwrap();
+/// assert_eq!(step.outcome, OtpOutcome::Accepted { drift: 0 });
+/// let stored = step.writes.unwrap().record;
+/// assert_eq!(stored.open("mario/hotp", &keys).unwrap().counter(), 1);
 /// // The same code a second time is no longer accepted.
-/// assert_eq!(cred.verify("755224", 10).0, OtpOutcome::Rejected);
+/// let again = stored.verify("mario/hotp", &keys, "755224", 10, now, &mut rand::rng()).unwrap();
+/// assert_eq!(again.outcome, OtpOutcome::Rejected);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "HotpFields")]
 pub struct HotpCredential {
     secret: OtpSecret,
     algorithm: Algorithm,
@@ -81,25 +93,48 @@ impl HotpCredential {
         self.counter
     }
 
-    /// The credential encrypted for storage (see [`crate::seal`]): store
-    /// this, never the plain JSON, which holds the secret.
+    /// Stores the credential as a new sealed record under `record_key`
+    /// (the write is "must not exist").
     ///
     /// # Errors
-    /// [`Error::Seal`] if encryption fails.
-    pub fn seal<R: rand_core::CryptoRng + ?Sized>(
+    /// [`Error::Seal`] if sealing fails; [`Error::InvalidTime`] for a broken
+    /// clock.
+    pub fn store<R: rand_core::CryptoRng + ?Sized>(
         &self,
-        keys: &crate::seal::SealingKeys,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
         rng: &mut R,
-    ) -> Result<String, Error> {
-        crate::seal::seal(self, "hotp-credential", keys, rng)
+    ) -> Result<Write<Sealed<HotpCredential>>, Error> {
+        Sealed::create(self, record_key, keys, now, rng)
     }
 
-    /// Opens a credential sealed by [`seal`](Self::seal).
+    /// A new authenticator at counter 0: a 160-bit secret from `rng`, its
+    /// otpauth:// URI ([`Enrollment`]) and the sealed record to store.
     ///
     /// # Errors
-    /// [`Error::Seal`] for a wrong key, another kind of record, or tampering.
-    pub fn open(sealed: &str, keys: &crate::seal::SealingKeys) -> Result<Self, Error> {
-        crate::seal::open(sealed, "hotp-credential", keys)
+    /// [`Error::InvalidOtpConfig`] for digits outside 6 to 8;
+    /// [`Error::InvalidUri`] for an issuer or account the URI cannot carry;
+    /// as [`store`](Self::store).
+    #[allow(clippy::too_many_arguments)]
+    pub fn enroll<R: rand_core::CryptoRng + ?Sized>(
+        issuer: &str,
+        account: &str,
+        algorithm: Algorithm,
+        digits: u8,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<Enrollment, Sealed<HotpCredential>>, Error> {
+        let cred = HotpCredential::new(OtpSecret::generate(rng), algorithm, digits)?;
+        let uri = super::OtpUri::hotp(issuer, account, &cred)?;
+        let write = cred.store(record_key, keys, now, rng)?;
+        Ok(Step {
+            outcome: Enrollment::of(&uri, &cred.secret),
+            writes: Some(write),
+            effects: Vec::new(),
+        })
     }
 
     /// The shared secret.
@@ -124,13 +159,20 @@ impl HotpCredential {
     }
 
     /// Checks `code` against counters `counter ..= counter + look_ahead`
-    /// (every one of them, whatever matches first), and returns the outcome
-    /// with the credential to store: on success its counter is one past the
-    /// match; otherwise it is unchanged.
-    pub fn verify(self, code: &str, look_ahead: u32) -> (OtpOutcome, HotpCredential) {
+    /// (every one of them, whatever matches first). The credential does not
+    /// change: the step on its stored record moves the counter past the
+    /// match. A counter never wraps: a match whose next counter would pass
+    /// `u64::MAX` is rejected.
+    pub fn verify(&self, code: &str, look_ahead: u32) -> OtpOutcome {
+        self.check(code, look_ahead).0
+    }
+
+    /// [`verify`](Self::verify), with the counter that follows an accepted
+    /// code (what the stored record moves to).
+    pub fn check(&self, code: &str, look_ahead: u32) -> (OtpOutcome, Option<u64>) {
         let look_ahead = look_ahead.min(Self::MAX_LOOK_AHEAD);
         let Some(given) = parse_code(code, self.digits) else {
-            return (OtpOutcome::Rejected, self);
+            return (OtpOutcome::Rejected, None);
         };
         let mac = KeyedMac::new(self.algorithm, self.secret.expose());
         let mut found: Option<u64> = None;
@@ -143,37 +185,32 @@ impl HotpCredential {
                 found = Some(k);
             }
         }
-        match found {
-            Some(k) => {
-                let mut next = self;
-                next.counter += k + 1;
-                (OtpOutcome::Accepted { drift: k as i64 }, next)
-            }
-            None => (OtpOutcome::Rejected, self),
+        let next = found.and_then(|k| self.counter.checked_add(k)?.checked_add(1));
+        match (found, next) {
+            (Some(k), Some(next)) => (
+                OtpOutcome::Accepted {
+                    drift: i64::try_from(k).unwrap_or(i64::MAX),
+                },
+                Some(next),
+            ),
+            _ => (OtpOutcome::Rejected, None),
         }
     }
 
-    /// Resynchronises a token whose counter ran far ahead (RFC 4226 §7.4):
-    /// two consecutive codes must match consecutive counters within
-    /// `window`. On success the counter moves past the second.
-    ///
-    /// ```
-    /// use varco::otp::{Algorithm, HotpCredential, OtpSecret, OtpOutcome};
-    ///
-    /// let secret = OtpSecret::from_bytes(b"12345678901234567890").unwrap();
-    /// let cred = HotpCredential::new(secret, Algorithm::Sha1, 6).unwrap();
-    /// // RFC 4226 codes for counters 7 and 8.
-    /// let (outcome, cred) = cred.resync("162583", "399871", 100);
-    /// assert_eq!(outcome, OtpOutcome::Accepted { drift: 7 });
-    /// assert_eq!(cred.counter(), 9);
-    /// ```
-    pub fn resync(self, first: &str, second: &str, window: u32) -> (OtpOutcome, HotpCredential) {
+    /// Resynchronizes from two consecutive codes the device shows, searching
+    /// up to `window` counters ahead (at most 10,000). As [`verify`](Self::verify),
+    /// the credential does not change; the stored record's step moves it.
+    pub fn resync(&self, first: &str, second: &str, window: u32) -> OtpOutcome {
+        self.check_pair(first, second, window).0
+    }
+
+    fn check_pair(&self, first: &str, second: &str, window: u32) -> (OtpOutcome, Option<u64>) {
         let window = window.min(Self::MAX_LOOK_AHEAD * 10);
         let (Some(a), Some(b)) = (
             parse_code(first, self.digits),
             parse_code(second, self.digits),
         ) else {
-            return (OtpOutcome::Rejected, self);
+            return (OtpOutcome::Rejected, None);
         };
         let mac = KeyedMac::new(self.algorithm, self.secret.expose());
         let mut found = None;
@@ -189,13 +226,114 @@ impl HotpCredential {
             }
             prev_hit = same(v, a);
         }
-        match found {
-            Some(k) => {
-                let mut next = self;
-                next.counter += k + 2;
-                (OtpOutcome::Accepted { drift: k as i64 }, next)
-            }
-            None => (OtpOutcome::Rejected, self),
+        let next = found.and_then(|k| self.counter.checked_add(k)?.checked_add(2));
+        match (found, next) {
+            (Some(k), Some(next)) => (
+                OtpOutcome::Accepted {
+                    drift: i64::try_from(k).unwrap_or(i64::MAX),
+                },
+                Some(next),
+            ),
+            _ => (OtpOutcome::Rejected, None),
         }
+    }
+}
+
+/// `HotpCredential` as read: its digits checked, so that a stored
+/// credential with settings out of range never loads.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HotpFields {
+    secret: OtpSecret,
+    algorithm: Algorithm,
+    digits: u8,
+    counter: u64,
+}
+
+impl TryFrom<HotpFields> for HotpCredential {
+    type Error = Error;
+
+    fn try_from(f: HotpFields) -> Result<Self, Error> {
+        Ok(HotpCredential::new(f.secret, f.algorithm, f.digits)?.with_counter(f.counter))
+    }
+}
+
+impl SealedBody for HotpCredential {
+    const KIND: &'static str = "hotp_credential";
+}
+
+impl Stored<Sealed<HotpCredential>> {
+    /// Checks a code against the stored credential `record_key`: an
+    /// accepted code writes the credential with its counter moved past the
+    /// match, sealed again under the current key; a rejected one writes
+    /// nothing (unless the record is under an old key: then it is sealed
+    /// again as it is).
+    ///
+    /// # Errors
+    /// [`Error::Seal`] for a record that does not open under `record_key`;
+    /// [`Error::InvalidTime`] for a broken clock. Nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        record_key: &str,
+        keys: &SealingKeys,
+        code: &str,
+        look_ahead: u32,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<OtpOutcome, Sealed<HotpCredential>>, Error> {
+        let cred = self.open(record_key, keys)?;
+        let (outcome, next) = cred.check(code, look_ahead);
+        self.moved(record_key, keys, cred, outcome, next, now, rng)
+    }
+
+    /// Resynchronizes the stored credential from two consecutive codes (see
+    /// [`HotpCredential::resync`]).
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    #[allow(clippy::too_many_arguments)]
+    pub fn resync<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        record_key: &str,
+        keys: &SealingKeys,
+        first: &str,
+        second: &str,
+        window: u32,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<OtpOutcome, Sealed<HotpCredential>>, Error> {
+        let cred = self.open(record_key, keys)?;
+        let (outcome, next) = cred.check_pair(first, second, window);
+        self.moved(record_key, keys, cred, outcome, next, now, rng)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn moved<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        record_key: &str,
+        keys: &SealingKeys,
+        cred: HotpCredential,
+        outcome: OtpOutcome,
+        next: Option<u64>,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<OtpOutcome, Sealed<HotpCredential>>, Error> {
+        let now = self.effective_time(now)?;
+        let writes = match next {
+            Some(counter) => {
+                let moved = cred.with_counter(counter);
+                Some(self.sealed_write(&moved, record_key, keys, now, rng)?)
+            }
+            None if self.needs_reseal(keys) => {
+                Some(self.sealed_write(&cred, record_key, keys, now, rng)?)
+            }
+            None => None,
+        };
+        Ok(Step {
+            outcome,
+            writes,
+            effects: Vec::new(),
+        })
     }
 }

@@ -4,28 +4,35 @@
 //! recovery codes.
 //!
 //! Every verification checks the whole window with the HMAC keyed once,
-//! compares in constant time, and returns the credential to store: a code
-//! that was accepted once is never accepted again.
+//! compares in constant time, and returns a step whose write is the
+//! credential to store (sealed, bound to its record): a code that was
+//! accepted once is never accepted again.
 //!
 //! ```
-//! use varco::otp::{OtpOutcome, OtpSecret, TotpConfig, TotpCredential};
+//! use varco::otp::{OtpOutcome, TotpConfig, TotpCredential};
+//! use varco::seal::SealingKeys;
 //! use varco::Timestamp;
 //!
-//! // Enrolment: a fresh secret, shown to the user as a QR code of this URI.
-//! let secret = OtpSecret::generate(&mut rand::rng());
-//! let cred = TotpCredential::new(secret, TotpConfig::default());
+//! let keys = SealingKeys::new("2026-11", [7; 32]).unwrap(); // from the host's KMS
 //! let now = Timestamp::from_unix_seconds(1_800_000_000);
+//! // Enrolment: a fresh secret, shown to the user as a QR code of the URI.
+//! let enrolled = TotpCredential::enroll("Esempio", "mario", TotpConfig::default(),
+//!     "mario/totp", &keys, now, &mut rand::rng()).unwrap();
+//! let stored = enrolled.writes.unwrap().record; // INSERT, must not exist
 //!
 //! // Login: the user types what the app shows.
-//! let typed = cred.code_at(now).unwrap();
-//! let (outcome, cred) = cred.verify(&typed, now);
-//! assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
-//! // Store `cred` (it remembers the step), then the same code is refused.
-//! assert_eq!(cred.verify(&typed, now).0, OtpOutcome::Replayed);
+//! let typed = stored.open("mario/totp", &keys).unwrap().code_at(now).unwrap();
+//! let step = stored.verify("mario/totp", &keys, &typed, now, &mut rand::rng()).unwrap();
+//! assert_eq!(step.outcome, OtpOutcome::Accepted { drift: 0 });
+//! // Store the write (it remembers the step), then the same code is refused.
+//! let stored = step.writes.unwrap().record;
+//! let again = stored.verify("mario/totp", &keys, &typed, now, &mut rand::rng()).unwrap();
+//! assert_eq!(again.outcome, OtpOutcome::Replayed);
 //! ```
 
 mod algorithm;
 mod delivery;
+mod enrollment;
 mod hotp;
 pub mod recovery;
 mod secret;
@@ -38,6 +45,7 @@ pub use delivery::{
     Challenge, ChallengeState, Channel, CodeKeys, CodeOutcome, DeliveryConfig, DeliveryWrites,
     Destination, IssueOutcome, Purpose, ResendOutcome,
 };
+pub use enrollment::{Enrollment, OtpUriInfo};
 pub use hotp::{HotpCredential, OtpOutcome};
 pub use recovery::{NewRecoveryCodes, RecoveryCodeSet, RecoveryOutcome};
 pub use secret::OtpSecret;

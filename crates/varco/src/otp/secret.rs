@@ -8,9 +8,12 @@ use crate::Error;
 
 /// A HOTP/TOTP shared secret.
 ///
-/// Generated secrets have 160 bits (RFC 4226 recommends 160, requires 128);
-/// imported ones must have at least 128. The bytes are wiped on drop and
-/// never printed by `Debug`.
+/// Generated secrets have 160 bits (RFC 4226 recommends 160, requires 128).
+/// Imported ones may have 80 bits or more: authenticators provisioned with
+/// Google's own 80-bit example exist, and refusing them would strand their
+/// users; [`is_weak`](Self::is_weak) flags those under 128 bits so that the
+/// host can ask for a new enrolment. The bytes are wiped on drop, compared
+/// in constant time and never printed by `Debug`.
 ///
 /// ```
 /// use varco::otp::OtpSecret;
@@ -22,9 +25,21 @@ use crate::Error;
 /// assert_eq!(again, s);
 /// assert_eq!(format!("{s:?}"), "OtpSecret(<redacted>)");
 /// assert!(OtpSecret::from_base32("JBSWY3DP").is_err()); // 40 bits: too short
+/// let imported = OtpSecret::from_base32("JBSWY3DPEHPK3PXP").unwrap(); // 80 bits
+/// assert!(imported.is_weak() && !s.is_weak());
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct OtpSecret(Zeroizing<Vec<u8>>);
+
+impl PartialEq for OtpSecret {
+    /// In constant time for secrets of one length (only the length shows).
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.len() == other.0.len() && bool::from(self.0.ct_eq(&other.0))
+    }
+}
+
+impl Eq for OtpSecret {}
 
 impl std::fmt::Debug for OtpSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,8 +50,10 @@ impl std::fmt::Debug for OtpSecret {
 impl OtpSecret {
     /// Bytes in a generated secret (160 bits).
     pub const GENERATED_LEN: usize = 20;
-    /// Fewest bytes accepted (128 bits, RFC 4226 §4 R6).
-    pub const MIN_LEN: usize = 16;
+    /// Fewest bytes accepted (80 bits), for imported secrets.
+    pub const MIN_LEN: usize = 10;
+    /// Fewest bytes not flagged weak (128 bits, RFC 4226 §4 R6).
+    pub const STRONG_LEN: usize = 16;
     /// Most bytes accepted (a SHA-512 block).
     pub const MAX_LEN: usize = 128;
 
@@ -50,11 +67,11 @@ impl OtpSecret {
     /// A secret from raw bytes.
     ///
     /// # Errors
-    /// [`Error::InvalidSecret`] for fewer than 16 or more than 128 bytes.
+    /// [`Error::InvalidSecret`] for fewer than 10 or more than 128 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len()) {
             return Err(Error::InvalidSecret(format!(
-                "{} bytes; a secret needs {}..={} bytes (128 bits at least)",
+                "{} bytes; a secret needs {}..={} bytes (80 bits at least)",
                 bytes.len(),
                 Self::MIN_LEN,
                 Self::MAX_LEN
@@ -98,7 +115,12 @@ impl OtpSecret {
         self.0.len()
     }
 
-    /// Always false: a secret has at least 16 bytes.
+    /// Whether the secret is under 128 bits (an imported one).
+    pub fn is_weak(&self) -> bool {
+        self.0.len() < Self::STRONG_LEN
+    }
+
+    /// Always false: a secret has at least 10 bytes.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::algorithm::{KeyedMac, check_digits, format_code, parse_code, same};
-use super::{Algorithm, OtpOutcome, OtpSecret};
+use super::{Algorithm, Enrollment, OtpOutcome, OtpSecret};
+use crate::record::Stored;
+use crate::seal::{Sealed, SealedBody, SealingKeys};
+use crate::step::{RecordStep, Step, Write};
 use crate::{Error, Timestamp};
 
 /// How codes are made and accepted: algorithm, digits, period, T0, and the
@@ -21,6 +24,7 @@ use crate::{Error, Timestamp};
 /// assert!(TotpConfig::new(varco::otp::Algorithm::Sha1, 9, 30, 0, 1, 1).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "TotpConfigFields")]
 pub struct TotpConfig {
     algorithm: Algorithm,
     digits: u8,
@@ -28,6 +32,34 @@ pub struct TotpConfig {
     t0_secs: u64,
     behind: u8,
     ahead: u8,
+}
+
+/// `TotpConfig` as read: checked by [`TotpConfig::new`], so that a stored
+/// credential with a zero period or a huge window never loads.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TotpConfigFields {
+    algorithm: Algorithm,
+    digits: u8,
+    period_secs: u64,
+    t0_secs: u64,
+    behind: u8,
+    ahead: u8,
+}
+
+impl TryFrom<TotpConfigFields> for TotpConfig {
+    type Error = Error;
+
+    fn try_from(f: TotpConfigFields) -> Result<Self, Error> {
+        TotpConfig::new(
+            f.algorithm,
+            f.digits,
+            f.period_secs,
+            f.t0_secs,
+            f.behind,
+            f.ahead,
+        )
+    }
 }
 
 impl Default for TotpConfig {
@@ -119,8 +151,12 @@ impl TotpConfig {
 /// configuration, and the last time step accepted (so that no step is ever
 /// accepted twice, RFC 6238 §5.2).
 ///
+/// Stored, it is a sealed record ([`Stored<Sealed<TotpCredential>>`]),
+/// bound to the host's key for it.
+///
 /// ```
 /// use varco::otp::{OtpOutcome, OtpSecret, TotpConfig, TotpCredential};
+/// use varco::seal::SealingKeys;
 /// use varco::Timestamp;
 ///
 /// // RFC 6238 Appendix B, SHA-1, 8 digits, at 59 s: 94287082.
@@ -129,13 +165,20 @@ impl TotpConfig {
 /// let cred = TotpCredential::new(secret, config);
 /// let now = Timestamp::from_unix_seconds(59);
 /// assert_eq!(*cred.code_at(now).unwrap(), "94287082");
-/// let (outcome, cred) = cred.verify("94287082", now);
-/// assert_eq!(outcome, OtpOutcome::Accepted { drift: 0 });
-/// // The same code again, even a second later: a replay.
-/// let (outcome, _) = cred.verify("94287082", Timestamp::from_unix_seconds(60));
-/// assert_eq!(outcome, OtpOutcome::Replayed);
+///
+/// let keys = SealingKeys::new("k1", [7; 32]).unwrap();
+/// let stored = cred.store("mario/totp", &keys, now, &mut rand::rng()).unwrap().record;
+/// let step = stored.verify("mario/totp", &keys, "94287082", now, &mut rand::rng()).unwrap();
+/// assert_eq!(step.outcome, OtpOutcome::Accepted { drift: 0 });
+/// let stored = step.writes.unwrap().record; // the step is remembered
+/// // The same code again, even a second later: a replay, and nothing to write.
+/// let later = Timestamp::from_unix_seconds(60);
+/// let again = stored.verify("mario/totp", &keys, "94287082", later, &mut rand::rng()).unwrap();
+/// assert_eq!(again.outcome, OtpOutcome::Replayed);
+/// assert!(again.writes.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TotpCredential {
     secret: OtpSecret,
     config: TotpConfig,
@@ -160,25 +203,48 @@ impl TotpCredential {
         self
     }
 
-    /// The credential encrypted for storage (see [`crate::seal`]): store
-    /// this, never the plain JSON, which holds the secret.
+    /// Stores the credential as a new sealed record under `record_key`
+    /// (the host's key for it): store this write, never the plain JSON,
+    /// which holds the secret. The write is "must not exist".
     ///
     /// # Errors
-    /// [`Error::Seal`] if encryption fails.
-    pub fn seal<R: rand_core::CryptoRng + ?Sized>(
+    /// [`Error::Seal`] if sealing fails; [`Error::InvalidTime`] for a broken
+    /// clock.
+    pub fn store<R: rand_core::CryptoRng + ?Sized>(
         &self,
-        keys: &crate::seal::SealingKeys,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
         rng: &mut R,
-    ) -> Result<String, Error> {
-        crate::seal::seal(self, "totp-credential", keys, rng)
+    ) -> Result<Write<Sealed<TotpCredential>>, Error> {
+        Sealed::create(self, record_key, keys, now, rng)
     }
 
-    /// Opens a credential sealed by [`seal`](Self::seal).
+    /// A new authenticator: a 160-bit secret from `rng`, its otpauth:// URI
+    /// for the QR code (secrets, in [`Enrollment`]), and the sealed record to
+    /// store.
     ///
     /// # Errors
-    /// [`Error::Seal`] for a wrong key, another kind of record, or tampering.
-    pub fn open(sealed: &str, keys: &crate::seal::SealingKeys) -> Result<Self, Error> {
-        crate::seal::open(sealed, "totp-credential", keys)
+    /// [`Error::InvalidUri`] for an issuer or account the URI cannot carry;
+    /// as [`store`](Self::store).
+    #[allow(clippy::too_many_arguments)]
+    pub fn enroll<R: rand_core::CryptoRng + ?Sized>(
+        issuer: &str,
+        account: &str,
+        config: TotpConfig,
+        record_key: &str,
+        keys: &SealingKeys,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<Enrollment, Sealed<TotpCredential>>, Error> {
+        let cred = TotpCredential::new(OtpSecret::generate(rng), config);
+        let uri = super::OtpUri::totp(issuer, account, &cred)?;
+        let write = cred.store(record_key, keys, now, rng)?;
+        Ok(Step {
+            outcome: Enrollment::of(&uri, &cred.secret),
+            writes: Some(write),
+            effects: Vec::new(),
+        })
     }
 
     /// The shared secret.
@@ -196,6 +262,15 @@ impl TotpCredential {
         self.last_step
     }
 
+    /// The code the app shows at `now`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a time before T0.
+    pub fn code(&self, now: Timestamp) -> Result<Zeroizing<String>, Error> {
+        self.code_at(now)
+            .ok_or_else(|| Error::InvalidInput("the time is before T0".into()))
+    }
+
     /// The code the app shows at `now` (`None` before T0).
     pub fn code_at(&self, now: Timestamp) -> Option<Zeroizing<String>> {
         let step = self.config.step_at(now)?;
@@ -207,17 +282,21 @@ impl TotpCredential {
     }
 
     /// Checks `code` against every step of the window around `now`, with no
-    /// early exit, and returns the outcome with the credential to store
-    /// (state in, state out: it takes the stored credential by value).
-    ///
-    /// A match on a step at or before the last accepted one is
+    /// early exit. A match on a step at or before the last accepted one is
     /// [`OtpOutcome::Replayed`]: that includes the same code twice and an
-    /// older code after a newer one. Only an accepted code changes the
-    /// credential.
-    pub fn verify(self, code: &str, now: Timestamp) -> (OtpOutcome, TotpCredential) {
+    /// older code after a newer one. The credential itself does not change:
+    /// the step on its stored record ([`Stored::verify`]) remembers the step
+    /// an accepted code used.
+    pub fn verify(&self, code: &str, now: Timestamp) -> OtpOutcome {
+        self.check(code, now).0
+    }
+
+    /// [`verify`](Self::verify), with the step an accepted code matched
+    /// (what the stored record remembers).
+    pub fn check(&self, code: &str, now: Timestamp) -> (OtpOutcome, Option<u64>) {
         let c = self.config;
         let (Some(given), Some(current)) = (parse_code(code, c.digits), c.step_at(now)) else {
-            return (OtpOutcome::Rejected, self);
+            return (OtpOutcome::Rejected, None);
         };
         let mac = KeyedMac::new(c.algorithm, self.secret.expose());
         let first = current.saturating_sub(u64::from(c.behind));
@@ -234,14 +313,60 @@ impl TotpCredential {
             }
         }
         match best {
-            None => (OtpOutcome::Rejected, self),
-            Some(step) if self.last_step.is_some_and(|l| step <= l) => (OtpOutcome::Replayed, self),
+            None => (OtpOutcome::Rejected, None),
+            Some(step) if self.last_step.is_some_and(|l| step <= l) => (OtpOutcome::Replayed, None),
             Some(step) => {
-                let mut next = self;
-                next.last_step = Some(step);
-                let drift = step as i64 - current as i64;
-                (OtpOutcome::Accepted { drift }, next)
+                let drift = if step >= current {
+                    i64::try_from(step - current).unwrap_or(i64::MAX)
+                } else {
+                    -i64::try_from(current - step).unwrap_or(i64::MAX)
+                };
+                (OtpOutcome::Accepted { drift }, Some(step))
             }
         }
+    }
+}
+
+impl SealedBody for TotpCredential {
+    const KIND: &'static str = "totp_credential";
+}
+
+impl Stored<Sealed<TotpCredential>> {
+    /// Checks a code against the stored credential `record_key`: an
+    /// accepted code writes the credential with its step remembered (no
+    /// replay), sealed again under the current key; a rejected one writes
+    /// nothing, unless the record is under an old sealing key, when it is
+    /// sealed again as it is.
+    ///
+    /// # Errors
+    /// [`Error::Seal`] for a record that does not open under `record_key`
+    /// (another account's, another revision's, tampered);
+    /// [`Error::InvalidTime`] for a broken clock. Nothing is written.
+    pub fn verify<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        record_key: &str,
+        keys: &SealingKeys,
+        code: &str,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RecordStep<OtpOutcome, Sealed<TotpCredential>>, Error> {
+        let now = self.effective_time(now)?;
+        let cred = self.open(record_key, keys)?;
+        let (outcome, step) = cred.check(code, now);
+        let writes = match step {
+            Some(step) => {
+                let next = cred.with_last_step(step);
+                Some(self.sealed_write(&next, record_key, keys, now, rng)?)
+            }
+            None if self.needs_reseal(keys) => {
+                Some(self.sealed_write(&cred, record_key, keys, now, rng)?)
+            }
+            None => None,
+        };
+        Ok(Step {
+            outcome,
+            writes,
+            effects: Vec::new(),
+        })
     }
 }
