@@ -66,7 +66,7 @@ pub(crate) fn now(time: Option<u64>) -> Timestamp {
         None => {
             let ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
                 .unwrap_or(0);
             Timestamp::from_unix_millis(ms)
         }

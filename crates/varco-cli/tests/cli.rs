@@ -1,4 +1,5 @@
 //! The `varco` command, run for real: outputs, JSON and exit codes.
+#![allow(clippy::unwrap_used)] // test helpers: a failure should panic
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

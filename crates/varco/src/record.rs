@@ -233,6 +233,13 @@ impl<T: Record> Stored<T> {
     /// changed 2^63 times was forged).
     pub fn next(&self, body: T, now: Timestamp) -> Result<Stored<T>, Error> {
         let last_seen = self.effective_time(now)?;
+        self.next_at(body, last_seen)
+    }
+
+    /// [`next`](Self::next) at a time [`effective_time`](Self::effective_time)
+    /// already gave (a step checks its time once).
+    #[inline]
+    pub(crate) fn next_at(&self, body: T, last_seen: Timestamp) -> Result<Stored<T>, Error> {
         let revision = self
             .revision
             .checked_add(1)

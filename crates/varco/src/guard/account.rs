@@ -395,7 +395,7 @@ impl Stored<AccountGuard> {
             });
         }
         // Allowed: count it in the next record, changed in place.
-        let mut record = self.next(guard.clone(), now)?;
+        let mut record = self.next_at(guard.clone(), now)?;
         let next = record.body_mut();
         let device = match own {
             Some((d, _)) => next.devices.get_mut(d).map(|e| {

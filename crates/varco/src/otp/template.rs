@@ -57,6 +57,9 @@ impl Templates {
 
     /// Checks that every template holds `{code}` (the subjects must not) and
     /// is at most 2000 bytes.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidOtpConfig`] naming the first template at fault.
     pub fn validate(&self) -> Result<(), crate::Error> {
         let bad = |m: &str| Err(crate::Error::InvalidOtpConfig(m.to_owned()));
         for body in [

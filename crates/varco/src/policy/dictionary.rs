@@ -111,6 +111,8 @@ impl Dictionary {
 
     /// The child of `node` along byte `b`.
     #[inline(always)]
+    // The trie has under 2^32 nodes (the build script checks): a node index fits a u32.
+    #[allow(clippy::cast_possible_truncation)]
     fn child(&self, node: Node, b: u8) -> Option<Node> {
         // Both bounds in one read: this node's first child and the next's.
         let n = node as usize;
@@ -300,7 +302,11 @@ mod tests {
         let d = embedded();
         let list = include_str!("../../data/common-passwords.txt");
         for (i, word) in list.lines().enumerate() {
-            assert_eq!(d.password_rank(word), Some(i as u32 + 1), "{word}");
+            assert_eq!(
+                d.password_rank(word),
+                Some(u32::try_from(i).unwrap() + 1),
+                "{word}"
+            );
         }
         assert_eq!(d.password_rank("123456"), Some(1));
         assert_eq!(d.password_rank("password"), Some(2));
@@ -377,7 +383,7 @@ mod tests {
             .collect();
         let d = Dictionary::from_ranked(all.clone());
         for (i, w) in all.iter().enumerate() {
-            assert_eq!(d.rank(w), Some(i as u32 + 1), "{w:?}");
+            assert_eq!(d.rank(w), Some(u32::try_from(i).unwrap() + 1), "{w:?}");
         }
     }
 

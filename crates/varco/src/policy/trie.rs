@@ -46,7 +46,7 @@ pub fn lay_out<W: AsRef<str>>(entries: &[(W, u32, usize)]) -> Layout {
             list[node] = u8::try_from(entries[lo].2).unwrap_or(u8::MAX);
             lo += 1;
         }
-        first_child.push(label.len() as u32);
+        first_child.push(u32::try_from(label.len()).expect("a trie of under 2^32 nodes"));
         while lo < hi {
             let b = byte(lo, depth);
             let mut end = lo + 1;
@@ -60,7 +60,7 @@ pub fn lay_out<W: AsRef<str>>(entries: &[(W, u32, usize)]) -> Layout {
             lo = end;
         }
     }
-    first_child.push(label.len() as u32);
+    first_child.push(u32::try_from(label.len()).expect("a trie of under 2^32 nodes"));
     Layout {
         first_child: first_child.iter().flat_map(|v| v.to_le_bytes()).collect(),
         label,

@@ -37,6 +37,8 @@ const ALIGNED: &[(i32, i32)] = &[
 ];
 
 impl Keyboard {
+    // Keyboards have a handful of rows of under 20 keys: the casts fit.
+    #[allow(clippy::cast_possible_truncation)]
     fn build(rows: &[(i32, &str)], directions: &'static [(i32, i32)]) -> Keyboard {
         let mut keys = [None; 128];
         let mut grid = HashSet::new();

@@ -127,6 +127,8 @@ const L33T: [(char, &[char]); 20] = [
 
 /// The [`L33T`] entry of each character, `NO_L33T` for none: looked up
 /// once per password, not once per walk step.
+// The substitution table has under 256 entries: an index fits a u8.
+#[allow(clippy::cast_possible_truncation)]
 fn l33t_indices(lower: &[char]) -> Vec<u8> {
     lower
         .iter()
@@ -161,6 +163,8 @@ type WalkStack = Vec<(usize, Node, u32, u64)>;
 /// dictionary continues is followed at once and the others wait on `stack`
 /// (the same order as pushing them all and popping one, without the
 /// round trip).
+// A choice among a handful of alternatives fits a usize anywhere.
+#[allow(clippy::cast_possible_truncation)]
 fn walk(
     dict: &Dictionary,
     lower: &[char],
@@ -372,6 +376,8 @@ pub(crate) fn dictionary(chars: &[char], lower: &[char], dict: &Dictionary, out:
 /// (the binomial theorem less its last term). What is left costs at most
 /// `(len - turns) × turns` steps, a quarter of the length squared.
 /// `spatial_guesses_by_terms` in the tests checks it against the plain sum.
+// Passwords are at most 128 characters long: lengths fit an i32.
+#[allow(clippy::cast_possible_truncation)]
 fn spatial_guesses(kb: &Keyboard, len: usize, turns: usize, shifted: usize) -> f64 {
     let d = kb.degree;
     let mut g = 0.0;
@@ -730,6 +736,8 @@ mod tests {
     }
 
     /// The plain sum that `spatial_guesses` computes in linear time.
+    // Test lengths are small.
+    #[allow(clippy::cast_possible_truncation)]
     fn spatial_guesses_by_terms(kb: &Keyboard, len: usize, turns: usize) -> f64 {
         let mut g = 0.0;
         for i in 2..=len {

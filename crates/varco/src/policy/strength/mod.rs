@@ -104,6 +104,8 @@ impl Strength {
     }
 }
 
+// At most 4 thresholds pass: the count fits a u8.
+#[allow(clippy::cast_possible_truncation)]
 fn score_of(log_g: f64) -> u8 {
     // zxcvbn's thresholds, with its +5 "delta".
     const T: [f64; 4] = [1e3 + 5.0, 1e6 + 5.0, 1e8 + 5.0, 1e10 + 5.0];

@@ -123,6 +123,8 @@ fn by_start(n: usize, matches: &[Match]) -> (Vec<usize>, Vec<usize>) {
 
 /// The log10 of the guesses for `n` characters covered by `matches`, and the
 /// parts of the cheapest cover.
+// Positions are under 128 (the longest password) and parts under MAX_PARTS: the casts fit.
+#[allow(clippy::cast_possible_truncation)]
 pub(crate) fn cheapest(n: usize, matches: &[Match]) -> (f64, Vec<Part>) {
     if n == 0 {
         return (0.0, Vec::new());
