@@ -613,6 +613,9 @@ proptest! {
                     prop_assert_eq!(next.body().attempts(), before, "a resend changed the failure count");
                     if let ResendOutcome::Sent { .. } = o {
                         replaced.push(std::mem::replace(&mut current, code_in(&fx, 6)));
+                        // A new code: "expired" is judged by the times seen
+                        // since it was issued.
+                        max_seen = clock;
                     }
                     c = next;
                     budget = b;
