@@ -206,8 +206,19 @@ fn pepper_is_bound_and_rotatable() {
         rotated.verify("pw", &k1_phc).unwrap(),
         Verification::Valid { needs_rehash: true }
     );
+    // A hash made without the pepper is refused by a peppered hasher
+    // (a record swapped for one made without it must not verify)...
     assert_eq!(
-        rotated.verify("pw", &plain_phc).unwrap(),
+        rotated.verify("pw", &plain_phc).unwrap_err().code(),
+        "pepper_required"
+    );
+    // ...unless the host says such records are legacy: then it verifies and
+    // asks for a rehash.
+    let legacy = small()
+        .with_pepper(Pepper::new("k2", b"pepper two pepper two pepper two".to_vec()).unwrap())
+        .with_legacy_unpeppered(true);
+    assert_eq!(
+        legacy.verify("pw", &plain_phc).unwrap(),
         Verification::Valid { needs_rehash: true }
     );
     let fresh = rotated.hash("pw", &mut rng).unwrap();
@@ -277,4 +288,86 @@ fn malformed_and_hostile_phc_strings_are_errors() {
     }
     let long = format!("$argon2id$v=19$m=65536,t=2,p=1${}$x", "A".repeat(600));
     assert!(h.verify("password", &long).is_err());
+}
+
+/// Property 9's hashing half: an unknown account (the dummy), a wrong
+/// password, a malformed stored hash, an unknown pepper id, an unpeppered
+/// hash on a peppered hasher, a password over the bound and a hash with
+/// cheaper parameters all cost the same Argon2 work: counted, not timed.
+#[test]
+fn every_refusal_costs_what_a_real_verification_costs() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let pepper = || Pepper::new("k1", b"pepper one pepper one pepper one".to_vec()).unwrap();
+    let hasher = PasswordHasher::new(HashParams::new(256, 2, 1).unwrap()).with_pepper(pepper());
+    let real = hasher.hash("the right one", &mut rng).unwrap();
+    let plain = PasswordHasher::new(HashParams::new(256, 2, 1).unwrap())
+        .hash("the right one", &mut rng)
+        .unwrap();
+    let cheap = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap())
+        .with_pepper(pepper())
+        .hash("the right one", &mut rng)
+        .unwrap();
+    let other_pepper = PasswordHasher::new(HashParams::new(256, 2, 1).unwrap())
+        .with_pepper(Pepper::new("k9", vec![9; 32]).unwrap())
+        .hash("the right one", &mut rng)
+        .unwrap();
+    let cost = |f: &dyn Fn()| {
+        let before = hasher.work();
+        f();
+        hasher.work() - before
+    };
+    let wrong = cost(&|| assert!(!hasher.verify("wrong", &real).unwrap().is_valid()));
+    assert_eq!(
+        wrong,
+        256 * 2,
+        "one verification at the hasher's parameters"
+    );
+    let right = cost(&|| assert!(hasher.verify("the right one", &real).unwrap().is_valid()));
+    assert_eq!(right, wrong);
+    let dummy = cost(&|| {
+        hasher.dummy_verify("whatever");
+    });
+    assert_eq!(dummy, wrong, "an unknown account");
+    let errors: [(&str, String, &str); 4] = [
+        (
+            "malformed",
+            "$argon2id$v=19$m=256,t=2,p=1$!!$!!".into(),
+            "malformed_hash",
+        ),
+        ("unknown pepper", other_pepper, "unknown_pepper"),
+        ("unpeppered", plain, "pepper_required"),
+        (
+            "bcrypt",
+            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW".into(),
+            "malformed_hash",
+        ),
+    ];
+    for (what, stored, code) in errors {
+        let spent = cost(&|| {
+            assert_eq!(
+                hasher.verify("the right one", &stored).unwrap_err().code(),
+                code
+            );
+        });
+        assert_eq!(spent, wrong, "{what}");
+    }
+    let long = "x".repeat(PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES + 1);
+    let too_long = cost(&|| {
+        assert_eq!(
+            hasher.verify(&long, &real).unwrap_err().code(),
+            "password_too_long"
+        );
+    });
+    assert_eq!(too_long, wrong, "a password over the bound");
+    // A stored hash with cheaper parameters is brought up to the cost.
+    let legacy = cost(&|| {
+        assert_eq!(
+            hasher.verify("the right one", &cheap).unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+    });
+    assert!(
+        (wrong..=wrong + 2).contains(&legacy),
+        "{legacy} for {wrong}"
+    );
 }

@@ -156,6 +156,55 @@ fn owasp(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every way a sign-in can fail costs what a wrong password costs, at the
+/// OWASP parameters: an unknown account (the dummy), a malformed record, an
+/// unknown pepper, an unpeppered record on a peppered hasher, a password
+/// over the bound, a record with cheaper parameters (brought up to cost).
+/// The ratios to `wrong_password` are what BENCHMARKS.md reports.
+fn equal_cost(c: &mut Criterion) {
+    use varco::hash::Pepper;
+    let pepper = || Pepper::new("k1", vec![7; 32]).unwrap();
+    let p = HashParams::default();
+    let hasher = PasswordHasher::new(p).with_pepper(pepper());
+    let mut rng = StdRng::seed_from_u64(2);
+    let real = hasher
+        .hash("correct horse battery staple", &mut rng)
+        .unwrap();
+    let plain = PasswordHasher::new(p).hash("x", &mut rng).unwrap();
+    let cheap = PasswordHasher::new(HashParams::new(4096, 1, 1).unwrap())
+        .with_pepper(pepper())
+        .hash("correct horse battery staple", &mut rng)
+        .unwrap();
+    let other = PasswordHasher::new(p)
+        .with_pepper(Pepper::new("k9", vec![9; 32]).unwrap())
+        .hash("x", &mut rng)
+        .unwrap();
+    let long = "x".repeat(PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES + 1);
+    let mut g = c.benchmark_group("equal_cost_owasp");
+    g.sample_size(20);
+    let cases: [(&str, &str, &str); 6] = [
+        ("wrong_password", "wrong", &real),
+        (
+            "malformed_record",
+            "wrong",
+            "$argon2id$v=19$m=19456,t=2,p=1$!!$!!",
+        ),
+        ("unknown_pepper", "wrong", &other),
+        ("unpeppered_record", "wrong", &plain),
+        ("password_over_bound", &long, &real),
+        ("cheaper_record_m4096_t1", "wrong", &cheap),
+    ];
+    for (name, pw, stored) in cases {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(hasher.verify(black_box(pw), stored).is_ok()))
+        });
+    }
+    g.bench_function("unknown_account_dummy", |b| {
+        b.iter(|| black_box(hasher.dummy_verify(black_box("wrong"))))
+    });
+    g.finish();
+}
+
 /// The other four OWASP choices (same defence, memory traded for passes):
 /// the share of time the allocating path spends faulting grows with m.
 fn owasp_alternatives(c: &mut Criterion) {
@@ -196,5 +245,12 @@ fn owasp_alternatives(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, cores, bandwidth, owasp, owasp_alternatives);
+criterion_group!(
+    benches,
+    cores,
+    bandwidth,
+    owasp,
+    owasp_alternatives,
+    equal_cost
+);
 criterion_main!(benches);

@@ -31,6 +31,10 @@ pub enum Error {
     /// A stored hash names a pepper key id the hasher does not hold.
     #[error("unknown pepper key id {0:?}")]
     UnknownPepper(String),
+    /// A stored hash was made without a pepper, and this hasher has one
+    /// (it accepts such records only when told they are legacy).
+    #[error("the stored hash has no pepper, and this hasher requires one")]
+    PepperRequired,
     /// A pepper is empty, too long, or its key id is invalid.
     #[error("invalid pepper: {0}")]
     InvalidPepper(String),
@@ -113,6 +117,7 @@ impl Error {
             Error::InvalidHashParams(_) => "invalid_hash_params",
             Error::MalformedHash(_) => "malformed_hash",
             Error::UnknownPepper(_) => "unknown_pepper",
+            Error::PepperRequired => "pepper_required",
             Error::InvalidPepper(_) => "invalid_pepper",
             Error::PasswordTooLong { .. } => "password_too_long",
             Error::Deserialize(_) => "deserialize",

@@ -1,6 +1,8 @@
 //! The password hasher: Argon2id PHC strings, constant-time verification,
 //! rehash detection, peppers and pooled memory.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -71,8 +73,12 @@ pub struct PasswordHasher {
     max_password_bytes: usize,
     max_verify_m_kib: u32,
     max_verify_t: u32,
+    max_verify_cost: u64,
     wipe_memory: bool,
+    accept_unpeppered: bool,
     engine: Engine,
+    /// KiB-passes computed (see [`PasswordHasher::work`]).
+    work: AtomicU64,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -100,9 +106,14 @@ impl PasswordHasher {
     /// Default bound on a password's length: 1024 UTF-8 bytes, before and
     /// after normalization (256 code points of 4 bytes each).
     pub const DEFAULT_MAX_PASSWORD_BYTES: usize = 1024;
-    /// Default bound on the memory cost of a *stored* hash that `verify`
-    /// accepts to compute: 256 MiB, or the hasher's own cost if higher.
-    pub const DEFAULT_MAX_VERIFY_M_KIB: u32 = 256 * 1024;
+    /// Default bounds on the cost of a *stored* hash that `verify` accepts
+    /// to compute: this many times the hasher's own memory, and its own
+    /// memory × passes, so that a tampered record costs at most a few
+    /// ordinary verifications, never seconds (and moving between the OWASP
+    /// presets, which trade memory for passes, stays within them). Raise
+    /// them with [`with_verify_limits`](Self::with_verify_limits) for old
+    /// records made with heavier parameters.
+    pub const DEFAULT_VERIFY_HEADROOM: u32 = 4;
     /// How many idle Argon2 buffers the pool keeps by default.
     pub const DEFAULT_POOL_SIZE: usize = 4;
 
@@ -115,10 +126,15 @@ impl PasswordHasher {
             pepper: None,
             old_peppers: Vec::new(),
             max_password_bytes: Self::DEFAULT_MAX_PASSWORD_BYTES,
-            max_verify_m_kib: Self::DEFAULT_MAX_VERIFY_M_KIB.max(params.m_kib()),
+            max_verify_m_kib: params.m_kib().saturating_mul(Self::DEFAULT_VERIFY_HEADROOM),
             max_verify_t: HashParams::MAX_T,
+            max_verify_cost: u64::from(params.m_kib())
+                * u64::from(params.t())
+                * u64::from(Self::DEFAULT_VERIFY_HEADROOM),
             wipe_memory: false,
+            accept_unpeppered: false,
             engine: Engine::default_core(Self::DEFAULT_POOL_SIZE),
+            work: AtomicU64::new(0),
         }
     }
 
@@ -180,7 +196,26 @@ impl PasswordHasher {
     pub fn with_verify_limits(mut self, max_m_kib: u32, max_t: u32) -> Self {
         self.max_verify_m_kib = max_m_kib.max(self.params.m_kib());
         self.max_verify_t = max_t.max(self.params.t());
+        self.max_verify_cost = u64::from(self.max_verify_m_kib) * u64::from(self.max_verify_t);
         self
+    }
+
+    /// Whether a peppered hasher verifies stored hashes made without a
+    /// pepper (records from before the pepper was introduced). Off by
+    /// default: such a hash is refused ([`Error::PepperRequired`]), so that
+    /// a record swapped for one the attacker made without the pepper does
+    /// not verify. On, it verifies and always asks for a rehash.
+    pub fn with_legacy_unpeppered(mut self, accept: bool) -> Self {
+        self.accept_unpeppered = accept;
+        self
+    }
+
+    /// The Argon2 work this hasher has done: memory (KiB) × passes, summed
+    /// over every hash, verification and dummy. A diagnostic: two paths
+    /// that must cost the same (an unknown account and a wrong password)
+    /// add the same amount.
+    pub fn work(&self) -> u64 {
+        self.work.load(Ordering::Relaxed)
     }
 
     /// With [`Argon2Core::RustCrypto`], zero the pooled Argon2 memory after
@@ -264,13 +299,34 @@ impl PasswordHasher {
     /// - [`Error::MalformedHash`] if the string is not a valid Argon2 PHC string
     ///   or its costs exceed the verify limits;
     /// - [`Error::UnknownPepper`] if it names a key id this hasher lacks;
+    /// - [`Error::PepperRequired`] for a hash made without a pepper, when
+    ///   this hasher has one (see [`with_legacy_unpeppered`](Self::with_legacy_unpeppered));
     /// - [`Error::PasswordTooLong`] past the byte bound.
+    ///
+    /// Each error costs what a verification at the hasher's parameters
+    /// costs: there is no early return to time.
     pub fn verify(&self, password: &str, phc: &str) -> Result<Verification, Error> {
-        let stored = self.parse(phc)?;
-        let pepper = self.pepper_for(&stored.input.keyid)?;
-        let pw = self.prepare(password)?;
+        let checked = self.parse(phc).and_then(|stored| {
+            let pepper = self.pepper_for(&stored.input.keyid)?;
+            let pw = self.prepare(password)?;
+            Ok((stored, pepper, pw))
+        });
+        let (stored, pepper, pw) = match checked {
+            Ok(ready) => ready,
+            Err(e) => {
+                // No early return: a malformed or unverifiable record, an
+                // unknown pepper, a password over the bound all cost what a
+                // real verification costs.
+                self.dummy_work(password);
+                return Err(e);
+            }
+        };
         let mut out = Zeroizing::new(vec![0u8; stored.tag.len()]);
-        self.compute(&stored.input, pepper, pw.as_bytes(), &mut out)?;
+        let computed = self.compute(&stored.input, pepper, pw.as_bytes(), &mut out);
+        // A record made with cheaper parameters is brought up to the
+        // hasher's cost, so its answer comes no sooner.
+        self.pad_to_current(&stored.input);
+        computed?;
         if bool::from(out.ct_eq(&stored.tag)) {
             Ok(Verification::Valid {
                 needs_rehash: self.stale(&stored),
@@ -317,20 +373,46 @@ impl PasswordHasher {
     /// assert_eq!(hasher.dummy_verify("anything"), Verification::Invalid);
     /// ```
     pub fn dummy_verify(&self, password: &str) -> Verification {
-        // Same bounds, same normalization, same Argon2 work as `verify`; the
-        // salt and expected output are fixed, so the answer is always Invalid.
-        let pw = match self.prepare(password) {
-            Ok(pw) => pw,
-            Err(_) => return Verification::Invalid,
-        };
+        self.dummy_work(password);
+        Verification::Invalid
+    }
+
+    /// The work of a verification at the current parameters, whatever the
+    /// password: the same bounds and normalization, then Argon2 with a fixed
+    /// salt (and no password at all past the bound, at the same cost).
+    fn dummy_work(&self, password: &str) {
+        let pw = self.prepare(password).unwrap_or_default();
         let input = self.current_input(vec![0x5a; SALT_LEN]);
         let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
         let computed = self.compute(&input, self.pepper.as_ref(), pw.as_bytes(), &mut out);
+        // Evaluate the comparison so the work is not optimised away; the
+        // answer is unused.
         let expected = vec![0u8; out.len()];
-        // Evaluate the comparison so the work is not optimised away, but the
-        // answer is Invalid whatever it says.
         let _ = computed.is_ok() && bool::from(out.ct_eq(&expected));
-        Verification::Invalid
+    }
+
+    /// After verifying a hash made with cheaper parameters, Argon2 work at
+    /// the same lanes to make up the difference to the hasher's own cost
+    /// (memory × passes), within a few KiB.
+    fn pad_to_current(&self, stored: &Argon2Input) {
+        let want = u64::from(self.params.m_kib()) * u64::from(self.params.t());
+        let done = u64::from(stored.m_kib) * u64::from(stored.t);
+        let Some(rest) = want.checked_sub(done).filter(|r| *r > 0) else {
+            return;
+        };
+        let m_max = u64::from(self.params.m_kib());
+        let t = rest.div_ceil(m_max).max(1);
+        let min_m = 8 * u64::from(self.params.p());
+        let m = rest.div_ceil(t).max(min_m);
+        let (Ok(m_kib), Ok(t)) = (u32::try_from(m), u32::try_from(t)) else {
+            return;
+        };
+        let mut input = self.current_input(vec![0xa5; SALT_LEN]);
+        input.m_kib = m_kib;
+        input.t = t;
+        input.keyid = Vec::new();
+        let mut out = Zeroizing::new(vec![0u8; 32]);
+        let _ = self.compute(&input, None, b"", &mut out);
     }
 
     fn prepare(&self, password: &str) -> Result<Zeroizing<String>, Error> {
@@ -350,6 +432,9 @@ impl PasswordHasher {
 
     fn pepper_for(&self, keyid: &[u8]) -> Result<Option<&Pepper>, Error> {
         if keyid.is_empty() {
+            if self.pepper.is_some() && !self.accept_unpeppered {
+                return Err(Error::PepperRequired);
+            }
             return Ok(None);
         }
         self.pepper
@@ -386,13 +471,19 @@ impl PasswordHasher {
         out: &mut [u8],
     ) -> Result<(), Error> {
         let secret = pepper.map(|p| p.secret()).unwrap_or_default();
+        let cost = u64::from(input.m_kib) * u64::from(input.t);
+        self.work.fetch_add(cost, Ordering::Relaxed);
         self.engine
             .compute(input, secret, password, out, self.wipe_memory)
     }
 
     fn parse(&self, s: &str) -> Result<StoredHash, Error> {
         let stored = phc::parse(s)?;
-        if stored.input.m_kib > self.max_verify_m_kib || stored.input.t > self.max_verify_t {
+        let cost = u64::from(stored.input.m_kib) * u64::from(stored.input.t);
+        if stored.input.m_kib > self.max_verify_m_kib
+            || stored.input.t > self.max_verify_t
+            || cost > self.max_verify_cost
+        {
             return Err(Error::MalformedHash(
                 "costs exceed this hasher's verify limits".to_owned(),
             ));
