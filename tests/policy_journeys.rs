@@ -82,10 +82,49 @@ fn customer_area_rule_requires_all_four_classes() {
         r.messages(Lang::It)[0],
         "La password deve contenere almeno 8 caratteri (ne ha 4)."
     );
+    // A count of one takes the singular, in both languages.
     assert_eq!(
         r.messages(Lang::En)[1],
-        "The password must contain at least 1 upper-case letters (it has 0)."
+        "The password must contain at least 1 upper-case letter (it has 0)."
     );
+    assert_eq!(
+        r.messages(Lang::It)[1],
+        "La password deve contenere almeno 1 lettera maiuscola (ne ha 0)."
+    );
+}
+
+#[test]
+fn counts_of_one_take_the_singular() {
+    use varco::policy::{CharClass, Violation};
+    let one = [
+        (Violation::Breached { count: 1 }, "una volta", "once"),
+        (
+            Violation::Reused { last: 1 },
+            "l'ultima usata",
+            "the last one used",
+        ),
+        (
+            Violation::MissingClass {
+                class: CharClass::Digit,
+                min: 1,
+                actual: 0,
+            },
+            "almeno 1 cifra ",
+            "at least 1 digit ",
+        ),
+        (
+            Violation::TooShort { min: 1, actual: 0 },
+            "almeno 1 carattere ",
+            "at least 1 character ",
+        ),
+    ];
+    for (v, it, en) in one {
+        assert!(v.message(Lang::It).contains(it), "{}", v.message(Lang::It));
+        assert!(v.message(Lang::En).contains(en), "{}", v.message(Lang::En));
+    }
+    let many = Violation::Breached { count: 3 };
+    assert!(many.message(Lang::En).contains("3 times"));
+    assert!(many.message(Lang::It).contains("3 volte"));
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub(crate) enum BreachCommand {
 }
 
 pub(crate) fn breach_prefix() -> Result<u8, Fail> {
-    println!("{}", RangeQuery::new(&read_password()?).prefix());
+    outln!("{}", RangeQuery::new(&read_password()?).prefix());
     Ok(0)
 }
 
@@ -34,11 +34,11 @@ pub(crate) fn breach_check(response: &std::path::Path, json_out: bool) -> Result
         varco::breach::BreachResult::Breached { count } => count,
     };
     if json_out {
-        println!("{}", json!({"breached": count > 0, "count": count}));
+        outln!("{}", json!({"breached": count > 0, "count": count}));
     } else if count > 0 {
-        println!("breached ({count} times)");
+        outln!("breached ({count} times)");
     } else {
-        println!("not found");
+        outln!("not found");
     }
     Ok(if count > 0 { 1 } else { 0 })
 }

@@ -58,10 +58,10 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
             write_atomic(&out, &w.record.to_json())?;
             let codes: Vec<&str> = step.outcome.codes.iter().map(|c| c.expose()).collect();
             if json {
-                println!("{}", json!({"codes": codes, "set": w.record.body().id()}));
+                outln!("{}", json!({"codes": codes, "set": w.record.body().id()}));
             } else {
                 for c in codes {
-                    println!("{c}");
+                    outln!("{c}");
                 }
             }
             Ok(0)
@@ -80,12 +80,12 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
             }
             let next = next.body();
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({"outcome": outcome, "remaining": next.remaining()})
                 );
             } else {
-                println!(
+                outln!(
                     "{} ({} left)",
                     if accepted { "accepted" } else { "rejected" },
                     next.remaining()

@@ -123,10 +123,10 @@ fn guard_report(
 
 fn print_guard(v: &Value, json_out: bool) {
     if json_out {
-        println!("{v}");
+        outln!("{v}");
     } else {
         let d = &v["decision"];
-        println!(
+        outln!(
             "decision: {}{}",
             d["decision"].as_str().unwrap_or("?"),
             d["until"]
@@ -137,7 +137,7 @@ fn print_guard(v: &Value, json_out: bool) {
         if let Some(f) = v["factors"].as_object() {
             for (name, x) in f {
                 let n = x["consecutive"].as_u64().unwrap_or(0);
-                println!(
+                outln!(
                     "  {name}: {n} consecutive {}{}",
                     if n == 1 { "failure" } else { "failures" },
                     if x["permanent"] == true {
@@ -167,7 +167,7 @@ fn unlock_by(by: &str) -> Result<Unlock, Fail> {
 pub(crate) fn guard(c: GuardCommand) -> Result<u8, Fail> {
     let (a, unlock) = match c {
         GuardCommand::Policy => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&GuardPolicies::default()).unwrap_or_default()
             );

@@ -81,13 +81,13 @@ pub(crate) fn hash(a: HashArgs) -> Result<u8, Fail> {
     let password = read_password()?;
     let phc = hasher.hash(&password, &mut rand::rng())?;
     if a.json {
-        println!(
+        outln!(
             "{}",
             json!({"phc": phc, "m_kib": params.m_kib(), "t": params.t(), "p": params.p(),
                    "normalization": Normalization::Nfc})
         );
     } else {
-        println!("{phc}");
+        outln!("{phc}");
     }
     Ok(0)
 }
@@ -101,11 +101,11 @@ pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         Verification::Invalid => (false, false),
     };
     if a.json {
-        println!("{}", json!({"valid": valid, "needs_rehash": rehash}));
+        outln!("{}", json!({"valid": valid, "needs_rehash": rehash}));
     } else if valid {
-        println!("valid{}", if rehash { " (needs rehash)" } else { "" });
+        outln!("valid{}", if rehash { " (needs rehash)" } else { "" });
     } else {
-        println!("invalid");
+        outln!("invalid");
     }
     Ok(if valid { 0 } else { 1 })
 }

@@ -10,6 +10,16 @@
 //! | 2 | usage error (unknown option, missing argument) |
 //! | 3 | bad input: invalid UTF-8, malformed hash or policy, password too long |
 //! | 4 | I/O error (a file or stdin could not be read) |
+//! | 141 | standard output was closed before everything was written (`varco … \| head -1`): 128 + SIGPIPE, what a shell shows for a process a closed pipe stops |
+
+/// `println!` that never panics: a closed standard output (a reader that
+/// went away, as `| head -1` does) ends the process with exit code 141, any
+/// other write error with 4.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::support::out_line(format_args!($($arg)*))
+    };
+}
 
 mod breach;
 mod codes;
@@ -33,7 +43,8 @@ use policy::{PolicyCommand, policy_check, policy_show};
 #[command(
     name = "varco",
     version,
-    about = "Password policy, hashing and verification (varco)"
+    about = "Password policy, hashing and verification (varco)",
+    after_help = "Secrets are read from stdin, never from arguments: all of stdin (at most 1 MiB, UTF-8), the first line without its \\n and a \\r before it; spaces are kept. Exit codes: 0 success, 1 a negative outcome, 2 usage, 3 bad input, 4 I/O error, 141 stdout closed early."
 )]
 struct Cli {
     #[command(subcommand)]

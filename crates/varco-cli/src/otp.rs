@@ -145,9 +145,9 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
             let uri = OtpUri::totp(&issuer, &account, &cred)?;
             let secret = cred.secret().to_base32();
             if totp.json {
-                println!("{}", json!({"secret": *secret, "uri": *uri.to_uri()}));
+                outln!("{}", json!({"secret": *secret, "uri": *uri.to_uri()}));
             } else {
-                println!("secret: {}\nuri: {}", *secret, *uri.to_uri());
+                outln!("secret: {}\nuri: {}", *secret, *uri.to_uri());
             }
             Ok(0)
         }
@@ -159,9 +159,9 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
                 .ok_or_else(|| bad_input("time is before T0"))?;
             if totp.json {
                 let step = cred.config().step_at(t);
-                println!("{}", json!({"code": *code, "step": step}));
+                outln!("{}", json!({"code": *code, "step": step}));
             } else {
-                println!("{}", *code);
+                outln!("{}", *code);
             }
             Ok(0)
         }
@@ -177,12 +177,12 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
             let (outcome, step) = cred.check(&code, now(totp.time));
             let last_step = step.or(cred.last_step());
             if totp.json {
-                println!(
+                outln!(
                     "{}",
                     outcome_json(outcome, &[("last_step", json!(last_step))])
                 );
             } else {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_value(outcome)
                         .ok()
@@ -216,7 +216,7 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
                         ("hotp", c.algorithm(), c.digits(), None, Some(c.counter()))
                     }
                 };
-                println!(
+                outln!(
                     "{}",
                     json!({"type": kind, "issuer": uri.issuer(), "account": uri.account(),
                     "algorithm": algorithm, "digits": digits, "period": period, "counter": counter})
@@ -230,9 +230,9 @@ pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
                 &cred,
             )?;
             if totp.json {
-                println!("{}", json!({"uri": *uri.to_uri()}));
+                outln!("{}", json!({"uri": *uri.to_uri()}));
             } else {
-                println!("{}", *uri.to_uri());
+                outln!("{}", *uri.to_uri());
             }
             Ok(0)
         }
@@ -249,9 +249,9 @@ pub(crate) fn hotp(c: HotpCommand) -> Result<u8, Fail> {
             let cred = HotpCredential::new(read_secret()?, varco::otp::Algorithm::Sha1, digits)?;
             let code = cred.code_at(counter);
             if json {
-                println!("{}", json!({"code": *code, "counter": counter}));
+                outln!("{}", json!({"code": *code, "counter": counter}));
             } else {
-                println!("{}", *code);
+                outln!("{}", *code);
             }
             Ok(0)
         }
@@ -267,12 +267,12 @@ pub(crate) fn hotp(c: HotpCommand) -> Result<u8, Fail> {
             let (outcome, next) = cred.check(&code, look_ahead);
             let next_counter = next.unwrap_or(cred.counter());
             if json {
-                println!(
+                outln!(
                     "{}",
                     outcome_json(outcome, &[("counter", json!(next_counter))])
                 );
             } else {
-                println!(
+                outln!(
                     "{} (next counter {})",
                     if matches!(outcome, OtpOutcome::Accepted { .. }) {
                         "accepted"

@@ -86,7 +86,7 @@ pub(crate) fn policy_check(a: CheckArgs) -> Result<u8, Fail> {
     }
     let report = policy.check(password, &ctx);
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report_json(&policy, &report, lang)).unwrap_or_default()
         );
@@ -105,21 +105,21 @@ fn report_json(policy: &PasswordPolicy, r: &Report, lang: Lang) -> Value {
 }
 
 fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
-    println!("policy: {}", policy.name().unwrap_or("custom"));
+    outln!("policy: {}", policy.name().unwrap_or("custom"));
     if r.is_ok() {
-        println!("{}", lang.pick("esito: accettata", "result: accepted"));
+        outln!("{}", lang.pick("esito: accettata", "result: accepted"));
     } else {
-        println!(
+        outln!(
             "{} ({})",
             lang.pick("esito: rifiutata", "result: rejected"),
             r.violations().len()
         );
         for v in r.violations() {
-            println!("  - {}: {}", v.code(), v.message(lang));
+            outln!("  - {}: {}", v.code(), v.message(lang));
         }
     }
     let s = r.strength();
-    println!(
+    outln!(
         "{}: {}/4 (10^{:.1} {})",
         lang.pick("robustezza", "strength"),
         s.score(),
@@ -127,13 +127,13 @@ fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
         lang.pick("tentativi", "guesses")
     );
     if let Some(w) = s.feedback().warning {
-        println!("  ! {}", w.message(lang));
+        outln!("  ! {}", w.message(lang));
     }
     for x in &s.feedback().suggestions {
-        println!("  * {}", x.message(lang));
+        outln!("  * {}", x.message(lang));
     }
     for k in r.skipped() {
-        println!(
+        outln!(
             "skipped: {}",
             serde_json::to_value(k)
                 .unwrap_or(Value::Null)
@@ -144,7 +144,7 @@ fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
 }
 
 pub(crate) fn policy_show(preset: &str) -> Result<u8, Fail> {
-    println!(
+    outln!(
         "{}",
         PasswordPolicy::preset(preset.parse::<Preset>()?).to_json()
     );

@@ -80,3 +80,17 @@ pub(crate) fn write_atomic(path: &std::path::Path, text: &str) -> Result<(), Fai
     std::fs::write(&tmp, text).map_err(|e| io_fail(&tmp.display().to_string(), e))?;
     std::fs::rename(&tmp, path).map_err(|e| io_fail(&path.display().to_string(), e))
 }
+
+/// Writes one line to standard output (see `outln!`).
+pub(crate) fn out_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        let code = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            141
+        } else {
+            4
+        };
+        std::process::exit(code);
+    }
+}

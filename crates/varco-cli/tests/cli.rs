@@ -560,3 +560,49 @@ fn guard_drives_a_state_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A closed standard output (`varco … | head -1`) ends the command with
+/// exit code 141, never a panic. The reader is closed before the command
+/// writes: it waits on stdin until then.
+#[test]
+fn a_closed_stdout_is_exit_141_not_a_panic() {
+    for _ in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_varco"))
+            .args(["policy", "check", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn varco");
+        drop(child.stdout.take()); // the reader goes away first
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"fiume violino tramonto lampada\n");
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(141), "{err}");
+    }
+}
+
+/// `--help` says how stdin is read and what the exit codes are; a trailing
+/// `\r\n` is not part of the password.
+#[test]
+fn help_documents_stdin_and_crlf_is_not_part_of_the_password() {
+    let help = stdout(&varco(&["--help"], b""));
+    assert!(
+        help.contains("first line") && help.contains("\\r") && help.contains("141"),
+        "{help}"
+    );
+    let crlf = varco(
+        &["policy", "check", "--json"],
+        b"fiume violino tramonto lampada\r\n",
+    );
+    let lf = varco(
+        &["policy", "check", "--json"],
+        b"fiume violino tramonto lampada\n",
+    );
+    assert_eq!(stdout(&crlf), stdout(&lf));
+}

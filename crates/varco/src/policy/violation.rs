@@ -45,6 +45,23 @@ impl CharClass {
         }
     }
 
+    /// The class's name for `n` characters: singular for one.
+    fn name_for(self, n: usize, lang: Lang) -> &'static str {
+        if n != 1 {
+            return self.name(lang);
+        }
+        match (self, lang) {
+            (CharClass::Upper, Lang::It) => "lettera maiuscola",
+            (CharClass::Upper, Lang::En) => "upper-case letter",
+            (CharClass::Lower, Lang::It) => "lettera minuscola",
+            (CharClass::Lower, Lang::En) => "lower-case letter",
+            (CharClass::Digit, Lang::It) => "cifra",
+            (CharClass::Digit, Lang::En) => "digit",
+            (CharClass::Special, Lang::It) => "carattere speciale",
+            (CharClass::Special, Lang::En) => "special character",
+        }
+    }
+
     fn name(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (CharClass::Upper, Lang::It) => "lettere maiuscole",
@@ -218,14 +235,26 @@ impl Violation {
         let it = lang == Lang::It;
         match self {
             Violation::TooShort { min, actual } => if it {
-                format!("La password deve contenere almeno {min} caratteri (ne ha {actual}).")
+                format!(
+                    "La password deve contenere almeno {min} {} (ne ha {actual}).",
+                    plural(*min, "carattere", "caratteri")
+                )
             } else {
-                format!("The password must have at least {min} characters (it has {actual}).")
+                format!(
+                    "The password must have at least {min} {} (it has {actual}).",
+                    plural(*min, "character", "characters")
+                )
             },
             Violation::TooLong { max, actual } => if it {
-                format!("La password può contenere al massimo {max} caratteri (ne ha {actual}).")
+                format!(
+                    "La password può contenere al massimo {max} {} (ne ha {actual}).",
+                    plural(*max, "carattere", "caratteri")
+                )
             } else {
-                format!("The password may have at most {max} characters (it has {actual}).")
+                format!(
+                    "The password may have at most {max} {} (it has {actual}).",
+                    plural(*max, "character", "characters")
+                )
             },
             Violation::DisallowedCharacters { count, allowed_specials } => {
                 let allowed = match (allowed_specials.as_deref(), it) {
@@ -257,12 +286,12 @@ impl Violation {
             Violation::MissingClass { class, min, actual } => if it {
                 format!(
                     "La password deve contenere almeno {min} {} (ne ha {actual}).",
-                    class.name(lang)
+                    class.name_for(*min, lang)
                 )
             } else {
                 format!(
                     "The password must contain at least {min} {} (it has {actual}).",
-                    class.name(lang)
+                    class.name_for(*min, lang)
                 )
             },
             Violation::Common => lang
@@ -271,12 +300,21 @@ impl Violation {
                     "This password is one of the most commonly used: choose a less predictable one.",
                 )
                 .to_owned(),
-            Violation::Breached { count } => if it {
-                format!(
+            Violation::Breached { count } => match (it, *count == 1) {
+                (true, true) => {
+                    "La password compare una volta in violazioni di dati note: scegline un'altra."
+                        .to_owned()
+                }
+                (true, false) => format!(
                     "La password compare {count} volte in violazioni di dati note: scegline un'altra."
-                )
-            } else {
-                format!("This password has appeared {count} times in known data breaches: choose another.")
+                ),
+                (false, true) => {
+                    "This password has appeared once in known data breaches: choose another."
+                        .to_owned()
+                }
+                (false, false) => format!(
+                    "This password has appeared {count} times in known data breaches: choose another."
+                ),
             },
             Violation::ContainsContext { kind } => if it {
                 format!("La password non deve contenere né somigliare a {}.", kind.name(lang))
@@ -305,10 +343,11 @@ impl Violation {
                     "The new password must differ from the current one.",
                 )
                 .to_owned(),
-            Violation::Reused { last } => if it {
-                format!("La password non può essere una delle ultime {last} usate.")
-            } else {
-                format!("The password cannot be one of the last {last} used.")
+            Violation::Reused { last } => match (it, *last == 1) {
+                (true, true) => "La password non può essere l'ultima usata.".to_owned(),
+                (true, false) => format!("La password non può essere una delle ultime {last} usate."),
+                (false, true) => "The password cannot be the last one used.".to_owned(),
+                (false, false) => format!("The password cannot be one of the last {last} used."),
             },
             Violation::ConfirmationMismatch => lang
                 .pick("Le due password non coincidono.", "The two passwords do not match.")
@@ -320,6 +359,11 @@ impl Violation {
             },
         }
     }
+}
+
+/// The singular for one, else the plural.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }
 
 fn spaced(s: &str) -> String {
