@@ -134,3 +134,37 @@ fn stored_records_refuse_unknown_keys_at_every_depth() {
         Stored::<Lifecycle>::from_json(j).is_ok()
     });
 }
+
+/// Every configuration loader checks the size before parsing.
+#[test]
+fn oversized_configurations_are_refused_before_parsing() {
+    // Valid JSON, just too big: whitespace after an empty object.
+    let big = format!("{{}}{}", " ".repeat(varco::error::MAX_CONFIG_BYTES));
+    assert_eq!(
+        PasswordPolicy::from_json(&big).unwrap_err().code(),
+        "deserialize"
+    );
+    assert_eq!(
+        DeliveryConfig::from_json(&big).unwrap_err().code(),
+        "deserialize"
+    );
+    assert_eq!(
+        GuardPolicies::from_json(&big).unwrap_err().code(),
+        "deserialize"
+    );
+    assert_eq!(
+        LockoutPolicy::from_json(&big).unwrap_err().code(),
+        "deserialize"
+    );
+    for loader in [
+        |j: &str| GuardPolicies::from_json(j).err().map(|e| e.to_string()),
+        |j: &str| LockoutPolicy::from_json(j).err().map(|e| e.to_string()),
+        |j: &str| DeliveryConfig::from_json(j).err().map(|e| e.to_string()),
+        |j: &str| PasswordPolicy::from_json(j).err().map(|e| e.to_string()),
+    ] {
+        assert!(
+            loader(&big).unwrap().contains("at most"),
+            "refused for its size"
+        );
+    }
+}

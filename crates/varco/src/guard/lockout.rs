@@ -190,6 +190,7 @@ impl LockoutPolicy {
     /// [`Error::Deserialize`] for malformed JSON,
     /// [`Error::InvalidGuardPolicy`] for an invalid policy.
     pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::check_config_size(json)?;
         let p: LockoutPolicy =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
         p.validate()?;

@@ -315,6 +315,7 @@ impl PasswordPolicy {
     /// [`Error::UnsupportedVersion`] for a newer format, and
     /// [`Error::InvalidPolicy`] for inconsistent rules.
     pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::check_config_size(json)?;
         let spec: PolicySpec =
             serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
         PasswordPolicy::try_from(spec)
