@@ -194,6 +194,22 @@ fn hash_then_verify() {
     assert_eq!(stdout(&wrong).trim(), "invalid");
 }
 
+/// `varco verify` verifies every hash `varco hash` makes, heavy ones too.
+#[test]
+fn verify_accepts_every_hash_that_hash_makes() {
+    for args in [
+        &["hash", "--m-kib", "131072", "--t", "1", "--p", "1"][..],
+        &["hash", "--preset", "owasp-m47104-t1"][..],
+        &["hash", "--m-kib", "8", "--t", "10", "--p", "1"][..],
+    ] {
+        let h = varco(args, b"pw\n");
+        assert_eq!(h.status.code(), Some(0), "{args:?}");
+        let phc = stdout(&h).trim().to_owned();
+        let ok = varco(&["verify", &phc], b"pw\n");
+        assert_eq!(ok.status.code(), Some(0), "{args:?}: {}", stdout(&ok));
+    }
+}
+
 #[test]
 fn default_hash_is_owasp_and_verifies_without_rehash() {
     let h = varco(&["hash", "--json"], b"una passphrase\n");
