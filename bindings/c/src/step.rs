@@ -148,6 +148,23 @@ fn write_at(s: &varco_step, index: usize) -> Result<&varco::step::RecordWrite, v
     })
 }
 
+/// Copies a field of write `index` into the caller's buffer.
+unsafe fn write_field(
+    step: *const varco_step,
+    index: usize,
+    pick: impl Fn(&varco::step::RecordWrite) -> &str,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    guard(|| {
+        let s = unsafe { handle(step, "step") }?;
+        out_ptr(written, "written")?;
+        let w = write_at(s, index)?;
+        unsafe { write_out(pick(w).as_bytes(), buf, cap, written) }
+    })
+}
+
 /// Record `index` to store: its stored form, opaque text to keep as it is.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_step_write(
@@ -157,12 +174,7 @@ pub unsafe extern "C" fn varco_step_write(
     cap: usize,
     written: *mut usize,
 ) -> varco_result {
-    guard(|| {
-        let s = unsafe { handle(step, "step") }?;
-        out_ptr(written, "written")?;
-        let w = write_at(s, index)?;
-        unsafe { write_out(w.json.as_bytes(), buf, cap, written) }
-    })
+    unsafe { write_field(step, index, |w| &w.json, buf, cap, written) }
 }
 
 /// Record `index`'s kind (`account_guard`, `failure_counter`, ...).
@@ -174,12 +186,7 @@ pub unsafe extern "C" fn varco_step_write_kind(
     cap: usize,
     written: *mut usize,
 ) -> varco_result {
-    guard(|| {
-        let s = unsafe { handle(step, "step") }?;
-        out_ptr(written, "written")?;
-        let w = write_at(s, index)?;
-        unsafe { write_out(w.kind.as_bytes(), buf, cap, written) }
-    })
+    unsafe { write_field(step, index, |w| w.kind, buf, cap, written) }
 }
 
 /// Record `index`'s new revision, and the revision it replaces: 0 when the

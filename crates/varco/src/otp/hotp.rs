@@ -185,16 +185,7 @@ impl HotpCredential {
                 found = Some(k);
             }
         }
-        let next = found.and_then(|k| self.counter.checked_add(k)?.checked_add(1));
-        match (found, next) {
-            (Some(k), Some(next)) => (
-                OtpOutcome::Accepted {
-                    drift: i64::try_from(k).unwrap_or(i64::MAX),
-                },
-                Some(next),
-            ),
-            _ => (OtpOutcome::Rejected, None),
-        }
+        self.moved_past(found, 1)
     }
 
     /// Resynchronizes from two consecutive codes the device shows, searching
@@ -226,7 +217,14 @@ impl HotpCredential {
             }
             prev_hit = same(v, a);
         }
-        let next = found.and_then(|k| self.counter.checked_add(k)?.checked_add(2));
+        self.moved_past(found, 2)
+    }
+
+    /// The outcome of a match `found` counters ahead, and the counter past
+    /// the `codes` codes it used; rejected when none matched or the counter
+    /// would pass `u64::MAX` (it never wraps).
+    fn moved_past(&self, found: Option<u64>, codes: u64) -> (OtpOutcome, Option<u64>) {
+        let next = found.and_then(|k| self.counter.checked_add(k)?.checked_add(codes));
         match (found, next) {
             (Some(k), Some(next)) => (
                 OtpOutcome::Accepted {
