@@ -135,36 +135,54 @@ fn stored_records_refuse_unknown_keys_at_every_depth() {
     });
 }
 
+/// Every configuration loader: its code for each failure (too big, not
+/// JSON, a misspelt key, a bad value).
+type Loader = fn(&str) -> Option<varco::Error>;
+
+fn config_loaders() -> [(&'static str, Loader); 4] {
+    [
+        ("invalid_policy", |j| PasswordPolicy::from_json(j).err()),
+        ("invalid_otp_config", |j| DeliveryConfig::from_json(j).err()),
+        ("invalid_guard_policy", |j| {
+            GuardPolicies::from_json(j).err()
+        }),
+        ("invalid_guard_policy", |j| {
+            LockoutPolicy::from_json(j).err()
+        }),
+    ]
+}
+
 /// Every configuration loader checks the size before parsing.
 #[test]
 fn oversized_configurations_are_refused_before_parsing() {
     // Valid JSON, just too big: whitespace after an empty object.
     let big = format!("{{}}{}", " ".repeat(varco::error::MAX_CONFIG_BYTES));
-    assert_eq!(
-        PasswordPolicy::from_json(&big).unwrap_err().code(),
-        "deserialize"
-    );
-    assert_eq!(
-        DeliveryConfig::from_json(&big).unwrap_err().code(),
-        "deserialize"
-    );
-    assert_eq!(
-        GuardPolicies::from_json(&big).unwrap_err().code(),
-        "deserialize"
-    );
-    assert_eq!(
-        LockoutPolicy::from_json(&big).unwrap_err().code(),
-        "deserialize"
-    );
-    for loader in [
-        |j: &str| GuardPolicies::from_json(j).err().map(|e| e.to_string()),
-        |j: &str| LockoutPolicy::from_json(j).err().map(|e| e.to_string()),
-        |j: &str| DeliveryConfig::from_json(j).err().map(|e| e.to_string()),
-        |j: &str| PasswordPolicy::from_json(j).err().map(|e| e.to_string()),
-    ] {
+    for (code, loader) in config_loaders() {
+        let e = loader(&big).expect("refused");
+        assert_eq!(e.code(), code);
         assert!(
-            loader(&big).unwrap().contains("at most"),
-            "refused for its size"
+            e.to_string().contains("at most"),
+            "refused for its size: {e}"
         );
     }
+}
+
+/// A broken configuration file is the host's configuration to fix, under
+/// the loader's own code: never `deserialize`, which says a stored record
+/// is unusable.
+#[test]
+fn a_broken_configuration_is_a_configuration_error_not_an_unusable_record() {
+    for (code, loader) in config_loaders() {
+        for bad in ["", "{", "[1,2]", "{\"no_such_key\":1}", "null", "\"text\""] {
+            let e = loader(bad).unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert_eq!(e.code(), code, "{bad:?}: {e}");
+            assert_eq!(e.action(), varco::ErrorAction::FixConfiguration, "{bad:?}");
+        }
+    }
+    let newer = PasswordPolicy::from_json(r#"{"version":2,"rules":[]}"#).unwrap_err();
+    assert_eq!(
+        newer.action(),
+        varco::ErrorAction::FixConfiguration,
+        "{newer}"
+    );
 }

@@ -25,7 +25,15 @@ inline fun <reified E : Throwable> raises(block: () -> Unit): E {
     throw Check("expected ${E::class.simpleName}, nothing was thrown")
 }
 
-fun code(e: VarcoException): String = (e as VarcoException.Invalid).code
+// The error's variant (the caller's action) and its typed code, e.g.
+// "UnusableRecord/SEAL"; the `when` is exhaustive over the sealed class.
+fun code(e: VarcoException): String = when (e) {
+    is VarcoException.FixConfiguration -> "FixConfiguration/${e.code}"
+    is VarcoException.RejectInput -> "RejectInput/${e.code}"
+    is VarcoException.UnusableRecord -> "UnusableRecord/${e.code}"
+    is VarcoException.StartOver -> "StartOver/${e.code}"
+    is VarcoException.Internal -> "Internal/${e.code}"
+}
 
 val sealKey = HostKey("k1", ByteArray(32) { it.toByte() })
 val codeKey = HostKey("c1", ByteArray(32) { it.toByte() })
@@ -181,8 +189,8 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
     "policy: JSON round trip and malformed JSON" to {
         val p = Policy.preset("mail_service")
         eq(Policy.fromJson(p.toJson()).toJson(), p.toJson())
-        eq(code(raises<VarcoException> { Policy.fromJson("{") }), "deserialize")
-        eq(code(raises<VarcoException> { Policy.preset("nope") }), "invalid_policy")
+        eq(code(raises<VarcoException> { Policy.fromJson("{") }), "FixConfiguration/INVALID_POLICY")
+        eq(code(raises<VarcoException> { Policy.preset("nope") }), "FixConfiguration/INVALID_POLICY")
     },
     "hash: verify, rehash, dummy, limits" to {
         val h = Hasher.withParams(64u, 1u, 1u)
@@ -193,7 +201,7 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         eq(Hasher.owasp().needsRehash(phc), true)
         eq(h.dummyVerify("x").valid, false)
         raises<VarcoException> { h.hash("x".repeat(5000)) }
-        eq(code(raises<VarcoException> { h.verify("pw", "garbage") }), "malformed_hash")
+        eq(code(raises<VarcoException> { h.verify("pw", "garbage") }), "UnusableRecord/MALFORMED_HASH")
     },
     "totp: enroll, verify, replay, sealed at rest" to {
         val keys = SealingKeys(listOf(sealKey))
@@ -209,9 +217,9 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         val next = s.writes.single()
         eq(next.replaces, 1L)
         eq(totpVerify(keys, "mario/totp", next.record, c, now + 1000L).outcome, OtpOutcome.Replayed)
-        eq(code(raises<VarcoException> { totpVerify(keys, "luigi/totp", next.record, c, now) }), "seal")
+        eq(code(raises<VarcoException> { totpVerify(keys, "luigi/totp", next.record, c, now) }), "UnusableRecord/SEAL")
         eq(otpauthParse(e.uri.reveal()).account, "mario")
-        eq(code(raises<VarcoException> { totpVerify(SealingKeys(listOf(HostKey("k2", ByteArray(32)))), "mario/totp", next.record, c, now) }), "seal")
+        eq(code(raises<VarcoException> { totpVerify(SealingKeys(listOf(HostKey("k2", ByteArray(32)))), "mario/totp", next.record, c, now) }), "UnusableRecord/SEAL")
         raises<VarcoException> { SealingKeys(listOf(HostKey("k1", ByteArray(7)))) }
         raises<VarcoException> { SealingKeys(emptyList()) }
     },
@@ -249,16 +257,16 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         val l = g.begin(w.record, Factor.PASSWORD, null, System.currentTimeMillis() + 5000)
         check(l.admission is Admission.Locked) { "${l.admission}" }
         eq(l.writes.size, 0)
-        eq(code(raises<VarcoException> { g.begin(null, Factor.PASSWORD, null, -1L) }), "invalid_time")
+        eq(code(raises<VarcoException> { g.begin(null, Factor.PASSWORD, null, -1L) }), "RejectInput/INVALID_TIME")
         val created = lifecycleCreate(0L)
         eq(created.state, AccountState.PendingActivation)
         val lc = lifecycleApply(created.writes.single().record, LifecycleEvent.Activate, 1L)
         eq(lc.state, AccountState.Active)
         val active = lc.writes.single().record
-        eq(code(raises<VarcoException> { lifecycleApply(active, LifecycleEvent.Activate, 2L) }), "illegal_transition")
+        eq(code(raises<VarcoException> { lifecycleApply(active, LifecycleEvent.Activate, 2L) }), "StartOver/ILLEGAL_TRANSITION")
         val blocked = lifecycleApply(active, LifecycleEvent.PreventiveBlock("Lima"), 3L)
         eq(blocked.state, AccountState.Locked(LockCause.LOCATION))
-        eq(code(raises<VarcoException> { lifecycleApply(blocked.writes.single().record, LifecycleEvent.RecoveryCompleted, 4L) }), "illegal_transition")
+        eq(code(raises<VarcoException> { lifecycleApply(blocked.writes.single().record, LifecycleEvent.RecoveryCompleted, 4L) }), "StartOver/ILLEGAL_TRANSITION")
     },
     "bad saved state is a clean error" to {
         val d = Delivery("{}", listOf(codeKey))
@@ -266,7 +274,7 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
             raises<VarcoException> { d.verify(bad, "123456", Purpose.LOGIN, 0L) }
             raises<VarcoException> { Guard("{}").failed(bad, "{}", 0L) }
         }
-        eq(code(raises<VarcoException> { Guard("{}").failed("{\"kind\":\"account_guard\",\"version\":2}", "{}", 0L) }), "unsupported_version")
+        eq(code(raises<VarcoException> { Guard("{}").failed("{\"kind\":\"account_guard\",\"version\":2}", "{}", 0L) }), "UnusableRecord/UNSUPPORTED_VERSION")
     },
     "a lone surrogate is refused before the call, not mangled" to {
         raises<Throwable> { Hasher.withParams(64u, 1u, 1u).hash("abc\uD800") }

@@ -7,6 +7,12 @@ import unittest
 import varco_uniffi as v
 
 
+def assert_error(exc, variant, code):
+    """The error's variant is the caller's action, and it carries the typed code."""
+    assert isinstance(exc, variant), f"{type(exc).__name__} is not {variant.__name__}"
+    assert exc.code == code, f"{exc.code} != {code}"
+
+
 def ctx(**kw):
     base = dict(username=None, email=None, second_factor=False, confirmation=None, current=None,
                 service=None, words=[], history=[])
@@ -44,7 +50,7 @@ class PolicyTest(unittest.TestCase):
         self.assertEqual(again.to_json(), p.to_json())
         with self.assertRaises(v.VarcoError) as e:
             v.Policy.from_json("{")
-        self.assertEqual(e.exception.code, "deserialize")
+        assert_error(e.exception, v.VarcoError.FixConfiguration, v.ErrorCode.INVALID_POLICY)
         with self.assertRaises(v.VarcoError):
             v.Policy.preset("nope")
         with self.assertRaises(v.VarcoError):
@@ -78,7 +84,7 @@ class HashTest(unittest.TestCase):
                 h.verify("pw", bad)
         with self.assertRaises(v.VarcoError) as e:
             v.Hasher.with_params(1, 1, 1)
-        self.assertEqual(e.exception.code, "invalid_hash_params")
+        assert_error(e.exception, v.VarcoError.FixConfiguration, v.ErrorCode.INVALID_HASH_PARAMS)
         with self.assertRaises(v.VarcoError):
             h.hash("x" * 5000)
         # A lone surrogate cannot become UTF-8: Python refuses it before the call.
@@ -97,7 +103,7 @@ class TotpTest(unittest.TestCase):
     def test_bad_secret(self):
         with self.assertRaises(v.VarcoError) as e:
             v.totp_code("JBSWY3DP", 59, v.Algorithm.SHA1, 6, 30)
-        self.assertEqual(e.exception.code, "invalid_secret")
+        assert_error(e.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_SECRET)
 
 
 SEAL_KEY = v.HostKey(id="k1", secret=bytes(range(32)))
@@ -130,13 +136,13 @@ class AuthenticatorTest(unittest.TestCase):
         # Bound to its record: under another account's key it does not open.
         with self.assertRaises(v.VarcoError) as err:
             v.totp_verify(keys, "luigi/totp", w2.record, code, now * 1000)
-        self.assertEqual(err.exception.code, "seal")
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.SEAL)
         # Another key cannot open it; a rotated key set can, and the core
         # seals it again under the new key, even for a wrong code.
         other = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32))])
         with self.assertRaises(v.VarcoError) as err:
             v.totp_verify(other, "mario/totp", w2.record, code, now * 1000)
-        self.assertEqual(err.exception.code, "seal")
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.SEAL)
         rotated = v.SealingKeys([v.HostKey(id="k2", secret=bytes(32)), SEAL_KEY])
         moved = v.totp_verify(rotated, "mario/totp", w2.record, wrong, now * 1000)
         [w3] = moved.writes
@@ -196,7 +202,7 @@ class RecoveryTest(unittest.TestCase):
                          v.RecoveryOutcome.REJECTED())
         with self.assertRaises(v.VarcoError) as err:
             v.recovery_code_redeem(h, "{not json", codes[0], 0)
-        self.assertEqual(err.exception.code, "deserialize")
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.DESERIALIZE)
         with self.assertRaises(v.VarcoError):
             v.recovery_codes_generate(h, None, 0, 0)
 
@@ -246,7 +252,7 @@ class DeliveryTest(unittest.TestCase):
             d.issue(v.Purpose.LOGIN, v.Channel.SMS, "", None, 0)
         with self.assertRaises(v.VarcoError) as err:
             d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+39", None, -5)
-        self.assertEqual(err.exception.code, "invalid_time")
+        assert_error(err.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_TIME)
         for state in ["", "[]", '{"kind":"challenge","version": 99}', "x" * 100_000]:
             with self.assertRaises(v.VarcoError):
                 d.verify(state, "123456", v.Purpose.LOGIN, 0)
@@ -254,7 +260,7 @@ class DeliveryTest(unittest.TestCase):
         s = d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393331234567", None, 0)
         with self.assertRaises(v.VarcoError) as err:
             d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+393330000000", records(s)["destination_budget"], 0)
-        self.assertEqual(err.exception.code, "invalid_input")
+        assert_error(err.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_INPUT)
         with self.assertRaises(v.VarcoError):
             d.issue(v.Purpose.LOGIN, v.Channel.SMS, "+39", "{bad budget", 0)
 
@@ -295,14 +301,14 @@ class GuardTest(unittest.TestCase):
         g = v.Guard("{}")
         with self.assertRaises(v.VarcoError) as err:
             g.failed('{"kind":"account_guard","version":2}', "{}", 0)
-        self.assertEqual(err.exception.code, "unsupported_version")
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.UNSUPPORTED_VERSION)
         with self.assertRaises(v.VarcoError) as err:
             g.begin(None, v.Factor.PASSWORD, None, -1)
-        self.assertEqual(err.exception.code, "invalid_time")
+        assert_error(err.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_TIME)
         [w] = g.begin(None, v.Factor.PASSWORD, None, 0).writes
         with self.assertRaises(v.VarcoError) as err:
             g.succeed(w.record, "not a ticket", 0)
-        self.assertEqual(err.exception.code, "invalid_input")
+        assert_error(err.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_INPUT)
         with self.assertRaises(v.VarcoError):
             g.trust_device(None, "", 0)
 
@@ -360,7 +366,7 @@ class ThrottleRiskPepperTest(unittest.TestCase):
         self.assertEqual(rotated.verify("pw", phc), v.VerifyResult(valid=True, needs_rehash=True))
         with self.assertRaises(v.VarcoError) as err:
             v.Hasher.with_pepper(64, 1, 1, v.HostKey(id="p2", secret=bytes(32)), []).verify("pw", phc)
-        self.assertEqual(err.exception.code, "unknown_pepper")
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.UNKNOWN_PEPPER)
 
 
 class LifecycleTest(unittest.TestCase):
@@ -379,7 +385,7 @@ class LifecycleTest(unittest.TestCase):
         for event in (v.LifecycleEvent.ACTIVATE(), v.LifecycleEvent.RECOVERY_COMPLETED()):
             with self.assertRaises(v.VarcoError) as err:
                 v.lifecycle_apply(blocked, event, 3000)
-            self.assertEqual(err.exception.code, "illegal_transition")
+            assert_error(err.exception, v.VarcoError.StartOver, v.ErrorCode.ILLEGAL_TRANSITION)
         quiet = v.lifecycle_check_inactivity(active, 180, 2000)
         self.assertEqual((quiet.state, quiet.writes), (v.AccountState.ACTIVE(), []))
         dormant = v.lifecycle_check_inactivity(active, 180, 1000 + 181 * 86_400_000)

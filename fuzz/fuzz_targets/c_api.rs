@@ -30,7 +30,7 @@ fn checked(r: varco_result, buf: &[u8], cap: usize, written: usize) {
             assert_eq!(buf[written], 0);
         }
         varco_result::VARCO_BUFFER_TOO_SMALL => assert!(written + 1 > cap),
-        varco_result::VARCO_PANIC => panic!("a panic reached the boundary"),
+        varco_result::VARCO_INTERNAL => panic!("a panic reached the boundary"),
         _ => {}
     }
 }
@@ -339,6 +339,6 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => varco_last_error(buf.as_mut_ptr(), cap, &mut n),
         };
-        assert_ne!(r, varco_result::VARCO_PANIC, "a panic reached the boundary");
+        assert_ne!(r, varco_result::VARCO_INTERNAL, "a panic reached the boundary");
     }
 });

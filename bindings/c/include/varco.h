@@ -20,7 +20,8 @@
 #include <stdint.h>
 
 /**
- * What a call returns.
+ * What a call returns. Besides success, each code says what the caller
+ * does about the failure; `varco_last_error_code` gives the typed cause.
  */
 typedef enum varco_result {
   /**
@@ -28,48 +29,81 @@ typedef enum varco_result {
    */
   VARCO_OK = 0,
   /**
-   * A required pointer was NULL (or a handle was NULL).
+   * A required pointer was NULL (or a handle was NULL): a bug in the
+   * caller.
    */
   VARCO_NULL_POINTER = 1,
   /**
-   * A text input was not UTF-8.
+   * A text input was not UTF-8: reject the request.
    */
   VARCO_INVALID_UTF8 = 2,
   /**
-   * The output buffer is too small; `*written` holds the length needed.
+   * The output buffer is too small: `*written` holds the text's length
+   * without its NUL, so retry with a buffer of `*written + 1` bytes.
    */
   VARCO_BUFFER_TOO_SMALL = 3,
   /**
-   * The input was refused (bad parameters, a malformed PHC string or URI,
-   * an unknown name); see `varco_last_error`.
+   * Reject the request: its input was refused (a password over the
+   * bound, an unknown name, a malformed URI or secret, a time far off).
    */
   VARCO_INVALID_INPUT = 4,
   /**
-   * A saved state, or a configuration's JSON, could not be read
-   * (malformed JSON, missing or unknown fields).
+   * Fix the configuration: a policy, parameters, keys or peppers the
+   * host built or loaded are invalid; retrying cannot succeed.
    */
-  VARCO_MALFORMED_STATE = 5,
+  VARCO_INVALID_CONFIG = 5,
   /**
-   * A saved state comes from a newer release of varco.
+   * The stored record is unusable (malformed, another kind, from a newer
+   * release, altered, sealed for another owner): keep it, alert, and
+   * treat the step as failed.
    */
-  VARCO_UNSUPPORTED_VERSION = 6,
+  VARCO_UNUSABLE_RECORD = 6,
   /**
-   * A sealed record could not be opened (wrong key, tampering).
+   * The record has moved on (an event not legal in its state): reload
+   * it and start the step over.
    */
-  VARCO_SEAL = 7,
-  /**
-   * The account lifecycle does not allow this event in its state.
-   */
-  VARCO_ILLEGAL_TRANSITION = 8,
+  VARCO_START_OVER = 7,
   /**
    * An index past the end.
    */
-  VARCO_OUT_OF_RANGE = 9,
+  VARCO_OUT_OF_RANGE = 8,
   /**
-   * A bug inside varco was caught at the boundary; nothing was written.
+   * A bug inside varco (a panic caught at the boundary, or a broken
+   * invariant); nothing was written.
    */
-  VARCO_PANIC = 10,
+  VARCO_INTERNAL = 9,
 } varco_result;
+
+/**
+ * The typed cause of the last failure (`varco::ErrorCode`, one value per
+ * code; `VARCO_ERROR_NONE` when the last failure was the boundary's own:
+ * a NULL pointer, a small buffer, an index past the end).
+ */
+typedef enum varco_error_code {
+  VARCO_ERROR_NONE = 0,
+  VARCO_ERROR_INVALID_POLICY,
+  VARCO_ERROR_INVALID_HASH_PARAMS,
+  VARCO_ERROR_MALFORMED_HASH,
+  VARCO_ERROR_UNKNOWN_PEPPER,
+  VARCO_ERROR_PEPPER_REQUIRED,
+  VARCO_ERROR_INVALID_PEPPER,
+  VARCO_ERROR_PASSWORD_TOO_LONG,
+  VARCO_ERROR_DESERIALIZE,
+  VARCO_ERROR_UNSUPPORTED_VERSION,
+  VARCO_ERROR_MALFORMED_BREACH_RESPONSE,
+  VARCO_ERROR_INVALID_SECRET,
+  VARCO_ERROR_INVALID_OTP_CONFIG,
+  VARCO_ERROR_INVALID_URI,
+  VARCO_ERROR_INVALID_SEALING_KEY,
+  VARCO_ERROR_INVALID_KEY,
+  VARCO_ERROR_INVALID_GUARD_POLICY,
+  VARCO_ERROR_ILLEGAL_TRANSITION,
+  VARCO_ERROR_SEAL,
+  VARCO_ERROR_INVALID_INPUT,
+  VARCO_ERROR_INVALID_TIME,
+  VARCO_ERROR_WRONG_RECORD_KIND,
+  VARCO_ERROR_INTERNAL,
+} varco_error_code;
 
 /**
  * Delivery codes: a configuration and the keys of the stored code hashes.
@@ -437,7 +471,7 @@ enum varco_result varco_lifecycle_create(int64_t now_ms, struct varco_step **out
  * `LifecycleEvent`; a field an event does not have is refused). The
  * outcome is `{"state":…,"can_authenticate":…}` (a blocked state adds its
  * `cause`). An event the state does not allow is
- * `VARCO_ILLEGAL_TRANSITION`; nothing changes.
+ * `VARCO_START_OVER` (`VARCO_ERROR_ILLEGAL_TRANSITION`); nothing changes.
  */
 enum varco_result varco_lifecycle_apply(const uint8_t *record,
                                         size_t record_len,
@@ -677,6 +711,22 @@ enum varco_result varco_recovery_redeem(const struct varco_hasher *hasher,
                                         size_t code_len,
                                         int64_t now_ms,
                                         struct varco_step **out);
+
+/**
+ * The typed cause of the last failed call on this thread
+ * (`VARCO_ERROR_NONE` if there was none, or if it was the boundary's own:
+ * a NULL pointer, a small buffer, an index past the end). Thread-safe:
+ * each thread has its own.
+ */
+enum varco_error_code varco_last_error_code(void);
+
+/**
+ * The stable text of a typed cause (`"malformed_hash"`, as
+ * `varco::ErrorCode::as_str`; `"none"` for `VARCO_ERROR_NONE`, `"unknown"`
+ * for a value that is no code): static, NUL-terminated, never NULL, never
+ * to be freed. Thread-safe.
+ */
+const char *varco_error_code_name(int code);
 
 /**
  * The stable name of a result code (`"VARCO_OK"`, ...; `"VARCO_UNKNOWN"`

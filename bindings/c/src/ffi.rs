@@ -15,21 +15,31 @@ pub(crate) fn guard(body: impl FnOnce() -> Res) -> varco_result {
         Ok(Ok(())) => varco_result::VARCO_OK,
         Ok(Err(code)) => code,
         Err(_) => {
-            set_last_error("panic: a bug inside varco was caught at the C boundary".into());
-            varco_result::VARCO_PANIC
+            set_last_error(
+                "internal: a panic inside varco was caught at the C boundary".into(),
+                Some(varco::ErrorCode::Internal),
+            );
+            varco_result::VARCO_INTERNAL
         }
     }
 }
 
 /// Records a core error and maps it to its code.
 pub(crate) fn fail(e: varco::Error) -> varco_result {
-    set_last_error(format!("{}: {e}", e.code()));
+    set_last_error(format!("{}: {e}", e.code()), Some(e.error_code()));
     varco_result::from(&e)
 }
 
-/// Records a boundary error.
+/// Records a boundary error (a NULL pointer, text that is not UTF-8, a
+/// small buffer, an index past the end): its typed cause is
+/// `invalid_input` for refused input, none for the others.
 pub(crate) fn refuse(code: varco_result, message: &str) -> varco_result {
-    set_last_error(message.to_owned());
+    let typed = matches!(
+        code,
+        varco_result::VARCO_INVALID_INPUT | varco_result::VARCO_INVALID_UTF8
+    )
+    .then_some(varco::ErrorCode::InvalidInput);
+    set_last_error(message.to_owned(), typed);
     code
 }
 
@@ -177,16 +187,6 @@ pub(crate) unsafe fn write_out(data: &[u8], buf: *mut u8, cap: usize, written: *
 /// Parses a name with the core's `FromStr` (purpose, factor, algorithm...).
 pub(crate) fn parse<T: std::str::FromStr<Err = varco::Error>>(s: &str) -> Result<T, varco_result> {
     s.parse().map_err(fail)
-}
-
-/// A language name.
-pub(crate) fn lang(s: &str) -> Result<varco::Lang, varco_result> {
-    s.parse().map_err(|m: String| {
-        refuse(
-            varco_result::VARCO_INVALID_INPUT,
-            &format!("invalid_language: {m}"),
-        )
-    })
 }
 
 /// A Unix time in milliseconds, signed as C clocks give it; a negative one

@@ -2,7 +2,7 @@
 
 use varco::seal::SealingKeys;
 
-use crate::ffi::{OrFail, bytes, free, give, guard, handle_mut, refuse, text};
+use crate::ffi::{OrFail, bytes, free, give, guard, handle_mut, text};
 use crate::result::varco_result;
 
 /// Keys that seal (XChaCha20-Poly1305) the authenticator credentials a host
@@ -10,18 +10,6 @@ use crate::result::varco_result;
 #[allow(non_camel_case_types)]
 pub struct varco_sealing_keys {
     pub(crate) inner: SealingKeys,
-}
-
-fn key32(key: &[u8]) -> Result<[u8; 32], varco_result> {
-    key.try_into().map_err(|_| {
-        refuse(
-            varco_result::VARCO_INVALID_INPUT,
-            &format!(
-                "invalid_sealing_key: a sealing key has 32 bytes, not {}",
-                key.len()
-            ),
-        )
-    })
 }
 
 /// Keys with a current key: an id (1 to 32 ASCII letters, digits, `-`,
@@ -37,7 +25,7 @@ pub unsafe extern "C" fn varco_sealing_keys_new(
 ) -> varco_result {
     guard(|| {
         let id = unsafe { text(id, id_len, "id") }?;
-        let key = key32(unsafe { bytes(key, key_len, "key") }?)?;
+        let key = unsafe { bytes(key, key_len, "key") }?;
         let inner = SealingKeys::new(id, key).or_fail()?;
         unsafe { give(out, varco_sealing_keys { inner }) }
     })
@@ -56,7 +44,7 @@ pub unsafe extern "C" fn varco_sealing_keys_add_old_key(
     guard(|| {
         let k = unsafe { handle_mut(keys, "keys") }?;
         let id = unsafe { text(id, id_len, "id") }?;
-        let key = key32(unsafe { bytes(key, key_len, "key") }?)?;
+        let key = unsafe { bytes(key, key_len, "key") }?;
         k.inner = k.inner.clone().with_old(id, key).or_fail()?;
         Ok(())
     })

@@ -21,7 +21,7 @@
 //!   at a time.
 //! - Times are Unix milliseconds, passed in by the host.
 //! - Every function body runs behind `catch_unwind`: a bug inside varco
-//!   returns [`varco_result::VARCO_PANIC`] instead of unwinding into C.
+//!   returns [`varco_result::VARCO_INTERNAL`] instead of unwinding into C.
 //!   (Build with the default `panic = "unwind"`.)
 //!
 //! Steps (issuing a code, verifying one, a guard decision, ...) return a

@@ -30,7 +30,7 @@ pub unsafe extern "C" fn varco_lifecycle_create(
 /// `LifecycleEvent`; a field an event does not have is refused). The
 /// outcome is `{"state":…,"can_authenticate":…}` (a blocked state adds its
 /// `cause`). An event the state does not allow is
-/// `VARCO_ILLEGAL_TRANSITION`; nothing changes.
+/// `VARCO_START_OVER` (`VARCO_ERROR_ILLEGAL_TRANSITION`); nothing changes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_lifecycle_apply(
     record: *const u8,

@@ -2,9 +2,7 @@
 
 use varco::policy::{Context, PasswordPolicy};
 
-use crate::ffi::{
-    OrFail, free, give, guard, handle, lang, opt_text, parse, refuse, text, write_out,
-};
+use crate::ffi::{OrFail, free, give, guard, handle, opt_text, parse, refuse, text, write_out};
 use crate::hash::varco_hasher;
 use crate::result::varco_result;
 
@@ -99,7 +97,7 @@ pub unsafe extern "C" fn varco_policy_check(
     guard(|| {
         let p = unsafe { handle(policy, "policy") }?;
         let password = unsafe { text(password, password_len, "password") }?;
-        let lang = lang(unsafe { text(lang_name, lang_len, "lang") }?)?;
+        let lang: varco::Lang = parse(unsafe { text(lang_name, lang_len, "lang") }?)?;
         let c: CheckContext = match unsafe { opt_text(context_json, context_len, "context_json") }?
         {
             None => CheckContext::default(),

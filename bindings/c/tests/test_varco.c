@@ -58,15 +58,22 @@ static void test_policy_check(void) {
 
 static void test_policy_bad_input(void) {
   varco_policy *p = (varco_policy *)0x1; /* must stay untouched on failure */
-  CHECK_RESULT(varco_policy_preset(S("nope"), &p), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_policy_preset(S("nope"), &p), VARCO_INVALID_CONFIG);
   CHECK(p == (varco_policy *)0x1);
   char msg[256];
   size_t n = 0;
   CHECK_OK(varco_last_error((uint8_t *)msg, sizeof msg, &n));
   CHECK(strncmp(msg, "invalid_policy:", 15) == 0);
+  CHECK(varco_last_error_code() == VARCO_ERROR_INVALID_POLICY);
+  CHECK(strcmp(varco_error_code_name(VARCO_ERROR_INVALID_POLICY), "invalid_policy") == 0);
+  CHECK(strcmp(varco_error_code_name(VARCO_ERROR_NONE), "none") == 0);
+  CHECK(strcmp(varco_error_code_name(999), "unknown") == 0);
   CHECK_RESULT(varco_policy_preset(NULL, 3, &p), VARCO_NULL_POINTER);
+  CHECK(varco_last_error_code() == VARCO_ERROR_NONE);
   CHECK_RESULT(varco_policy_preset(S("nist"), NULL), VARCO_NULL_POINTER);
-  CHECK_RESULT(varco_policy_from_json(S("{"), &p), VARCO_MALFORMED_STATE);
+  /* A broken policy file is configuration to fix, not an unusable record. */
+  CHECK_RESULT(varco_policy_from_json(S("{"), &p), VARCO_INVALID_CONFIG);
+  CHECK(varco_last_error_code() == VARCO_ERROR_INVALID_POLICY);
   const uint8_t bad_utf8[] = {'n', 0xff, 0xfe};
   CHECK_RESULT(varco_policy_preset(bad_utf8, sizeof bad_utf8, &p), VARCO_INVALID_UTF8);
   CHECK(p == (varco_policy *)0x1);
@@ -120,8 +127,8 @@ static void test_hashing(void) {
   CHECK(valid && rehash);
   CHECK_OK(varco_hasher_dummy_verify(h, S("whoever")));
   /* Bad input. */
-  CHECK_RESULT(varco_hasher_new(1, 1, 1, &owasp), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_hasher_verify(h, S("pw"), S("garbage"), &valid, &rehash), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_new(1, 1, 1, &owasp), VARCO_INVALID_CONFIG);
+  CHECK_RESULT(varco_hasher_verify(h, S("pw"), S("garbage"), &valid, &rehash), VARCO_UNUSABLE_RECORD);
   CHECK_RESULT(varco_hasher_verify(h, S("pw"), S(phc), NULL, &rehash), VARCO_NULL_POINTER);
   char big[5000];
   memset(big, 'x', sizeof big);
@@ -141,7 +148,7 @@ static void test_totp_and_hotp(void) {
   CHECK_OK(varco_hotp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 0, S("SHA1"), 6, (uint8_t *)code, sizeof code, &n));
   CHECK(strcmp(code, "755224") == 0); /* RFC 4226 Appendix D */
   CHECK_RESULT(varco_totp_code(S("JBSWY3DP"), 59, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("MD5"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("MD5"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_CONFIG);
 
   varco_sealing_keys *keys = NULL;
   CHECK_OK(varco_sealing_keys_new(S("k1"), KEY32, 32, &keys));
@@ -177,13 +184,14 @@ static void test_totp_and_hotp(void) {
   uint8_t zero[32] = {0};
   CHECK_OK(varco_sealing_keys_new(S("k2"), zero, 32, &other));
   varco_step *x = (varco_step *)0x1;
-  CHECK_RESULT(varco_totp_verify(other, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
+  CHECK_RESULT(varco_totp_verify(other, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_UNUSABLE_RECORD);
   /* Bound to its record: another account's key does not open it. */
-  CHECK_RESULT(varco_totp_verify(keys, S("luigi/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
+  CHECK_RESULT(varco_totp_verify(keys, S("luigi/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_UNUSABLE_RECORD);
+  CHECK(varco_last_error_code() == VARCO_ERROR_SEAL);
   CHECK(x == (varco_step *)0x1);
   next[strlen(next) - 3] ^= 1;
-  CHECK_RESULT(varco_totp_verify(keys, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_SEAL);
-  CHECK_RESULT(varco_sealing_keys_new(S("k3"), KEY32, 31, &other), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_totp_verify(keys, S("mario/totp"), S(next), S(code), 1700000001000LL, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_sealing_keys_new(S("k3"), KEY32, 31, &other), VARCO_INVALID_CONFIG);
   CHECK_OK(varco_sealing_keys_add_old_key(other, S("k1"), KEY32, 32));
   /* HOTP and URIs. */
   varco_step *he = NULL;
@@ -253,9 +261,11 @@ static void test_recovery_codes(void) {
   CHECK(strcmp(out, "{\"outcome\":\"rejected\"}") == 0);
   varco_step *bad = NULL;
   CHECK(varco_step_write_count(again) == 0);
-  CHECK_RESULT(varco_recovery_redeem(h, S("{\"kind\":\"recovery_codes\",\"version\":7}"), S(first), 0, &bad), VARCO_UNSUPPORTED_VERSION);
-  CHECK_RESULT(varco_recovery_redeem(h, S("[1,2"), S(first), 0, &bad), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_recovery_generate(h, NULL, 0, 0, 0, &bad), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_recovery_redeem(h, S("{\"kind\":\"recovery_codes\",\"version\":7}"), S(first), 0, &bad), VARCO_UNUSABLE_RECORD);
+  CHECK(varco_last_error_code() == VARCO_ERROR_UNSUPPORTED_VERSION);
+  CHECK_RESULT(varco_recovery_redeem(h, S("[1,2"), S(first), 0, &bad), VARCO_UNUSABLE_RECORD);
+  CHECK(varco_last_error_code() == VARCO_ERROR_DESERIALIZE);
+  CHECK_RESULT(varco_recovery_generate(h, NULL, 0, 0, 0, &bad), VARCO_INVALID_CONFIG);
   /* A new set replaces the stored one. */
   varco_step *newer = NULL;
   CHECK_OK(varco_recovery_generate(h, S(after), 2, 3, &newer));
@@ -310,16 +320,16 @@ static void test_delivery_effects(void) {
   /* Bad input. */
   CHECK_RESULT(varco_challenge_issue(d, S("nope"), S("sms"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_challenge_issue(d, S("login"), S("fax"), S("+39"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), S("{bad"), 0, &x), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_challenge_verify(d, S(""), S("123456"), S("login"), 0, &x), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"challenge\",\"version\":2}"), S("123456"), S("login"), 0, &x), VARCO_UNSUPPORTED_VERSION);
-  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"account_guard\",\"version\":1}"), S("123456"), S("login"), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), S("{bad"), 0, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_challenge_verify(d, S(""), S("123456"), S("login"), 0, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"challenge\",\"version\":2}"), S("123456"), S("login"), 0, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_challenge_verify(d, S("{\"kind\":\"account_guard\",\"version\":1}"), S("123456"), S("login"), 0, &x), VARCO_UNUSABLE_RECORD);
   CHECK_RESULT(varco_challenge_issue(d, S("login"), S("sms"), S("+39"), NULL, 0, -1, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_challenge_resend(NULL, S("{}"), NULL, 0, 0, &x), VARCO_NULL_POINTER);
   CHECK(x == NULL);
   varco_delivery *y = NULL;
-  CHECK_RESULT(varco_delivery_new(S("{\"digits\":3}"), S("c1"), KEY32, 32, &y), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_delivery_new(S("{}"), S("c1"), KEY32, 8, &y), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_delivery_new(S("{\"digits\":3}"), S("c1"), KEY32, 32, &y), VARCO_INVALID_CONFIG);
+  CHECK_RESULT(varco_delivery_new(S("{}"), S("c1"), KEY32, 8, &y), VARCO_INVALID_CONFIG);
   CHECK_OK(varco_delivery_add_old_key(d, S("c0"), KEY32, 32));
   varco_step_free(s);
   varco_delivery_free(d);
@@ -363,14 +373,14 @@ static void test_guard_and_lifecycle(void) {
   CHECK_OK(varco_guard_trust_device(g, S(st), S("phone-1"), 6000, &t));
   varco_step *x = NULL;
   CHECK_RESULT(varco_guard_failed(g, NULL, 5, S(ticket), 0, &x), VARCO_NULL_POINTER);
-  CHECK_RESULT(varco_guard_failed(g, NULL, 0, S(ticket), 0, &x), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_guard_failed(g, NULL, 0, S(ticket), 0, &x), VARCO_UNUSABLE_RECORD);
   /* NULL with length 0 is empty input: here, not a stored guard. */
   CHECK_RESULT(varco_guard_succeed(g, S(st), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_guard_begin(g, NULL, 0, S("pin"), NULL, 0, 0, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_guard_begin(g, NULL, 0, S("password"), NULL, 0, -1, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_guard_trust_device(g, NULL, 0, NULL, 0, 0, &x), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"threshold\":0}}"), &g), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"forget_after_ms\":0}}"), &g), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"threshold\":0}}"), &g), VARCO_INVALID_CONFIG);
+  CHECK_RESULT(varco_guard_new(S("{\"password\":{\"forget_after_ms\":0}}"), &g), VARCO_INVALID_CONFIG);
   free(ticket);
   varco_step_free(t);
 
@@ -384,7 +394,8 @@ static void test_guard_and_lifecycle(void) {
   outcome_of(act, out, sizeof out);
   CHECK(strcmp(out, "{\"state\":\"active\",\"can_authenticate\":true}") == 0);
   char *lc2 = write_of(act, 0);
-  CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"activate\"}"), 2, &x), VARCO_ILLEGAL_TRANSITION);
+  CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"activate\"}"), 2, &x), VARCO_START_OVER);
+  CHECK(varco_last_error_code() == VARCO_ERROR_ILLEGAL_TRANSITION);
   CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"explode\"}"), 2, &x), VARCO_INVALID_INPUT);
   CHECK_RESULT(varco_lifecycle_apply(S(lc2), S("{\"event\":\"activate\",\"x\":1}"), 2, &x), VARCO_INVALID_INPUT);
   varco_step *quiet = NULL;
@@ -444,9 +455,9 @@ static void test_throttle_travel_pepper(void) {
   CHECK_OK(varco_throttle_succeed(t, S(counter), S(ticket), 1000, &ok));
   CHECK(varco_step_write_count(ok) == 1);
   varco_step *x = NULL;
-  CHECK_RESULT(varco_throttle_succeed(t, NULL, 0, S(ticket), 1000, &x), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_throttle_begin(t, S("{\"consecutive\":\"x\"}"), 0, &x), VARCO_MALFORMED_STATE);
-  CHECK_RESULT(varco_throttle_new(S("{\"treshold\":2}"), &t), VARCO_MALFORMED_STATE);
+  CHECK_RESULT(varco_throttle_succeed(t, NULL, 0, S(ticket), 1000, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_throttle_begin(t, S("{\"consecutive\":\"x\"}"), 0, &x), VARCO_UNUSABLE_RECORD);
+  CHECK_RESULT(varco_throttle_new(S("{\"treshold\":2}"), &t), VARCO_INVALID_CONFIG);
   free(counter);
   free(ticket);
   varco_step_free(ok);
@@ -468,11 +479,11 @@ static void test_throttle_travel_pepper(void) {
   CHECK_OK(varco_hasher_hash(old, S("pw"), (uint8_t *)phc, sizeof phc, &n));
   CHECK_OK(varco_hasher_new_with_pepper(64, 1, 1, S("p2"), KEY32, 32, &rotated));
   bool valid = false, rehash = false;
-  CHECK_RESULT(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash), VARCO_UNUSABLE_RECORD);
   CHECK_OK(varco_hasher_add_old_pepper(rotated, S("p1"), pepper, sizeof pepper));
   CHECK_OK(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash));
   CHECK(valid && rehash);
-  CHECK_RESULT(varco_hasher_new_with_pepper(64, 1, 1, S("much-too-long-id"), pepper, sizeof pepper, &old), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_hasher_new_with_pepper(64, 1, 1, S("much-too-long-id"), pepper, sizeof pepper, &old), VARCO_INVALID_CONFIG);
   varco_hasher_free(old);
   varco_hasher_free(rotated);
 }

@@ -45,22 +45,16 @@ impl Hasher {
         m_kib: u32,
         t: u32,
         p: u32,
-        mut pepper: crate::HostKey,
+        pepper: crate::HostKey,
         mut old_peppers: Vec<crate::HostKey>,
     ) -> Result<Self, VarcoError> {
-        let built = (|| {
-            let params = varco::hash::HashParams::new(m_kib, t, p)?;
-            let mut inner = varco::hash::PasswordHasher::new(params)
-                .with_pepper(varco::hash::Pepper::new(&pepper.id, pepper.secret.clone())?);
-            for old in &old_peppers {
-                inner =
-                    inner.with_old_pepper(varco::hash::Pepper::new(&old.id, old.secret.clone())?);
-            }
-            Ok::<_, varco::Error>(inner)
-        })();
-        crate::keys::wipe(std::slice::from_mut(&mut pepper));
+        old_peppers.insert(0, pepper);
+        let ring = crate::keys::ring(&old_peppers);
         crate::keys::wipe(&mut old_peppers);
-        Ok(Hasher { inner: built? })
+        let params = varco::hash::HashParams::new(m_kib, t, p)?;
+        Ok(Hasher {
+            inner: varco::hash::PasswordHasher::new(params).with_peppers(&ring?)?,
+        })
     }
 
     /// Hashes a password into a PHC string (salt from the OS generator).

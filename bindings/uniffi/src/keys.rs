@@ -59,39 +59,20 @@ impl SealingKeys {
 
 impl SealingKeys {
     fn build(keys: &[HostKey]) -> Result<Self, VarcoError> {
-        let mut iter = keys.iter();
-        let first = iter
-            .next()
-            .ok_or_else(|| invalid("at least one sealing key is needed"))?;
-        let mut inner = varco::seal::SealingKeys::new(&first.id, key32(&first.secret)?)?;
-        for k in iter {
-            inner = inner.with_old(&k.id, key32(&k.secret)?)?;
-        }
-        Ok(SealingKeys { inner })
+        Ok(SealingKeys {
+            inner: varco::seal::SealingKeys::from_ring(ring(keys)?)?,
+        })
     }
 }
 
-fn key32(secret: &[u8]) -> Result<[u8; 32], VarcoError> {
-    secret
-        .try_into()
-        .map_err(|_| invalid(&format!("a sealing key has 32 bytes, not {}", secret.len())))
-}
-
-fn invalid(m: &str) -> VarcoError {
-    VarcoError::from(varco::Error::InvalidSealingKey(m.to_owned()))
+/// The core's key ring from a list (the first is current).
+pub(crate) fn ring(keys: &[HostKey]) -> Result<varco::keys::KeyRing, VarcoError> {
+    Ok(varco::keys::KeyRing::from_list(
+        keys.iter().map(|k| (k.id.as_str(), k.secret.clone())),
+    )?)
 }
 
 /// Code-hash keys from a list (the first is current).
 pub(crate) fn code_keys(keys: &[HostKey]) -> Result<varco::otp::CodeKeys, VarcoError> {
-    let mut iter = keys.iter();
-    let first = iter.next().ok_or_else(|| {
-        VarcoError::from(varco::Error::InvalidOtpConfig(
-            "at least one code key is needed".into(),
-        ))
-    })?;
-    let mut out = varco::otp::CodeKeys::new(&first.id, first.secret.clone())?;
-    for k in iter {
-        out = out.with_old(&k.id, k.secret.clone())?;
-    }
-    Ok(out)
+    Ok(varco::otp::CodeKeys::from_ring(ring(keys)?)?)
 }

@@ -52,12 +52,9 @@ pub use record::Write;
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};
 pub use throttle::Throttle;
 
-/// Parses a language name (`it`, `en`).
+/// Parses a language name (`it`, `en`) with the core's `FromStr`.
 fn lang(name: &str) -> Result<varco::Lang, VarcoError> {
-    name.parse().map_err(|m: String| VarcoError::Invalid {
-        code: "invalid_language".into(),
-        detail: m,
-    })
+    Ok(name.parse()?)
 }
 
 use varco::Timestamp;

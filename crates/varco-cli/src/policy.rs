@@ -1,6 +1,6 @@
 //! `varco policy check` and `varco policy show`.
 
-use crate::support::{Fail, bad_input, io_fail, read_stdin_lines};
+use crate::support::{Fail, io_fail, read_stdin_lines};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::Lang;
@@ -66,7 +66,7 @@ fn load_policy(
 }
 
 pub(crate) fn policy_check(a: CheckArgs) -> Result<u8, Fail> {
-    let lang: Lang = a.lang.parse().map_err(bad_input)?;
+    let lang: Lang = a.lang.parse()?;
     let policy = load_policy(a.preset.as_deref(), a.policy.as_deref())?;
     let lines = read_stdin_lines()?;
     let empty = String::new();

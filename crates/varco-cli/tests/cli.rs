@@ -117,7 +117,7 @@ fn policy_files_round_trip_through_show() {
         b"x\n",
     );
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("[deserialize]"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[invalid_policy]"));
     let o = varco(
         &[
             "policy",

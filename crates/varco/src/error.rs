@@ -78,6 +78,10 @@ pub enum Error {
     /// A lockout policy is inconsistent.
     #[error("invalid guard policy: {0}")]
     InvalidGuardPolicy(String),
+    /// A host key (of a [`KeyRing`](crate::keys::KeyRing)) is invalid: a
+    /// bad id, an empty or oversized secret, an id twice.
+    #[error("invalid key: {0}")]
+    InvalidKey(String),
     /// A sealing key id is invalid.
     #[error("invalid sealing key: {0}")]
     InvalidSealingKey(String),
@@ -94,6 +98,10 @@ pub enum Error {
     /// than what a record has already seen. Nothing was stored.
     #[error("invalid time: {0}")]
     InvalidTime(String),
+    /// A bug inside varco (an invariant that did not hold); nothing was
+    /// changed.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A stored record of another kind was given (a challenge where a guard
     /// was expected).
     #[error("wrong record kind: expected {expected}, found {found:?}")]
@@ -106,33 +114,276 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable, machine-readable code for the error.
+    /// A stable, machine-readable code for the error: the text of
+    /// [`error_code`](Error::error_code).
     ///
     /// ```
     /// assert_eq!(varco::Error::UnknownPepper("k2".into()).code(), "unknown_pepper");
     /// ```
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The typed code of the error.
+    ///
+    /// ```
+    /// use varco::{Error, ErrorCode};
+    ///
+    /// assert_eq!(Error::Seal("altered".into()).error_code(), ErrorCode::Seal);
+    /// ```
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::InvalidPolicy(_) => "invalid_policy",
-            Error::InvalidHashParams(_) => "invalid_hash_params",
-            Error::MalformedHash(_) => "malformed_hash",
-            Error::UnknownPepper(_) => "unknown_pepper",
-            Error::PepperRequired => "pepper_required",
-            Error::InvalidPepper(_) => "invalid_pepper",
-            Error::PasswordTooLong { .. } => "password_too_long",
-            Error::Deserialize(_) => "deserialize",
-            Error::UnsupportedVersion { .. } => "unsupported_version",
-            Error::MalformedBreachResponse(_) => "malformed_breach_response",
-            Error::InvalidSecret(_) => "invalid_secret",
-            Error::InvalidOtpConfig(_) => "invalid_otp_config",
-            Error::InvalidUri(_) => "invalid_uri",
-            Error::InvalidSealingKey(_) => "invalid_sealing_key",
-            Error::InvalidGuardPolicy(_) => "invalid_guard_policy",
-            Error::IllegalTransition { .. } => "illegal_transition",
-            Error::Seal(_) => "seal",
-            Error::InvalidInput(_) => "invalid_input",
-            Error::InvalidTime(_) => "invalid_time",
-            Error::WrongRecordKind { .. } => "wrong_record_kind",
+            Error::InvalidPolicy(_) => ErrorCode::InvalidPolicy,
+            Error::InvalidHashParams(_) => ErrorCode::InvalidHashParams,
+            Error::MalformedHash(_) => ErrorCode::MalformedHash,
+            Error::UnknownPepper(_) => ErrorCode::UnknownPepper,
+            Error::PepperRequired => ErrorCode::PepperRequired,
+            Error::InvalidPepper(_) => ErrorCode::InvalidPepper,
+            Error::PasswordTooLong { .. } => ErrorCode::PasswordTooLong,
+            Error::Deserialize(_) => ErrorCode::Deserialize,
+            Error::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
+            Error::MalformedBreachResponse(_) => ErrorCode::MalformedBreachResponse,
+            Error::InvalidSecret(_) => ErrorCode::InvalidSecret,
+            Error::InvalidOtpConfig(_) => ErrorCode::InvalidOtpConfig,
+            Error::InvalidUri(_) => ErrorCode::InvalidUri,
+            Error::InvalidKey(_) => ErrorCode::InvalidKey,
+            Error::InvalidSealingKey(_) => ErrorCode::InvalidSealingKey,
+            Error::InvalidGuardPolicy(_) => ErrorCode::InvalidGuardPolicy,
+            Error::IllegalTransition { .. } => ErrorCode::IllegalTransition,
+            Error::Seal(_) => ErrorCode::Seal,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidTime(_) => ErrorCode::InvalidTime,
+            Error::WrongRecordKind { .. } => ErrorCode::WrongRecordKind,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What the caller does about the error.
+    ///
+    /// ```
+    /// use varco::{Error, ErrorAction, policy::PasswordPolicy};
+    ///
+    /// // A policy file that is not JSON is the host's configuration to fix,
+    /// // not an unusable record.
+    /// let err = PasswordPolicy::from_json("{").unwrap_err();
+    /// assert_eq!(err.action(), ErrorAction::FixConfiguration);
+    /// ```
+    pub fn action(&self) -> ErrorAction {
+        self.error_code().action()
+    }
+}
+
+/// The typed code of an [`Error`]: one per variant, stable across
+/// releases, shared by every binding (UniFFI's errors carry it; C returns it
+/// from `varco_last_error_code`).
+///
+/// ```
+/// use varco::{ErrorAction, ErrorCode};
+///
+/// let code: ErrorCode = "malformed_hash".parse().unwrap();
+/// assert_eq!(code.as_str(), "malformed_hash");
+/// assert_eq!(code.action(), ErrorAction::UnusableRecord);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// [`Error::InvalidPolicy`].
+    InvalidPolicy,
+    /// [`Error::InvalidHashParams`].
+    InvalidHashParams,
+    /// [`Error::MalformedHash`].
+    MalformedHash,
+    /// [`Error::UnknownPepper`].
+    UnknownPepper,
+    /// [`Error::PepperRequired`].
+    PepperRequired,
+    /// [`Error::InvalidPepper`].
+    InvalidPepper,
+    /// [`Error::PasswordTooLong`].
+    PasswordTooLong,
+    /// [`Error::Deserialize`].
+    Deserialize,
+    /// [`Error::UnsupportedVersion`].
+    UnsupportedVersion,
+    /// [`Error::MalformedBreachResponse`].
+    MalformedBreachResponse,
+    /// [`Error::InvalidSecret`].
+    InvalidSecret,
+    /// [`Error::InvalidOtpConfig`].
+    InvalidOtpConfig,
+    /// [`Error::InvalidUri`].
+    InvalidUri,
+    /// [`Error::InvalidSealingKey`].
+    InvalidSealingKey,
+    /// [`Error::InvalidKey`].
+    InvalidKey,
+    /// [`Error::InvalidGuardPolicy`].
+    InvalidGuardPolicy,
+    /// [`Error::IllegalTransition`].
+    IllegalTransition,
+    /// [`Error::Seal`].
+    Seal,
+    /// [`Error::InvalidInput`].
+    InvalidInput,
+    /// [`Error::InvalidTime`].
+    InvalidTime,
+    /// [`Error::WrongRecordKind`].
+    WrongRecordKind,
+    /// [`Error::Internal`].
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 22] = [
+        ErrorCode::InvalidPolicy,
+        ErrorCode::InvalidHashParams,
+        ErrorCode::MalformedHash,
+        ErrorCode::UnknownPepper,
+        ErrorCode::PepperRequired,
+        ErrorCode::InvalidPepper,
+        ErrorCode::PasswordTooLong,
+        ErrorCode::Deserialize,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::MalformedBreachResponse,
+        ErrorCode::InvalidSecret,
+        ErrorCode::InvalidOtpConfig,
+        ErrorCode::InvalidUri,
+        ErrorCode::InvalidSealingKey,
+        ErrorCode::InvalidKey,
+        ErrorCode::InvalidGuardPolicy,
+        ErrorCode::IllegalTransition,
+        ErrorCode::Seal,
+        ErrorCode::InvalidInput,
+        ErrorCode::InvalidTime,
+        ErrorCode::WrongRecordKind,
+        ErrorCode::Internal,
+    ];
+
+    /// The code's stable text (`"malformed_hash"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidPolicy => "invalid_policy",
+            ErrorCode::InvalidHashParams => "invalid_hash_params",
+            ErrorCode::MalformedHash => "malformed_hash",
+            ErrorCode::UnknownPepper => "unknown_pepper",
+            ErrorCode::PepperRequired => "pepper_required",
+            ErrorCode::InvalidPepper => "invalid_pepper",
+            ErrorCode::PasswordTooLong => "password_too_long",
+            ErrorCode::Deserialize => "deserialize",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::MalformedBreachResponse => "malformed_breach_response",
+            ErrorCode::InvalidSecret => "invalid_secret",
+            ErrorCode::InvalidOtpConfig => "invalid_otp_config",
+            ErrorCode::InvalidUri => "invalid_uri",
+            ErrorCode::InvalidSealingKey => "invalid_sealing_key",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::InvalidGuardPolicy => "invalid_guard_policy",
+            ErrorCode::IllegalTransition => "illegal_transition",
+            ErrorCode::Seal => "seal",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidTime => "invalid_time",
+            ErrorCode::WrongRecordKind => "wrong_record_kind",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// What the caller does about an error with this code.
+    ///
+    /// - [`ErrorAction::FixConfiguration`]: a policy, parameters, keys or
+    ///   peppers the host built or loaded;
+    /// - [`ErrorAction::RejectInput`]: what the request carried (a password
+    ///   over the bound, an unknown name, a malformed URI or secret, a `now`
+    ///   far off);
+    /// - [`ErrorAction::UnusableRecord`]: a stored record that is malformed,
+    ///   of another kind, from a newer release, altered or sealed for
+    ///   another owner, or a stored hash naming a pepper the hasher does not
+    ///   hold;
+    /// - [`ErrorAction::StartOver`]: the record has moved on (an event not
+    ///   legal in its state): reload it and begin the step again;
+    /// - [`ErrorAction::Internal`]: a bug in varco.
+    pub fn action(self) -> ErrorAction {
+        match self {
+            ErrorCode::InvalidPolicy
+            | ErrorCode::InvalidHashParams
+            | ErrorCode::InvalidPepper
+            | ErrorCode::InvalidOtpConfig
+            | ErrorCode::InvalidSealingKey
+            | ErrorCode::InvalidKey
+            | ErrorCode::InvalidGuardPolicy => ErrorAction::FixConfiguration,
+            ErrorCode::PasswordTooLong
+            | ErrorCode::MalformedBreachResponse
+            | ErrorCode::InvalidSecret
+            | ErrorCode::InvalidUri
+            | ErrorCode::InvalidInput
+            | ErrorCode::InvalidTime => ErrorAction::RejectInput,
+            ErrorCode::MalformedHash
+            | ErrorCode::UnknownPepper
+            | ErrorCode::PepperRequired
+            | ErrorCode::Deserialize
+            | ErrorCode::UnsupportedVersion
+            | ErrorCode::Seal
+            | ErrorCode::WrongRecordKind => ErrorAction::UnusableRecord,
+            ErrorCode::IllegalTransition => ErrorAction::StartOver,
+            ErrorCode::Internal => ErrorAction::Internal,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = Error;
+
+    /// Reads a code's text.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a name that is no code.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ErrorCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| Error::InvalidInput(format!("unknown error code {s:?}")))
+    }
+}
+
+/// What the caller does about an [`Error`]: the one split every binding
+/// shares (UniFFI: one exception variant each; C: one result code each).
+///
+/// ```
+/// use varco::{Error, ErrorAction};
+///
+/// assert_eq!(Error::InvalidTime("year 10000".into()).action(), ErrorAction::RejectInput);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorAction {
+    /// Fix the configuration: retrying the same call cannot succeed.
+    FixConfiguration,
+    /// Reject the request: tell the caller its input was refused.
+    RejectInput,
+    /// The stored record is unusable: keep it for inspection, alert, and
+    /// treat the step as failed (never as a success).
+    UnusableRecord,
+    /// The record has moved on: reload it and start the step over.
+    StartOver,
+    /// A bug in varco: report it.
+    Internal,
+}
+
+impl ErrorAction {
+    /// The action's stable text (`"fix_configuration"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorAction::FixConfiguration => "fix_configuration",
+            ErrorAction::RejectInput => "reject_input",
+            ErrorAction::UnusableRecord => "unusable_record",
+            ErrorAction::StartOver => "start_over",
+            ErrorAction::Internal => "internal",
         }
     }
 }
@@ -141,15 +392,21 @@ impl Error {
 /// configuration, guard policies), checked before parsing.
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
 
-/// Refuses configuration JSON over [`MAX_CONFIG_BYTES`].
-pub(crate) fn check_config_size(json: &str) -> Result<(), Error> {
+/// Reads configuration JSON: over [`MAX_CONFIG_BYTES`], malformed, or with
+/// unknown or invalid fields, it is the configuration's own error (`wrap`:
+/// [`Error::InvalidPolicy`], [`Error::InvalidGuardPolicy`], ...), never
+/// [`Error::Deserialize`], which is for stored records.
+pub(crate) fn parse_config<T: serde::de::DeserializeOwned>(
+    json: &str,
+    wrap: fn(String) -> Error,
+) -> Result<T, Error> {
     if json.len() > MAX_CONFIG_BYTES {
-        return Err(Error::Deserialize(format!(
+        return Err(wrap(format!(
             "configuration: {} bytes, at most {MAX_CONFIG_BYTES}",
             json.len()
         )));
     }
-    Ok(())
+    serde_json::from_str(json).map_err(|e| wrap(e.to_string()))
 }
 
 /// Reads a tagged enum's JSON and refuses fields beside the tag on the
@@ -180,4 +437,44 @@ pub(crate) fn check_format_version(found: u32, supported: u32) -> Result<(), Err
         return Err(Error::UnsupportedVersion { found, supported });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert_eq!(c.as_str().parse::<ErrorCode>().unwrap(), c);
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{c}\""));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), c);
+        }
+        assert_eq!(
+            "nope".parse::<ErrorCode>().unwrap_err().code(),
+            "invalid_input"
+        );
+    }
+
+    #[test]
+    fn configuration_records_and_input_are_told_apart() {
+        let config = Error::InvalidGuardPolicy("x".into());
+        let record = Error::Deserialize("x".into());
+        let input = Error::PasswordTooLong {
+            max: 64,
+            actual: 65,
+        };
+        assert_eq!(config.action(), ErrorAction::FixConfiguration);
+        assert_eq!(record.action(), ErrorAction::UnusableRecord);
+        assert_eq!(input.action(), ErrorAction::RejectInput);
+        let moved = Error::IllegalTransition {
+            from: "active".into(),
+            event: "activate".into(),
+        };
+        assert_eq!(moved.action(), ErrorAction::StartOver);
+        assert_eq!(Error::Internal("x".into()).action(), ErrorAction::Internal);
+    }
 }

@@ -28,8 +28,14 @@ impl Lang {
     /// Every supported language.
     pub const ALL: [Lang; 2] = [Lang::It, Lang::En];
 
-    /// The ISO 639-1 code.
+    /// The ISO 639-1 code (`"it"`), as [`as_str`](Lang::as_str).
     pub fn code(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// The ISO 639-1 code (`"it"`): what [`FromStr`](std::str::FromStr)
+    /// reads back.
+    pub fn as_str(self) -> &'static str {
         match self {
             Lang::It => "it",
             Lang::En => "en",
@@ -50,13 +56,28 @@ impl Lang {
 }
 
 impl std::str::FromStr for Lang {
-    type Err = String;
+    type Err = crate::Error;
 
+    /// Reads `it` or `en` (also `ita`, `italian`, `italiano`, `eng`,
+    /// `english`, `inglese`; any case).
+    ///
+    /// ```
+    /// use varco::Lang;
+    ///
+    /// assert_eq!("IT".parse::<Lang>().unwrap(), Lang::It);
+    /// assert_eq!("fr".parse::<Lang>().unwrap_err().code(), "invalid_input");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for any other
+    /// name.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "it" | "ita" | "italian" | "italiano" => Ok(Lang::It),
             "en" | "eng" | "english" | "inglese" => Ok(Lang::En),
-            other => Err(format!("unsupported language {other:?} (use it or en)")),
+            _ => Err(crate::Error::InvalidInput(format!(
+                "unsupported language {s:?} (use it or en)"
+            ))),
         }
     }
 }

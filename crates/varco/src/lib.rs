@@ -54,6 +54,7 @@ pub mod error;
 pub mod guard;
 pub mod hash;
 pub mod i18n;
+pub mod keys;
 pub mod normalize;
 pub mod otp;
 pub mod policy;
@@ -63,7 +64,7 @@ pub mod secret;
 pub mod step;
 pub mod time;
 
-pub use error::Error;
+pub use error::{Error, ErrorAction, ErrorCode};
 pub use i18n::Lang;
 pub use normalize::Normalization;
 pub use secret::SecretString;

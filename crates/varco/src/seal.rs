@@ -43,6 +43,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::keys::KeyRing;
 use crate::record::{MAX_REVISION, Record, Stored};
 use crate::step::{RecordStep, Step, Write};
 use crate::{Error, Timestamp};
@@ -64,57 +65,69 @@ pub const MAX_SEALED_LEN: usize = 64 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct SealingKeys {
-    keys: Vec<(String, Zeroizing<[u8; 32]>)>,
+    ring: KeyRing,
 }
 
 impl std::fmt::Debug for SealingKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = self.ring.ids().collect();
         write!(f, "SealingKeys {{ ids: {ids:?}, keys: <redacted> }}")
     }
 }
 
 impl SealingKeys {
+    /// The length of a sealing key, in bytes.
+    pub const KEY_LEN: usize = 32;
+
     /// The current key: 32 random bytes, and an id of 1 to 32 ASCII letters,
     /// digits, `-` or `_`.
     ///
     /// # Errors
-    /// [`Error::InvalidSealingKey`] for a bad id.
-    pub fn new(id: &str, key: [u8; 32]) -> Result<Self, Error> {
-        Self::check(id)?;
-        Ok(SealingKeys {
-            keys: vec![(id.to_owned(), Zeroizing::new(key))],
-        })
+    /// [`Error::InvalidKey`] for a bad id, [`Error::InvalidSealingKey`] for
+    /// a key that is not 32 bytes.
+    pub fn new(id: &str, key: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::from_ring(KeyRing::new(id, key.as_ref())?)
     }
 
     /// Adds a retired key, to open older records.
     ///
     /// # Errors
-    /// As [`SealingKeys::new`].
-    pub fn with_old(mut self, id: &str, key: [u8; 32]) -> Result<Self, Error> {
-        Self::check(id)?;
-        self.keys.push((id.to_owned(), Zeroizing::new(key)));
-        Ok(self)
+    /// As [`SealingKeys::new`], and [`Error::InvalidKey`] for an id already
+    /// held.
+    pub fn with_old(self, id: &str, key: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::from_ring(self.ring.with_old(id, key.as_ref())?)
+    }
+
+    /// Keys from a [`KeyRing`]: its current key seals, all of them open.
+    ///
+    /// ```
+    /// use varco::{keys::KeyRing, seal::SealingKeys};
+    ///
+    /// let ring = KeyRing::from_list([("k2", vec![2; 32]), ("k1", vec![1; 32])]).unwrap();
+    /// assert_eq!(SealingKeys::from_ring(ring).unwrap().current_id(), "k2");
+    /// let short = KeyRing::new("k1", vec![1; 31]).unwrap();
+    /// assert_eq!(SealingKeys::from_ring(short).unwrap_err().code(), "invalid_sealing_key");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSealingKey`] for a key that is not 32 bytes.
+    pub fn from_ring(ring: KeyRing) -> Result<Self, Error> {
+        ring.require(
+            |_, key| key.len() == Self::KEY_LEN,
+            "a sealing key has 32 bytes",
+            Error::InvalidSealingKey,
+        )?;
+        Ok(SealingKeys { ring })
     }
 
     /// The id new records are sealed with.
     pub fn current_id(&self) -> &str {
-        &self.keys[0].0
+        self.ring.current_id()
     }
 
-    fn check(id: &str) -> Result<(), Error> {
-        let ok = !id.is_empty()
-            && id.len() <= 32
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::InvalidSealingKey(
-                "a sealing key id has 1 to 32 ASCII letters, digits, '-' or '_'".into(),
-            ))
-        }
+    fn cipher(key: &[u8]) -> Result<XChaCha20Poly1305, Error> {
+        XChaCha20Poly1305::new_from_slice(key)
+            .map_err(|_| Error::Internal("a sealing key is not 32 bytes".into()))
     }
 }
 
@@ -143,8 +156,8 @@ pub fn seal<T: Serialize, R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<String, Error> {
     let plain = Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Seal(e.to_string()))?);
-    let (id, key) = (&keys.keys[0].0, &keys.keys[0].1);
-    let cipher = XChaCha20Poly1305::new(&(**key).into());
+    let (id, key) = keys.ring.current();
+    let cipher = SealingKeys::cipher(key)?;
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut nonce);
     let aad = aad(id, label, binding);
@@ -181,13 +194,11 @@ pub fn open<T: DeserializeOwned>(
     }
     let mut parts = sealed.splitn(3, ':');
     let (Some(PREFIX), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad("not a varco-sealed-v1 record"));
+        return Err(bad("not a varco-sealed-v2 record"));
     };
     let key = keys
-        .keys
-        .iter()
-        .find(|(k, _)| k == id)
-        .map(|(_, key)| key)
+        .ring
+        .get(id)
         .ok_or_else(|| Error::Seal(format!("no sealing key with id {id:?}")))?;
     let blob = BASE64URL_NOPAD
         .decode(body.as_bytes())
@@ -197,7 +208,7 @@ pub fn open<T: DeserializeOwned>(
     }
     let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
     let nonce = XNonce::try_from(nonce).map_err(|_| bad("bad nonce"))?;
-    let cipher = XChaCha20Poly1305::new(&(**key).into());
+    let cipher = SealingKeys::cipher(key)?;
     let aad = aad(id, label, binding);
     let plain = Zeroizing::new(
         cipher

@@ -143,12 +143,10 @@ impl GuardPolicies {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON,
-    /// [`Error::InvalidGuardPolicy`] for invalid policies.
+    /// [`Error::InvalidGuardPolicy`] for malformed JSON, unknown fields or
+    /// invalid policies.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::check_config_size(json)?;
-        let p: GuardPolicies =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        let p: GuardPolicies = crate::error::parse_config(json, Error::InvalidGuardPolicy)?;
         p.validate()?;
         Ok(p)
     }

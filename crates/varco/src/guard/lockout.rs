@@ -187,12 +187,10 @@ impl LockoutPolicy {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON,
-    /// [`Error::InvalidGuardPolicy`] for an invalid policy.
+    /// [`Error::InvalidGuardPolicy`] for malformed JSON, unknown fields or
+    /// an invalid policy.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::check_config_size(json)?;
-        let p: LockoutPolicy =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        let p: LockoutPolicy = crate::error::parse_config(json, Error::InvalidGuardPolicy)?;
         p.validate()?;
         Ok(p)
     }

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::core::{Argon2Core, Engine};
 use super::phc::{self, Argon2Input, StoredHash, V0X13, Variant};
 use super::{HashParams, Pepper};
+use crate::keys::KeyRing;
 use crate::{Error, Normalization};
 
 /// The result of checking a password against a stored hash.
@@ -161,6 +162,44 @@ impl PasswordHasher {
             self.old_peppers.push(prev);
         }
         self
+    }
+
+    /// Sets the peppers from a [`KeyRing`]: its current key peppers new
+    /// hashes, the others verify hashes that name their ids (and make
+    /// [`needs_rehash`](Self::needs_rehash) say so).
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher};
+    /// use varco::keys::KeyRing;
+    ///
+    /// let params = HashParams::new(64, 1, 1).unwrap();
+    /// let ring = KeyRing::from_list([("p2", vec![2; 32]), ("p1", vec![1; 32])]).unwrap();
+    /// let h = PasswordHasher::new(params).with_peppers(&ring).unwrap();
+    /// let stored = h.hash("pw", &mut rand::rng()).unwrap();
+    /// // After a rotation, p2 still verifies, and asks for a rehash under p3.
+    /// let rotated = KeyRing::from_list([("p3", vec![3; 32]), ("p2", vec![2; 32])]).unwrap();
+    /// let h = PasswordHasher::new(params).with_peppers(&rotated).unwrap();
+    /// use varco::hash::Verification;
+    /// assert_eq!(h.verify("pw", &stored).unwrap(), Verification::Valid { needs_rehash: true });
+    /// // A pepper id is written into each hash, where 8 bytes fit.
+    /// let long = KeyRing::new("longer-than-8", vec![1; 32]).unwrap();
+    /// let e = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap()).with_peppers(&long).unwrap_err();
+    /// assert_eq!(e.code(), "invalid_pepper");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidPepper`] for an id over
+    /// [`Pepper::MAX_ID_LEN`](super::Pepper::MAX_ID_LEN) bytes.
+    pub fn with_peppers(self, ring: &KeyRing) -> Result<Self, Error> {
+        let mut keys = ring.iter();
+        let mut out = match keys.next() {
+            Some((id, secret)) => self.with_pepper(Pepper::new(id, secret.to_vec())?),
+            None => self,
+        };
+        for (id, secret) in keys {
+            out = out.with_old_pepper(Pepper::new(id, secret.to_vec())?);
+        }
+        Ok(out)
     }
 
     /// Adds a retired pepper, used only to verify hashes that name its id.

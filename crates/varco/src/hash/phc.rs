@@ -184,7 +184,7 @@ fn b64_param(value: phc::Value<'_>, max: usize, what: &str) -> Result<Vec<u8>, E
 
 /// Writes a PHC string for these inputs and this tag.
 pub(crate) fn encode(input: &Argon2Input, tag: &[u8]) -> Result<String, Error> {
-    let internal = |e: phc::Error| Error::InvalidHashParams(e.to_string());
+    let internal = |e: phc::Error| Error::Internal(format!("PHC encoding: {e}"));
     let mut params = ParamsString::new();
     params.add_decimal("m", input.m_kib).map_err(internal)?;
     params.add_decimal("t", input.t).map_err(internal)?;

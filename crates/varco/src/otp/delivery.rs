@@ -53,6 +53,7 @@ use super::Templates;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::DestinationBudget;
+use crate::keys::KeyRing;
 use crate::record::{Record, Stored};
 use crate::step::{RecordStep, RecordWrite, Step, Write, Writes};
 use crate::{Error, Lang, Timestamp};
@@ -234,57 +235,59 @@ impl Destination {
 /// ```
 #[derive(Clone)]
 pub struct CodeKeys {
-    keys: Vec<(String, Zeroizing<Vec<u8>>)>,
+    ring: KeyRing,
 }
 
 impl std::fmt::Debug for CodeKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = self.ring.ids().collect();
         write!(f, "CodeKeys {{ ids: {ids:?}, secrets: <redacted> }}")
     }
 }
 
 impl CodeKeys {
+    /// The shortest code key, in bytes.
+    pub const MIN_LEN: usize = 16;
+
     /// The current key.
     ///
     /// # Errors
-    /// [`Error::InvalidOtpConfig`] for an empty id (or over 32 bytes) or a
-    /// secret shorter than 16 bytes.
+    /// [`Error::InvalidKey`] for a bad id (1 to 32 ASCII letters, digits,
+    /// `-` or `_`), [`Error::InvalidOtpConfig`] for a secret shorter than
+    /// 16 bytes.
     pub fn new(id: &str, secret: Vec<u8>) -> Result<Self, Error> {
-        Self::check(id, &secret)?;
-        Ok(CodeKeys {
-            keys: vec![(id.to_owned(), Zeroizing::new(secret))],
-        })
+        Self::from_ring(KeyRing::new(id, secret)?)
     }
 
     /// Adds a retired key, for verification only.
     ///
     /// # Errors
-    /// As [`CodeKeys::new`].
-    pub fn with_old(mut self, id: &str, secret: Vec<u8>) -> Result<Self, Error> {
-        Self::check(id, &secret)?;
-        self.keys.push((id.to_owned(), Zeroizing::new(secret)));
-        Ok(self)
+    /// As [`CodeKeys::new`], and [`Error::InvalidKey`] for an id already
+    /// held.
+    pub fn with_old(self, id: &str, secret: Vec<u8>) -> Result<Self, Error> {
+        Self::from_ring(self.ring.with_old(id, secret)?)
     }
 
-    fn check(id: &str, secret: &[u8]) -> Result<(), Error> {
-        if id.is_empty() || id.len() > 32 || secret.len() < 16 || secret.len() > 1024 {
-            return Err(Error::InvalidOtpConfig(
-                "a code key needs an id of 1 to 32 bytes and a secret of 16 to 1024 bytes".into(),
-            ));
-        }
-        Ok(())
+    /// Keys from a [`KeyRing`]: its current key keys new codes, all of them
+    /// verify.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOtpConfig`] for a secret shorter than 16 bytes.
+    pub fn from_ring(ring: KeyRing) -> Result<Self, Error> {
+        ring.require(
+            |_, secret| secret.len() >= Self::MIN_LEN,
+            "a code key has at least 16 bytes",
+            Error::InvalidOtpConfig,
+        )?;
+        Ok(CodeKeys { ring })
     }
 
     fn current(&self) -> (&str, &[u8]) {
-        (&self.keys[0].0, &self.keys[0].1)
+        self.ring.current()
     }
 
     fn get(&self, id: &str) -> Option<&[u8]> {
-        self.keys
-            .iter()
-            .find(|(k, _)| k == id)
-            .map(|(_, s)| s.as_slice())
+        self.ring.get(id)
     }
 }
 
@@ -352,12 +355,10 @@ impl DeliveryConfig {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON, [`Error::InvalidOtpConfig`]
-    /// for an invalid configuration.
+    /// [`Error::InvalidOtpConfig`] for malformed JSON, unknown fields or an
+    /// invalid configuration.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::check_config_size(json)?;
-        let c: DeliveryConfig =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        let c: DeliveryConfig = crate::error::parse_config(json, Error::InvalidOtpConfig)?;
         c.validate()?;
         Ok(c)
     }

@@ -132,7 +132,9 @@ impl PartialEq for PasswordPolicy {
 impl TryFrom<PolicySpec> for PasswordPolicy {
     type Error = Error;
     fn try_from(spec: PolicySpec) -> Result<Self, Error> {
-        crate::error::check_format_version(spec.version, PasswordPolicy::FORMAT_VERSION)?;
+        // A policy is configuration: a newer format is the host's to fix.
+        crate::error::check_format_version(spec.version, PasswordPolicy::FORMAT_VERSION)
+            .map_err(|e| Error::InvalidPolicy(e.to_string()))?;
         validate(&spec.rules)?;
         let extra = spec
             .rules
@@ -306,18 +308,15 @@ impl PasswordPolicy {
     ///
     /// let p = PasswordPolicy::from_json(r#"{"version":1,"rules":[{"rule":"length","min":10,"max":64}]}"#).unwrap();
     /// assert_eq!(p.max_length(), 64);
-    /// assert_eq!(PasswordPolicy::from_json(r#"{"version":9,"rules":[]}"#).unwrap_err().code(), "unsupported_version");
-    /// assert_eq!(PasswordPolicy::from_json("{").unwrap_err().code(), "deserialize");
+    /// assert_eq!(PasswordPolicy::from_json(r#"{"version":9,"rules":[]}"#).unwrap_err().code(), "invalid_policy");
+    /// assert_eq!(PasswordPolicy::from_json("{").unwrap_err().code(), "invalid_policy");
     /// ```
     ///
     /// # Errors
-    /// [`Error::Deserialize`] for malformed JSON or unknown fields,
-    /// [`Error::UnsupportedVersion`] for a newer format, and
-    /// [`Error::InvalidPolicy`] for inconsistent rules.
+    /// [`Error::InvalidPolicy`] for malformed JSON, unknown fields,
+    /// inconsistent rules or a newer format version.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::check_config_size(json)?;
-        let spec: PolicySpec =
-            serde_json::from_str(json).map_err(|e| Error::Deserialize(e.to_string()))?;
+        let spec: PolicySpec = crate::error::parse_config(json, Error::InvalidPolicy)?;
         PasswordPolicy::try_from(spec)
     }
 }

@@ -41,8 +41,15 @@ impl Preset {
         Preset::Nist80063b,
     ];
 
-    /// The preset's name as used in JSON and on the command line.
+    /// The preset's name as used in JSON and on the command line, as
+    /// [`as_str`](Preset::as_str).
     pub fn name(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// The preset's name (`"customer_area"`): what
+    /// [`FromStr`](std::str::FromStr) reads back.
+    pub fn as_str(self) -> &'static str {
         match self {
             Preset::MailService => "mail_service",
             Preset::CustomerArea => "customer_area",
