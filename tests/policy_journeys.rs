@@ -347,17 +347,19 @@ fn invalid_policies_are_clear_errors() {
         r#"{"version":1,"rules":[{"rule":"nope"}]}"#,
         r#"{"version":1,"rules":[],"extra":1}"#,
     ] {
+        // Not JSON, or not a policy: still the policy's own error, for the
+        // host to fix (never `deserialize`, which says a record is unusable).
         assert_eq!(
             PasswordPolicy::from_json(c).unwrap_err().code(),
-            "deserialize",
+            "invalid_policy",
             "{c}"
         );
     }
-    assert_eq!(
-        PasswordPolicy::from_json(r#"{"version":2,"rules":[]}"#)
-            .unwrap_err()
-            .code(),
-        "unsupported_version"
+    let newer = PasswordPolicy::from_json(r#"{"version":2,"rules":[]}"#).unwrap_err();
+    assert_eq!(newer.code(), "invalid_policy");
+    assert!(
+        newer.to_string().contains("unsupported format version 2"),
+        "{newer}"
     );
 }
 

@@ -186,6 +186,12 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         eq(r.violations.map { it.code }.contains("too_short"), true, "codes ${r.violations.map { it.code }}")
         check(r.violations.first().message.isNotEmpty()) { "no message" }
     },
+    "policy: a context's passwords are secret objects, never printed" to {
+        val c = PolicyContext("mario", null, false, SecretText("violino tramo"), SecretText("vecchia parola"))
+        check(!c.toString().contains("violino") && !c.toString().contains("vecchia")) { "password in toString" }
+        val r = Policy.preset("nist_800_63b").check("violino tramo", c, "en")
+        check(!r.skipped.contains("confirmation") && !r.skipped.contains("current")) { "skipped ${r.skipped}" }
+    },
     "policy: JSON round trip and malformed JSON" to {
         val p = Policy.preset("mail_service")
         eq(Policy.fromJson(p.toJson()).toJson(), p.toJson())

@@ -28,8 +28,18 @@ class PolicyTest(unittest.TestCase):
         self.assertIn("non ammesso", r.violations[0].message)
         self.assertIn('"count":1', r.violations[0].json)
 
+    def test_a_context_never_prints_its_passwords(self):
+        c = ctx(username="mario", confirmation=v.SecretText("violino tramo"),
+                current=v.SecretText("vecchia parola"))
+        for shown in (repr(c), str(c)):
+            self.assertNotIn("violino", shown)
+            self.assertNotIn("vecchia", shown)
+        r = v.Policy.preset("nist_800_63b").check("violino tramo", c, "en")
+        self.assertNotIn("confirmation", r.skipped)
+        self.assertNotIn("current", r.skipped)
+
     def test_every_violation_at_once(self):
-        r = v.Policy.preset("customer_area").check("ciao", ctx(confirmation="ciaO"), "en")
+        r = v.Policy.preset("customer_area").check("ciao", ctx(confirmation=v.SecretText("ciaO")), "en")
         self.assertEqual(
             [x.code for x in r.violations],
             ["too_short", "missing_class", "missing_class", "missing_class", "confirmation_mismatch"],
@@ -39,7 +49,7 @@ class PolicyTest(unittest.TestCase):
 
     def test_nist_with_second_factor_and_context(self):
         p = v.Policy.preset("nist_800_63b")
-        self.assertTrue(p.check("violino tramo", ctx(second_factor=True, confirmation="violino tramo"), "en").ok)
+        self.assertTrue(p.check("violino tramo", ctx(second_factor=True, confirmation=v.SecretText("violino tramo")), "en").ok)
         r = p.check("mario.rossi was here!", ctx(username="mario.rossi"), "en")
         self.assertIn("contains_context", [x.code for x in r.violations])
         self.assertIn("confirmation", r.skipped)
@@ -58,7 +68,7 @@ class PolicyTest(unittest.TestCase):
 
     def test_unicode_and_huge_input(self):
         p = v.Policy.preset("nist_800_63b")
-        self.assertTrue(p.check("caff\u00e8 e cornetto!", ctx(confirmation="caffe\u0300 e cornetto!"), "it").ok)
+        self.assertTrue(p.check("caff\u00e8 e cornetto!", ctx(confirmation=v.SecretText("caffe\u0300 e cornetto!")), "it").ok)
         r = p.check("x" * 100_000, ctx(), "en")
         self.assertEqual([x.code for x in r.violations if x.code == "too_long"], ["too_long"])
 

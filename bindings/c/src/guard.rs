@@ -3,9 +3,7 @@
 use varco::guard::{AccountGuard, Attempt, Factor, GuardPolicies, Unlock};
 use varco::record::Stored;
 
-use crate::ffi::{
-    OrFail, at_ms, free, give, guard as boundary, handle, opt_text, parse, refuse, text,
-};
+use crate::ffi::{OrFail, at_ms, free, give, guard as boundary, handle, opt_text, parse, text};
 use crate::result::varco_result;
 use crate::step::{give_step, varco_step};
 
@@ -56,18 +54,12 @@ unsafe fn record_or_new(ptr: *const u8, len: usize) -> Result<Stored_, varco_res
     Stored::load_or(unsafe { opt_text(ptr, len, "record") }?, AccountGuard::new).or_fail()
 }
 
-/// An attempt ticket from `varco_step_attempt`.
+/// An attempt ticket from `varco_step_attempt`, read by the core.
 pub(crate) unsafe fn ticket<T: serde::de::DeserializeOwned>(
     ptr: *const u8,
     len: usize,
 ) -> Result<T, varco_result> {
-    let t = unsafe { text(ptr, len, "attempt") }?;
-    serde_json::from_str(t).map_err(|e| {
-        refuse(
-            varco_result::VARCO_INVALID_INPUT,
-            &format!("invalid_input: attempt is not a ticket from begin: {e}"),
-        )
-    })
+    varco::error::input_from_json(unsafe { text(ptr, len, "attempt") }?, "attempt ticket").or_fail()
 }
 
 /// Before checking a factor (`password`, `second_factor`, `recovery`): may

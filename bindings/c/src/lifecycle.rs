@@ -3,7 +3,7 @@
 use varco::account::{Lifecycle, LifecycleEvent};
 use varco::record::Stored;
 
-use crate::ffi::{OrFail, at_ms, guard, refuse, text};
+use crate::ffi::{OrFail, at_ms, guard, text};
 use crate::result::varco_result;
 use crate::step::{give_step, varco_step};
 
@@ -42,15 +42,9 @@ pub unsafe extern "C" fn varco_lifecycle_apply(
 ) -> varco_result {
     guard(|| {
         let current = unsafe { self::record(record, record_len) }?;
-        let event: LifecycleEvent =
-            serde_json::from_str(unsafe { text(event_json, event_len, "event_json") }?).map_err(
-                |e| {
-                    refuse(
-                        varco_result::VARCO_INVALID_INPUT,
-                        &format!("invalid_input: event: {e}"),
-                    )
-                },
-            )?;
+        let event =
+            LifecycleEvent::from_json(unsafe { text(event_json, event_len, "event_json") }?)
+                .or_fail()?;
         let step = current.apply(&event, at_ms(now_ms)?).or_fail()?;
         unsafe { give_step(out, varco_step::of(step)) }
     })

@@ -1,8 +1,8 @@
 //! Password policies.
 
-use varco::policy::{Context, PasswordPolicy};
+use varco::policy::{ContextData, PasswordPolicy};
 
-use crate::ffi::{OrFail, free, give, guard, handle, opt_text, parse, refuse, text, write_out};
+use crate::ffi::{OrFail, free, give, guard, handle, opt_text, parse, text, write_out};
 use crate::hash::varco_hasher;
 use crate::result::varco_result;
 
@@ -57,19 +57,6 @@ pub unsafe extern "C" fn varco_policy_to_json(
     })
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct CheckContext {
-    username: Option<String>,
-    email: Option<String>,
-    second_factor: bool,
-    confirmation: Option<String>,
-    current: Option<String>,
-    service: Option<String>,
-    words: Vec<String>,
-    history: Vec<String>,
-}
-
 /// Checks a password. `context_json` is optional (NULL: none):
 /// `{"username":…,"email":…,"second_factor":true,"confirmation":…,
 /// "current":…,"service":…,"words":[…],"history":[PHC, newest first]}`.
@@ -98,41 +85,13 @@ pub unsafe extern "C" fn varco_policy_check(
         let p = unsafe { handle(policy, "policy") }?;
         let password = unsafe { text(password, password_len, "password") }?;
         let lang: varco::Lang = parse(unsafe { text(lang_name, lang_len, "lang") }?)?;
-        let c: CheckContext = match unsafe { opt_text(context_json, context_len, "context_json") }?
-        {
-            None => CheckContext::default(),
-            Some(j) => serde_json::from_str(j).map_err(|e| {
-                refuse(
-                    varco_result::VARCO_INVALID_INPUT,
-                    &format!("invalid_input: context: {e}"),
-                )
-            })?,
+        let data = match unsafe { opt_text(context_json, context_len, "context_json") }? {
+            None => ContextData::default(),
+            Some(j) => ContextData::from_json(j).or_fail()?,
         };
-        let mut ctx = Context::new().second_factor(c.second_factor);
-        if let Some(u) = &c.username {
-            ctx = ctx.username(u);
-        }
-        if let Some(e) = &c.email {
-            ctx = ctx.email(e);
-        }
-        if let Some(name) = &c.service {
-            ctx = ctx.service(name);
-        }
-        for w in &c.words {
-            ctx = ctx.word(w);
-        }
         // SAFETY: NULL or a live hasher.
-        if let Some(h) = unsafe { history_hasher.as_ref() } {
-            ctx = ctx.history(&h.inner, &c.history);
-        }
-        let confirmation = c.confirmation.map(varco::SecretString::new);
-        let current = c.current.map(varco::SecretString::new);
-        if let Some(x) = &confirmation {
-            ctx = ctx.confirmation(x.expose());
-        }
-        if let Some(x) = &current {
-            ctx = ctx.current(x.expose());
-        }
+        let history = unsafe { history_hasher.as_ref() }.map(|h| &h.inner);
+        let ctx = data.context(history);
         let report = p.inner.check(password, &ctx);
         unsafe { write_out(report.to_json(lang).as_bytes(), buf, cap, written) }
     })

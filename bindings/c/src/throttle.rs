@@ -4,7 +4,7 @@
 use varco::guard::{FailureCounter, LockoutPolicy, Sighting, TravelPolicy};
 use varco::record::Stored;
 
-use crate::ffi::{OrFail, at_ms, free, give, guard, handle, opt_text, refuse, text, write_out};
+use crate::ffi::{OrFail, at_ms, free, give, guard, handle, opt_text, text, write_out};
 use crate::result::varco_result;
 use crate::step::{give_step, json, varco_step};
 
@@ -85,15 +85,6 @@ pub unsafe extern "C" fn varco_throttle_succeed(
     })
 }
 
-fn sighting(j: &str, what: &str) -> Result<Sighting, varco_result> {
-    serde_json::from_str(j).map_err(|e| {
-        refuse(
-            varco_result::VARCO_INVALID_INPUT,
-            &format!("invalid_input: {what}: {e}"),
-        )
-    })
-}
-
 /// Compares a sign-in with the previous one (optional: NULL for the first).
 /// Sightings are JSON: `{"at":<unix ms>,"place":{"kind":"coordinates",
 /// "lat":45.46,"lon":9.19}}` or `{"at":…,"place":{"kind":"country",
@@ -115,17 +106,14 @@ pub unsafe extern "C" fn varco_assess_travel(
 ) -> varco_result {
     guard(|| {
         let previous = unsafe { opt_text(previous, previous_len, "previous") }?
-            .map(|j| sighting(j, "previous"))
-            .transpose()?;
-        let current = sighting(unsafe { text(current, current_len, "current") }?, "current")?;
+            .map(Sighting::from_json)
+            .transpose()
+            .or_fail()?;
+        let current =
+            Sighting::from_json(unsafe { text(current, current_len, "current") }?).or_fail()?;
         let policy = match unsafe { opt_text(policy_json, policy_len, "policy_json") }? {
             None => TravelPolicy::default(),
-            Some(j) => serde_json::from_str(j).map_err(|e| {
-                refuse(
-                    varco_result::VARCO_INVALID_INPUT,
-                    &format!("invalid_input: travel policy: {e}"),
-                )
-            })?,
+            Some(j) => TravelPolicy::from_json(j).or_fail()?,
         };
         let d = varco::guard::assess_travel(previous.as_ref(), &current, &policy);
         unsafe { write_out(json(&d).as_bytes(), buf, cap, written) }

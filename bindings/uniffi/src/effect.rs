@@ -2,34 +2,7 @@
 
 use std::sync::Arc;
 
-use zeroize::Zeroizing;
-
-/// A message text that holds a code. Its string form in every language is
-/// opaque (`SecretText`), so that logging an effect cannot leak the code;
-/// [`reveal`](Self::reveal) gives the text to send. The Rust copy is wiped
-/// when the last reference goes.
-#[derive(uniffi::Object)]
-pub struct SecretText {
-    text: Zeroizing<String>,
-}
-
-impl std::fmt::Debug for SecretText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretText(<redacted>)")
-    }
-}
-
-#[uniffi::export]
-impl SecretText {
-    /// The text, to hand to the SMS or email gateway (not to a log).
-    pub fn reveal(&self) -> String {
-        self.text.to_string()
-    }
-}
-
-pub(crate) fn secret(text: Zeroizing<String>) -> Arc<SecretText> {
-    Arc::new(SecretText { text })
-}
+use crate::secret::{SecretText, secret};
 
 /// An effect to carry out: send a message, tell the owner, write an audit
 /// event. The message texts hold codes: send them, never log them.

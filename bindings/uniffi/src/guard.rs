@@ -109,11 +109,9 @@ pub(crate) fn update_step<W: Writes>(s: Step<(), W>) -> UpdateStep {
     }
 }
 
-/// A ticket from `begin`.
+/// A ticket from `begin`, read by the core.
 pub(crate) fn ticket<T: serde::de::DeserializeOwned>(attempt: &str) -> Result<T, VarcoError> {
-    serde_json::from_str(attempt).map_err(|e| {
-        varco::Error::InvalidInput(format!("not an attempt ticket from begin: {e}")).into()
-    })
+    Ok(varco::error::input_from_json(attempt, "attempt ticket")?)
 }
 
 /// An account's attempt budgets under lockout policies. Thread-safe; create

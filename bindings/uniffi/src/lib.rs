@@ -30,11 +30,12 @@ mod policy;
 mod record;
 mod recovery;
 mod risk;
+mod secret;
 mod throttle;
 
 pub use breach::BreachQuery;
 pub use delivery::{CodeStep, Delivery, IssueStep, ResendStep};
-pub use effect::{Effect, SecretText};
+pub use effect::Effect;
 pub use error::VarcoError;
 pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
 pub use hashing::{Hasher, VerifyResult};
@@ -50,6 +51,7 @@ pub use otp::{
 pub use policy::{Policy, PolicyContext, PolicyReport, PolicyViolation, Strength, strength};
 pub use record::Write;
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};
+pub use secret::SecretText;
 pub use throttle::Throttle;
 
 /// Parses a language name (`it`, `en`) with the core's `FromStr`.

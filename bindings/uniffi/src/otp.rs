@@ -16,8 +16,8 @@ use varco::seal::Sealed;
 use varco::step::RecordStep;
 use zeroize::Zeroizing;
 
-use crate::effect::{SecretText, secret};
 use crate::record::{Write, writes};
+use crate::secret::{SecretText, secret};
 use crate::{SealingKeys, VarcoError, at_ms};
 
 /// An HMAC algorithm (the core's `varco::otp::Algorithm`).

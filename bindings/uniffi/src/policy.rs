@@ -1,6 +1,8 @@
 //! Password policies and strength.
 
-use crate::{Hasher, VarcoError};
+use std::sync::Arc;
+
+use crate::{Hasher, SecretText, VarcoError};
 
 /// One violation: its stable code, its message, and its parameters as JSON.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -39,10 +41,11 @@ pub struct PolicyContext {
     pub email: Option<String>,
     /// Whether a second factor protects the account.
     pub second_factor: bool,
-    /// The password typed again.
-    pub confirmation: Option<String>,
-    /// The current password (in a change form).
-    pub current: Option<String>,
+    /// The password typed again (a secret object: the record's generated
+    /// `toString` must not print it).
+    pub confirmation: Option<Arc<SecretText>>,
+    /// The current password (in a change form), already verified.
+    pub current: Option<Arc<SecretText>>,
     /// The service's name (counted as trivial to guess).
     #[uniffi(default = None)]
     pub service: Option<String>,
@@ -120,30 +123,17 @@ impl Policy {
     ) -> Result<PolicyReport, VarcoError> {
         let lang = crate::lang(&lang)?;
         let password = varco::SecretString::new(password);
-        let mut ctx = varco::policy::Context::new().second_factor(context.second_factor);
-        if let Some(u) = &context.username {
-            ctx = ctx.username(u);
-        }
-        if let Some(e) = &context.email {
-            ctx = ctx.email(e);
-        }
-        if let Some(name) = &context.service {
-            ctx = ctx.service(name);
-        }
-        for w in &context.words {
-            ctx = ctx.word(w);
-        }
-        if let Some(h) = hasher {
-            ctx = ctx.history(&h.inner, &context.history);
-        }
-        let confirmation = context.confirmation.map(varco::SecretString::new);
-        let current = context.current.map(varco::SecretString::new);
-        if let Some(c) = &confirmation {
-            ctx = ctx.confirmation(c.expose());
-        }
-        if let Some(c) = &current {
-            ctx = ctx.current(c.expose());
-        }
+        let data = varco::policy::ContextData {
+            username: context.username,
+            email: context.email,
+            second_factor: context.second_factor,
+            confirmation: context.confirmation.map(|c| c.to_core()),
+            current: context.current.map(|c| c.to_core()),
+            service: context.service,
+            words: context.words,
+            history: context.history,
+        };
+        let ctx = data.context(hasher.map(|h| &h.inner));
         let r = self.inner.check(password.expose(), &ctx);
         Ok(PolicyReport {
             ok: r.is_ok(),

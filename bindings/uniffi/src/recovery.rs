@@ -6,8 +6,8 @@ use varco::otp::{RecoveryCodeSet, RecoveryOutcome};
 use varco::record::Stored;
 use zeroize::Zeroizing;
 
-use crate::effect::{SecretText, secret};
 use crate::record::{Write, writes};
+use crate::secret::{SecretText, secret};
 use crate::{Hasher, VarcoError, at_ms};
 
 /// What became of a recovery code (the core's `varco::otp::RecoveryOutcome`).

@@ -22,11 +22,6 @@ pub enum RiskDecision {
     },
 }
 
-fn sighting(json: &str) -> Result<Sighting, VarcoError> {
-    serde_json::from_str(json)
-        .map_err(|e| varco::Error::Deserialize(format!("sighting: {e}")).into())
-}
-
 /// Compares a sign-in with the previous one. Sightings are JSON:
 /// `{"at":<unix ms>,"place":{"kind":"coordinates","lat":45.46,"lon":9.19}}`
 /// or `{"at":…,"place":{"kind":"country","code":"IT"}}`. `policy_json` is
@@ -38,12 +33,11 @@ pub fn assess_travel(
     current: String,
     policy_json: Option<String>,
 ) -> Result<RiskDecision, VarcoError> {
-    let previous = previous.as_deref().map(sighting).transpose()?;
-    let current = sighting(&current)?;
-    let policy: TravelPolicy = match policy_json {
+    let previous = previous.as_deref().map(Sighting::from_json).transpose()?;
+    let current = Sighting::from_json(&current)?;
+    let policy = match policy_json {
         None => TravelPolicy::default(),
-        Some(j) => serde_json::from_str(&j)
-            .map_err(|e| varco::Error::Deserialize(format!("travel policy: {e}")))?,
+        Some(j) => TravelPolicy::from_json(&j)?,
     };
     Ok(
         match varco::guard::assess_travel(previous.as_ref(), &current, &policy) {

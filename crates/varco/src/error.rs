@@ -392,6 +392,36 @@ impl ErrorAction {
 /// configuration, guard policies), checked before parsing.
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
 
+/// The largest input JSON accepted (an event, an attempt ticket, a
+/// sighting, a policy context), checked before parsing.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// Reads a value a host passes in as JSON (an attempt ticket, an event, a
+/// sighting): over [`MAX_INPUT_BYTES`], malformed, or with unknown fields,
+/// it is [`Error::InvalidInput`] naming `what`. The bindings read every
+/// JSON input through this or a type's own `from_json`.
+///
+/// ```
+/// use varco::guard::Attempt;
+///
+/// let e = varco::error::input_from_json::<Attempt>("{\"x\":1}", "attempt").unwrap_err();
+/// assert_eq!(e.code(), "invalid_input");
+/// assert!(e.to_string().contains("attempt"));
+/// assert_eq!(varco::error::input_from_json::<u64>("7", "serial").unwrap(), 7);
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] as above.
+pub fn input_from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, Error> {
+    if json.len() > MAX_INPUT_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{what}: {} bytes, at most {MAX_INPUT_BYTES}",
+            json.len()
+        )));
+    }
+    serde_json::from_str(json).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
+}
+
 /// Reads configuration JSON: over [`MAX_CONFIG_BYTES`], malformed, or with
 /// unknown or invalid fields, it is the configuration's own error (`wrap`:
 /// [`Error::InvalidPolicy`], [`Error::InvalidGuardPolicy`], ...), never

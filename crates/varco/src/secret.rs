@@ -14,8 +14,35 @@ use zeroize::{Zeroize, Zeroizing};
 /// assert_eq!(format!("{s:?}"), "SecretString(<redacted>)");
 /// assert_eq!(s.expose(), "hunter2");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct SecretString(Zeroizing<String>);
+
+/// Compares in constant time (for equal lengths; the length is not
+/// hidden).
+///
+/// ```
+/// use varco::SecretString;
+///
+/// assert_eq!(SecretString::from("a b"), SecretString::from("a b"));
+/// assert_ne!(SecretString::from("a b"), SecretString::from("a c"));
+/// ```
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        subtle::ConstantTimeEq::ct_eq(self.0.as_bytes(), other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for SecretString {}
+
+/// Reads a secret from JSON input (a password typed again in a policy
+/// context); the text read is owned by the wrapper and wiped with it.
+/// There is deliberately no `Serialize`: a secret is never written out by
+/// accident.
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretString::new)
+    }
+}
 
 impl SecretString {
     /// Wraps a string; the wrapper now owns and will wipe it.

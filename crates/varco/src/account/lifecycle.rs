@@ -166,6 +166,23 @@ impl From<EventFields> for LifecycleEvent {
 }
 
 impl LifecycleEvent {
+    /// Reads an event the host passes in as JSON
+    /// (`{"event":"operator_block","reason":"fraud"}`).
+    ///
+    /// ```
+    /// use varco::account::LifecycleEvent;
+    ///
+    /// assert_eq!(LifecycleEvent::from_json(r#"{"event":"activate"}"#).unwrap(), LifecycleEvent::Activate);
+    /// assert_eq!(LifecycleEvent::from_json(r#"{"event":"explode"}"#).unwrap_err().code(), "invalid_input");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON, an unknown event or an
+    /// unknown field.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "lifecycle event")
+    }
+
     /// Each cause and each unblock has its own audit kind.
     fn audit_kind(&self) -> AuditKind {
         match self {

@@ -230,6 +230,20 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// Reads a ticket back from its JSON (what a binding hands the host
+    /// between `begin` and `succeed` or `failed`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for anything that is not a ticket.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "attempt ticket")
+    }
+
+    /// The ticket as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// The factor tried.
     pub fn factor(&self) -> Factor {
         self.factor

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Timestamp;
+use crate::{Error, Timestamp};
 
 /// Where a sign-in came from, as the host knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,34 @@ pub struct Sighting {
     pub at: Timestamp,
     /// Where.
     pub place: Place,
+}
+
+impl Sighting {
+    /// Reads a sighting the host passes in as JSON
+    /// (`{"at":<unix ms>,"place":{"kind":"country","code":"IT"}}`).
+    ///
+    /// ```
+    /// use varco::guard::Sighting;
+    ///
+    /// assert!(Sighting::from_json(r#"{"at":0,"place":{"kind":"country","code":"IT"}}"#).is_ok());
+    /// let far = r#"{"at":0,"place":{"kind":"coordinates","lat":91,"lon":0}}"#;
+    /// assert_eq!(Sighting::from_json(far).unwrap_err().code(), "invalid_input");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON, an unknown field, or
+    /// coordinates off the globe.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let s: Sighting = crate::error::input_from_json(json, "sighting")?;
+        if let Place::Coordinates { lat, lon } = s.place
+            && !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+        {
+            return Err(Error::InvalidInput(format!(
+                "sighting: coordinates {lat}, {lon} are off the globe"
+            )));
+        }
+        Ok(s)
+    }
 }
 
 /// What to do about an implausible journey.
@@ -66,6 +94,34 @@ pub struct TravelPolicy {
     pub min_hours_between_countries: f64,
     /// What to do when the journey is implausible.
     pub action: TravelAction,
+}
+
+impl TravelPolicy {
+    /// Reads a travel policy from JSON (every field optional).
+    ///
+    /// ```
+    /// use varco::guard::TravelPolicy;
+    ///
+    /// assert_eq!(TravelPolicy::from_json(r#"{"max_speed_kmh":900}"#).unwrap().max_speed_kmh, 900.0);
+    /// assert_eq!(TravelPolicy::from_json(r#"{"max_speed_kmh":-1}"#).unwrap_err().code(), "invalid_guard_policy");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidGuardPolicy`] for malformed JSON, an unknown field,
+    /// or a speed or time that is not positive.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let p: TravelPolicy = crate::error::parse_config(json, Error::InvalidGuardPolicy)?;
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        if !positive(p.max_speed_kmh)
+            || !(p.min_hours_between_countries.is_finite() && p.min_hours_between_countries >= 0.0)
+        {
+            return Err(Error::InvalidGuardPolicy(
+                "travel: max_speed_kmh must be positive, min_hours_between_countries not negative"
+                    .into(),
+            ));
+        }
+        Ok(p)
+    }
 }
 
 impl Default for TravelPolicy {

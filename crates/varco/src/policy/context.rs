@@ -1,6 +1,7 @@
 //! What a check knows about the user and the moment.
 
 use crate::hash::PasswordHasher;
+use crate::{Error, SecretString};
 
 /// Everything besides the password that a check may use.
 ///
@@ -114,5 +115,85 @@ impl<'a> Context<'a> {
     pub fn history(mut self, hasher: &'a PasswordHasher, hashes: &'a [String]) -> Self {
         self.history = Some((hasher, hashes));
         self
+    }
+}
+
+/// The context as owned data: what a host or a binding passes across a
+/// boundary, as JSON or field by field. Secrets (the password typed again,
+/// the current password) are [`SecretString`]s, wiped on drop and redacted
+/// from `Debug`.
+///
+/// ```
+/// use varco::policy::{ContextData, PasswordPolicy, Preset};
+///
+/// let data = ContextData::from_json(r#"{"username":"mario.rossi","confirmation":"violino tramo"}"#).unwrap();
+/// assert!(!format!("{data:?}").contains("violino"));
+/// let r = PasswordPolicy::preset(Preset::Nist80063b).check("mario.rossi was here!", &data.context(None));
+/// assert!(r.violations().iter().any(|v| v.code() == "contains_context"));
+/// assert_eq!(ContextData::from_json(r#"{"usrname":"x"}"#).unwrap_err().code(), "invalid_input");
+/// ```
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContextData {
+    /// The username (often the email address).
+    pub username: Option<String>,
+    /// The email address.
+    pub email: Option<String>,
+    /// Whether the account has a second factor.
+    pub second_factor: bool,
+    /// The password typed a second time.
+    pub confirmation: Option<SecretString>,
+    /// The current password (in a change-password form), already verified
+    /// by the host.
+    pub current: Option<SecretString>,
+    /// A service name, in addition to the policy's own.
+    pub service: Option<String>,
+    /// Other personal words: names, a tax code, a phone number.
+    pub words: Vec<String>,
+    /// Previous password hashes (PHC strings), newest first, for the
+    /// history rule.
+    pub history: Vec<String>,
+}
+
+impl std::fmt::Debug for ContextData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextData")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("second_factor", &self.second_factor)
+            .field("confirmation", &self.confirmation)
+            .field("current", &self.current)
+            .field("service", &self.service)
+            .field("words", &self.words.len())
+            .field("history", &self.history.len())
+            .finish()
+    }
+}
+
+impl ContextData {
+    /// Reads a context from JSON: every field optional, unknown fields
+    /// refused.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON or an unknown field.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "policy context")
+    }
+
+    /// The [`Context`] a check takes, borrowing this data. With
+    /// `history_hasher` the history rule is checked against
+    /// [`history`](Self::history); without it that rule is reported as
+    /// skipped.
+    pub fn context<'a>(&'a self, history_hasher: Option<&'a PasswordHasher>) -> Context<'a> {
+        Context {
+            username: self.username.as_deref(),
+            email: self.email.as_deref(),
+            services: self.service.as_deref().into_iter().collect(),
+            words: self.words.iter().map(String::as_str).collect(),
+            second_factor: self.second_factor,
+            confirmation: self.confirmation.as_ref().map(SecretString::expose),
+            current: self.current.as_ref().map(SecretString::expose),
+            history: history_hasher.map(|h| (h, self.history.as_slice())),
+        }
     }
 }

@@ -49,7 +49,7 @@ pub mod strength;
 mod trie;
 mod violation;
 
-pub use context::Context;
+pub use context::{Context, ContextData};
 pub use preset::{MAIL_SERVICE_SPECIALS, Preset};
 pub use report::{Report, Skipped};
 pub use rule::{CharacterSet, Rule};
