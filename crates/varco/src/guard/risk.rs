@@ -111,10 +111,11 @@ impl TravelPolicy {
     /// or a speed or time that is not positive.
     pub fn from_json(json: &str) -> Result<Self, Error> {
         let p: TravelPolicy = crate::error::parse_config(json, Error::InvalidGuardPolicy)?;
-        let positive = |x: f64| x.is_finite() && x > 0.0;
-        if !positive(p.max_speed_kmh)
-            || !(p.min_hours_between_countries.is_finite() && p.min_hours_between_countries >= 0.0)
-        {
+        let sane = p.max_speed_kmh.is_finite()
+            && p.max_speed_kmh > 0.0
+            && p.min_hours_between_countries.is_finite()
+            && p.min_hours_between_countries >= 0.0;
+        if !sane {
             return Err(Error::InvalidGuardPolicy(
                 "travel: max_speed_kmh must be positive, min_hours_between_countries not negative"
                     .into(),
