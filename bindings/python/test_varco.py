@@ -238,7 +238,7 @@ class DeliveryTest(unittest.TestCase):
         self.assertNotIn(code, repr(mail) + str(mail) + repr(mail.body))  # logging cannot leak it
         challenge, budget = records(s)["challenge"], records(s)["destination_budget"]
         self.assertNotIn(code, challenge)  # only its keyed hash is stored
-        self.assertEqual(s.effects[1].kind, "code_issued")
+        self.assertEqual(s.effects[1].kind, v.AuditKind.CODE_ISSUED)
         step = d.verify(challenge, code, v.Purpose.LOGIN, 1000)
         self.assertEqual(step.outcome, v.CodeOutcome.WRONG_PURPOSE())
         [w] = step.writes
@@ -291,7 +291,7 @@ class GuardTest(unittest.TestCase):
         self.assertTrue(locked.admission.is_locked())
         self.assertEqual(locked.admission.reason, v.Reason.TOO_MANY_FAILURES)
         self.assertEqual(locked.writes, [])  # a refusal writes nothing
-        self.assertEqual(locked.effects[0].kind, "attempt_refused")
+        self.assertEqual(locked.effects[0].kind, v.AuditKind.ATTEMPT_REFUSED)
         [w] = g.unlock(record, "operatore-7", 5000).writes
         self.assertTrue(g.begin(w.record, v.Factor.PASSWORD, None, 6000).admission.is_allowed())
 

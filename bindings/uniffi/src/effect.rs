@@ -2,7 +2,38 @@
 
 use std::sync::Arc;
 
+use varco::audit::AuditKind;
+
 use crate::secret::{SecretText, secret};
+
+/// What an audit event records (the core's `varco::audit::AuditKind`).
+#[uniffi::remote(Enum)]
+pub enum AuditKind {
+    CodeIssued,
+    CodeResent,
+    CodeSendRefused,
+    CodeAccepted,
+    CodeRejected,
+    CodeExpired,
+    CodeExhausted,
+    CodeReused,
+    CodeWrongPurpose,
+    AttemptRefused,
+    AttemptFailed,
+    AttemptSucceeded,
+    LockedPermanently,
+    Unlocked,
+    DeviceTrusted,
+    AccountActivated,
+    AccountPreventivelyBlocked,
+    AccountDormant,
+    AccountExpired,
+    AccountSuspended,
+    AccountCeased,
+    AccountRecovered,
+    AccountUnblockedByOperator,
+    AccountRenewed,
+}
 
 /// An effect to carry out: send a message, tell the owner, write an audit
 /// event. The message texts hold codes: send them, never log them.
@@ -33,8 +64,8 @@ pub enum Effect {
     },
     /// Write an audit event.
     Audit {
-        /// The event's kind (e.g. `code_issued`).
-        kind: String,
+        /// The event's kind.
+        kind: AuditKind,
         /// The whole event as JSON.
         json: String,
     },
@@ -73,15 +104,8 @@ impl From<varco::effect::Effect> for Effect {
             },
             E::NotifyOwner { event, detail } => Effect::NotifyOwner { event, detail },
             E::Audit(event) => Effect::Audit {
-                kind: serde_json::to_value(event.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                kind: event.kind,
                 json: serde_json::to_string(&event).unwrap_or_default(),
-            },
-            other => Effect::Audit {
-                kind: "unknown".into(),
-                json: serde_json::to_string(&other).unwrap_or_default(),
             },
         }
     }

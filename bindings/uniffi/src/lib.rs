@@ -30,6 +30,8 @@ mod policy;
 mod record;
 mod recovery;
 mod risk;
+#[cfg(test)]
+mod round_trip;
 mod secret;
 mod throttle;
 

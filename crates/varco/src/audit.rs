@@ -7,7 +7,6 @@ use crate::Timestamp;
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum AuditKind {
     /// A delivery code was issued and sent.
     CodeIssued,
@@ -59,6 +58,89 @@ pub enum AuditKind {
     AccountRenewed,
 }
 
+impl AuditKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [AuditKind; 24] = [
+        AuditKind::CodeIssued,
+        AuditKind::CodeResent,
+        AuditKind::CodeSendRefused,
+        AuditKind::CodeAccepted,
+        AuditKind::CodeRejected,
+        AuditKind::CodeExpired,
+        AuditKind::CodeExhausted,
+        AuditKind::CodeReused,
+        AuditKind::CodeWrongPurpose,
+        AuditKind::AttemptRefused,
+        AuditKind::AttemptFailed,
+        AuditKind::AttemptSucceeded,
+        AuditKind::LockedPermanently,
+        AuditKind::Unlocked,
+        AuditKind::DeviceTrusted,
+        AuditKind::AccountActivated,
+        AuditKind::AccountPreventivelyBlocked,
+        AuditKind::AccountDormant,
+        AuditKind::AccountExpired,
+        AuditKind::AccountSuspended,
+        AuditKind::AccountCeased,
+        AuditKind::AccountRecovered,
+        AuditKind::AccountUnblockedByOperator,
+        AuditKind::AccountRenewed,
+    ];
+
+    /// The stable name, as in JSON (`"code_issued"`).
+    ///
+    /// ```
+    /// use varco::audit::AuditKind;
+    ///
+    /// assert_eq!(AuditKind::CodeIssued.as_str(), "code_issued");
+    /// assert_eq!("code_issued".parse::<AuditKind>().unwrap(), AuditKind::CodeIssued);
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::CodeIssued => "code_issued",
+            AuditKind::CodeResent => "code_resent",
+            AuditKind::CodeSendRefused => "code_send_refused",
+            AuditKind::CodeAccepted => "code_accepted",
+            AuditKind::CodeRejected => "code_rejected",
+            AuditKind::CodeExpired => "code_expired",
+            AuditKind::CodeExhausted => "code_exhausted",
+            AuditKind::CodeReused => "code_reused",
+            AuditKind::CodeWrongPurpose => "code_wrong_purpose",
+            AuditKind::AttemptRefused => "attempt_refused",
+            AuditKind::AttemptFailed => "attempt_failed",
+            AuditKind::AttemptSucceeded => "attempt_succeeded",
+            AuditKind::LockedPermanently => "locked_permanently",
+            AuditKind::Unlocked => "unlocked",
+            AuditKind::DeviceTrusted => "device_trusted",
+            AuditKind::AccountActivated => "account_activated",
+            AuditKind::AccountPreventivelyBlocked => "account_preventively_blocked",
+            AuditKind::AccountDormant => "account_dormant",
+            AuditKind::AccountExpired => "account_expired",
+            AuditKind::AccountSuspended => "account_suspended",
+            AuditKind::AccountCeased => "account_ceased",
+            AuditKind::AccountRecovered => "account_recovered",
+            AuditKind::AccountUnblockedByOperator => "account_unblocked_by_operator",
+            AuditKind::AccountRenewed => "account_renewed",
+        }
+    }
+}
+
+impl std::str::FromStr for AuditKind {
+    type Err = crate::Error;
+
+    /// Reads a kind's stable name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an unknown
+    /// name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuditKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| crate::Error::InvalidInput(format!("unknown audit kind {s:?}")))
+    }
+}
+
 /// One audit record. It never holds a secret.
 ///
 /// ```
@@ -98,5 +180,19 @@ impl AuditEvent {
     pub fn detail(mut self, key: &str, value: impl ToString) -> Self {
         self.details.push((key.to_owned(), value.to_string()));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_named_as_in_json() {
+        for k in AuditKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(k.as_str().parse::<AuditKind>().unwrap(), k);
+        }
     }
 }

@@ -21,7 +21,6 @@ use crate::audit::AuditEvent;
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Effect {
     /// Send a text message.
     SendSms {
