@@ -24,7 +24,7 @@ query = v.BreachQuery("password")
 
 for name, fn, n in [
     ("python floor_method_no_args", query.prefix, 20000),
-    ("python trivial_totp_code", lambda: v.totp_code(SECRET, 59, v.Algorithm.SHA1, 6, 30), 20000),
+    ("python trivial_totp_code", lambda: v.totp_code(SECRET, 59_000, None), 20000),
     ("python step_code_verify", step, 5000),
 ]:
     best = min(timeit.repeat(fn, number=n, repeat=5)) / n

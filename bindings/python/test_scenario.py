@@ -74,7 +74,7 @@ class ScenarioTest(unittest.TestCase):
                 self.assertTrue(fresh.startswith(f"$argon2id$v=19$m={f[1]},t={f[2]},p={f[3]}$"), where)
                 self.assertTrue(h.verify(f[4], fresh).valid, where)
             elif kind == "totp":
-                self.assertEqual(v.totp_code(f[2], int(f[3]), ALGORITHMS[f[1]], int(f[4]), 30), f[5], where)
+                self.assertEqual(v.totp_code(f[2], int(f[3]) * 1000, json.dumps({"algorithm": f[1], "digits": int(f[4])})), f[5], where)
             elif kind == "delivery":
                 key = v.HostKey(id=f[2], secret=bytes.fromhex(f[3]))
                 delivery = dict(d=v.Delivery(f[1], [key]), channel=CHANNELS[f[4]], address=f[5],

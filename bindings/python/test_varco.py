@@ -106,13 +106,34 @@ class TotpTest(unittest.TestCase):
     def test_rfc6238_vectors(self):
         sha1 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
         sha256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
-        self.assertEqual(v.totp_code(sha1, 59, v.Algorithm.SHA1, 8, 30), "94287082")
-        self.assertEqual(v.totp_code(sha1, 1111111109, v.Algorithm.SHA1, 8, 30), "07081804")
-        self.assertEqual(v.totp_code(sha256, 1111111109, v.Algorithm.SHA256, 8, 30), "68084774")
+        self.assertEqual(v.totp_code(sha1, 59_000, '{"digits":8}'), "94287082")
+        self.assertEqual(v.totp_code(sha1, 1111111109_000, '{"digits":8}'), "07081804")
+        self.assertEqual(v.totp_code(sha256, 1111111109_000, '{"algorithm":"SHA256","digits":8}'), "68084774")
+
+    def test_t0_and_the_window_come_from_the_configuration(self):
+        sha1 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        # Steps counted from T0 = 60 s: at 90 s it is step 1, as at 30 s from 0.
+        self.assertEqual(v.totp_code(sha1, 90_000, '{"t0_secs":60}'), v.totp_code(sha1, 30_000, None))
+        with self.assertRaises(v.VarcoError) as e:
+            v.totp_code(sha1, 30_000, '{"t0_secs":60}')  # before T0
+        assert_error(e.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_INPUT)
+        with self.assertRaises(v.VarcoError) as e:
+            v.totp_code(sha1, 0, '{"behind":11}')
+        assert_error(e.exception, v.VarcoError.FixConfiguration, v.ErrorCode.INVALID_OTP_CONFIG)
+        # The window is sealed into the record at enrolment: the previous
+        # step's code passes with the default (behind 1), not with behind 0.
+        keys = v.SealingKeys([SEAL_KEY])
+        now = 1_700_000_010_000
+        for config, want in [(None, v.OtpOutcome.ACCEPTED(drift=-1)),
+                             ('{"behind":0}', v.OtpOutcome.REJECTED())]:
+            e = v.totp_enroll(keys, "mario/totp", "Esempio", "mario", config, now)
+            previous = v.totp_code(e.secret_base32.reveal(), now - 30_000, None)
+            step = v.totp_verify(keys, "mario/totp", e.writes[0].record, previous, now)
+            self.assertEqual(step.outcome, want, config)
 
     def test_bad_secret(self):
         with self.assertRaises(v.VarcoError) as e:
-            v.totp_code("JBSWY3DP", 59, v.Algorithm.SHA1, 6, 30)
+            v.totp_code("JBSWY3DP", 59_000, None)
         assert_error(e.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_SECRET)
 
 
@@ -124,7 +145,7 @@ class AuthenticatorTest(unittest.TestCase):
     def test_enroll_verify_replay_and_sealing(self):
         keys = v.SealingKeys([SEAL_KEY])
         now = 1_700_000_000
-        e = v.totp_enroll(keys, "mario/totp", "Esempio", "mario@example.it", v.Algorithm.SHA1, 6, 30, now * 1000)
+        e = v.totp_enroll(keys, "mario/totp", "Esempio", "mario@example.it", None, now * 1000)
         uri, secret = e.uri.reveal(), e.secret_base32.reveal()
         self.assertTrue(uri.startswith("otpauth://totp/Esempio:mario%40example.it?"))
         self.assertFalse(e.weak_secret)
@@ -133,7 +154,7 @@ class AuthenticatorTest(unittest.TestCase):
         [w] = e.writes
         self.assertEqual((w.kind, w.replaces, w.revision), ("totp_credential", 0, 1))
         self.assertNotIn(secret, w.record)  # never stored in clear
-        code = v.totp_code(secret, now, v.Algorithm.SHA1, 6, 30)
+        code = v.totp_code(secret, now * 1000, None)
         step = v.totp_verify(keys, "mario/totp", w.record, code, now * 1000)
         self.assertEqual(step.outcome, v.OtpOutcome.ACCEPTED(drift=0))
         [w2] = step.writes
@@ -407,9 +428,13 @@ class BoundaryTest(unittest.TestCase):
     def test_none_and_wrong_types_are_refused_before_the_call(self):
         for bad in [None, 42, b"bytes"]:
             with self.assertRaises(TypeError):
-                v.totp_code(bad, 59, v.Algorithm.SHA1, 6, 30)
+                v.totp_code(bad, 59_000, None)
+        # A negative time is a signed value the core refuses.
+        with self.assertRaises(v.VarcoError) as e:
+            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", -1, None)
+        assert_error(e.exception, v.VarcoError.RejectInput, v.ErrorCode.INVALID_TIME)
         with self.assertRaises((TypeError, ValueError, OverflowError)):
-            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", -1, v.Algorithm.SHA1, 6, 30)
+            v.totp_code("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 2**63, None)
 
     def test_out_of_order_steps_are_outcomes_or_errors(self):
         d = v.Delivery("{}", [CODE_KEY])

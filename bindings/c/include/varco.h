@@ -500,17 +500,16 @@ enum varco_result varco_lifecycle_check_inactivity(const uint8_t *record,
                                                    struct varco_step **out);
 
 /**
- * The TOTP code of a base32 secret at a Unix time in seconds (`SHA1`,
- * `SHA256` or `SHA512`; 6 to 8 digits; a period in seconds), into `buf`.
- * Thread-safe.
+ * The TOTP code of a base32 secret at `now_ms`, into `buf`. `config_json`
+ * is optional (NULL: the defaults, `{"algorithm":"SHA1","digits":6,
+ * "period_secs":30,"t0_secs":0,"behind":1,"ahead":1}`; each field
+ * optional). Thread-safe.
  */
 enum varco_result varco_totp_code(const uint8_t *secret_base32,
                                   size_t secret_len,
-                                  uint64_t unix_seconds,
-                                  const uint8_t *algorithm,
-                                  size_t algorithm_len,
-                                  uint8_t digits,
-                                  uint64_t period,
+                                  int64_t now_ms,
+                                  const uint8_t *config_json,
+                                  size_t config_len,
                                   uint8_t *buf,
                                   size_t cap,
                                   size_t *written);
@@ -531,7 +530,8 @@ enum varco_result varco_hotp_code(const uint8_t *secret_base32,
 /**
  * A new TOTP authenticator with a 160-bit secret from the OS generator,
  * stored under `record_key` (the host's key for the record, which its seal
- * is bound to). The step's outcome is
+ * is bound to). `config_json` is optional, as for [`varco_totp_code`]; the
+ * window and T0 it sets are sealed into the record and used on verify. The step's outcome is
  * `{"uri":…,"secret_base32":…,"weak_secret":false}` (show the URI as a QR
  * code, once: it holds the secret; the step's memory is wiped on free); its
  * write is the sealed record to insert (it must not exist).
@@ -543,10 +543,8 @@ enum varco_result varco_totp_enroll(const struct varco_sealing_keys *keys,
                                     size_t issuer_len,
                                     const uint8_t *account,
                                     size_t account_len,
-                                    const uint8_t *algorithm,
-                                    size_t algorithm_len,
-                                    uint8_t digits,
-                                    uint64_t period,
+                                    const uint8_t *config_json,
+                                    size_t config_len,
                                     int64_t now_ms,
                                     struct varco_step **out);
 

@@ -7,27 +7,30 @@ use varco::record::Stored;
 use varco::seal::Sealed;
 use zeroize::Zeroizing;
 
-use crate::ffi::{OrFail, at_ms, guard, handle, parse, text, write_out};
+use crate::ffi::{OrFail, at_ms, guard, handle, opt_text, parse, text, write_out};
 use crate::keys::varco_sealing_keys;
 use crate::result::varco_result;
 use crate::step::{give_step, json as to_json, varco_step};
 
-fn totp_config(algorithm: &str, digits: u8, period: u64) -> Result<TotpConfig, varco_result> {
-    TotpConfig::new(parse(algorithm)?, digits, period, 0, 1, 1).or_fail()
+/// The core's TOTP configuration: its JSON (optional: NULL for the core's
+/// defaults).
+unsafe fn totp_config(ptr: *const u8, len: usize) -> Result<TotpConfig, varco_result> {
+    unsafe { opt_text(ptr, len, "config_json") }?
+        .map_or(Ok(TotpConfig::default()), TotpConfig::from_json)
+        .or_fail()
 }
 
-/// The TOTP code of a base32 secret at a Unix time in seconds (`SHA1`,
-/// `SHA256` or `SHA512`; 6 to 8 digits; a period in seconds), into `buf`.
-/// Thread-safe.
+/// The TOTP code of a base32 secret at `now_ms`, into `buf`. `config_json`
+/// is optional (NULL: the defaults, `{"algorithm":"SHA1","digits":6,
+/// "period_secs":30,"t0_secs":0,"behind":1,"ahead":1}`; each field
+/// optional). Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_totp_code(
     secret_base32: *const u8,
     secret_len: usize,
-    unix_seconds: u64,
-    algorithm: *const u8,
-    algorithm_len: usize,
-    digits: u8,
-    period: u64,
+    now_ms: i64,
+    config_json: *const u8,
+    config_len: usize,
     buf: *mut u8,
     cap: usize,
     written: *mut usize,
@@ -36,13 +39,9 @@ pub unsafe extern "C" fn varco_totp_code(
         let secret =
             OtpSecret::from_base32(unsafe { text(secret_base32, secret_len, "secret_base32") }?)
                 .or_fail()?;
-        let config = totp_config(
-            unsafe { text(algorithm, algorithm_len, "algorithm") }?,
-            digits,
-            period,
-        )?;
+        let config = unsafe { totp_config(config_json, config_len) }?;
         let code = TotpCredential::new(secret, config)
-            .code(varco::Timestamp::from_unix_seconds(unix_seconds))
+            .code(at_ms(now_ms)?)
             .or_fail()?;
         unsafe { write_out(code.as_bytes(), buf, cap, written) }
     })
@@ -83,7 +82,8 @@ unsafe fn sealed_record<T: varco::seal::SealedBody>(
 
 /// A new TOTP authenticator with a 160-bit secret from the OS generator,
 /// stored under `record_key` (the host's key for the record, which its seal
-/// is bound to). The step's outcome is
+/// is bound to). `config_json` is optional, as for [`varco_totp_code`]; the
+/// window and T0 it sets are sealed into the record and used on verify. The step's outcome is
 /// `{"uri":…,"secret_base32":…,"weak_secret":false}` (show the URI as a QR
 /// code, once: it holds the secret; the step's memory is wiped on free); its
 /// write is the sealed record to insert (it must not exist).
@@ -96,10 +96,8 @@ pub unsafe extern "C" fn varco_totp_enroll(
     issuer_len: usize,
     account: *const u8,
     account_len: usize,
-    algorithm: *const u8,
-    algorithm_len: usize,
-    digits: u8,
-    period: u64,
+    config_json: *const u8,
+    config_len: usize,
     now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
@@ -108,11 +106,7 @@ pub unsafe extern "C" fn varco_totp_enroll(
         let record_key = unsafe { text(record_key, record_key_len, "record_key") }?;
         let issuer = unsafe { text(issuer, issuer_len, "issuer") }?;
         let account = unsafe { text(account, account_len, "account") }?;
-        let config = totp_config(
-            unsafe { text(algorithm, algorithm_len, "algorithm") }?,
-            digits,
-            period,
-        )?;
+        let config = unsafe { totp_config(config_json, config_len) }?;
         let step = TotpCredential::enroll(
             issuer,
             account,

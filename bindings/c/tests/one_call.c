@@ -10,7 +10,7 @@ int main(void) {
   const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
   char code[16];
   size_t n = 0;
-  if (varco_totp_code((const uint8_t *)secret, strlen(secret), 59, (const uint8_t *)"SHA1", 4, 8, 30,
+  if (varco_totp_code((const uint8_t *)secret, strlen(secret), 59000, (const uint8_t *)"{\"digits\":8}", 12,
                       (uint8_t *)code, sizeof code, &n) != VARCO_OK) {
     return 1;
   }

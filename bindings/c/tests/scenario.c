@@ -192,7 +192,9 @@ static void test_shared_scenario(void) {
       CHECK(valid);
       varco_hasher_free(h);
     } else if (strcmp(f[0], "totp") == 0 && nf == 6) {
-      CHECK_OK(varco_totp_code(S(f[2]), strtoull(f[3], NULL, 10), S(f[1]), (uint8_t)atoi(f[4]), 30, (uint8_t *)got, sizeof got, &n));
+      char config[96];
+      snprintf(config, sizeof config, "{\"algorithm\":\"%s\",\"digits\":%s}", f[1], f[4]);
+      CHECK_OK(varco_totp_code(S(f[2]), strtoll(f[3], NULL, 10) * 1000, S(config), (uint8_t *)got, sizeof got, &n));
       CHECK(strcmp(got, f[5]) == 0);
     } else if (strcmp(f[0], "delivery") == 0 && nf == 7) {
       uint8_t key[64];

@@ -143,17 +143,17 @@ static void test_hashing(void) {
 static void test_totp_and_hotp(void) {
   char code[16];
   size_t n = 0;
-  CHECK_OK(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("SHA1"), 8, 30, (uint8_t *)code, sizeof code, &n));
+  CHECK_OK(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59000, S("{\"digits\":8}"), (uint8_t *)code, sizeof code, &n));
   CHECK(strcmp(code, "94287082") == 0 && n == 8);
   CHECK_OK(varco_hotp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 0, S("SHA1"), 6, (uint8_t *)code, sizeof code, &n));
   CHECK(strcmp(code, "755224") == 0); /* RFC 4226 Appendix D */
-  CHECK_RESULT(varco_totp_code(S("JBSWY3DP"), 59, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
-  CHECK_RESULT(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59, S("MD5"), 6, 30, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_CONFIG);
+  CHECK_RESULT(varco_totp_code(S("JBSWY3DP"), 59000, NULL, 0, (uint8_t *)code, sizeof code, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_totp_code(S("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), 59000, S("{\"algorithm\":\"MD5\"}"), (uint8_t *)code, sizeof code, &n), VARCO_INVALID_CONFIG);
 
   varco_sealing_keys *keys = NULL;
   CHECK_OK(varco_sealing_keys_new(S("k1"), KEY32, 32, &keys));
   varco_step *e = NULL;
-  CHECK_OK(varco_totp_enroll(keys, S("mario/totp"), S("Esempio"), S("mario"), S("SHA1"), 6, 30, 1700000000000LL, &e));
+  CHECK_OK(varco_totp_enroll(keys, S("mario/totp"), S("Esempio"), S("mario"), NULL, 0, 1700000000000LL, &e));
   char out[1024];
   outcome_of(e, out, sizeof out);
   CHECK(strstr(out, "\"weak_secret\":false") != NULL);
@@ -168,7 +168,7 @@ static void test_totp_and_hotp(void) {
   }
   char *sealed = write_of(e, 0);
   CHECK(sealed != NULL && strstr(sealed, secret) == NULL);
-  CHECK_OK(varco_totp_code(S(secret), 1700000000, S("SHA1"), 6, 30, (uint8_t *)code, sizeof code, &n));
+  CHECK_OK(varco_totp_code(S(secret), 1700000000000LL, NULL, 0, (uint8_t *)code, sizeof code, &n));
   varco_step *v = NULL;
   CHECK_OK(varco_totp_verify(keys, S("mario/totp"), S(sealed), S(code), 1700000000000LL, &v));
   outcome_of(v, out, sizeof out);

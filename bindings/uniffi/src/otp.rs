@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use varco::Timestamp;
 use varco::otp::{
     Algorithm, HotpCredential, OtpOutcome, OtpSecret, OtpUri, TotpConfig, TotpCredential,
 };
@@ -114,46 +113,46 @@ fn otp_step<T: varco::seal::SealedBody>(s: RecordStep<OtpOutcome, Sealed<T>>) ->
     }
 }
 
-fn totp_config(algorithm: Algorithm, digits: u8, period: u64) -> Result<TotpConfig, VarcoError> {
-    Ok(TotpConfig::new(algorithm, digits, period, 0, 1, 1)?)
+/// The core's TOTP configuration: its JSON, or the core's defaults.
+fn totp_config(json: Option<String>) -> Result<TotpConfig, VarcoError> {
+    Ok(json
+        .as_deref()
+        .map_or(Ok(TotpConfig::default()), TotpConfig::from_json)?)
 }
 
-/// The TOTP code for a base32 secret at a Unix time in seconds (6-8 digits;
-/// period in seconds).
+/// The TOTP code for a base32 secret at `now_ms`. `config_json` is
+/// optional: `{"algorithm":"SHA1","digits":6,"period_secs":30,
+/// "t0_secs":0,"behind":1,"ahead":1}` are the defaults, each field
+/// optional.
 #[uniffi::export]
 pub fn totp_code(
     secret_base32: String,
-    unix_seconds: u64,
-    algorithm: Algorithm,
-    digits: u8,
-    period: u64,
+    now_ms: i64,
+    config_json: Option<String>,
 ) -> Result<String, VarcoError> {
     let secret_base32 = Zeroizing::new(secret_base32);
     let secret = OtpSecret::from_base32(&secret_base32)?;
-    let cred = TotpCredential::new(secret, totp_config(algorithm, digits, period)?);
-    Ok(cred
-        .code(Timestamp::from_unix_seconds(unix_seconds))?
-        .to_string())
+    let cred = TotpCredential::new(secret, totp_config(config_json)?);
+    Ok(cred.code(at_ms(now_ms)?)?.to_string())
 }
 
 /// A new TOTP authenticator with a 160-bit secret from the OS generator,
 /// stored under `record_key` (the host's key for the record).
+/// `config_json` is optional, as for [`totp_code`]; the window and T0 it
+/// sets are stored in the sealed record and used by [`totp_verify`].
 #[uniffi::export]
-#[allow(clippy::too_many_arguments)]
 pub fn totp_enroll(
     keys: &SealingKeys,
     record_key: String,
     issuer: String,
     account: String,
-    algorithm: Algorithm,
-    digits: u8,
-    period: u64,
+    config_json: Option<String>,
     now_ms: i64,
 ) -> Result<Enrollment, VarcoError> {
     Ok(enrolled(TotpCredential::enroll(
         &issuer,
         &account,
-        totp_config(algorithm, digits, period)?,
+        totp_config(config_json)?,
         &record_key,
         &keys.inner,
         at_ms(now_ms)?,

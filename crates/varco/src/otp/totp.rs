@@ -75,9 +75,65 @@ impl Default for TotpConfig {
     }
 }
 
+/// `TotpConfig` as a host writes it: every field optional, the defaults
+/// filled in.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct TotpConfigInput {
+    algorithm: Algorithm,
+    digits: u8,
+    period_secs: u64,
+    t0_secs: u64,
+    behind: u8,
+    ahead: u8,
+}
+
+impl Default for TotpConfigInput {
+    fn default() -> Self {
+        let d = TotpConfig::default();
+        TotpConfigInput {
+            algorithm: d.algorithm,
+            digits: d.digits,
+            period_secs: d.period_secs,
+            t0_secs: d.t0_secs,
+            behind: d.behind,
+            ahead: d.ahead,
+        }
+    }
+}
+
 impl TotpConfig {
     /// The largest window accepted on either side.
     pub const MAX_SKEW: u8 = 10;
+
+    /// A configuration from JSON, every field optional (the defaults:
+    /// `{"algorithm":"SHA1","digits":6,"period_secs":30,"t0_secs":0,
+    /// "behind":1,"ahead":1}`), validated as [`TotpConfig::new`].
+    ///
+    /// ```
+    /// use varco::otp::TotpConfig;
+    ///
+    /// let c = TotpConfig::from_json(r#"{"digits":8,"t0_secs":60,"behind":2}"#).unwrap();
+    /// assert_eq!((c.digits(), c.period_secs(), c.t0_secs(), c.behind(), c.ahead()), (8, 30, 60, 2, 1));
+    /// assert_eq!(TotpConfig::from_json("{}").unwrap(), TotpConfig::default());
+    /// assert_eq!(TotpConfig::from_json(r#"{"period_secs":0}"#).unwrap_err().code(), "invalid_otp_config");
+    /// assert!(TotpConfig::from_json(r#"{"perid_secs":30}"#).is_err()); // misspelt
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOtpConfig`] for malformed JSON, an unknown field or
+    /// a value out of range.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let f: TotpConfigInput = crate::error::parse_config(json, Error::InvalidOtpConfig)?;
+        TotpConfig::new(
+            f.algorithm,
+            f.digits,
+            f.period_secs,
+            f.t0_secs,
+            f.behind,
+            f.ahead,
+        )
+    }
 
     /// A validated configuration.
     ///
