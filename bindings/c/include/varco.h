@@ -3,11 +3,22 @@
  * codes, lockout) for C. Link libvarco.a (see `pkg-config --libs --static
  * varco`) or libvarco.so.
  *
- * Conventions: every fallible function returns a varco_result; text goes in
- * as pointer + length (UTF-8, no NUL needed); text comes out NUL-terminated
- * into (buf, cap) with its length in *written, or VARCO_BUFFER_TOO_SMALL
- * with the length needed in *written; handles are freed with their _free
- * function (NULL is fine); times are Unix milliseconds.
+ * Conventions:
+ * - every fallible function returns a varco_result, one per action the
+ *   caller takes (fix the configuration, reject the input, the stored
+ *   record is unusable, start over, internal); varco_last_error_code()
+ *   gives the typed cause and varco_last_error() the message;
+ * - text goes in as pointer + length (UTF-8, no NUL needed); NULL with
+ *   length 0 is the empty text; NULL is "absent" only where a parameter
+ *   says it is optional;
+ * - text comes out NUL-terminated into (buf, cap), its length without the
+ *   NUL in *written. When cap is too small the call returns
+ *   VARCO_BUFFER_TOO_SMALL, writes nothing to buf, and sets *written to the
+ *   length without the NUL: call again with a buffer of *written + 1
+ *   bytes (pass NULL, 0 to ask the size);
+ * - other out-parameters are written only on success;
+ * - handles are freed with their _free function (NULL is fine);
+ * - times are Unix milliseconds as int64_t (negative times are refused).
  */
 
 #ifndef VARCO_H
