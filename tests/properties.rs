@@ -188,14 +188,29 @@ proptest! {
         prop_assert!(s.score() <= 4 && s.guesses_log10() >= 0.0);
     }
 
-    /// Appending characters never makes the estimate drop below the
-    /// brute-force floor of the added part's absence: the estimate grows with
-    /// length for random suffixes.
+    /// The estimate is a finite number of guesses, at most a character's
+    /// worth of digits per character.
     #[test]
     fn estimate_is_finite_and_bounded(pw in "\\PC{0,300}") {
         let s = strength::estimate(&pw, &[]);
         prop_assert!(s.guesses_log10().is_finite());
         prop_assert!(s.guesses_log10() <= pw.chars().count() as f64 + 1.0);
+    }
+
+    /// The estimate grows with length: appending characters that no pattern
+    /// can join to the password (ideographs far apart in Unicode, on no
+    /// keyboard, in no dictionary) never lowers it, and adds at least one
+    /// guess per added character. (Appending letters can lower it:
+    /// "passwor" + "d" is a dictionary word, as in zxcvbn.)
+    #[test]
+    fn appending_unrelated_characters_never_lowers_the_estimate(
+        pw in "[ -~]{0,40}",
+        suffix in proptest::collection::vec(proptest::sample::select(vec!['龍', '鳳', '麟', '龜', '鶴', '竜']), 1..6),
+    ) {
+        let base = strength::estimate(&pw, &[]).guesses_log10();
+        let longer: String = pw.chars().chain(suffix.iter().copied()).collect();
+        let grown = strength::estimate(&longer, &[]).guesses_log10();
+        prop_assert!(grown > base, "{pw:?} -> {longer:?}: {base} -> {grown}");
     }
 }
 

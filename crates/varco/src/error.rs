@@ -489,6 +489,42 @@ mod tests {
         );
     }
 
+    /// The split, stated once more by hand: a code moved to another action
+    /// must be a decision, not an accident.
+    #[test]
+    fn every_code_has_the_action_its_caller_takes() {
+        use ErrorAction as A;
+        use ErrorCode as C;
+        let want = [
+            (C::InvalidPolicy, A::FixConfiguration),
+            (C::InvalidHashParams, A::FixConfiguration),
+            (C::MalformedHash, A::UnusableRecord),
+            (C::UnknownPepper, A::UnusableRecord),
+            (C::PepperRequired, A::UnusableRecord),
+            (C::InvalidPepper, A::FixConfiguration),
+            (C::PasswordTooLong, A::RejectInput),
+            (C::Deserialize, A::UnusableRecord),
+            (C::UnsupportedVersion, A::UnusableRecord),
+            (C::MalformedBreachResponse, A::RejectInput),
+            (C::InvalidSecret, A::RejectInput),
+            (C::InvalidOtpConfig, A::FixConfiguration),
+            (C::InvalidUri, A::RejectInput),
+            (C::InvalidSealingKey, A::FixConfiguration),
+            (C::InvalidKey, A::FixConfiguration),
+            (C::InvalidGuardPolicy, A::FixConfiguration),
+            (C::IllegalTransition, A::StartOver),
+            (C::Seal, A::UnusableRecord),
+            (C::InvalidInput, A::RejectInput),
+            (C::InvalidTime, A::RejectInput),
+            (C::WrongRecordKind, A::UnusableRecord),
+            (C::Internal, A::Internal),
+        ];
+        assert_eq!(want.len(), ErrorCode::ALL.len());
+        for (code, action) in want {
+            assert_eq!(code.action(), action, "{code}");
+        }
+    }
+
     #[test]
     fn configuration_records_and_input_are_told_apart() {
         let config = Error::InvalidGuardPolicy("x".into());
