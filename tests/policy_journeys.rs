@@ -41,9 +41,21 @@ fn mail_service_rule_from_seed_000() {
             r.violations(),
             [Violation::DisallowedCharacters {
                 count: 1,
+                refused: c.to_string(),
                 allowed_specials: Some("?!$+-/.,@^_".into())
             }],
             "{c:?} should be rejected"
+        );
+        // The message names the refused character (a space by its code
+        // point, which quotes would not show).
+        let shown = if c == ' ' {
+            "U+0020".to_owned()
+        } else {
+            format!("«{c}»")
+        };
+        assert!(
+            r.violations()[0].message(varco::Lang::It).contains(&shown),
+            "{c:?}"
         );
     }
     // No composition rule: only letters is fine.

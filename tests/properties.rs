@@ -136,7 +136,12 @@ proptest! {
         if chars.len() > 30 { expected.push(Violation::TooLong { max: 30, actual: chars.len() }); }
         let bad = chars.iter().filter(|&&c| !allowed(c)).count();
         if bad > 0 {
-            expected.push(Violation::DisallowedCharacters { count: bad, allowed_specials: Some("?!$+-/.,@^_".into()) });
+            let mut refused: Vec<char> = Vec::new();
+            for &c in chars.iter().filter(|&&c| !allowed(c)) {
+                if !refused.contains(&c) && refused.len() < Violation::MAX_NAMED { refused.push(c); }
+            }
+            let refused = refused.into_iter().collect();
+            expected.push(Violation::DisallowedCharacters { count: bad, refused, allowed_specials: Some("?!$+-/.,@^_".into()) });
         }
         for (class, min) in [(CharClass::Upper, 1), (CharClass::Digit, 2), (CharClass::Special, 1)] {
             if count(class) < min { expected.push(Violation::MissingClass { class, min, actual: count(class) }); }

@@ -339,6 +339,10 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => varco_last_error(buf.as_mut_ptr(), cap, &mut n),
         };
-        assert_ne!(r, varco_result::VARCO_INTERNAL, "a panic reached the boundary");
+        assert_ne!(
+            r,
+            varco_result::VARCO_INTERNAL,
+            "a panic reached the boundary"
+        );
     }
 });

@@ -149,15 +149,7 @@ impl Policy {
                 .collect(),
             score: r.strength().score(),
             warning: r.strength().feedback().warning.map(|w| w.code().to_owned()),
-            skipped: r
-                .skipped()
-                .iter()
-                .map(|s| match s {
-                    varco::policy::Skipped::Confirmation => "confirmation".to_owned(),
-                    varco::policy::Skipped::Current => "current".to_owned(),
-                    varco::policy::Skipped::History => "history".to_owned(),
-                })
-                .collect(),
+            skipped: r.skipped().iter().map(|s| s.as_str().to_owned()).collect(),
         })
     }
 }

@@ -105,7 +105,13 @@ fn report_json(policy: &PasswordPolicy, r: &Report, lang: Lang) -> Value {
 }
 
 fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
-    outln!("policy: {}", policy.name().unwrap_or("custom"));
+    outln!(
+        "{}: {}",
+        lang.pick("regole", "policy"),
+        policy
+            .name()
+            .unwrap_or(lang.pick("personalizzate", "custom"))
+    );
     if r.is_ok() {
         outln!("{}", lang.pick("esito: accettata", "result: accepted"));
     } else {
@@ -134,11 +140,10 @@ fn print_report(policy: &PasswordPolicy, r: &Report, lang: Lang) {
     }
     for k in r.skipped() {
         outln!(
-            "skipped: {}",
-            serde_json::to_value(k)
-                .unwrap_or(Value::Null)
-                .as_str()
-                .unwrap_or("")
+            "{}: {} ({})",
+            lang.pick("saltato", "skipped"),
+            k.as_str(),
+            k.message(lang)
         );
     }
 }

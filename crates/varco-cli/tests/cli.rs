@@ -97,6 +97,53 @@ fn policy_check_uses_context_and_second_factor() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
+/// `--lang it` translates every label, and the message names the refused
+/// character; `--lang en` has no Italian label.
+#[test]
+fn every_label_follows_the_language() {
+    let it = varco(
+        &[
+            "policy",
+            "check",
+            "--preset",
+            "mail_service",
+            "--lang",
+            "it",
+        ],
+        b"Ciao%2026\n",
+    );
+    let out = stdout(&it);
+    for label in ["regole:", "esito:", "robustezza:", "tentativi", "saltato:"] {
+        assert!(out.contains(label), "{label} missing in\n{out}");
+    }
+    for english in [
+        "policy:",
+        "result:",
+        "strength:",
+        "guesses",
+        "skipped:",
+        "custom",
+    ] {
+        assert!(!out.contains(english), "{english} in\n{out}");
+    }
+    assert!(out.contains("non ammesso: «%»"), "{out}");
+    let en = stdout(&varco(
+        &[
+            "policy",
+            "check",
+            "--preset",
+            "mail_service",
+            "--lang",
+            "en",
+        ],
+        b"Ciao%2026\n",
+    ));
+    for italian in ["regole:", "esito:", "robustezza:", "saltato:"] {
+        assert!(!en.contains(italian), "{italian} in\n{en}");
+    }
+    assert!(en.contains("not allowed: “%”"), "{en}");
+}
+
 #[test]
 fn policy_files_round_trip_through_show() {
     let dir = std::env::temp_dir().join(format!("varco-cli-{}", std::process::id()));

@@ -80,13 +80,18 @@ impl PasswordPolicy {
                     }
                 }
                 Rule::AllowedCharacters { set } => {
-                    let count = chars
-                        .iter()
-                        .filter(|c| !c.is_control() && !set.allows(**c))
-                        .count();
+                    let mut count = 0;
+                    let mut refused = String::new();
+                    for &c in chars.iter().filter(|c| !c.is_control() && !set.allows(**c)) {
+                        count += 1;
+                        if !refused.contains(c) && refused.chars().count() < Violation::MAX_NAMED {
+                            refused.push(c);
+                        }
+                    }
                     if count > 0 {
                         v.push(Violation::DisallowedCharacters {
                             count,
+                            refused,
                             allowed_specials: set.allowed_specials(),
                         });
                     }

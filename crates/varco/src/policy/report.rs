@@ -27,6 +27,41 @@ pub enum Skipped {
     History,
 }
 
+impl Skipped {
+    /// The stable name, as in JSON (`"confirmation"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skipped::Confirmation => "confirmation",
+            Skipped::Current => "current",
+            Skipped::History => "history",
+        }
+    }
+
+    /// What was not checked, for a person.
+    ///
+    /// ```
+    /// use varco::{Lang, policy::Skipped};
+    ///
+    /// assert_eq!(Skipped::Current.message(Lang::It), "non è diversa dalla password attuale: non controllato, manca la password attuale");
+    /// ```
+    pub fn message(self, lang: crate::Lang) -> &'static str {
+        match self {
+            Skipped::Confirmation => lang.pick(
+                "coincide con la conferma: non controllato, manca la password ripetuta",
+                "matches its confirmation: not checked, the password typed again is missing",
+            ),
+            Skipped::Current => lang.pick(
+                "non è diversa dalla password attuale: non controllato, manca la password attuale",
+                "differs from the current password: not checked, the current password is missing",
+            ),
+            Skipped::History => lang.pick(
+                "non è tra le ultime usate: non controllato, manca lo storico",
+                "is not among the last ones used: not checked, the history is missing",
+            ),
+        }
+    }
+}
+
 /// Every violation found at once, the strength estimate, and the checks
 /// that could not run.
 ///

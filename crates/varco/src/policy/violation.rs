@@ -150,6 +150,14 @@ pub enum Violation {
     DisallowedCharacters {
         /// How many characters were not allowed.
         count: usize,
+        /// The refused characters, each once, in the order they first
+        /// appear, at most [`MAX_NAMED`](Violation::MAX_NAMED) of them, so
+        /// that the message can name them. They are characters of the
+        /// password typed, but ones a password under this policy can never
+        /// hold, so naming them tells nothing of any password the policy
+        /// accepts.
+        #[serde(default)]
+        refused: String,
         /// The special characters the set allows (empty: none; `None`: any
         /// printable character).
         allowed_specials: Option<String>,
@@ -210,6 +218,10 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// The most refused characters a
+    /// [`DisallowedCharacters`](Violation::DisallowedCharacters) names.
+    pub const MAX_NAMED: usize = 5;
+
     /// The stable, machine-readable code (the serde tag).
     pub fn code(&self) -> &'static str {
         match self {
@@ -256,7 +268,11 @@ impl Violation {
                     plural(*max, "character", "characters")
                 )
             },
-            Violation::DisallowedCharacters { count, allowed_specials } => {
+            Violation::DisallowedCharacters {
+                count,
+                refused,
+                allowed_specials,
+            } => {
                 let allowed = match (allowed_specials.as_deref(), it) {
                     (None, _) => String::new(),
                     (Some(""), true) => " Sono ammessi solo lettere e cifre.".to_owned(),
@@ -268,12 +284,13 @@ impl Violation {
                         format!(" Letters, digits and the special characters {} are allowed.", spaced(s))
                     }
                 };
+                let named = name_refused(refused, it);
                 match (it, *count == 1) {
-                    (true, true) => format!("La password contiene 1 carattere non ammesso.{allowed}"),
-                    (true, false) => format!("La password contiene {count} caratteri non ammessi.{allowed}"),
-                    (false, true) => format!("The password contains 1 character that is not allowed.{allowed}"),
+                    (true, true) => format!("La password contiene 1 carattere non ammesso{named}.{allowed}"),
+                    (true, false) => format!("La password contiene {count} caratteri non ammessi{named}.{allowed}"),
+                    (false, true) => format!("The password contains 1 character that is not allowed{named}.{allowed}"),
                     (false, false) => {
-                        format!("The password contains {count} characters that are not allowed.{allowed}")
+                        format!("The password contains {count} characters that are not allowed{named}.{allowed}")
                     }
                 }
             }
@@ -366,6 +383,33 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
+/// The refused characters for a message: `: «%», «€»` in Italian, `: “%”,
+/// “€”` in English; a space or an invisible character by its code point
+/// (`U+00A0`), which no quote would show.
+fn name_refused(refused: &str, it: bool) -> String {
+    if refused.is_empty() {
+        return String::new();
+    }
+    let (open, close) = if it { ('«', '»') } else { ('“', '”') };
+    let shown: Vec<String> = refused
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() || is_invisible(c) {
+                format!("U+{:04X}", u32::from(c))
+            } else {
+                format!("{open}{c}{close}")
+            }
+        })
+        .collect();
+    format!(": {}", shown.join(", "))
+}
+
+/// Format characters and combining marks, which print as nothing on their
+/// own.
+fn is_invisible(c: char) -> bool {
+    matches!(u32::from(c), 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0x0300..=0x036F | 0xFE00..=0xFE0F)
+}
+
 fn spaced(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -382,16 +426,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refused_characters_are_named_visibly_and_at_most_five() {
+        use crate::policy::{CharacterSet, Context, PasswordPolicy, Rule};
+        let p = PasswordPolicy::new(
+            crate::Normalization::Nfc,
+            vec![Rule::AllowedCharacters {
+                set: CharacterSet::Ascii {
+                    specials: "!".into(),
+                },
+            }],
+        )
+        .unwrap();
+        let r = p.check("a%b%\u{a0}c€d#e&f*", &Context::new());
+        let v = &r.violations()[0];
+        assert_eq!(
+            v.message(Lang::It),
+            "La password contiene 7 caratteri non ammessi: «%», U+00A0, «€», «#», «&». \
+             Sono ammessi lettere, cifre e i caratteri speciali !."
+        );
+        assert!(
+            v.message(Lang::En)
+                .contains(": “%”, U+00A0, “€”, “#”, “&”.")
+        );
+        assert!(!v.message(Lang::En).contains('*'), "at most five are named");
+    }
+
+    #[test]
     fn every_message_is_nonempty_in_both_languages() {
         let all = [
             Violation::TooShort { min: 1, actual: 0 },
             Violation::TooLong { max: 1, actual: 2 },
             Violation::DisallowedCharacters {
                 count: 1,
+                refused: "%".into(),
                 allowed_specials: Some("?!".into()),
             },
             Violation::DisallowedCharacters {
                 count: 1,
+                refused: String::new(),
                 allowed_specials: Some(String::new()),
             },
             Violation::ControlCharacters,
