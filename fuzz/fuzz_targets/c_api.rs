@@ -267,14 +267,13 @@ fuzz_target!(|data: &[u8]| {
             6 => {
                 let r = varco_otpauth_parse(ptr(a), a.len(), buf.as_mut_ptr(), cap, &mut n);
                 checked(r, &buf, cap, n);
+                // `b` as the configuration JSON: fuzzed too.
                 let r = varco_totp_code(
                     ptr(a),
                     a.len(),
-                    now / 1000,
+                    now_i,
                     ptr(b),
                     b.len(),
-                    6,
-                    30,
                     buf.as_mut_ptr(),
                     cap,
                     &mut n,
