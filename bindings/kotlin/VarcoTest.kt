@@ -297,6 +297,17 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         val p1 = HostKey("p1", ByteArray(16) { 9 })
         val phc = Hasher.withPepper(64u, 1u, 1u, p1, emptyList()).hash("pw")
         eq(Hasher.withPepper(64u, 1u, 1u, HostKey("p2", ByteArray(32)), listOf(p1)).verify("pw", phc), VerifyResult(true, true))
+        // A hash from before the pepper: refused unless accepted as legacy.
+        val legacy = Hasher.withParams(64u, 1u, 1u).hash("pw")
+        eq(code(raises<VarcoException> { Hasher.withPepper(64u, 1u, 1u, p1, emptyList()).verify("pw", legacy) }), "UnusableRecord/PEPPER_REQUIRED")
+        eq(Hasher.withPepper(64u, 1u, 1u, p1, emptyList(), acceptLegacyUnpeppered = true).verify("pw", legacy), VerifyResult(true, true))
+        // Equal cost, counted: an unknown account's dummy does a wrong password's work.
+        val h = Hasher.withParams(64u, 2u, 1u)
+        val before = h.work()
+        h.verify("wrong", legacy)
+        val wrong = h.work() - before
+        h.dummyVerify("wrong")
+        eq(h.work() - before, 2uL * wrong)
     },
     "strength and breach" to {
         check(strength("vT9#qL2!xW7@pZ4$", emptyList(), "en").score.toInt() == 4) { "strong" }

@@ -399,6 +399,25 @@ class ThrottleRiskPepperTest(unittest.TestCase):
             v.Hasher.with_pepper(64, 1, 1, v.HostKey(id="p2", secret=bytes(32)), []).verify("pw", phc)
         assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.UNKNOWN_PEPPER)
 
+    def test_legacy_unpeppered_hashes_only_when_accepted(self):
+        legacy = v.Hasher.with_params(64, 1, 1).hash("pw")
+        p1 = v.HostKey(id="p1", secret=bytes([9] * 16))
+        with self.assertRaises(v.VarcoError) as err:
+            v.Hasher.with_pepper(64, 1, 1, p1, []).verify("pw", legacy)
+        assert_error(err.exception, v.VarcoError.UnusableRecord, v.ErrorCode.PEPPER_REQUIRED)
+        accepting = v.Hasher.with_pepper(64, 1, 1, p1, [], accept_legacy_unpeppered=True)
+        self.assertEqual(accepting.verify("pw", legacy), v.VerifyResult(valid=True, needs_rehash=True))
+
+    def test_an_unknown_account_costs_what_a_wrong_password_costs(self):
+        h = v.Hasher.with_params(64, 2, 1)
+        phc = h.hash("pw")
+        before = h.work()
+        self.assertFalse(h.verify("wrong", phc).valid)
+        wrong = h.work() - before
+        h.dummy_verify("wrong")
+        self.assertEqual(h.work() - before - wrong, wrong)
+        self.assertEqual(wrong, 64 * 2)
+
 
 class LifecycleTest(unittest.TestCase):
     def test_transitions(self):

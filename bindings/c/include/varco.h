@@ -396,6 +396,22 @@ enum varco_result varco_hasher_add_old_pepper(struct varco_hasher *hasher,
                                               size_t pepper_len);
 
 /**
+ * Whether a peppered hasher verifies hashes made before the pepper was
+ * introduced (off by default: they are refused, so that a record swapped
+ * for one made without the pepper does not verify; on, they verify and ask
+ * for a rehash). Not thread-safe: call it before sharing the hasher.
+ */
+enum varco_result varco_hasher_accept_legacy_unpeppered(struct varco_hasher *hasher, bool accept);
+
+/**
+ * The Argon2 work `hasher` has done (KiB of memory × passes, summed over
+ * every hash, verification and dummy); 0 for NULL. Two paths that must
+ * cost the same (an unknown account and a wrong password) add the same
+ * amount. Thread-safe.
+ */
+uint64_t varco_hasher_work(const struct varco_hasher *hasher);
+
+/**
  * Hashes a password (at most 1024 bytes) into a PHC string in `buf`
  * (128 bytes always suffice for varco's parameters). The salt comes from
  * the OS generator. Thread-safe.

@@ -98,6 +98,37 @@ pub unsafe extern "C" fn varco_hasher_add_old_pepper(
     })
 }
 
+/// Whether a peppered hasher verifies hashes made before the pepper was
+/// introduced (off by default: they are refused, so that a record swapped
+/// for one made without the pepper does not verify; on, they verify and ask
+/// for a rehash). Not thread-safe: call it before sharing the hasher.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hasher_accept_legacy_unpeppered(
+    hasher: *mut varco_hasher,
+    accept: bool,
+) -> varco_result {
+    guard(|| {
+        let h = unsafe { handle_mut(hasher, "hasher") }?;
+        let current = std::mem::take(&mut h.inner);
+        h.inner = current.with_legacy_unpeppered(accept);
+        Ok(())
+    })
+}
+
+/// The Argon2 work `hasher` has done (KiB of memory × passes, summed over
+/// every hash, verification and dummy); 0 for NULL. Two paths that must
+/// cost the same (an unknown account and a wrong password) add the same
+/// amount. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hasher_work(hasher: *const varco_hasher) -> u64 {
+    let mut work = 0;
+    let _ = guard(|| {
+        work = unsafe { handle(hasher, "hasher") }?.inner.work();
+        Ok(())
+    });
+    work
+}
+
 /// Hashes a password (at most 1024 bytes) into a PHC string in `buf`
 /// (128 bytes always suffice for varco's parameters). The salt comes from
 /// the OS generator. Thread-safe.

@@ -484,6 +484,26 @@ static void test_throttle_travel_pepper(void) {
   CHECK_OK(varco_hasher_verify(rotated, S("pw"), S(phc), &valid, &rehash));
   CHECK(valid && rehash);
   CHECK_RESULT(varco_hasher_new_with_pepper(64, 1, 1, S("much-too-long-id"), pepper, sizeof pepper, &old), VARCO_INVALID_CONFIG);
+  /* A hash from before the pepper: refused, unless accepted as legacy. */
+  varco_hasher *plain = NULL;
+  CHECK_OK(varco_hasher_new(64, 1, 1, &plain));
+  char legacy[128];
+  CHECK_OK(varco_hasher_hash(plain, S("pw"), (uint8_t *)legacy, sizeof legacy, &n));
+  CHECK_RESULT(varco_hasher_verify(rotated, S("pw"), S(legacy), &valid, &rehash), VARCO_UNUSABLE_RECORD);
+  CHECK(varco_last_error_code() == VARCO_ERROR_PEPPER_REQUIRED);
+  CHECK_OK(varco_hasher_accept_legacy_unpeppered(rotated, true));
+  valid = rehash = false;
+  CHECK_OK(varco_hasher_verify(rotated, S("pw"), S(legacy), &valid, &rehash));
+  CHECK(valid && rehash);
+  /* Equal cost, counted: a dummy verification does a real one's work. */
+  uint64_t before = varco_hasher_work(plain);
+  CHECK_OK(varco_hasher_verify(plain, S("wrong"), S(legacy), &valid, &rehash));
+  uint64_t wrong = varco_hasher_work(plain) - before;
+  CHECK(wrong == 64);
+  CHECK_OK(varco_hasher_dummy_verify(plain, S("wrong")));
+  CHECK(varco_hasher_work(plain) - before == 2 * wrong);
+  CHECK(varco_hasher_work(NULL) == 0);
+  varco_hasher_free(plain);
   varco_hasher_free(old);
   varco_hasher_free(rotated);
 }

@@ -40,21 +40,36 @@ impl Hasher {
     /// 8-character id, 1024 bytes) mixed into every hash and kept out of the
     /// database. `old_peppers` still verify hashes made before a rotation
     /// (and make `needs_rehash` say so).
-    #[uniffi::constructor]
+    ///
+    /// `accept_legacy_unpeppered` (default false): whether hashes made
+    /// before the pepper was introduced still verify (and ask for a
+    /// rehash); off, they are refused (`PepperRequired`), so that a record
+    /// swapped for one made without the pepper does not verify.
+    #[uniffi::constructor(default(accept_legacy_unpeppered = false))]
     pub fn with_pepper(
         m_kib: u32,
         t: u32,
         p: u32,
         pepper: crate::HostKey,
         mut old_peppers: Vec<crate::HostKey>,
+        accept_legacy_unpeppered: bool,
     ) -> Result<Self, VarcoError> {
         old_peppers.insert(0, pepper);
         let ring = crate::keys::ring(&old_peppers);
         crate::keys::wipe(&mut old_peppers);
         let params = varco::hash::HashParams::new(m_kib, t, p)?;
         Ok(Hasher {
-            inner: varco::hash::PasswordHasher::new(params).with_peppers(&ring?)?,
+            inner: varco::hash::PasswordHasher::new(params)
+                .with_peppers(&ring?)?
+                .with_legacy_unpeppered(accept_legacy_unpeppered),
         })
+    }
+
+    /// The Argon2 work done so far (KiB of memory × passes, summed over
+    /// every hash, verification and dummy): two paths that must cost the
+    /// same (an unknown account and a wrong password) add the same amount.
+    pub fn work(&self) -> u64 {
+        self.inner.work()
     }
 
     /// Hashes a password into a PHC string (salt from the OS generator).
