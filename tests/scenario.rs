@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use varco::Timestamp;
+use varco::account::{Lifecycle, LifecycleEvent};
 use varco::effect::Effect;
 use varco::guard::{AccountGuard, Attempt, DestinationBudget, GuardPolicies, Unlock};
 use varco::hash::{HashParams, PasswordHasher};
@@ -13,6 +14,7 @@ use varco::otp::{
 };
 use varco::policy::{Context, PasswordPolicy};
 use varco::record::{Expect, Stored};
+use varco::seal::{Sealed, SealingKeys};
 
 const SCENARIO: &str = include_str!("../bindings/scenarios/scenario.tsv");
 
@@ -55,6 +57,9 @@ fn the_shared_scenario_runs_in_rust() {
     let mut policies = GuardPolicies::default();
     let mut guard = Stored::new(AccountGuard::new());
     let mut attempt: Option<Attempt> = None;
+    let mut lifecycle: Option<Stored<Lifecycle>> = None;
+    let mut sealing: Option<SealingKeys> = None;
+    let mut totp: Option<(String, TotpCredential, Stored<Sealed<TotpCredential>>)> = None;
     for (n, line) in SCENARIO.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -219,6 +224,111 @@ fn the_shared_scenario_runs_in_rust() {
                     guard = w.record;
                 }
                 assert_eq!(guard.revision().to_string(), f[5], "{here}");
+            }
+            "lifecycle" => {
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let step = match f[2] {
+                    "create" => {
+                        lifecycle = None;
+                        Lifecycle::create(now)
+                    }
+                    "apply" => {
+                        let event = LifecycleEvent::from_json(f[3]).unwrap();
+                        lifecycle.as_ref().unwrap().apply(&event, now)
+                    }
+                    "activity" => lifecycle.as_ref().unwrap().record_activity(now),
+                    "inactivity" => {
+                        let days: u64 = f[3].parse().unwrap();
+                        let after = std::time::Duration::from_secs(days * 86_400);
+                        lifecycle.as_ref().unwrap().check_inactivity(after, now)
+                    }
+                    other => panic!("unknown action {other}"),
+                };
+                match step {
+                    Ok(step) => {
+                        assert_eq!(
+                            json(&step.outcome),
+                            serde_json::from_str::<Value>(f[4]).unwrap(),
+                            "{here}"
+                        );
+                        if let Some(w) = step.writes {
+                            let held = lifecycle.as_ref().map_or(Expect::Absent, Stored::expect);
+                            assert_eq!(w.expect, held, "{here}");
+                            lifecycle = Some(w.record);
+                        }
+                    }
+                    Err(e) => assert_eq!(format!("error:{}", e.code()), f[4], "{here}"),
+                }
+                let revision = lifecycle.as_ref().map_or(0, Stored::revision);
+                assert_eq!(revision.to_string(), f[5], "{here}");
+            }
+            "sealing-keys" => {
+                sealing = Some(SealingKeys::new(f[1], hex(f[2])).unwrap());
+            }
+            "totp-enroll" => {
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let config = match f[3] {
+                    "-" => TotpConfig::default(),
+                    j => TotpConfig::from_json(j).unwrap(),
+                };
+                let keys = sealing.as_ref().unwrap();
+                let step = TotpCredential::enroll(
+                    "Esempio",
+                    "mario",
+                    config,
+                    f[2],
+                    keys,
+                    now,
+                    &mut rand::rng(),
+                )
+                .unwrap();
+                let secret = OtpSecret::from_base32(step.outcome.secret_base32.expose()).unwrap();
+                let w = step.writes.unwrap();
+                assert_eq!(w.expect, Expect::Absent, "{here}");
+                assert_eq!(w.record.revision().to_string(), f[4], "{here}");
+                totp = Some((
+                    f[2].to_owned(),
+                    TotpCredential::new(secret, config),
+                    w.record,
+                ));
+            }
+            "totp-verify" => {
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let (record_key, plain, record) = totp.as_mut().unwrap();
+                let at = |ms: i64| {
+                    plain
+                        .code(Timestamp::from_unix_millis(
+                            now.as_unix_millis().saturating_add_signed(ms),
+                        ))
+                        .unwrap()
+                        .to_string()
+                };
+                let window = [at(-30_000), at(0), at(30_000)];
+                let code = match f[2] {
+                    "previous" => window[0].clone(),
+                    "now" => window[1].clone(),
+                    "next" => window[2].clone(),
+                    "wrong" => ["000000", "111111", "222222", "333333"]
+                        .into_iter()
+                        .find(|c| !window.iter().any(|w| w == c))
+                        .unwrap()
+                        .to_owned(),
+                    other => panic!("unknown code {other}"),
+                };
+                let keys = sealing.as_ref().unwrap();
+                let step = record
+                    .verify(record_key, keys, &code, now, &mut rand::rng())
+                    .unwrap();
+                assert_eq!(
+                    json(&step.outcome),
+                    serde_json::from_str::<Value>(f[3]).unwrap(),
+                    "{here}"
+                );
+                if let Some(w) = step.writes {
+                    assert_eq!(w.expect, record.expect(), "{here}");
+                    *record = w.record;
+                }
+                assert_eq!(record.revision().to_string(), f[4], "{here}");
             }
             other => panic!("unknown kind {other:?} at {here}"),
         }

@@ -51,7 +51,7 @@ fun asMap(o: Any, tag: String): Map<String, String> {
         f.isAccessible = true
         val v = f.get(o)
         // UInt/ULong fields are stored unboxed as signed ints; values here are small.
-        m[snake(f.name)] = v?.toString() ?: "null"
+        m[snake(f.name)] = if (v is Enum<*>) v.name.lowercase() else v?.toString() ?: "null"
     }
     return m
 }
@@ -84,6 +84,23 @@ fun admissionMap(a: Admission): Map<String, String> = when (a) {
 fun codeIn(effects: List<Effect>): String? = effects.filterIsInstance<Effect.SendSms>()
     .firstNotNullOfOrNull { Regex("\\d{6,}").find(it.text.reveal())?.value }
 
+/** A lifecycle event from the core's JSON. */
+fun lifecycleEvent(json: String): LifecycleEvent {
+    val m = flatJson(json)
+    return when (m["event"]) {
+        "activate" -> LifecycleEvent.Activate
+        "preventive_block" -> LifecycleEvent.PreventiveBlock(m["detail"]!!)
+        "inactivity" -> LifecycleEvent.Inactivity
+        "subscription_expired" -> LifecycleEvent.SubscriptionExpired
+        "operator_block" -> LifecycleEvent.OperatorBlock(m["operator"]!!, m["reason"]!!)
+        "cease" -> LifecycleEvent.Cease(m["reason"]!!)
+        "recovery_completed" -> LifecycleEvent.RecoveryCompleted
+        "operator_unblock" -> LifecycleEvent.OperatorUnblock(m["operator"]!!)
+        "subscription_renewed" -> LifecycleEvent.SubscriptionRenewed
+        else -> throw Check("unknown event in $json")
+    }
+}
+
 fun hex(s: String) = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
 
 fun scenario(path: String) {
@@ -96,6 +113,9 @@ fun scenario(path: String) {
     var guardRecord: String? = null
     var guardRevision = 0L
     var attempt = ""
+    var life: Pair<String, Long>? = null // (record, revision)
+    var sealing: SealingKeys? = null
+    var totpKey = ""; var totpSecret = ""; var totp: Pair<String, Long>? = null
     File(path).readLines(Charsets.UTF_8).forEachIndexed { i, line ->
         if (line.isBlank() || line.startsWith("#")) return@forEachIndexed
         val f = line.split("\t")
@@ -169,6 +189,50 @@ fun scenario(path: String) {
                 }
                 if (f[4] != "-") eq(got, flatJson(f[4]), where)
                 eq(guardRevision, f[5].toLong(), where)
+            }
+            "lifecycle" -> {
+                val now = f[1].toLong()
+                val record = life?.first
+                try {
+                    val s = when (f[2]) {
+                        "create" -> { life = null; lifecycleCreate(now) }
+                        "apply" -> lifecycleApply(record!!, lifecycleEvent(f[3]), now)
+                        "activity" -> lifecycleRecordActivity(record!!, now)
+                        else -> lifecycleCheckInactivity(record!!, f[3].toUInt(), now)
+                    }
+                    eq(asMap(s.state, "state") + ("can_authenticate" to s.canAuthenticate.toString()), flatJson(f[4]), where)
+                    for (w in s.writes) {
+                        eq(w.replaces, life?.second ?: 0L, where)
+                        life = Pair(w.record, w.revision)
+                    }
+                } catch (e: VarcoException) {
+                    eq("error:" + code(e).substringAfter('/').lowercase(), f[4], where)
+                }
+                eq(life?.second ?: 0L, f[5].toLong(), where)
+            }
+            "sealing-keys" -> sealing = SealingKeys(listOf(HostKey(f[1], hex(f[2]))))
+            "totp-enroll" -> {
+                val e = totpEnroll(sealing!!, f[2], "Esempio", "mario", if (f[3] == "-") null else f[3], f[1].toLong())
+                val w = e.writes.single()
+                eq(Pair(w.replaces, w.revision), Pair(0L, f[4].toLong()), where)
+                totpKey = f[2]; totpSecret = e.secretBase32.reveal(); totp = Pair(w.record, w.revision)
+            }
+            "totp-verify" -> {
+                val now = f[1].toLong()
+                val window = listOf(-30_000L, 0L, 30_000L).map { totpCode(totpSecret, now + it, null) }
+                val c = when (f[2]) {
+                    "previous" -> window[0]
+                    "now" -> window[1]
+                    "next" -> window[2]
+                    else -> listOf("000000", "111111", "222222", "333333").first { it !in window }
+                }
+                val s = totpVerify(sealing!!, totpKey, totp!!.first, c, now)
+                eq(asMap(s.outcome, "outcome"), flatJson(f[3]), where)
+                for (w in s.writes) {
+                    eq(w.replaces, totp!!.second, where)
+                    totp = Pair(w.record, w.revision)
+                }
+                eq(totp!!.second, f[4].toLong(), where)
             }
             else -> throw Check("unknown kind at $where")
         }

@@ -1,6 +1,7 @@
 """The shared scenario (bindings/scenarios/scenario.tsv) through the Python
 bindings: the same lines, the same results as in Rust, C and Kotlin."""
 
+import enum
 import json
 import os
 import re
@@ -38,6 +39,23 @@ def admission_json(a):
     return {"admission": "locked", "until": a.until, "reason": REASONS[a.reason]}
 
 
+def variant_name(value):
+    """A UniFFI enum variant's name as the core's JSON spells it."""
+    return type(value).__name__.split(".")[-1].lower()
+
+
+def state_json(state):
+    """An account state as the core's JSON: its name, then its fields."""
+    fields = {k: x.name.lower() if isinstance(x, enum.Enum) else x for k, x in vars(state).items()}
+    return {"state": variant_name(state), **fields}
+
+
+def lifecycle_event(d):
+    """A lifecycle event from the core's JSON: the variant named by "event"."""
+    fields = {k: x for k, x in d.items() if k != "event"}
+    return getattr(v.LifecycleEvent, d["event"].upper())(**fields)
+
+
 def code_in(effects):
     for e in effects:
         if e.is_send_sms():
@@ -52,6 +70,9 @@ class ScenarioTest(unittest.TestCase):
         checked = 0
         delivery = None
         guard = None
+        life = None
+        sealing = None
+        totp = None
         with open(SCENARIO, encoding="utf-8") as f:
             lines = f.read().splitlines()
         for n, line in enumerate(lines, 1):
@@ -130,6 +151,48 @@ class ScenarioTest(unittest.TestCase):
                 if f[4] != "-":
                     self.assertEqual(got, json.loads(f[4]), where)
                 self.assertEqual(guard["revision"], int(f[5]), where)
+            elif kind == "lifecycle":
+                now, action = int(f[1]), f[2]
+                record = life["record"] if life else None
+                try:
+                    if action == "create":
+                        life = None
+                        s = v.lifecycle_create(now)
+                    elif action == "apply":
+                        s = v.lifecycle_apply(record, lifecycle_event(json.loads(f[3])), now)
+                    elif action == "activity":
+                        s = v.lifecycle_record_activity(record, now)
+                    elif action == "inactivity":
+                        s = v.lifecycle_check_inactivity(record, int(f[3]), now)
+                    else:
+                        self.fail(where)
+                    got = {**state_json(s.state), "can_authenticate": s.can_authenticate}
+                    self.assertEqual(got, json.loads(f[4]), where)
+                    for w in s.writes:
+                        self.assertEqual(w.replaces, life["revision"] if life else 0, where)
+                        life = dict(record=w.record, revision=w.revision)
+                except v.VarcoError as e:
+                    self.assertEqual(f"error:{e.code.name.lower()}", f[4], where)
+                self.assertEqual(life["revision"] if life else 0, int(f[5]), where)
+            elif kind == "sealing-keys":
+                sealing = v.SealingKeys([v.HostKey(id=f[1], secret=bytes.fromhex(f[2]))])
+            elif kind == "totp-enroll":
+                e = v.totp_enroll(sealing, f[2], "Esempio", "mario", None if f[3] == "-" else f[3], int(f[1]))
+                [w] = e.writes
+                self.assertEqual((w.replaces, w.revision), (0, int(f[4])), where)
+                totp = dict(key=f[2], secret=e.secret_base32.reveal(), record=w.record, revision=w.revision)
+            elif kind == "totp-verify":
+                now = int(f[1])
+                window = [v.totp_code(totp["secret"], now + d, None) for d in (-30_000, 0, 30_000)]
+                code = {"previous": window[0], "now": window[1], "next": window[2]}.get(f[2])
+                if f[2] == "wrong":
+                    code = next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
+                s = v.totp_verify(sealing, totp["key"], totp["record"], code, now)
+                self.assertEqual(outcome_json(s.outcome), json.loads(f[3]), where)
+                for w in s.writes:
+                    self.assertEqual(w.replaces, totp["revision"], where)
+                    totp.update(record=w.record, revision=w.revision)
+                self.assertEqual(totp["revision"], int(f[4]), where)
             else:
                 self.fail(f"unknown kind at {where}")
             checked += 1

@@ -61,22 +61,24 @@ typedef struct {
 typedef struct {
   varco_delivery *delivery;
   char channel[16], address[64], purpose[32];
-  held_record held[4];
+  held_record held[6];
   char codes[8][16];
   int ncodes;
   varco_guard *guard;
   char *guard_state, *attempt;
   int64_t guard_revision;
+  varco_sealing_keys *sealing;
+  char totp_key[64], totp_secret[128];
 } world;
 
 /* The record of `kind` the runner holds (an empty slot if none). */
 static held_record *holding(world *w, const char *kind) {
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 6; i++) {
     if (strcmp(w->held[i].kind, kind) == 0) {
       return &w->held[i];
     }
   }
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 6; i++) {
     if (w->held[i].kind[0] == 0) {
       snprintf(w->held[i].kind, sizeof w->held[i].kind, "%s", kind);
       return &w->held[i];
@@ -281,6 +283,79 @@ static void test_shared_scenario(void) {
       }
       CHECK(strcmp(f[4], "-") == 0 || strcmp(got, f[4]) == 0);
       CHECK(w.guard_revision == strtoll(f[5], NULL, 10));
+    } else if (strcmp(f[0], "lifecycle") == 0 && nf == 6) {
+      int64_t now = strtoll(f[1], NULL, 10);
+      const char *record = record_of(&w, "lifecycle");
+      varco_step *s = NULL;
+      varco_result r;
+      if (strcmp(f[2], "create") == 0) {
+        forget(&w, "lifecycle");
+        r = varco_lifecycle_create(now, &s);
+      } else if (strcmp(f[2], "apply") == 0) {
+        r = varco_lifecycle_apply(S(record), S(f[3]), now, &s);
+      } else if (strcmp(f[2], "activity") == 0) {
+        r = varco_lifecycle_record_activity(S(record), now, &s);
+      } else {
+        r = varco_lifecycle_check_inactivity(S(record), (uint32_t)strtoul(f[3], NULL, 10), now, &s);
+      }
+      if (r == VARCO_OK) {
+        absorb(&w, s, got, sizeof got);
+      } else {
+        snprintf(got, sizeof got, "error:%s", varco_error_code_name((int)varco_last_error_code()));
+      }
+      CHECK(strcmp(got, f[4]) == 0);
+      CHECK(holding(&w, "lifecycle")->revision == strtoll(f[5], NULL, 10));
+    } else if (strcmp(f[0], "sealing-keys") == 0 && nf == 3) {
+      uint8_t key[64];
+      size_t klen = hex(f[2], key, sizeof key);
+      varco_sealing_keys_free(w.sealing);
+      w.sealing = NULL;
+      CHECK_OK(varco_sealing_keys_new(S(f[1]), key, klen, &w.sealing));
+    } else if (strcmp(f[0], "totp-enroll") == 0 && nf == 5) {
+      varco_step *s = NULL;
+      forget(&w, "totp_credential");
+      const char *config = strcmp(f[3], "-") == 0 ? NULL : f[3];
+      CHECK_OK(varco_totp_enroll(w.sealing, S(f[2]), S("Esempio"), S("mario"), (const uint8_t *)config,
+                                 config != NULL ? strlen(config) : 0, strtoll(f[1], NULL, 10), &s));
+      if (s != NULL) {
+        absorb(&w, s, got, sizeof got);
+      }
+      /* The secret, from the outcome: {"uri":…,"secret_base32":"…",…}. */
+      const char *at = strstr(got, "\"secret_base32\":\"");
+      CHECK(at != NULL);
+      if (at != NULL) {
+        at += strlen("\"secret_base32\":\"");
+        size_t len = strcspn(at, "\"");
+        snprintf(w.totp_secret, sizeof w.totp_secret, "%.*s", (int)len, at);
+      }
+      snprintf(w.totp_key, sizeof w.totp_key, "%s", f[2]);
+      CHECK(holding(&w, "totp_credential")->revision == strtoll(f[4], NULL, 10));
+    } else if (strcmp(f[0], "totp-verify") == 0 && nf == 5) {
+      int64_t now = strtoll(f[1], NULL, 10);
+      char window[3][16];
+      for (int k = 0; k < 3; k++) {
+        CHECK_OK(varco_totp_code(S(w.totp_secret), now + (k - 1) * 30000, NULL, 0, (uint8_t *)window[k], sizeof window[k], &n));
+      }
+      const char *code = window[1];
+      if (strcmp(f[2], "previous") == 0) {
+        code = window[0];
+      } else if (strcmp(f[2], "next") == 0) {
+        code = window[2];
+      } else if (strcmp(f[2], "wrong") == 0) {
+        static const char *const wrong[4] = {"000000", "111111", "222222", "333333"};
+        for (int k = 3; k >= 0; k--) {
+          if (strcmp(wrong[k], window[0]) != 0 && strcmp(wrong[k], window[1]) != 0 && strcmp(wrong[k], window[2]) != 0) {
+            code = wrong[k];
+          }
+        }
+      }
+      varco_step *s = NULL;
+      CHECK_OK(varco_totp_verify(w.sealing, S(w.totp_key), S(record_of(&w, "totp_credential")), S(code), now, &s));
+      if (s != NULL) {
+        absorb(&w, s, got, sizeof got);
+      }
+      CHECK(strcmp(got, f[3]) == 0);
+      CHECK(holding(&w, "totp_credential")->revision == strtoll(f[4], NULL, 10));
     } else {
       CHECK(!"unknown or malformed line");
     }
@@ -291,9 +366,10 @@ static void test_shared_scenario(void) {
   }
   fclose(file);
   CHECK(checked >= 50);
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 6; i++) {
     free(w.held[i].record);
   }
+  varco_sealing_keys_free(w.sealing);
   free(w.guard_state);
   free(w.attempt);
   varco_delivery_free(w.delivery);
