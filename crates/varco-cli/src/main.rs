@@ -21,16 +21,19 @@ macro_rules! outln {
     };
 }
 
+mod account;
 mod breach;
 mod codes;
 mod guard;
 mod hashing;
 mod otp;
+mod otp_record;
 mod policy;
 mod support;
 
 use std::process::ExitCode;
 
+use account::{AccountCommand, account};
 use breach::{BreachCommand, breach_check, breach_prefix};
 use clap::{Parser, Subcommand};
 use codes::{CodesCommand, codes};
@@ -77,6 +80,10 @@ enum Command {
     /// Attempt budgets and lockout on a saved state file (created if missing).
     #[command(subcommand)]
     Guard(GuardCommand),
+    /// The account lifecycle (activation, dormancy, blocks) on a saved
+    /// record file.
+    #[command(subcommand)]
+    Account(AccountCommand),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +99,7 @@ fn main() -> ExitCode {
         Command::Hotp(c) => hotp(c),
         Command::Codes(c) => codes(c),
         Command::Guard(c) => guard(c),
+        Command::Account(c) => account(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -18,12 +18,21 @@ pub(crate) struct TotpArgs {
     /// Seconds per step.
     #[arg(long, default_value_t = 30)]
     period: u64,
+    /// The Unix time steps are counted from (T0; default 0).
+    #[arg(long)]
+    t0: Option<u64>,
+    /// Steps accepted behind the current one (default 1, at most 10).
+    #[arg(long)]
+    behind: Option<u8>,
+    /// Steps accepted ahead of the current one (default 1, at most 10).
+    #[arg(long)]
+    ahead: Option<u8>,
     /// Unix time to use instead of the clock.
     #[arg(long)]
-    time: Option<u64>,
+    pub(crate) time: Option<u64>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Subcommand)]
@@ -44,7 +53,35 @@ pub(crate) enum TotpCommand {
         #[command(flatten)]
         totp: TotpArgs,
     },
-    /// Check a code (±1 step); exit 0 if accepted, 1 if not.
+    /// Enrol an authenticator into a sealed record file (which must not
+    /// exist): prints the secret and its otpauth:// URI once.
+    Enroll {
+        #[command(flatten)]
+        record: crate::otp_record::RecordArgs,
+        /// The service name shown in the app.
+        #[arg(long)]
+        issuer: String,
+        /// The account name shown in the app.
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        totp: TotpArgs,
+    },
+    /// Check the code on stdin against a sealed record file, updating it
+    /// (replays refused, the window and T0 as enrolled); exit 0 if
+    /// accepted, 1 if not.
+    Check {
+        #[command(flatten)]
+        record: crate::otp_record::RecordArgs,
+        /// Unix time to use instead of the clock.
+        #[arg(long)]
+        time: Option<u64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a code (within the window, ±1 step by default); exit 0 if
+    /// accepted, 1 if not.
     Verify {
         /// The code to check.
         code: String,
@@ -110,20 +147,23 @@ fn read_secret() -> Result<OtpSecret, Fail> {
     Ok(OtpSecret::from_base32(line.trim())?)
 }
 
-fn totp_config(a: &TotpArgs) -> Result<TotpConfig, Fail> {
+/// The configuration these options give; what they leave out is the core's
+/// default.
+pub(crate) fn totp_config(a: &TotpArgs) -> Result<TotpConfig, Fail> {
+    let d = TotpConfig::default();
     Ok(TotpConfig::new(
         a.algorithm.parse()?,
         a.digits,
         a.period,
-        0,
-        1,
-        1,
+        a.t0.unwrap_or(d.t0_secs()),
+        a.behind.unwrap_or(d.behind()),
+        a.ahead.unwrap_or(d.ahead()),
     )?)
 }
 
 /// The outcome's fields (`outcome`, and `drift` when accepted) plus extras,
 /// in one flat object.
-fn outcome_json(outcome: OtpOutcome, extra: &[(&str, Value)]) -> Value {
+pub(crate) fn outcome_json(outcome: OtpOutcome, extra: &[(&str, Value)]) -> Value {
     let mut v = serde_json::to_value(outcome).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         for (k, x) in extra {
@@ -135,6 +175,15 @@ fn outcome_json(outcome: OtpOutcome, extra: &[(&str, Value)]) -> Value {
 
 pub(crate) fn totp(c: TotpCommand) -> Result<u8, Fail> {
     match c {
+        TotpCommand::Enroll {
+            record,
+            issuer,
+            account,
+            totp,
+        } => crate::otp_record::enroll(&record, &issuer, &account, &totp),
+        TotpCommand::Check { record, time, json } => {
+            crate::otp_record::check(&record, now(time), json)
+        }
         TotpCommand::New {
             issuer,
             account,

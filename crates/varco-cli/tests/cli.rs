@@ -669,3 +669,136 @@ fn help_documents_stdin_and_crlf_is_not_part_of_the_password() {
     );
     assert_eq!(stdout(&crlf), stdout(&lf));
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("varco-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `varco account`: the lifecycle on a record file; an illegal event
+/// changes nothing; create never replaces a record.
+#[test]
+fn the_account_lifecycle_runs_on_a_record_file() {
+    let dir = temp_dir("account");
+    let state = dir.join("a.json");
+    let s = state.to_str().unwrap();
+    let run = |args: &[&str]| {
+        varco(
+            &[&["account"], args, &["--state", s, "--json"]].concat(),
+            b"",
+        )
+    };
+    let o = run(&["create", "--time", "1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains(r#""state":"pending_activation""#),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        run(&["create", "--time", "2"]).status.code(),
+        Some(3),
+        "never replaces"
+    );
+    let o = run(&["apply", "--event", r#"{"event":"activate"}"#, "--time", "3"]);
+    assert!(stdout(&o).contains(r#""revision":2"#), "{}", stdout(&o));
+    let before = std::fs::read_to_string(&state).unwrap();
+    let o = run(&["apply", "--event", r#"{"event":"activate"}"#, "--time", "4"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[illegal_transition]"));
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        before,
+        "nothing changed"
+    );
+    let o = run(&["inactivity", "--days", "1", "--time", "100000"]);
+    assert!(
+        stdout(&o).contains(r#""state":"dormant""#),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["show"]);
+    assert!(
+        stdout(&o).contains(r#""can_authenticate":false"#),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `varco totp enroll` and `check`: a sealed record file, bound to its key;
+/// a replay refused; the secret never in the file.
+#[test]
+fn sealed_authenticator_records_enrol_and_check() {
+    let dir = temp_dir("totp");
+    let keys = dir.join("keys");
+    std::fs::write(
+        &keys,
+        "k1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+    )
+    .unwrap();
+    let record = dir.join("t.json");
+    let (k, r) = (keys.to_str().unwrap(), record.to_str().unwrap());
+    let bound = |key: &'static str| ["--record", r, "--record-key", key, "--keys", k];
+    let enrolled = varco(
+        &[
+            &["totp", "enroll"][..],
+            &bound("mario/totp"),
+            &[
+                "--issuer",
+                "Esempio",
+                "--account",
+                "mario",
+                "--time",
+                "1700000000",
+                "--json",
+            ],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        enrolled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&enrolled.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&enrolled)).unwrap();
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    assert!(
+        !std::fs::read_to_string(&record).unwrap().contains(&secret),
+        "sealed"
+    );
+    let code = stdout(&varco(
+        &["totp", "generate", "--time", "1700000000"],
+        format!("{secret}\n").as_bytes(),
+    ));
+    let check = |key: &'static str, time: &str| {
+        varco(
+            &[&["totp", "check"][..], &bound(key), &["--time", time]].concat(),
+            code.as_bytes(),
+        )
+    };
+    assert_eq!(check("mario/totp", "1700000000").status.code(), Some(0));
+    let replay = check("mario/totp", "1700000001");
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(stdout(&replay).contains("replayed"));
+    let other = check("luigi/totp", "1700000001");
+    assert_eq!(other.status.code(), Some(3), "bound to its record key");
+    assert!(String::from_utf8_lossy(&other.stderr).contains("[seal]"));
+    let again = varco(
+        &[
+            &["totp", "enroll"][..],
+            &bound("mario/totp"),
+            &["--issuer", "E", "--account", "m"],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(3),
+        "an enrolment never replaces a record"
+    );
+}

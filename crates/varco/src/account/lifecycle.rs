@@ -226,7 +226,16 @@ pub struct LifecycleOutcome {
 }
 
 impl LifecycleOutcome {
-    fn of(state: &AccountState) -> Self {
+    /// The outcome of being in `state`: whether it may sign in is the
+    /// core's rule (only an active account may).
+    ///
+    /// ```
+    /// use varco::account::{AccountState, LifecycleOutcome};
+    ///
+    /// assert!(LifecycleOutcome::of(&AccountState::Active).can_authenticate);
+    /// assert!(!LifecycleOutcome::of(&AccountState::Dormant).can_authenticate);
+    /// ```
+    pub fn of(state: &AccountState) -> Self {
         LifecycleOutcome {
             can_authenticate: *state == AccountState::Active,
             state: state.clone(),
