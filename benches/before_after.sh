@@ -13,5 +13,8 @@ for round in 1 2; do
     (cd "$tree" && CARGO_TARGET_DIR="$tree/target" cargo bench -q -p varco-benches --bench otp -- "totp_verify_invalid_window_pm1/varco" $args 2>&1 | grep -E "^totp|time:" | grep -v "%")
     (cd "$tree" && CARGO_TARGET_DIR="$tree/target" cargo bench -q -p varco-benches --bench guard -- $args 2>&1 | grep -E "^guard|time:" | grep -v "%")
     (cd "$tree" && CARGO_TARGET_DIR="$tree/target" cargo bench -q -p varco-benches --bench bindings -- binding_step_code_verify/rust $args 2>&1 | grep -E "^binding|time:" | grep -v "%")
+    # Stored steps (benches/benches/steps.rs; copy it into an old checkout
+    # that lacks it, with its [[bench]] entry).
+    (cd "$tree" && CARGO_TARGET_DIR="$tree/target" cargo bench -q -p varco-benches --bench steps -- $args 2>&1 | grep -E "^stored|time:" | grep -v "%")
   done
 done
