@@ -34,12 +34,23 @@ fn steps(c: &mut Criterion) {
         b.iter(|| {
             let r = Stored::<Sealed<TotpCredential>>::from_json(black_box(&record)).unwrap();
             let step = r
-                .verify("mario/totp", &keys, black_box("000000"), now, &mut rand::rng())
+                .verify(
+                    "mario/totp",
+                    &keys,
+                    black_box("000000"),
+                    now,
+                    &mut rand::rng(),
+                )
                 .unwrap();
             black_box(step.writes.map(|w| w.record.to_json()))
         })
     });
-    let created = Lifecycle::create(now).unwrap().writes.unwrap().record.to_json();
+    let created = Lifecycle::create(now)
+        .unwrap()
+        .writes
+        .unwrap()
+        .record
+        .to_json();
     g.bench_function("lifecycle_apply_activate", |b| {
         b.iter(|| {
             let r = Stored::<Lifecycle>::from_json(black_box(&created)).unwrap();

@@ -141,6 +141,15 @@ SEAL_KEY = v.HostKey(id="k1", secret=bytes(range(32)))
 CODE_KEY = v.HostKey(id="c1", secret=bytes(range(32)))
 
 
+class HostKeyTest(unittest.TestCase):
+    def test_a_host_key_never_prints_its_bytes(self):
+        k = v.HostKey(id="k1", secret=b"\x2a" * 32)
+        for shown in (str(k), repr(k)):
+            self.assertNotIn("\\x2a", shown)
+            self.assertNotIn("*" * 8, shown)
+        self.assertEqual(k.id(), "k1")
+
+
 class AuthenticatorTest(unittest.TestCase):
     def test_enroll_verify_replay_and_sealing(self):
         keys = v.SealingKeys([SEAL_KEY])

@@ -1,5 +1,7 @@
 //! Codes sent by SMS or email (FLOWS F3): issue, verify, send again.
 
+use std::sync::Arc;
+
 use varco::Timestamp;
 use varco::guard::DestinationBudget;
 use varco::otp::{
@@ -165,12 +167,10 @@ impl Delivery {
     /// `{"service":"Esempio","lang":"en","digits":6}`), and the code-hash
     /// keys (the first is current; each at least 16 bytes).
     #[uniffi::constructor]
-    pub fn new(config_json: String, mut keys: Vec<HostKey>) -> Result<Self, VarcoError> {
-        let built = crate::keys::code_keys(&keys);
-        crate::keys::wipe(&mut keys);
+    pub fn new(config_json: String, keys: Vec<Arc<HostKey>>) -> Result<Self, VarcoError> {
         Ok(Delivery {
             config: DeliveryConfig::from_json(&config_json)?,
-            keys: built?,
+            keys: crate::keys::code_keys(&keys)?,
         })
     }
 

@@ -50,17 +50,15 @@ impl Hasher {
         m_kib: u32,
         t: u32,
         p: u32,
-        pepper: crate::HostKey,
-        mut old_peppers: Vec<crate::HostKey>,
+        pepper: std::sync::Arc<crate::HostKey>,
+        mut old_peppers: Vec<std::sync::Arc<crate::HostKey>>,
         accept_legacy_unpeppered: bool,
     ) -> Result<Self, VarcoError> {
         old_peppers.insert(0, pepper);
-        let ring = crate::keys::ring(&old_peppers);
-        crate::keys::wipe(&mut old_peppers);
         let params = varco::hash::HashParams::new(m_kib, t, p)?;
         Ok(Hasher {
             inner: varco::hash::PasswordHasher::new(params)
-                .with_peppers(&ring?)?
+                .with_peppers(&crate::keys::ring(&old_peppers)?)?
                 .with_legacy_unpeppered(accept_legacy_unpeppered),
         })
     }

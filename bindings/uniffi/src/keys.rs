@@ -1,16 +1,20 @@
 //! Host keys: the secrets that key stored code hashes and seal stored
 //! authenticator secrets.
 
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
 use crate::VarcoError;
 
 /// A host secret with its id. The first key of a list is the current one;
-/// the others are kept to read what was written before a rotation.
-#[derive(Clone, uniffi::Record)]
+/// the others are kept to read what was written before a rotation. An
+/// opaque object: no generated `toString`, `description` or `str` prints
+/// its bytes, and the Rust copy is wiped when the last reference goes.
+#[derive(uniffi::Object)]
 pub struct HostKey {
-    /// The key id (stored beside what it keys, so that keys can rotate).
-    pub id: String,
-    /// The key bytes (32 for sealing; at least 16 for code hashes).
-    pub secret: Vec<u8>,
+    id: String,
+    secret: Zeroizing<Vec<u8>>,
 }
 
 impl std::fmt::Debug for HostKey {
@@ -19,11 +23,22 @@ impl std::fmt::Debug for HostKey {
     }
 }
 
-/// Wipes the key bytes the caller handed over, once they are copied into
-/// the core's zeroizing key types.
-pub(crate) fn wipe(keys: &mut [HostKey]) {
-    for k in keys {
-        zeroize::Zeroize::zeroize(&mut k.secret);
+#[uniffi::export]
+impl HostKey {
+    /// A key: its id (stored beside what it keys, so that keys can
+    /// rotate) and its bytes (32 for sealing; at least 16 for code hashes).
+    /// The bytes are checked where the key is used.
+    #[uniffi::constructor]
+    pub fn new(id: String, secret: Vec<u8>) -> Arc<Self> {
+        Arc::new(HostKey {
+            id,
+            secret: Zeroizing::new(secret),
+        })
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> String {
+        self.id.clone()
     }
 }
 
@@ -45,10 +60,8 @@ impl SealingKeys {
     /// Keys from a list: the first seals, all of them open. Each secret is
     /// 32 bytes; each id 1 to 32 ASCII letters, digits, `-` or `_`.
     #[uniffi::constructor]
-    pub fn new(mut keys: Vec<HostKey>) -> Result<Self, VarcoError> {
-        let built = Self::build(&keys);
-        wipe(&mut keys);
-        built
+    pub fn new(keys: Vec<Arc<HostKey>>) -> Result<Self, VarcoError> {
+        Self::build(&keys)
     }
 
     /// The id of the key that seals.
@@ -58,7 +71,7 @@ impl SealingKeys {
 }
 
 impl SealingKeys {
-    fn build(keys: &[HostKey]) -> Result<Self, VarcoError> {
+    fn build(keys: &[Arc<HostKey>]) -> Result<Self, VarcoError> {
         Ok(SealingKeys {
             inner: varco::seal::SealingKeys::from_ring(ring(keys)?)?,
         })
@@ -66,13 +79,13 @@ impl SealingKeys {
 }
 
 /// The core's key ring from a list (the first is current).
-pub(crate) fn ring(keys: &[HostKey]) -> Result<varco::keys::KeyRing, VarcoError> {
+pub(crate) fn ring(keys: &[Arc<HostKey>]) -> Result<varco::keys::KeyRing, VarcoError> {
     Ok(varco::keys::KeyRing::from_list(
-        keys.iter().map(|k| (k.id.as_str(), k.secret.clone())),
+        keys.iter().map(|k| (k.id.as_str(), k.secret.to_vec())),
     )?)
 }
 
 /// Code-hash keys from a list (the first is current).
-pub(crate) fn code_keys(keys: &[HostKey]) -> Result<varco::otp::CodeKeys, VarcoError> {
+pub(crate) fn code_keys(keys: &[Arc<HostKey>]) -> Result<varco::otp::CodeKeys, VarcoError> {
     Ok(varco::otp::CodeKeys::from_ring(ring(keys)?)?)
 }
