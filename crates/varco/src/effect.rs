@@ -53,6 +53,19 @@ pub enum Effect {
     Audit(AuditEvent),
 }
 
+impl Effect {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"send_sms"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Effect::SendSms { .. } => "send_sms",
+            Effect::SendEmail { .. } => "send_email",
+            Effect::NotifyOwner { .. } => "notify_owner",
+            Effect::Audit(..) => "audit",
+        }
+    }
+}
+
 fn expose<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v)
 }

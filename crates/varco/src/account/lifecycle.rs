@@ -20,6 +20,16 @@ pub enum LockCause {
     Location,
 }
 
+impl LockCause {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"location"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LockCause::Location => "location",
+        }
+    }
+}
+
 /// Where an account stands (FLOWS F5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case", from = "StateFields")]

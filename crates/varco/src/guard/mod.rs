@@ -175,6 +175,18 @@ pub enum Admission<A> {
 }
 
 impl<A> Admission<A> {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"allowed"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Admission::Allowed { .. } => "allowed",
+            Admission::StepUp { .. } => "step_up",
+            Admission::Locked { .. } => "locked",
+        }
+    }
+}
+
+impl<A> Admission<A> {
     /// The stable name (`allowed`, `step_up`, `locked`).
     pub fn name(&self) -> &'static str {
         match self {

@@ -71,6 +71,17 @@ pub enum TravelAction {
     Block,
 }
 
+impl TravelAction {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"step_up"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TravelAction::StepUp => "step_up",
+            TravelAction::Block => "block",
+        }
+    }
+}
+
 /// The rule for implausible travel. Defaults: faster than 1000 km/h (an
 /// airliner) between coordinates, or a change of country within 2 hours,
 /// asks for a step-up.
@@ -153,6 +164,18 @@ pub enum RiskDecision {
         /// The speed the journey would need, km/h.
         speed_kmh: f64,
     },
+}
+
+impl RiskDecision {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"allow"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RiskDecision::Allow => "allow",
+            RiskDecision::StepUp { .. } => "step_up",
+            RiskDecision::Block { .. } => "block",
+        }
+    }
 }
 
 const EARTH_RADIUS_KM: f64 = 6371.0;

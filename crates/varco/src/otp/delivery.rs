@@ -501,6 +501,17 @@ pub enum IssueOutcome {
     },
 }
 
+impl IssueOutcome {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"sent"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IssueOutcome::Sent { .. } => "sent",
+            IssueOutcome::DailyCapReached { .. } => "daily_cap_reached",
+        }
+    }
+}
+
 /// The outcome of entering a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -520,6 +531,21 @@ pub enum CodeOutcome {
     AlreadyUsed,
     /// The code was issued for another purpose.
     WrongPurpose,
+}
+
+impl CodeOutcome {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"accepted"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CodeOutcome::Accepted => "accepted",
+            CodeOutcome::Wrong { .. } => "wrong",
+            CodeOutcome::Expired => "expired",
+            CodeOutcome::Exhausted => "exhausted",
+            CodeOutcome::AlreadyUsed => "already_used",
+            CodeOutcome::WrongPurpose => "wrong_purpose",
+        }
+    }
 }
 
 /// The outcome of "send again".
@@ -548,6 +574,20 @@ pub enum ResendOutcome {
     /// The challenge is used or exhausted, or the clock is behind what it
     /// has seen: start a new one.
     NotPending,
+}
+
+impl ResendOutcome {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"sent"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ResendOutcome::Sent { .. } => "sent",
+            ResendOutcome::TooSoon { .. } => "too_soon",
+            ResendOutcome::LimitReached => "limit_reached",
+            ResendOutcome::DailyCapReached { .. } => "daily_cap_reached",
+            ResendOutcome::NotPending => "not_pending",
+        }
+    }
 }
 
 /// What issuing or resending a code writes, in commit order: the

@@ -63,6 +63,18 @@ pub enum OtpOutcome {
     Replayed,
 }
 
+impl OtpOutcome {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"accepted"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OtpOutcome::Accepted { .. } => "accepted",
+            OtpOutcome::Rejected => "rejected",
+            OtpOutcome::Replayed => "replayed",
+        }
+    }
+}
+
 impl HotpCredential {
     /// The largest look-ahead [`verify`](Self::verify) accepts.
     pub const MAX_LOOK_AHEAD: u32 = 1000;

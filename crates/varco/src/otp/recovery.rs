@@ -111,6 +111,17 @@ pub enum RecoveryOutcome {
     Rejected,
 }
 
+impl RecoveryOutcome {
+    /// The variant's stable name, as the core's JSON tags it
+    /// (`"accepted"`): for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecoveryOutcome::Accepted { .. } => "accepted",
+            RecoveryOutcome::Rejected => "rejected",
+        }
+    }
+}
+
 impl Record for RecoveryCodeSet {
     const KIND: &'static str = "recovery_codes";
     const VERSION: u32 = 1;
