@@ -1,7 +1,12 @@
-//! The account (FLOWS F5): its lifecycle, one state machine with legal
-//! transitions only, each audited with its cause. The attempt budgets that
-//! feed it live in [`crate::guard`].
+//! The account: its lifecycle (FLOWS F5), one state machine with legal
+//! transitions only, each audited with its cause; its identifiers and the
+//! lookup keys they are found by; the Italian tax codes it carries (F7).
+//! The attempt budgets that feed the lifecycle live in [`crate::guard`].
 
+mod identifier;
 mod lifecycle;
+mod tax_code;
 
+pub use identifier::{IdentifierKind, IdentifierRules, LookupKey};
 pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};
+pub use tax_code::{CodiceFiscale, PartitaIva};
