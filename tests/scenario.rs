@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 use varco::Timestamp;
-use varco::account::{Lifecycle, LifecycleEvent};
+use varco::account::{
+    CodiceFiscale, IdentifierKind, IdentifierRules, Lifecycle, LifecycleEvent, LookupKey,
+    PartitaIva,
+};
 use varco::effect::Effect;
 use varco::guard::{AccountGuard, Attempt, DestinationBudget, GuardPolicies, Unlock};
 use varco::hash::{HashParams, PasswordHasher};
@@ -261,6 +264,21 @@ fn the_shared_scenario_runs_in_rust() {
                 }
                 let revision = lifecycle.as_ref().map_or(0, Stored::revision);
                 assert_eq!(revision.to_string(), f[5], "{here}");
+            }
+            "lookup" => {
+                let kind: IdentifierKind = f[1].parse().unwrap();
+                let got = LookupKey::of(kind, f[2], &IdentifierRules::default())
+                    .map_or_else(|e| format!("error:{}", e.code()), |k| k.record_key());
+                assert_eq!(got, f[3], "{here}");
+            }
+            "tax-code" => {
+                let got = match f[1] {
+                    "codice_fiscale" => CodiceFiscale::parse(f[2]).map(|c| c.as_str().to_owned()),
+                    "partita_iva" => PartitaIva::parse(f[2]).map(|c| c.as_str().to_owned()),
+                    other => panic!("unknown tax code {other}"),
+                };
+                let got = got.unwrap_or_else(|e| format!("error:{}", e.code()));
+                assert_eq!(got, f[3], "{here}");
             }
             "sealing-keys" => {
                 sealing = Some(SealingKeys::new(f[1], hex(f[2])).unwrap());

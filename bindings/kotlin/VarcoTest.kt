@@ -210,6 +210,18 @@ fun scenario(path: String) {
                 }
                 eq(life?.second ?: 0L, f[5].toLong(), where)
             }
+            "lookup" -> {
+                val got = try {
+                    lookupKey(IdentifierKind.valueOf(f[1].uppercase()), f[2], null).recordKey
+                } catch (e: VarcoException) { "error:" + code(e).substringAfter('/').lowercase() }
+                eq(got, f[3], where)
+            }
+            "tax-code" -> {
+                val got = try {
+                    if (f[1] == "codice_fiscale") codiceFiscale(f[2]) else partitaIva(f[2])
+                } catch (e: VarcoException) { "error:" + code(e).substringAfter('/').lowercase() }
+                eq(got, f[3], where)
+            }
             "sealing-keys" -> sealing = SealingKeys(listOf(HostKey(f[1], hex(f[2]))))
             "totp-enroll" -> {
                 val e = totpEnroll(sealing!!, f[2], "Esempio", "mario", if (f[3] == "-") null else f[3], f[1].toLong())

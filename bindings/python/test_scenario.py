@@ -174,6 +174,18 @@ class ScenarioTest(unittest.TestCase):
                 except v.VarcoError as e:
                     self.assertEqual(f"error:{e.code.name.lower()}", f[4], where)
                 self.assertEqual(life["revision"] if life else 0, int(f[5]), where)
+            elif kind == "lookup":
+                try:
+                    got = v.lookup_key(getattr(v.IdentifierKind, f[1].upper()), f[2], None).record_key
+                except v.VarcoError as e:
+                    got = f"error:{e.code.name.lower()}"
+                self.assertEqual(got, f[3], where)
+            elif kind == "tax-code":
+                try:
+                    got = {"codice_fiscale": v.codice_fiscale, "partita_iva": v.partita_iva}[f[1]](f[2])
+                except v.VarcoError as e:
+                    got = f"error:{e.code.name.lower()}"
+                self.assertEqual(got, f[3], where)
             elif kind == "sealing-keys":
                 sealing = v.SealingKeys([v.HostKey(id=f[1], secret=bytes.fromhex(f[2]))])
             elif kind == "totp-enroll":

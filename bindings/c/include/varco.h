@@ -460,6 +460,44 @@ enum varco_result varco_hasher_needs_rehash(const struct varco_hasher *hasher,
 void varco_hasher_free(struct varco_hasher *hasher);
 
 /**
+ * The lookup key of an identifier, into `buf` as JSON:
+ * `{"namespace":"login","key":"mario.rossi@example.it",
+ * "record_key":"claim/login/mario.rossi@example.it"}`. `kind` is
+ * `username`, `email`, `mobile`, `fixed_number` or `codice_fiscale`;
+ * `rules_json` is optional (NULL: `{"default_country":"39",
+ * "max_len":254}`). Thread-safe.
+ */
+enum varco_result varco_lookup_key(const uint8_t *kind,
+                                   size_t kind_len,
+                                   const uint8_t *raw,
+                                   size_t raw_len,
+                                   const uint8_t *rules_json,
+                                   size_t rules_len,
+                                   uint8_t *buf,
+                                   size_t cap,
+                                   size_t *written);
+
+/**
+ * A codice fiscale checked (format, birth date, check letter) and
+ * upper-cased, into `buf` (17 bytes always suffice). Thread-safe.
+ */
+enum varco_result varco_codice_fiscale(const uint8_t *raw,
+                                       size_t raw_len,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *written);
+
+/**
+ * A partita IVA checked (tax office, check digit), as its 11 digits into
+ * `buf` (12 bytes always suffice). Thread-safe.
+ */
+enum varco_result varco_partita_iva(const uint8_t *raw,
+                                    size_t raw_len,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *written);
+
+/**
  * Keys with a current key: an id (1 to 32 ASCII letters, digits, `-`,
  * `_`) and 32 secret bytes, which are copied (the caller wipes its copy).
  * The caller frees `*out` with [`varco_sealing_keys_free`].

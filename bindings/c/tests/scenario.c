@@ -305,6 +305,28 @@ static void test_shared_scenario(void) {
       }
       CHECK(strcmp(got, f[4]) == 0);
       CHECK(holding(&w, "lifecycle")->revision == strtoll(f[5], NULL, 10));
+    } else if (strcmp(f[0], "lookup") == 0 && nf == 4) {
+      char key[512];
+      if (varco_lookup_key(S(f[1]), S(f[2]), NULL, 0, (uint8_t *)key, sizeof key, &n) == VARCO_OK) {
+        /* {"namespace":…,"key":…,"record_key":"…"}: the record key. */
+        const char *at = strstr(key, "\"record_key\":\"");
+        CHECK(at != NULL);
+        if (at != NULL) {
+          at += strlen("\"record_key\":\"");
+          snprintf(got, sizeof got, "%.*s", (int)strcspn(at, "\""), at);
+        }
+      } else {
+        snprintf(got, sizeof got, "error:%s", varco_error_code_name((int)varco_last_error_code()));
+      }
+      CHECK(strcmp(got, f[3]) == 0);
+    } else if (strcmp(f[0], "tax-code") == 0 && nf == 4) {
+      varco_result r = strcmp(f[1], "codice_fiscale") == 0
+                           ? varco_codice_fiscale(S(f[2]), (uint8_t *)got, sizeof got, &n)
+                           : varco_partita_iva(S(f[2]), (uint8_t *)got, sizeof got, &n);
+      if (r != VARCO_OK) {
+        snprintf(got, sizeof got, "error:%s", varco_error_code_name((int)varco_last_error_code()));
+      }
+      CHECK(strcmp(got, f[3]) == 0);
     } else if (strcmp(f[0], "sealing-keys") == 0 && nf == 3) {
       uint8_t key[64];
       size_t klen = hex(f[2], key, sizeof key);

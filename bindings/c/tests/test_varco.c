@@ -508,6 +508,27 @@ static void test_throttle_travel_pepper(void) {
   varco_hasher_free(rotated);
 }
 
+static void test_identifiers(void) {
+  char out[512];
+  size_t n = 0;
+  CHECK_OK(varco_lookup_key(S("email"), S("Mario@Example.IT"), NULL, 0, (uint8_t *)out, sizeof out, &n));
+  CHECK(strcmp(out, "{\"namespace\":\"login\",\"key\":\"mario@example.it\",\"record_key\":\"claim/login/mario@example.it\"}") == 0);
+  CHECK_OK(varco_lookup_key(S("mobile"), S("333 1234567"), S("{\"default_country\":\"41\"}"), (uint8_t *)out, sizeof out, &n));
+  CHECK(strstr(out, "\"key\":\"+413331234567\"") != NULL);
+  CHECK_RESULT(varco_lookup_key(S("pin"), S("1234"), NULL, 0, (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_lookup_key(S("mobile"), S("1"), S("{\"default_country\":\"0\"}"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_CONFIG);
+  char cf[17];
+  CHECK_OK(varco_codice_fiscale(S("rssmra80a01h501u"), (uint8_t *)cf, sizeof cf, &n));
+  CHECK(n == 16 && strcmp(cf, "RSSMRA80A01H501U") == 0);
+  CHECK_RESULT(varco_codice_fiscale(S("RSSMRA80A01H501U"), (uint8_t *)cf, 16, &n), VARCO_BUFFER_TOO_SMALL);
+  CHECK(n == 16);
+  CHECK_RESULT(varco_codice_fiscale(S("RSSMRA80A01H501X"), (uint8_t *)cf, sizeof cf, &n), VARCO_INVALID_INPUT);
+  char piva[12];
+  CHECK_OK(varco_partita_iva(S("IT00743110157"), (uint8_t *)piva, sizeof piva, &n));
+  CHECK(strcmp(piva, "00743110157") == 0);
+  CHECK_RESULT(varco_partita_iva(NULL, 0, (uint8_t *)piva, sizeof piva, &n), VARCO_INVALID_INPUT);
+}
+
 int main(void) {
   RUN(test_version_and_names);
   RUN(test_policy_check);
@@ -519,5 +540,6 @@ int main(void) {
   RUN(test_guard_and_lifecycle);
   RUN(test_breach);
   RUN(test_throttle_travel_pepper);
+  RUN(test_identifiers);
   return finish("c");
 }

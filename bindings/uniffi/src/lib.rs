@@ -23,6 +23,7 @@ mod effect;
 mod error;
 mod guard;
 mod hashing;
+mod identifier;
 mod keys;
 mod lifecycle;
 mod otp;
@@ -41,6 +42,7 @@ pub use effect::Effect;
 pub use error::VarcoError;
 pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
 pub use hashing::{Hasher, VerifyResult};
+pub use identifier::{IdentifierKey, codice_fiscale, lookup_key, partita_iva};
 pub use keys::{HostKey, SealingKeys};
 pub use lifecycle::{
     LifecycleStep, lifecycle_apply, lifecycle_check_inactivity, lifecycle_create,

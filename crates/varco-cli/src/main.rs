@@ -26,6 +26,7 @@ mod breach;
 mod codes;
 mod guard;
 mod hashing;
+mod identifier;
 mod otp;
 mod otp_record;
 mod policy;
@@ -39,6 +40,7 @@ use clap::{Parser, Subcommand};
 use codes::{CodesCommand, codes};
 use guard::{GuardCommand, guard};
 use hashing::{HashArgs, VerifyArgs, hash, verify};
+use identifier::{IdCommand, id};
 use otp::{HotpCommand, TotpCommand, hotp, totp};
 use policy::{PolicyCommand, policy_check, policy_show};
 
@@ -84,6 +86,10 @@ enum Command {
     /// record file.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Identifiers: the key a username, email, number or tax code is found
+    /// by; tax codes checked. The identifier is read from stdin.
+    #[command(subcommand)]
+    Id(IdCommand),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +106,7 @@ fn main() -> ExitCode {
         Command::Codes(c) => codes(c),
         Command::Guard(c) => guard(c),
         Command::Account(c) => account(c),
+        Command::Id(c) => id(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -802,3 +802,28 @@ fn sealed_authenticator_records_enrol_and_check() {
         "an enrolment never replaces a record"
     );
 }
+
+/// `varco id`: lookup keys and tax codes, the identifier from stdin.
+#[test]
+fn identifiers_give_their_record_keys_and_tax_codes_are_checked() {
+    let o = varco(
+        &["id", "key", "--kind", "email"],
+        b" Mario.Rossi@Example.IT.\n",
+    );
+    assert_eq!(stdout(&o).trim(), "claim/login/mario.rossi@example.it");
+    let o = varco(
+        &["id", "key", "--kind", "mobile", "--country", "41"],
+        b"079 123 45 67\n",
+    );
+    assert_eq!(stdout(&o).trim(), "claim/mobile/+41791234567");
+    let o = varco(&["id", "key", "--kind", "pin"], b"1234\n");
+    assert_eq!(o.status.code(), Some(3));
+    let o = varco(&["id", "codice-fiscale"], b"rssmra80a01h501u\n");
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim()),
+        (Some(0), "RSSMRA80A01H501U")
+    );
+    let o = varco(&["id", "partita-iva"], b"00743110158\n");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("check digit"));
+}

@@ -173,7 +173,9 @@ impl IdentifierRules {
 /// assert_eq!(m.key(), "+393331234567");
 /// assert_eq!(LookupKey::of(IdentifierKind::Mobile, "0039 333-1234567", &rules).unwrap(), m);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Its JSON (for the bindings) has the namespace, the key and the record
+/// key; it is never read back from JSON, so no key escapes normalisation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LookupKey {
     namespace: String,
     key: String,
@@ -188,7 +190,8 @@ impl LookupKey {
     ///   domain of dot-separated labels (a trailing dot dropped);
     /// - mobile and fixed number: spaces, dashes, dots, slashes and
     ///   brackets dropped, `00` read as `+`, a national number given the
-    ///   default country code (a national number has at least 6 digits); 8
+    ///   default country code (a national number has at least 6 digits; its
+    ///   trunk `0` is dropped, except for Italy, San Marino and the Vatican); 8
     ///   to 15 digits in all (E.164);
     /// - codice fiscale: upper case, check character verified.
     ///
@@ -203,7 +206,11 @@ impl LookupKey {
         }
         let key = match kind {
             IdentifierKind::Username | IdentifierKind::Email => {
-                let s = crate::Normalization::Nfkc.apply(raw.trim()).to_lowercase();
+                // Lower-casing can leave combining marks out of canonical
+                // order (`İ` becomes `i` and a dot above): normalise again,
+                // so that the key of a key is itself.
+                let lower = crate::Normalization::Nfkc.apply(raw.trim()).to_lowercase();
+                let s = crate::Normalization::Nfkc.apply(&lower).to_string();
                 if s.is_empty() {
                     return bad("empty");
                 }
@@ -251,6 +258,17 @@ impl LookupKey {
     }
 }
 
+impl Serialize for LookupKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("LookupKey", 3)?;
+        st.serialize_field("namespace", &self.namespace)?;
+        st.serialize_field("key", &self.key)?;
+        st.serialize_field("record_key", &self.record_key())?;
+        st.end()
+    }
+}
+
 /// An email address already lower-cased: one `@`, a local part, a domain
 /// of labels (letters, digits, `-`, any non-ASCII letter), a trailing dot
 /// dropped.
@@ -291,7 +309,16 @@ fn phone(raw: &str, default_country: &str) -> Option<String> {
     } else if let Some(rest) = s.strip_prefix("00") {
         rest.to_owned()
     } else if s.len() >= 6 {
-        format!("{default_country}{s}")
+        // A national number's trunk prefix 0 is dropped in international
+        // form, except in Italy, San Marino and the Vatican, whose fixed
+        // numbers keep it (06 is Rome: +39 06 ...).
+        let keeps_zero = ["39", "378", "379"].contains(&default_country);
+        let national = if keeps_zero {
+            &s[..]
+        } else {
+            s.strip_prefix('0').unwrap_or(&s)
+        };
+        format!("{default_country}{national}")
     } else {
         return None; // too short for a national number
     };
@@ -331,6 +358,10 @@ mod tests {
             key(CodiceFiscale, "rssmra80a01h501u").unwrap(),
             "RSSMRA80A01H501U"
         );
+        // Found by the fuzzer: lower-casing İ leaves a dot above before a
+        // mark below; the key of a key must be itself.
+        let once = key(Username, ".\u{130}$.\u{130}\u{317}").unwrap();
+        assert_eq!(key(Username, &once).unwrap(), once);
     }
 
     #[test]
@@ -363,6 +394,14 @@ mod tests {
         assert_eq!(
             LookupKey::of(Mobile, "123456", &czech).unwrap().key(),
             "+420123456"
+        );
+        // Outside Italy the trunk 0 goes: Zurich's 044 is +41 44.
+        let swiss = IdentifierRules::new("41", 254).unwrap();
+        assert_eq!(
+            LookupKey::of(FixedNumber, "044 668 18 00", &swiss)
+                .unwrap()
+                .key(),
+            "+41446681800"
         );
         let huge = "a".repeat(1 << 20);
         assert!(LookupKey::of(Username, &huge, &IdentifierRules::default()).is_err());
