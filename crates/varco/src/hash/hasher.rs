@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::core::{Argon2Core, Engine};
 use super::phc::{self, Argon2Input, StoredHash, V0X13, Variant};
-use super::{HashParams, Pepper};
+use super::{HashParams, LegacyHash, Pepper};
 use crate::keys::KeyRing;
 use crate::{Error, Normalization};
 
@@ -335,8 +335,10 @@ impl PasswordHasher {
     /// implementation).
     ///
     /// # Errors
-    /// - [`Error::MalformedHash`] if the string is not a valid Argon2 PHC string
-    ///   or its costs exceed the verify limits;
+    /// - [`Error::MalformedHash`] if the string is neither a valid Argon2
+    ///   PHC string nor a readable legacy hash ([`LegacyHash`]: bcrypt,
+    ///   PBKDF2-SHA256/512, SHA-crypt), or its costs exceed the verify
+    ///   limits (a legacy scheme's [`max_cost`](super::LegacyScheme::max_cost));
     /// - [`Error::UnknownPepper`] if it names a key id this hasher lacks;
     /// - [`Error::PepperRequired`] for a hash made without a pepper, when
     ///   this hasher has one (see [`with_legacy_unpeppered`](Self::with_legacy_unpeppered));
@@ -345,6 +347,9 @@ impl PasswordHasher {
     /// Each error costs what a verification at the hasher's parameters
     /// costs: there is no early return to time.
     pub fn verify(&self, password: &str, phc: &str) -> Result<Verification, Error> {
+        if LegacyHash::is_legacy(phc) {
+            return self.verify_legacy(password, phc);
+        }
         let checked = self.parse(phc).and_then(|stored| {
             let pepper = self.pepper_for(&stored.input.keyid)?;
             let pw = self.prepare(password)?;
@@ -375,6 +380,33 @@ impl PasswordHasher {
         }
     }
 
+    /// An imported legacy hash (bcrypt, PBKDF2, SHA-crypt): the Argon2 run
+    /// every verification makes, at the hasher's own parameters, so that
+    /// the path has the same Argon2 runs as any other; then the legacy
+    /// check, whose cost (bounded per scheme) comes on top: a timing signal
+    /// that lasts until the first sign-in replaces the hash. A legacy hash
+    /// has no pepper: a peppered hasher refuses it unless it accepts legacy
+    /// unpeppered hashes. A match always asks for a rehash.
+    fn verify_legacy(&self, password: &str, stored: &str) -> Result<Verification, Error> {
+        self.dummy_work(password);
+        let legacy = LegacyHash::parse(stored)?;
+        if self.pepper.is_some() && !self.accept_unpeppered {
+            return Err(Error::PepperRequired);
+        }
+        let len = password.len();
+        if len > self.max_password_bytes {
+            return Err(Error::PasswordTooLong {
+                max: self.max_password_bytes,
+                actual: len,
+            });
+        }
+        Ok(if legacy.verify(password)? {
+            Verification::Valid { needs_rehash: true }
+        } else {
+            Verification::Invalid
+        })
+    }
+
     /// True when a stored hash was not made with this hasher's current
     /// algorithm (Argon2id v=19), parameters, output length, salt length or
     /// pepper key id. Cheap: it parses, it does not hash.
@@ -396,6 +428,10 @@ impl PasswordHasher {
     /// # Errors
     /// [`Error::MalformedHash`] if the string cannot be parsed.
     pub fn needs_rehash(&self, phc: &str) -> Result<bool, Error> {
+        if LegacyHash::is_legacy(phc) {
+            // An imported hash is always replaced (once it is readable).
+            return LegacyHash::parse(phc).map(|_| true);
+        }
         Ok(self.stale(&self.parse(phc)?))
     }
 

@@ -28,6 +28,7 @@
 
 mod core;
 mod hasher;
+mod legacy;
 mod memory;
 mod params;
 mod pepper;
@@ -35,5 +36,6 @@ mod phc;
 
 pub use self::core::Argon2Core;
 pub use hasher::{PasswordHasher, Verification};
+pub use legacy::{LegacyHash, LegacyScheme};
 pub use params::{HashParams, HashPreset};
 pub use pepper::Pepper;
