@@ -265,6 +265,16 @@ fn the_shared_scenario_runs_in_rust() {
                 let revision = lifecycle.as_ref().map_or(0, Stored::revision);
                 assert_eq!(revision.to_string(), f[5], "{here}");
             }
+            "legacy" => {
+                let h = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+                assert_eq!(
+                    h.verify(f[1], f[2]).unwrap(),
+                    varco::hash::Verification::Valid { needs_rehash: true },
+                    "{here}"
+                );
+                let other = format!("{}x", f[1]);
+                assert!(!h.verify(&other, f[2]).unwrap().is_valid(), "{here}");
+            }
             "lookup" => {
                 let kind: IdentifierKind = f[1].parse().unwrap();
                 let got = LookupKey::of(kind, f[2], &IdentifierRules::default())

@@ -210,6 +210,11 @@ fun scenario(path: String) {
                 }
                 eq(life?.second ?: 0L, f[5].toLong(), where)
             }
+            "legacy" -> {
+                val h = Hasher.withParams(64u, 1u, 1u)
+                eq(h.verify(f[1], f[2]), VerifyResult(true, true), where)
+                check(!h.verify(f[1] + "x", f[2]).valid) { where }
+            }
             "lookup" -> {
                 val got = try {
                     lookupKey(IdentifierKind.valueOf(f[1].uppercase()), f[2], null).recordKey

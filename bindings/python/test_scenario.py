@@ -174,6 +174,10 @@ class ScenarioTest(unittest.TestCase):
                 except v.VarcoError as e:
                     self.assertEqual(f"error:{e.code.name.lower()}", f[4], where)
                 self.assertEqual(life["revision"] if life else 0, int(f[5]), where)
+            elif kind == "legacy":
+                h = v.Hasher.with_params(64, 1, 1)
+                self.assertEqual(h.verify(f[1], f[2]), v.VerifyResult(valid=True, needs_rehash=True), where)
+                self.assertFalse(h.verify(f[1] + "x", f[2]).valid, where)
             elif kind == "lookup":
                 try:
                     got = v.lookup_key(getattr(v.IdentifierKind, f[1].upper()), f[2], None).record_key

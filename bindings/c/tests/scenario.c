@@ -305,6 +305,17 @@ static void test_shared_scenario(void) {
       }
       CHECK(strcmp(got, f[4]) == 0);
       CHECK(holding(&w, "lifecycle")->revision == strtoll(f[5], NULL, 10));
+    } else if (strcmp(f[0], "legacy") == 0 && nf == 3) {
+      varco_hasher *h = NULL;
+      CHECK_OK(varco_hasher_new(64, 1, 1, &h));
+      bool valid = false, rehash = false;
+      CHECK_OK(varco_hasher_verify(h, S(f[1]), S(f[2]), &valid, &rehash));
+      CHECK(valid && rehash);
+      char other[256];
+      snprintf(other, sizeof other, "%sx", f[1]);
+      CHECK_OK(varco_hasher_verify(h, S(other), S(f[2]), &valid, &rehash));
+      CHECK(!valid);
+      varco_hasher_free(h);
     } else if (strcmp(f[0], "lookup") == 0 && nf == 4) {
       char key[512];
       if (varco_lookup_key(S(f[1]), S(f[2]), NULL, 0, (uint8_t *)key, sizeof key, &n) == VARCO_OK) {
