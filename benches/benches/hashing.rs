@@ -245,12 +245,55 @@ fn owasp_alternatives(c: &mut Criterion) {
     g.finish();
 }
 
+/// Imported legacy hashes at their systems' usual costs (made by passlib),
+/// through `PasswordHasher::verify` with the OWASP hasher: each is one
+/// Argon2 run at the hasher's parameters plus the legacy check. The
+/// difference to `argon2id_owasp_wrong_password` is the timing signal a
+/// legacy account gives until its first sign-in upgrades the hash.
+fn legacy(c: &mut Criterion) {
+    let hasher = PasswordHasher::new(HashParams::default());
+    let mut rng = StdRng::seed_from_u64(3);
+    let real = hasher.hash("password", &mut rng).unwrap();
+    let mut g = c.benchmark_group("legacy_verify");
+    g.sample_size(10);
+    let cases = [
+        ("argon2id_owasp_wrong_password", real.as_str()),
+        (
+            "bcrypt_cost10",
+            "$2b$10$NzPaU1iizrhKJWVcMvwrzOg0jA8jQPWfXs7My/9WUIuBUrriZxEK2",
+        ),
+        (
+            "bcrypt_cost12",
+            "$2b$12$2IC6GiSTG4JFmBwsBXR8auChDmQr7JOsF3gft5MX4mI6MuB6bIiW6",
+        ),
+        (
+            "pbkdf2_sha256_29000",
+            "$pbkdf2-sha256$29000$4DxH6F0LQQghpNTa2zvnvA$nsajc2Q1tnfTuiHtkCis.8iXskUXsueR1v2PPzKXL.s",
+        ),
+        (
+            "pbkdf2_sha512_25000",
+            "$pbkdf2-sha512$25000$V2pNae2dE.J8j7G2NsbYOw$H/AAtKXoi9m5aj92jV0RzHUHTsSeHEVhqM5ZQT.C6sEC10oIk1Q/MWY6RsD0Q3/kvnUpFjUSwArvOrhYASXTNQ",
+        ),
+        (
+            "sha512_crypt_656000",
+            "$6$rounds=656000$zRvQff7vKz1WM39X$.QeiynpJZVIdOcV44cOmOcvSu/GVbviQ5Xiw.8054VqZkVlOy0RmpDdM1cAbTze5RVTKoGRpQGRSQDiRZWP3W0",
+        ),
+    ];
+    for (name, stored) in cases {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(hasher.verify(black_box("wrong"), stored).is_ok()))
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     cores,
     bandwidth,
     owasp,
     owasp_alternatives,
-    equal_cost
+    equal_cost,
+    legacy
 );
 criterion_main!(benches);
