@@ -175,7 +175,8 @@ impl Error {
 
 /// The typed code of an [`Error`]: one per variant, stable across
 /// releases, shared by every binding (UniFFI's errors carry it; C returns it
-/// from `varco_last_error_code`).
+/// from `varco_last_error_code`, numbered in this order from 1). New codes
+/// go at the end, so that C's numbers never change once released.
 ///
 /// ```
 /// use varco::{ErrorAction, ErrorCode};

@@ -240,10 +240,13 @@ impl PasswordHasher {
     }
 
     /// Whether a peppered hasher verifies stored hashes made without a
-    /// pepper (records from before the pepper was introduced). Off by
-    /// default: such a hash is refused ([`Error::PepperRequired`]), so that
-    /// a record swapped for one the attacker made without the pepper does
-    /// not verify. On, it verifies and always asks for a rehash.
+    /// pepper: Argon2 records from before the pepper was introduced, and
+    /// imported legacy hashes ([`LegacyHash`]: bcrypt, PBKDF2, SHA-crypt),
+    /// which never have one. Off by default: such a hash is refused
+    /// ([`Error::PepperRequired`]), so that a record swapped for one the
+    /// attacker made without the pepper does not verify. On, it verifies
+    /// and always asks for a rehash. A hasher without a pepper verifies
+    /// legacy hashes whatever this says.
     pub fn with_legacy_unpeppered(mut self, accept: bool) -> Self {
         self.accept_unpeppered = accept;
         self
