@@ -152,13 +152,18 @@ impl KeyRing {
     }
 }
 
-fn check(id: &str, secret: &[u8]) -> Result<(), Error> {
-    let id_ok = !id.is_empty()
-        && id.len() <= KeyRing::MAX_ID_LEN
+/// Whether `id` is a key id: 1 to `max` ASCII letters, digits, `-` or `_`
+/// (the rule of every host key: ring keys, peppers).
+pub(crate) fn is_key_id(id: &str, max: usize) -> bool {
+    !id.is_empty()
+        && id.len() <= max
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !id_ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check(id: &str, secret: &[u8]) -> Result<(), Error> {
+    if !is_key_id(id, KeyRing::MAX_ID_LEN) {
         return Err(Error::InvalidKey(format!(
             "a key id has 1 to {} ASCII letters, digits, '-' or '_'",
             KeyRing::MAX_ID_LEN

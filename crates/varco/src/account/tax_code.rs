@@ -97,7 +97,8 @@ impl CodiceFiscale {
             return bad("an unknown month letter");
         };
         let year = digit_value(b[6]).unwrap_or(0) * 10 + digit_value(b[7]).unwrap_or(0);
-        let day = (digit_value(b[9]).unwrap_or(9) * 10 + digit_value(b[10]).unwrap_or(9)) % 40;
+        let raw_day = digit_value(b[9]).unwrap_or(9) * 10 + digit_value(b[10]).unwrap_or(9);
+        let day = raw_day % 40;
         // The two-digit year is 1920-2019 (as python-stdnum reads it), so a
         // year divisible by 4 is a leap year (2000 was one).
         let days_in_month = match month {
@@ -106,7 +107,6 @@ impl CodiceFiscale {
             3 | 5 | 8 | 10 => 30,
             _ => 31,
         };
-        let raw_day = digit_value(b[9]).unwrap_or(9) * 10 + digit_value(b[10]).unwrap_or(9);
         if raw_day > 71 || day == 0 || day > days_in_month {
             return bad("an impossible birth date");
         }

@@ -10,7 +10,7 @@
 //! bounded, so that a tampered record cannot make a verification cost
 //! seconds.
 
-use data_encoding::{BASE64_NOPAD, Encoding};
+use data_encoding::BASE64_NOPAD;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -92,8 +92,7 @@ impl std::fmt::Debug for LegacyHash {
 /// strings do (standard alphabet, no padding): `.` is mapped to `+`.
 fn b64(s: &str) -> Option<Vec<u8>> {
     let standard: String = s.chars().map(|c| if c == '.' { '+' } else { c }).collect();
-    let enc: &Encoding = &BASE64_NOPAD;
-    enc.decode(standard.as_bytes()).ok()
+    BASE64_NOPAD.decode(standard.as_bytes()).ok()
 }
 
 impl LegacyHash {

@@ -48,10 +48,7 @@ impl Pepper {
                 Self::MAX_ID_LEN
             )));
         }
-        if !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if !crate::keys::is_key_id(id, Self::MAX_ID_LEN) {
             return Err(Error::InvalidPepper(
                 "key id may hold only ASCII letters, digits, '-' and '_'".into(),
             ));
