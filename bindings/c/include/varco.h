@@ -114,6 +114,7 @@ typedef enum varco_error_code {
   VARCO_ERROR_INVALID_TIME,
   VARCO_ERROR_WRONG_RECORD_KIND,
   VARCO_ERROR_INTERNAL,
+  VARCO_ERROR_INVALID_ENGINE_CONFIG,
 } varco_error_code;
 
 /**

@@ -85,6 +85,7 @@ pub enum varco_error_code {
     VARCO_ERROR_INVALID_TIME,
     VARCO_ERROR_WRONG_RECORD_KIND,
     VARCO_ERROR_INTERNAL,
+    VARCO_ERROR_INVALID_ENGINE_CONFIG,
 }
 
 impl From<ErrorCode> for varco_error_code {
@@ -113,6 +114,7 @@ impl From<ErrorCode> for varco_error_code {
             ErrorCode::InvalidTime => C::VARCO_ERROR_INVALID_TIME,
             ErrorCode::WrongRecordKind => C::VARCO_ERROR_WRONG_RECORD_KIND,
             ErrorCode::Internal => C::VARCO_ERROR_INTERNAL,
+            ErrorCode::InvalidEngineConfig => C::VARCO_ERROR_INVALID_ENGINE_CONFIG,
         }
     }
 }
@@ -145,7 +147,7 @@ pub extern "C" fn varco_last_error_code() -> varco_error_code {
 /// to be freed. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn varco_error_code_name(code: c_int) -> *const c_char {
-    // Index 0 is "none", 1 to 22 the codes in `ErrorCode::ALL` order (the
+    // Index 0 is "none", 1 to ALL.len() the codes in `ErrorCode::ALL` order (the
     // order of `varco_error_code`, checked by a test), then "unknown".
     static NAMES: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
@@ -230,6 +232,7 @@ mod tests {
         let name = |v| unsafe { std::ffi::CStr::from_ptr(varco_error_code_name(v)) };
         assert_eq!(name(0).to_str().unwrap(), "none");
         assert_eq!(name(-1).to_str().unwrap(), "unknown");
-        assert_eq!(name(23).to_str().unwrap(), "unknown");
+        let past = c_int::try_from(ErrorCode::ALL.len() + 1).unwrap();
+        assert_eq!(name(past).to_str().unwrap(), "unknown");
     }
 }

@@ -33,6 +33,8 @@ pub enum AuditKind {
     AccountRecovered,
     AccountUnblockedByOperator,
     AccountRenewed,
+    FlowStep,
+    SignedIn,
 }
 
 /// An effect to carry out: send a message, tell the owner, write an audit

@@ -28,6 +28,7 @@ pub enum ErrorCode {
     InvalidTime,
     WrongRecordKind,
     Internal,
+    InvalidEngineConfig,
 }
 
 /// The one error type of the bindings (Kotlin: `VarcoException`, Swift:
@@ -153,6 +154,7 @@ mod tests {
                 found: s,
             },
             ErrorCode::Internal => varco::Error::Internal(s),
+            ErrorCode::InvalidEngineConfig => varco::Error::InvalidEngineConfig(s),
         }
     }
 }

@@ -56,11 +56,16 @@ pub enum AuditKind {
     AccountUnblockedByOperator,
     /// A renewal reactivated the account.
     AccountRenewed,
+    /// A flow moved (started, refused, moved to another screen, ended):
+    /// the details name the flow, the input and the private reason.
+    FlowStep,
+    /// A sign-in completed: every factor passed.
+    SignedIn,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 26] = [
         AuditKind::CodeIssued,
         AuditKind::CodeResent,
         AuditKind::CodeSendRefused,
@@ -85,6 +90,8 @@ impl AuditKind {
         AuditKind::AccountRecovered,
         AuditKind::AccountUnblockedByOperator,
         AuditKind::AccountRenewed,
+        AuditKind::FlowStep,
+        AuditKind::SignedIn,
     ];
 
     /// The stable name, as in JSON (`"code_issued"`).
@@ -121,6 +128,8 @@ impl AuditKind {
             AuditKind::AccountRecovered => "account_recovered",
             AuditKind::AccountUnblockedByOperator => "account_unblocked_by_operator",
             AuditKind::AccountRenewed => "account_renewed",
+            AuditKind::FlowStep => "flow_step",
+            AuditKind::SignedIn => "signed_in",
         }
     }
 }

@@ -102,6 +102,10 @@ pub enum Error {
     /// changed.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A flow engine's configuration is invalid (malformed JSON, an unknown
+    /// field, a value out of range).
+    #[error("invalid engine configuration: {0}")]
+    InvalidEngineConfig(String),
     /// A stored record of another kind was given (a challenge where a guard
     /// was expected).
     #[error("wrong record kind: expected {expected}, found {found:?}")]
@@ -155,6 +159,7 @@ impl Error {
             Error::InvalidTime(_) => ErrorCode::InvalidTime,
             Error::WrongRecordKind { .. } => ErrorCode::WrongRecordKind,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::InvalidEngineConfig(_) => ErrorCode::InvalidEngineConfig,
         }
     }
 
@@ -232,11 +237,13 @@ pub enum ErrorCode {
     WrongRecordKind,
     /// [`Error::Internal`].
     Internal,
+    /// [`Error::InvalidEngineConfig`].
+    InvalidEngineConfig,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidPolicy,
         ErrorCode::InvalidHashParams,
         ErrorCode::MalformedHash,
@@ -259,6 +266,7 @@ impl ErrorCode {
         ErrorCode::InvalidTime,
         ErrorCode::WrongRecordKind,
         ErrorCode::Internal,
+        ErrorCode::InvalidEngineConfig,
     ];
 
     /// The code's stable text (`"malformed_hash"`).
@@ -286,6 +294,7 @@ impl ErrorCode {
             ErrorCode::InvalidTime => "invalid_time",
             ErrorCode::WrongRecordKind => "wrong_record_kind",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidEngineConfig => "invalid_engine_config",
         }
     }
 
@@ -311,7 +320,8 @@ impl ErrorCode {
             | ErrorCode::InvalidOtpConfig
             | ErrorCode::InvalidSealingKey
             | ErrorCode::InvalidKey
-            | ErrorCode::InvalidGuardPolicy => ErrorAction::FixConfiguration,
+            | ErrorCode::InvalidGuardPolicy
+            | ErrorCode::InvalidEngineConfig => ErrorAction::FixConfiguration,
             ErrorCode::PasswordTooLong
             | ErrorCode::MalformedBreachResponse
             | ErrorCode::InvalidSecret
@@ -519,6 +529,7 @@ mod tests {
             (C::InvalidTime, A::RejectInput),
             (C::WrongRecordKind, A::UnusableRecord),
             (C::Internal, A::Internal),
+            (C::InvalidEngineConfig, A::FixConfiguration),
         ];
         assert_eq!(want.len(), ErrorCode::ALL.len());
         for (code, action) in want {

@@ -51,6 +51,7 @@ pub mod audit;
 pub mod breach;
 pub mod effect;
 pub mod error;
+pub mod flow;
 pub mod guard;
 pub mod hash;
 pub mod i18n;

@@ -332,6 +332,63 @@ impl Lifecycle {
         self.state == AccountState::Active
     }
 
+    /// The lifecycle after `event` at `now` (a time the record's clock
+    /// accepted), with its audit event and, for a block the owner did not
+    /// cause, a notice to the owner. The one rule [`Stored::apply`] and the
+    /// account record ([`crate::account::Account`]) share.
+    pub(crate) fn transition(
+        &self,
+        event: &LifecycleEvent,
+        now: Timestamp,
+    ) -> Result<(Lifecycle, Vec<Effect>), Error> {
+        let current = self;
+        let to =
+            Lifecycle::target(&current.state, event).ok_or_else(|| Error::IllegalTransition {
+                from: current.state.as_str().to_owned(),
+                event: event.as_str().to_owned(),
+            })?;
+        let mut e = AuditEvent::new(now, event.audit_kind(), "account")
+            .detail("from", current.state.as_str())
+            .detail("to", to.as_str())
+            .detail("event", event.as_str());
+        e = match event {
+            LifecycleEvent::PreventiveBlock { detail } => e.detail("reason", detail),
+            LifecycleEvent::OperatorBlock { operator, reason } => {
+                e.detail("operator", operator).detail("reason", reason)
+            }
+            LifecycleEvent::OperatorUnblock { operator } => e.detail("operator", operator),
+            LifecycleEvent::Cease { reason } => e.detail("reason", reason),
+            _ => e,
+        };
+        let mut next = current.clone();
+        next.since = now;
+        if to == AccountState::Active {
+            next.last_activity = now;
+        }
+        next.state = to;
+        let mut effects = vec![Effect::Audit(e)];
+        // The owner hears of blocks they did not cause themselves.
+        match event {
+            LifecycleEvent::PreventiveBlock { detail } => effects.push(Effect::NotifyOwner {
+                event: "preventive_block".into(),
+                detail: detail.clone(),
+            }),
+            LifecycleEvent::OperatorBlock { reason, .. } => effects.push(Effect::NotifyOwner {
+                event: "suspended".into(),
+                detail: reason.clone(),
+            }),
+            _ => {}
+        }
+        Ok((next, effects))
+    }
+
+    /// The last sign-in this lifecycle recorded (its creation or last
+    /// reactivation, for a lifecycle inside an account record: sign-ins
+    /// are kept in the budget record).
+    pub fn last_activity(&self) -> Timestamp {
+        self.last_activity
+    }
+
     /// The state an event leads to from `from`, if legal.
     fn target(from: &AccountState, event: &LifecycleEvent) -> Option<AccountState> {
         use AccountState as S;
@@ -373,45 +430,18 @@ impl Stored<Lifecycle> {
         event: &LifecycleEvent,
         now: Timestamp,
     ) -> Result<RecordStep<LifecycleOutcome, Lifecycle>, Error> {
-        let current = self.body();
-        let to =
-            Lifecycle::target(&current.state, event).ok_or_else(|| Error::IllegalTransition {
-                from: current.state.as_str().to_owned(),
-                event: event.as_str().to_owned(),
+        let now = {
+            // The transition's legality is checked before the clock, as
+            // before: an illegal event is an illegal event at any time.
+            Lifecycle::target(&self.body().state, event).ok_or_else(|| {
+                Error::IllegalTransition {
+                    from: self.body().state.as_str().to_owned(),
+                    event: event.as_str().to_owned(),
+                }
             })?;
-        let now = self.effective_time(now)?;
-        let mut e = AuditEvent::new(now, event.audit_kind(), "account")
-            .detail("from", current.state.as_str())
-            .detail("to", to.as_str())
-            .detail("event", event.as_str());
-        e = match event {
-            LifecycleEvent::PreventiveBlock { detail } => e.detail("reason", detail),
-            LifecycleEvent::OperatorBlock { operator, reason } => {
-                e.detail("operator", operator).detail("reason", reason)
-            }
-            LifecycleEvent::OperatorUnblock { operator } => e.detail("operator", operator),
-            LifecycleEvent::Cease { reason } => e.detail("reason", reason),
-            _ => e,
+            self.effective_time(now)?
         };
-        let mut next = current.clone();
-        next.since = now;
-        if to == AccountState::Active {
-            next.last_activity = now;
-        }
-        next.state = to;
-        let mut effects = vec![Effect::Audit(e)];
-        // The owner hears of blocks they did not cause themselves.
-        match event {
-            LifecycleEvent::PreventiveBlock { detail } => effects.push(Effect::NotifyOwner {
-                event: "preventive_block".into(),
-                detail: detail.clone(),
-            }),
-            LifecycleEvent::OperatorBlock { reason, .. } => effects.push(Effect::NotifyOwner {
-                event: "suspended".into(),
-                detail: reason.clone(),
-            }),
-            _ => {}
-        }
+        let (next, effects) = self.body().transition(event, now)?;
         Ok(Step {
             outcome: LifecycleOutcome::of(&next.state),
             writes: Some(Write::replacing(self, self.next(next, now)?)),

@@ -294,6 +294,18 @@ pub struct AccountGuard {
     recovery: FailureCounter,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     devices: BTreeMap<String, Device>,
+    /// The last completed sign-in (for dormancy): kept here, not in the
+    /// account, so that a sign-in never rewrites the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_activity: Option<Timestamp>,
+    /// How many times the second factor's counter has locked: a flow that
+    /// waits on a second factor ends when this moves, and stays ended.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    second_factor_locks: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AccountGuard {
@@ -322,6 +334,26 @@ impl AccountGuard {
             Factor::SecondFactor => &mut self.second_factor,
             Factor::Recovery => &mut self.recovery,
         }
+    }
+
+    /// The last completed sign-in recorded here, if any.
+    pub fn last_activity(&self) -> Option<Timestamp> {
+        self.last_activity
+    }
+
+    /// How many times the second factor has locked (a lock generation).
+    pub fn second_factor_locks(&self) -> u64 {
+        self.second_factor_locks
+    }
+
+    /// Records a completed sign-in at `now`.
+    pub(crate) fn set_last_activity(&mut self, now: Timestamp) {
+        self.last_activity = Some(self.last_activity.map_or(now, |t| t.max(now)));
+    }
+
+    /// Moves the second factor's lock generation (its counter just locked).
+    pub(crate) fn note_second_factor_lock(&mut self) {
+        self.second_factor_locks = self.second_factor_locks.saturating_add(1);
     }
 
     /// Whether a device is trusted (it completed a full sign-in).

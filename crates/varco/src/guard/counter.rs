@@ -174,6 +174,12 @@ impl FailureCounter {
         }
     }
 
+    /// The serial of the attempt that set the current lock (0 for none):
+    /// the attempt whose failure locked is the one that tells the owner.
+    pub(crate) fn locked_by(&self) -> u64 {
+        u64::from(self.locked_by)
+    }
+
     /// The counter after the success of attempt `serial`: the failures
     /// counted up to it are cleared, and the lock too if one of them set it.
     /// Failures counted after it (guesses that raced it) stay, with the

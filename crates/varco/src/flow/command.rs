@@ -1,0 +1,196 @@
+//! Commands: what is not a user's flow (ENGINE §3). For sign-in (F5): an
+//! operator blocks and unblocks an account; the host reports a
+//! subscription's expiry and renewal.
+
+use serde::Deserialize;
+
+use super::engine::{FlowEngine, Work, guard_key};
+use super::records::{FlowWrite, Records};
+use super::step::{FlowOutcome, FlowStep, Then};
+use crate::account::{AccountState, LifecycleEvent, account_key};
+use crate::guard::Unlock;
+use crate::{Error, Timestamp};
+
+/// Who gives a command.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "actor", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Actor {
+    /// An operator (support staff), by id.
+    Operator {
+        /// The operator's id, for the audit log.
+        id: String,
+    },
+    /// The host itself (a billing system's report).
+    Host {},
+}
+
+/// A command. In JSON, `{"command":"block","account":"a1","reason":"…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// An operator blocks the account (suspected stolen credentials): its
+    /// epoch moves, so every flow and session ends.
+    Block {
+        /// The account.
+        account: String,
+        /// Why.
+        reason: String,
+    },
+    /// An operator unblocks it: lifts an operator's or a location block,
+    /// reactivates a dormant account, and lifts every failure lock.
+    Unblock {
+        /// The account.
+        account: String,
+    },
+    /// The subscription behind the account expired.
+    SubscriptionExpired {
+        /// The account.
+        account: String,
+    },
+    /// The subscription was renewed.
+    SubscriptionRenewed {
+        /// The account.
+        account: String,
+    },
+}
+
+impl Command {
+    /// Reads a command from JSON.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for anything that is not a command.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "command")
+    }
+
+    /// The account it concerns.
+    pub fn account(&self) -> &str {
+        match self {
+            Command::Block { account, .. }
+            | Command::Unblock { account }
+            | Command::SubscriptionExpired { account }
+            | Command::SubscriptionRenewed { account } => account,
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Command::Block { .. } => "block",
+            Command::Unblock { .. } => "unblock",
+            Command::SubscriptionExpired { .. } => "subscription_expired",
+            Command::SubscriptionRenewed { .. } => "subscription_renewed",
+        }
+    }
+}
+
+impl Actor {
+    /// Reads an actor from JSON.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for anything that is not an actor.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "actor")
+    }
+}
+
+impl FlowEngine {
+    /// Carries out a command on the records it names (`account/<id>` and
+    /// `guard/<id>`; see [`Then::Load`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unknown account, an operator command
+    /// from the host, or an empty operator id or reason;
+    /// [`Error::IllegalTransition`] for a command the account's state does
+    /// not allow (blocking a closed account); a stored record's own error;
+    /// [`Error::InvalidTime`] for a broken clock. Nothing is written.
+    pub fn command(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        records: &Records,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        records.check()?;
+        let id = command.account();
+        if !crate::account::is_account_id(id) {
+            return Err(Error::InvalidInput(
+                "an account id is 1 to 64 of [A-Za-z0-9_-]".into(),
+            ));
+        }
+        let operator = match actor {
+            Actor::Operator { id } if id.is_empty() || id.len() > 128 => {
+                return Err(Error::InvalidInput(
+                    "an operator id is 1 to 128 bytes".into(),
+                ));
+            }
+            Actor::Operator { id } => Some(id.clone()),
+            Actor::Host {} => None,
+        };
+        let keys = vec![account_key(id), guard_key(id)];
+        let missing = Self::missing(records, &keys);
+        if !missing.is_empty() {
+            return Ok(Self::load(missing));
+        }
+        let account = Self::account_of(records, id)?
+            .ok_or_else(|| Error::InvalidInput(format!("no account {id:?}")))?;
+        let by_operator = |what: &str| {
+            operator.clone().ok_or_else(|| {
+                Error::InvalidInput(format!("only an operator may {what} an account"))
+            })
+        };
+        let mut work = Work::new();
+        let event = match command {
+            Command::Block { reason, .. } => {
+                if reason.is_empty() || reason.len() > 512 {
+                    return Err(Error::InvalidInput("a reason is 1 to 512 bytes".into()));
+                }
+                Some(LifecycleEvent::OperatorBlock {
+                    operator: by_operator("block")?,
+                    reason: reason.clone(),
+                })
+            }
+            Command::Unblock { .. } => {
+                let operator = by_operator("unblock")?;
+                let guard = Self::guard_of(records, id)?;
+                let step = guard.unlock(
+                    &Unlock::Operator {
+                        operator: operator.clone(),
+                    },
+                    now,
+                )?;
+                if let Some(w) = &step.writes {
+                    work.commit.restrict(FlowWrite::put(&guard_key(id), w));
+                }
+                work.effects.extend(step.effects);
+                match account.body().lifecycle().state() {
+                    AccountState::Suspended
+                    | AccountState::Locked { .. }
+                    | AccountState::Dormant => Some(LifecycleEvent::OperatorUnblock { operator }),
+                    // Failure locks only: the lifecycle stays.
+                    _ => None,
+                }
+            }
+            Command::SubscriptionExpired { .. } => Some(LifecycleEvent::SubscriptionExpired),
+            Command::SubscriptionRenewed { .. } => Some(LifecycleEvent::SubscriptionRenewed),
+        };
+        let state = match event {
+            Some(event) => {
+                let step = account.apply(&event, now)?;
+                if let Some(w) = &step.writes {
+                    work.commit.grant(FlowWrite::put(&account_key(id), w));
+                }
+                work.effects.extend(step.effects);
+                step.outcome.state
+            }
+            None => account.body().lifecycle().state().clone(),
+        };
+        Ok(FlowStep {
+            outcome: FlowOutcome::Applied { state },
+            view: None,
+            writes: work.commit.into_writes(),
+            effects: work.effects,
+            then: Then::Respond,
+        })
+    }
+}

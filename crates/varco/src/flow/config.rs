@@ -1,0 +1,152 @@
+//! The engine's configuration (JSON) and keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::account::IdentifierRules;
+use crate::guard::{GuardPolicies, LockoutPolicy};
+use crate::hash::HashParams;
+use crate::keys::KeyRing;
+use crate::otp::DeliveryConfig;
+
+/// When a sign-in needs a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorRule {
+    /// Always (the public-sector portal): an account without a method
+    /// cannot sign in.
+    Always,
+    /// Where the owner turned it on (the mail service's "Autenticazione
+    /// sicura").
+    OptIn,
+}
+
+/// Everything a [`FlowEngine`](super::FlowEngine) is built from, but the
+/// keys. In JSON every field may be left out and takes its default; an
+/// unknown field is refused.
+///
+/// ```
+/// use varco::flow::{EngineConfig, SecondFactorRule};
+///
+/// let c = EngineConfig::from_json(r#"{"second_factor":"always","flow_ttl_secs":600}"#).unwrap();
+/// assert_eq!((c.second_factor, c.flow_ttl_secs), (SecondFactorRule::Always, 600));
+/// assert_eq!(EngineConfig::from_json(r#"{"flow_ttl":600}"#).unwrap_err().code(), "invalid_engine_config");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Argon2id parameters for new hashes (OWASP's by default).
+    pub hash: HashParams,
+    /// Attempt budgets per factor and per trusted device.
+    pub guard: GuardPolicies,
+    /// The budget of each source (an address, a device id the host passes
+    /// at start).
+    pub source: LockoutPolicy,
+    /// Codes sent by SMS or email.
+    pub delivery: DeliveryConfig,
+    /// How identifiers are normalised.
+    pub identifiers: IdentifierRules,
+    /// When a second factor is needed.
+    pub second_factor: SecondFactorRule,
+    /// How long a flow lives.
+    pub flow_ttl_secs: u64,
+    /// How long a reservation holds before another request may adopt it.
+    pub reservation_ttl_secs: u64,
+    /// Days without a sign-in after which an account is dormant.
+    pub dormant_after_days: u32,
+    /// Padding buckets for decoys and refusals.
+    pub padding_buckets: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            hash: HashParams::default(),
+            guard: engine_guard_policies(),
+            // One address may be a whole office behind NAT: twenty
+            // failures before a wait, never a lock for good, and no
+            // quick-succession rule (colleagues sign in at nine together).
+            source: LockoutPolicy {
+                threshold: 20,
+                min_interval: std::time::Duration::ZERO,
+                ..LockoutPolicy::never_for_good()
+            },
+            delivery: DeliveryConfig::new("varco"),
+            identifiers: IdentifierRules::default(),
+            second_factor: SecondFactorRule::OptIn,
+            flow_ttl_secs: 15 * 60,
+            reservation_ttl_secs: 30,
+            dormant_after_days: 180,
+            padding_buckets: 1024,
+        }
+    }
+}
+
+/// The guard's defaults without the quick-succession rule for passwords:
+/// counted first, a sign-in's reservation is a failure until it passes, so
+/// the rule would refuse the second of two right passwords given at once
+/// (ENGINE §6.3). The threshold and its backoff still bound guessing.
+fn engine_guard_policies() -> GuardPolicies {
+    let mut g = GuardPolicies::default();
+    g.password.min_interval = std::time::Duration::ZERO;
+    g.device.min_interval = std::time::Duration::ZERO;
+    g.second_factor.min_interval = std::time::Duration::ZERO;
+    g
+}
+
+impl EngineConfig {
+    /// Loads and validates a configuration.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEngineConfig`] for malformed JSON, an unknown field
+    /// or a value out of range; the nested policies' own errors for theirs.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let c: EngineConfig = crate::error::parse_config(json, Error::InvalidEngineConfig)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// As [`from_json`](Self::from_json).
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::InvalidEngineConfig(m.to_owned()));
+        self.guard.validate()?;
+        self.source.validate()?;
+        self.delivery.validate()?;
+        if !(60..=24 * 3600).contains(&self.flow_ttl_secs) {
+            return bad("flow_ttl_secs: 60 to 86400");
+        }
+        if !(5..=300).contains(&self.reservation_ttl_secs) {
+            return bad("reservation_ttl_secs: 5 to 300");
+        }
+        if !(1..=3650).contains(&self.dormant_after_days) {
+            return bad("dormant_after_days: 1 to 3650");
+        }
+        if !(1..=1 << 20).contains(&self.padding_buckets) {
+            return bad("padding_buckets: 1 to 1048576");
+        }
+        Ok(())
+    }
+}
+
+/// The engine's keys: each a [`KeyRing`] (the first key current, the
+/// others still accepted), so that keys rotate without a restart.
+pub struct EngineKeys {
+    /// Keys of the codes sent by SMS or email.
+    pub codes: KeyRing,
+    /// Keys that seal stored authenticator secrets.
+    pub sealing: KeyRing,
+    /// The decoy key: derives decoy subjects and padding buckets. It must
+    /// never rotate (a decoy must stay the same decoy).
+    pub decoy: KeyRing,
+    /// Password peppers, if any.
+    pub peppers: Option<KeyRing>,
+}
+
+impl std::fmt::Debug for EngineKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EngineKeys(<redacted>)")
+    }
+}

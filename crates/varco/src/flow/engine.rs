@@ -1,0 +1,437 @@
+//! The flow engine: built once from configuration and keys, immutable,
+//! `Send + Sync`, holding no state between calls.
+
+use std::time::Duration;
+
+use rand_core::CryptoRng;
+
+use super::config::{EngineConfig, EngineKeys};
+use super::decoy::{Decoys, Padding};
+use super::input::Input;
+use super::records::{Commit, FlowWrite, Records};
+use super::state::{Flow, FlowKind, State, Subject};
+use super::step::{FlowOutcome, FlowStep, Secret, Started, Then, matches_digest};
+use super::view::{Screen, View, ViewError};
+use crate::account::{Account, IdentifierKind, LookupKey};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::effect::Effect;
+use crate::guard::AccountGuard;
+use crate::hash::PasswordHasher;
+use crate::otp::CodeKeys;
+use crate::record::{Record, Stored};
+use crate::seal::SealingKeys;
+use crate::step::Write;
+use crate::{Error, Timestamp};
+
+/// Where a flow begins: the request's source and device, as the host knows
+/// them. The source (an address, a network) has a failure budget of its
+/// own; a trusted device has its own password budget.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartContext {
+    /// The source's id (an IP address or prefix), if any: 1 to 128 bytes.
+    pub source: Option<String>,
+    /// The device's id, if any: 1 to 128 bytes.
+    pub device: Option<String>,
+}
+
+/// One user submission to a flow.
+#[derive(Debug, Clone, Copy)]
+pub struct Submit<'a> {
+    /// The client secret [`FlowEngine::start`] gave.
+    pub client_secret: &'a str,
+    /// The step token of the view the input answers.
+    pub token: &'a str,
+    /// The input.
+    pub input: &'a Input,
+    /// The ticket of [`Then::CommitAndRepeat`], when repeating.
+    pub ticket: Option<&'a str>,
+}
+
+/// The flow engine (ENGINE §3). See the [module](super) docs for the host
+/// loop.
+pub struct FlowEngine {
+    pub(crate) config: EngineConfig,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) codes: CodeKeys,
+    pub(crate) sealing: SealingKeys,
+    pub(crate) decoys: Decoys,
+}
+
+impl std::fmt::Debug for FlowEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowEngine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A working step: its writes, effects and the audit subject.
+pub(crate) struct Work {
+    pub(crate) commit: Commit,
+    pub(crate) effects: Vec<Effect>,
+}
+
+impl Work {
+    pub(crate) fn new() -> Self {
+        Work {
+            commit: Commit::default(),
+            effects: Vec::new(),
+        }
+    }
+}
+
+impl FlowEngine {
+    /// Builds an engine.
+    ///
+    /// # Errors
+    /// The configuration's errors; [`Error::InvalidKey`] for a decoy key
+    /// under 32 bytes or keys of the wrong length.
+    pub fn new(config: EngineConfig, keys: EngineKeys) -> Result<Self, Error> {
+        config.validate()?;
+        let mut hasher = PasswordHasher::new(config.hash);
+        if let Some(peppers) = &keys.peppers {
+            hasher = hasher.with_peppers(peppers)?;
+        }
+        if keys.decoy.current().1.len() < 32 {
+            return Err(Error::InvalidKey(
+                "the decoy key is at least 32 bytes".into(),
+            ));
+        }
+        Ok(FlowEngine {
+            hasher,
+            codes: CodeKeys::from_ring(keys.codes)?,
+            sealing: SealingKeys::from_ring(keys.sealing)?,
+            decoys: Decoys::new(keys.decoy, config.padding_buckets),
+            config,
+        })
+    }
+
+    /// Builds an engine from configuration JSON.
+    ///
+    /// # Errors
+    /// As [`EngineConfig::from_json`] and [`new`](Self::new).
+    pub fn from_json(config: &str, keys: EngineKeys) -> Result<Self, Error> {
+        Self::new(EngineConfig::from_json(config)?, keys)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The password hasher (for provisioning accounts with the engine's
+    /// parameters and peppers).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    /// The key to load an account by: what a user typed as `kind`,
+    /// normalised (`claim/login/mario.rossi@example.it`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an identifier that cannot be of `kind`.
+    pub fn lookup_key(&self, kind: IdentifierKind, raw: &str) -> Result<LookupKey, Error> {
+        LookupKey::of(kind, raw, &self.config.identifiers)
+    }
+
+    /// Starts a flow: its record (written "must not exist") and the client
+    /// secret to give the client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a source or device id that is empty or
+    /// over 128 bytes; [`Error::InvalidTime`] for a `now` past the year
+    /// 9999.
+    pub fn start<R: CryptoRng + ?Sized>(
+        &self,
+        kind: FlowKind,
+        context: &StartContext,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Started, Error> {
+        for id in [&context.source, &context.device].into_iter().flatten() {
+            if id.is_empty() || id.len() > 128 {
+                return Err(Error::InvalidInput(
+                    "a source or device id is 1 to 128 bytes".into(),
+                ));
+            }
+        }
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        let secret = Secret::draw(rng);
+        let flow = Flow {
+            id: data_encoding::HEXLOWER.encode(&id),
+            kind,
+            state: State::Identify,
+            subject: None,
+            epoch: 0,
+            client: secret.digest(),
+            created_at: now,
+            expires_at: now + Duration::from_secs(self.config.flow_ttl_secs),
+            view: 1,
+            error: None,
+            source: context.source.clone(),
+            device: context.device.clone(),
+            reservation: None,
+            second_factor_locks: None,
+            passed: Vec::new(),
+            methods: Vec::new(),
+            resend_at: None,
+        };
+        flow.validate()?;
+        let new = Stored::new(flow.clone());
+        let record = new.next(flow, now)?;
+        let key = record.body().record_key();
+        let event = AuditEvent::new(now, AuditKind::FlowStep, record.body().id())
+            .detail("flow", record.body().id())
+            .detail("kind", kind.as_str())
+            .detail("step", "start");
+        let view = self.view_of(record.body());
+        Ok(Started {
+            step: FlowStep {
+                outcome: FlowOutcome::Started,
+                view: Some(view),
+                writes: vec![FlowWrite::put(&key, &Write::replacing(&new, record))],
+                effects: vec![Effect::Audit(event)],
+                then: Then::Respond,
+            },
+            flow_key: key,
+            client_secret: secret,
+        })
+    }
+
+    /// Takes one user input (ENGINE §3). `flow` is the stored flow;
+    /// `records` what the host loaded (see [`Then::Load`]).
+    ///
+    /// A wrong client secret gets the generic view; a stale step token the
+    /// current view; a flow that another request holds, `Busy`: none of
+    /// them writes anything.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an input the flow's state does not take,
+    /// or a password over the hasher's bound; a stored record's own error
+    /// for one that is malformed; [`Error::InvalidTime`] for a broken
+    /// clock. On `Err` there are no writes and no effects.
+    pub fn advance<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        submit: &Submit<'_>,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        records.check()?;
+        let went_back = flow.clock_went_back(now);
+        let now = flow.effective_time(now)?;
+        let f = flow.body();
+        if !matches_digest(submit.client_secret, &f.client) {
+            return Ok(self.generic(f, FlowOutcome::WrongClient));
+        }
+        if f.is_final() {
+            return Ok(self.unchanged(f, FlowOutcome::Stale));
+        }
+        if went_back || now >= f.expires_at {
+            // It ended by itself: nothing to write (a store purges it).
+            let mut ended = f.clone();
+            ended.state = State::Ended {
+                reason: super::view::EndReason::Expired,
+            };
+            ended.error = None;
+            return Ok(FlowStep {
+                outcome: FlowOutcome::Ended {
+                    reason: super::view::EndReason::Expired,
+                },
+                view: Some(self.view_of(&ended)),
+                writes: Vec::new(),
+                effects: Vec::new(),
+                then: Then::Respond,
+            });
+        }
+        if submit.token != f.token() {
+            return Ok(self.unchanged(f, FlowOutcome::Stale));
+        }
+        match f.kind {
+            FlowKind::Login => self.login(flow, submit, records, now, rng),
+        }
+    }
+
+    /// The current view, no writes.
+    pub(crate) fn unchanged(&self, f: &Flow, outcome: FlowOutcome) -> FlowStep {
+        FlowStep {
+            outcome,
+            view: Some(self.view_of(f)),
+            writes: Vec::new(),
+            effects: Vec::new(),
+            then: Then::Respond,
+        }
+    }
+
+    /// The generic view (for a client that does not hold the flow): the
+    /// first screen with "errore di autenticazione"; no writes.
+    fn generic(&self, f: &Flow, outcome: FlowOutcome) -> FlowStep {
+        FlowStep {
+            outcome,
+            view: Some(View {
+                flow: f.id.clone(),
+                token: String::new(),
+                screen: Screen::Identify,
+                error: Some(ViewError::AuthenticationFailed),
+                methods: Vec::new(),
+                resend_at: None,
+            }),
+            writes: Vec::new(),
+            effects: Vec::new(),
+            then: Then::Respond,
+        }
+    }
+
+    /// What a flow's state shows.
+    pub(crate) fn view_of(&self, f: &Flow) -> View {
+        let screen = match &f.state {
+            State::Identify => Screen::Identify,
+            State::Password => Screen::Password,
+            State::ChooseMethod => Screen::ChooseMethod,
+            State::Code { channel, .. } => Screen::Code { channel: *channel },
+            State::Totp => Screen::Totp,
+            State::RecoveryCode => Screen::RecoveryCode,
+            State::SignedIn { .. } => Screen::SignedIn,
+            State::Blocked { cause } => Screen::Blocked {
+                cause: *cause,
+                unblock: cause.unblock(),
+            },
+            State::Ended { reason } => Screen::Ended { reason: *reason },
+        };
+        View {
+            flow: f.id.clone(),
+            token: f.token(),
+            methods: if matches!(f.state, State::ChooseMethod) {
+                f.methods.clone()
+            } else {
+                Vec::new()
+            },
+            resend_at: match f.state {
+                State::Code { .. } => f.resend_at,
+                _ => None,
+            },
+            error: f.error,
+            screen,
+        }
+    }
+
+    /// The audit event of a flow's step.
+    pub(crate) fn audit(&self, f: &Flow, now: Timestamp, step: &str) -> AuditEvent {
+        let subject = f.subject.as_ref().map_or(f.id.as_str(), Subject::id);
+        AuditEvent::new(now, AuditKind::FlowStep, subject)
+            .detail("flow", &f.id)
+            .detail("step", step)
+    }
+
+    /// The step that stores `next` in place of `flow` and shows it.
+    pub(crate) fn respond(
+        &self,
+        flow: &Stored<Flow>,
+        next: Flow,
+        outcome: FlowOutcome,
+        mut work: Work,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        let view = self.view_of(&next);
+        work.commit.consume(self.flow_write(flow, next, now)?);
+        Ok(FlowStep {
+            outcome,
+            view: Some(view),
+            writes: work.commit.into_writes(),
+            effects: work.effects,
+            then: Then::Respond,
+        })
+    }
+
+    /// The write of `next` in place of `flow`.
+    pub(crate) fn flow_write(
+        &self,
+        flow: &Stored<Flow>,
+        next: Flow,
+        now: Timestamp,
+    ) -> Result<FlowWrite, Error> {
+        let key = next.record_key();
+        Ok(FlowWrite::put(
+            &key,
+            &Write::replacing(flow, flow.next(next, now)?),
+        ))
+    }
+
+    /// Asks the host for records; nothing written.
+    pub(crate) fn load(keys: Vec<String>) -> FlowStep {
+        FlowStep {
+            outcome: FlowOutcome::NeedRecords,
+            view: None,
+            writes: Vec::new(),
+            effects: Vec::new(),
+            then: Then::Load { keys },
+        }
+    }
+
+    /// The padding write for `subject`.
+    pub(crate) fn pad_write(
+        &self,
+        records: &Records,
+        subject: &str,
+        now: Timestamp,
+    ) -> Result<FlowWrite, Error> {
+        let key = self.decoys.pad_key(subject);
+        let pad = records
+            .load::<Padding>(&key)?
+            .present()
+            .unwrap_or_else(|| Stored::new(Padding::default()));
+        let next = pad.next(pad.body().bumped(), now)?;
+        Ok(FlowWrite::put(&key, &Write::replacing(&pad, next)))
+    }
+
+    /// The budget record of `account` as loaded, or a new one.
+    pub(crate) fn guard_of(
+        records: &Records,
+        account: &str,
+    ) -> Result<Stored<AccountGuard>, Error> {
+        Ok(records
+            .load::<AccountGuard>(&guard_key(account))?
+            .present()
+            .unwrap_or_else(|| Stored::new(AccountGuard::new())))
+    }
+
+    /// The account, if loaded and present.
+    pub(crate) fn account_of(
+        records: &Records,
+        id: &str,
+    ) -> Result<Option<Stored<Account>>, Error> {
+        Ok(records
+            .load::<Account>(&crate::account::account_key(id))?
+            .present())
+    }
+
+    /// Whether every key is loaded.
+    pub(crate) fn missing(records: &Records, keys: &[String]) -> Vec<String> {
+        keys.iter()
+            .filter(|k| !records.is_loaded(k))
+            .cloned()
+            .collect()
+    }
+}
+
+/// `guard/<account>`: the account's budget record.
+pub fn guard_key(account: &str) -> String {
+    format!("guard/{account}")
+}
+
+/// `source/<id>`: a source's failure counter.
+pub fn source_key(source: &str) -> String {
+    format!("source/{source}")
+}
+
+/// `destination/<address>`: a destination's send budget.
+pub fn destination_key(address: &str) -> String {
+    format!("destination/{address}")
+}
+
+/// `challenge/<id>`: a delivery challenge.
+pub fn challenge_key(id: &str) -> String {
+    format!("challenge/{id}")
+}

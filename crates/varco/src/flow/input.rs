@@ -1,0 +1,86 @@
+//! What a user submits: one tagged enum for every screen of every flow.
+
+use serde::Deserialize;
+
+use super::view::Method;
+use crate::{Error, SecretString};
+
+/// One input, for one screen. In JSON, `{"input":"password","password":"…"}`;
+/// a field an input does not have is refused. Secrets (a password, a code)
+/// are [`SecretString`]s: wiped on drop, redacted in `Debug`.
+///
+/// ```
+/// use varco::flow::Input;
+///
+/// let i = Input::from_json(r#"{"input":"identify","identifier":"mario"}"#).unwrap();
+/// assert_eq!(i, Input::Identify { identifier: "mario".into() });
+/// let p = Input::from_json(r#"{"input":"password","password":"s3cret!"}"#).unwrap();
+/// assert!(!format!("{p:?}").contains("s3cret"));
+/// assert_eq!(Input::from_json(r#"{"input":"password","pw":"x"}"#).unwrap_err().code(), "invalid_input");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Input {
+    /// The username or email address.
+    Identify {
+        /// What the user typed.
+        identifier: String,
+    },
+    /// The password.
+    Password {
+        /// What the user typed.
+        password: SecretString,
+    },
+    /// Which second factor to use.
+    ChooseMethod {
+        /// The method.
+        method: Method,
+    },
+    /// A code received by SMS or email.
+    Code {
+        /// What the user typed.
+        code: SecretString,
+    },
+    /// A code from an authenticator app.
+    Totp {
+        /// What the user typed.
+        code: SecretString,
+    },
+    /// A one-time recovery code.
+    RecoveryCode {
+        /// What the user typed.
+        code: SecretString,
+    },
+    /// "Invia di nuovo": send the code again.
+    Resend,
+    /// Go back to choosing a method.
+    Back,
+    /// Abandon the flow.
+    Cancel,
+}
+
+impl Input {
+    /// Reads an input from JSON (at most 64 KiB).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON, an unknown input or an
+    /// unknown field.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "flow input")
+    }
+
+    /// The stable name (`identify`, `password`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Input::Identify { .. } => "identify",
+            Input::Password { .. } => "password",
+            Input::ChooseMethod { .. } => "choose_method",
+            Input::Code { .. } => "code",
+            Input::Totp { .. } => "totp",
+            Input::RecoveryCode { .. } => "recovery_code",
+            Input::Resend => "resend",
+            Input::Back => "back",
+            Input::Cancel => "cancel",
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The flow engine (ENGINE §2-§5) and the login flow (FLOWS F4, F5 at
+//! sign-in).
+//!
+//! A [`FlowEngine`] is built once from configuration and keys. It holds no
+//! state: the host passes the flow record, the records it loaded, the
+//! input and the time, and gets back one [`FlowStep`]: the outcome, the
+//! view, the writes (one atomic commit, each a compare-and-swap, a "must
+//! not exist" or an assert), the effects, and what to do next.
+//!
+//! ## The host loop
+//! ```text
+//! load the flow and the records it names
+//! step = advance(flow, submit, records, now, rng)
+//! commit step.writes atomically, in order (each CAS, must-not-exist or assert)
+//!   conflict               -> reload, advance again (no password is hashed twice)
+//! then Load(keys)          -> load them, advance again
+//! then CommitAndRepeat(t)  -> reload, advance again with the same input and t
+//! then Respond             -> reply with step.view; the effects go to the outbox
+//! ```
+//! The effects of a step go to an outbox in the same commit and are sent
+//! after the reply, so the answer's timing is the same for known and
+//! unknown accounts.
+
+mod command;
+mod config;
+mod decoy;
+mod engine;
+mod input;
+mod login;
+mod records;
+mod session;
+mod state;
+mod step;
+mod view;
+
+pub use command::{Actor, Command};
+pub use config::{EngineConfig, EngineKeys, SecondFactorRule};
+pub use decoy::Padding;
+pub use engine::{
+    FlowEngine, StartContext, Submit, challenge_key, destination_key, guard_key, source_key,
+};
+pub use input::Input;
+pub use records::{FlowWrite, Records, WriteOp};
+pub use session::{SessionCheck, SessionGrant};
+pub use state::{Flow, FlowKind};
+pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
+pub use view::{BlockCause, EndReason, Method, Screen, View, ViewError};

@@ -1,0 +1,232 @@
+//! The flow record: kind, state, subject, epoch, client binding, expiry,
+//! reservation.
+
+use serde::{Deserialize, Serialize};
+
+use super::session::SessionGrant;
+use super::view::{BlockCause, EndReason, Method, ViewError};
+use crate::guard::Attempt;
+use crate::otp::Channel;
+use crate::record::Record;
+use crate::{Error, Timestamp};
+
+/// What a flow is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    /// Sign-in: identifier, password, second factor (FLOWS F4).
+    Login,
+}
+
+impl FlowKind {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Login => "login",
+        }
+    }
+}
+
+impl std::str::FromStr for FlowKind {
+    type Err = Error;
+    /// Parses a stable name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unknown kind.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "login" => Ok(FlowKind::Login),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown flow kind {:?}",
+                crate::guard::clip(s)
+            ))),
+        }
+    }
+}
+
+/// Who a flow is about: an account, or a decoy for an identifier that
+/// names none (derived, never stored as an account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "subject", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum Subject {
+    Account { id: String },
+    Decoy { id: String },
+}
+
+impl Subject {
+    pub(crate) fn id(&self) -> &str {
+        match self {
+            Subject::Account { id } | Subject::Decoy { id } => id,
+        }
+    }
+}
+
+/// Where a login stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum State {
+    Identify,
+    Password,
+    ChooseMethod,
+    Code { challenge: String, channel: Channel },
+    Totp,
+    RecoveryCode,
+    SignedIn { grant: SessionGrant },
+    Blocked { cause: BlockCause },
+    Ended { reason: EndReason },
+}
+
+/// What a reserved attempt checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Checked {
+    Password,
+    RecoveryCode,
+}
+
+/// An attempt counted before its expensive check (ENGINE §2): the hash of
+/// its ticket, what it checks, the guard's ticket, and, once checked, the
+/// verdict (so a rerun never hashes again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Reservation {
+    pub(crate) ticket: String,
+    pub(crate) checks: Checked,
+    /// The account guard's ticket; `None` when the attempt was counted on
+    /// padding (a decoy, a locked account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) attempt: Option<Attempt>,
+    /// Why it cannot succeed, when that was known before the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) doomed: Option<String>,
+    pub(crate) expires_at: Timestamp,
+    /// `Some(true)` once the check passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) passed: Option<bool>,
+    /// The password's new hash, when the stored one was old: made in the
+    /// check (the only phase that holds the password and may hash), stored
+    /// by the next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rehash: Option<String>,
+}
+
+/// One flow: a record (`flow/<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub(crate) id: String,
+    pub(crate) kind: FlowKind,
+    pub(crate) state: State,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) subject: Option<Subject>,
+    #[serde(default)]
+    pub(crate) epoch: u64,
+    /// SHA-256 of the client secret, hex.
+    pub(crate) client: String,
+    pub(crate) created_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
+    /// The step token's counter: moved by every step that shows a new view.
+    pub(crate) view: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<ViewError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) reservation: Option<Reservation>,
+    /// The second factor's lock generation when the flow reached it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) second_factor_locks: Option<u64>,
+    /// Factors passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) passed: Vec<Method>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) methods: Vec<Method>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resend_at: Option<Timestamp>,
+}
+
+impl Flow {
+    /// The flow's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Its kind.
+    pub fn kind(&self) -> FlowKind {
+        self.kind
+    }
+    /// When it ends by itself.
+    pub fn expires_at_time(&self) -> Timestamp {
+        self.expires_at
+    }
+    /// `flow/<id>`.
+    pub fn record_key(&self) -> String {
+        format!("flow/{}", self.id)
+    }
+    /// The current step token.
+    pub fn token(&self) -> String {
+        self.view.to_string()
+    }
+    pub(crate) fn is_final(&self) -> bool {
+        matches!(
+            self.state,
+            State::SignedIn { .. } | State::Blocked { .. } | State::Ended { .. }
+        )
+    }
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Record for Flow {
+    const KIND: &'static str = "flow";
+    const VERSION: u32 = 1;
+
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::Deserialize(format!("flow: {m}")));
+        if !is_id(&self.id) || self.client.len() != 64 {
+            return bad("a 32-hex-digit id and a 64-hex-digit client hash");
+        }
+        if self.expires_at < self.created_at || self.expires_at > Timestamp::LATEST {
+            return bad("it expires after it was created, before the year 9999");
+        }
+        if self
+            .source
+            .as_ref()
+            .is_some_and(|s| s.is_empty() || s.len() > 128)
+            || self
+                .device
+                .as_ref()
+                .is_some_and(|s| s.is_empty() || s.len() > 128)
+        {
+            return bad("a source or device id of 1 to 128 bytes");
+        }
+        if self.passed.len() > 8 || self.methods.len() > 8 {
+            return bad("at most 8 methods");
+        }
+        if let Some(s) = &self.subject
+            && (s.id().is_empty() || s.id().len() > 80)
+        {
+            return bad("a subject id of 1 to 80 bytes");
+        }
+        if let State::Code { challenge, .. } = &self.state
+            && !is_id(challenge)
+        {
+            return bad("a 32-hex-digit challenge id");
+        }
+        if let Some(r) = &self.reservation
+            && (r.ticket.len() != 64
+                || r.doomed.as_ref().is_some_and(|d| d.len() > 64)
+                || r.rehash.as_ref().is_some_and(|h| h.len() > 1024))
+        {
+            return bad("a 64-hex-digit ticket hash");
+        }
+        Ok(())
+    }
+
+    fn expires_at(&self) -> Option<Timestamp> {
+        Some(self.expires_at)
+    }
+}

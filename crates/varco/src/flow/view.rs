@@ -1,0 +1,235 @@
+//! What a user may be shown: the screen, the inputs it takes, the step
+//! token.
+
+use serde::{Deserialize, Serialize};
+
+use crate::otp::Channel;
+use crate::{Error, Timestamp};
+
+/// A second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// A code by SMS to the registered mobile.
+    Sms,
+    /// A code by email, where the account has no mobile.
+    Email,
+    /// An authenticator app.
+    Totp,
+    /// A one-time recovery code.
+    RecoveryCode,
+}
+
+impl Method {
+    /// Every method, in the order they are offered.
+    pub const ALL: [Method; 4] = [
+        Method::Sms,
+        Method::Email,
+        Method::Totp,
+        Method::RecoveryCode,
+    ];
+
+    /// The stable name (`sms`, `email`, `totp`, `recovery_code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Sms => "sms",
+            Method::Email => "email",
+            Method::Totp => "totp",
+            Method::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = Error;
+    /// Parses a stable name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unknown name.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("unknown method {:?}", crate::guard::clip(s)))
+            })
+    }
+}
+
+/// Why an account cannot sign in, once every factor has passed (never
+/// before), and for the host's outcome and the audit log always.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockCause {
+    /// Unused for too long; a password reset reactivates it.
+    Dormant,
+    /// The subscription behind it expired; a renewal reactivates it.
+    SubscriptionExpired,
+    /// An operator blocked it; call support.
+    Operator,
+    /// A sign-in from an implausible place; call support.
+    Location,
+    /// Not yet activated.
+    PendingActivation,
+    /// Closed.
+    Ceased,
+}
+
+impl BlockCause {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockCause::Dormant => "dormant",
+            BlockCause::SubscriptionExpired => "subscription_expired",
+            BlockCause::Operator => "operator",
+            BlockCause::Location => "location",
+            BlockCause::PendingActivation => "pending_activation",
+            BlockCause::Ceased => "ceased",
+        }
+    }
+
+    /// How the owner unblocks it (a stable code: `reset_password`,
+    /// `renew_subscription`, `call_support`, `activate`, `none`).
+    pub fn unblock(self) -> &'static str {
+        match self {
+            BlockCause::Dormant => "reset_password",
+            BlockCause::SubscriptionExpired => "renew_subscription",
+            BlockCause::Operator | BlockCause::Location => "call_support",
+            BlockCause::PendingActivation => "activate",
+            BlockCause::Ceased => "none",
+        }
+    }
+}
+
+/// Why a flow ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The user cancelled.
+    Cancelled,
+    /// It expired.
+    Expired,
+    /// The second factor locked (in this flow or another): start over.
+    SecondFactorLocked,
+    /// The account changed (a password reset, a block): start over.
+    AccountChanged,
+    /// The account has no second factor that the policy requires.
+    NoSecondFactor,
+    /// The code's own attempts are used up: start again.
+    AttemptsUsedUp,
+}
+
+impl EndReason {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Cancelled => "cancelled",
+            EndReason::Expired => "expired",
+            EndReason::SecondFactorLocked => "second_factor_locked",
+            EndReason::AccountChanged => "account_changed",
+            EndReason::NoSecondFactor => "no_second_factor",
+            EndReason::AttemptsUsedUp => "attempts_used_up",
+        }
+    }
+}
+
+/// The screen to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "screen", rename_all = "snake_case")]
+pub enum Screen {
+    /// Ask for the username or email.
+    Identify,
+    /// Ask for the password.
+    Password,
+    /// Ask which second factor to use.
+    ChooseMethod,
+    /// Ask for the code sent by SMS or email.
+    Code {
+        /// Where it went (the channel, never the address unless masks are on).
+        channel: Channel,
+    },
+    /// Ask for the authenticator's code.
+    Totp,
+    /// Ask for a recovery code.
+    RecoveryCode,
+    /// Signed in: the host opens a session with the outcome's grant.
+    SignedIn,
+    /// Every factor passed, and the account is blocked: why, and how to
+    /// unblock it.
+    Blocked {
+        /// Why.
+        cause: BlockCause,
+        /// How (`reset_password`, `renew_subscription`, `call_support`).
+        unblock: &'static str,
+    },
+    /// The flow ended: start again.
+    Ended {
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+impl Screen {
+    /// The stable name (`identify`, `password`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Screen::Identify => "identify",
+            Screen::Password => "password",
+            Screen::ChooseMethod => "choose_method",
+            Screen::Code { .. } => "code",
+            Screen::Totp => "totp",
+            Screen::RecoveryCode => "recovery_code",
+            Screen::SignedIn => "signed_in",
+            Screen::Blocked { .. } => "blocked",
+            Screen::Ended { .. } => "ended",
+        }
+    }
+}
+
+/// An error to show on the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewError {
+    /// "Errore di autenticazione": whatever was wrong, before every factor
+    /// has passed.
+    AuthenticationFailed,
+    /// The code is wrong: "RIPROVA".
+    CodeWrong,
+    /// The code expired: "RICHIEDI UN NUOVO CODICE".
+    CodeExpired,
+}
+
+impl ViewError {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewError::AuthenticationFailed => "authentication_failed",
+            ViewError::CodeWrong => "code_wrong",
+            ViewError::CodeExpired => "code_expired",
+        }
+    }
+}
+
+/// What the user may be shown. Before every factor has passed it depends
+/// only on the input and the flow's own state: an unknown account, a wrong
+/// password and a blocked account give the same view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct View {
+    /// The flow's id (for the page's URL or form).
+    pub flow: String,
+    /// The step token: submit it with the next input; a stale one (a double
+    /// submit) gets this view again and changes nothing.
+    pub token: String,
+    /// The screen.
+    #[serde(flatten)]
+    pub screen: Screen,
+    /// An error to show, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ViewError>,
+    /// The methods to choose from (on `choose_method`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<Method>,
+    /// When "send again" becomes possible (on `code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resend_at: Option<Timestamp>,
+}
