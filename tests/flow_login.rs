@@ -341,19 +341,13 @@ fn without_a_second_factor_the_password_signs_in_at_level_one() {
     assert!(matches!(step.outcome, FlowOutcome::CodeSent { .. }));
 }
 
-/// A refused sign-in: its path's shape, its Argon2 runs, its view, its
+/// A refused sign-in: its path's shape, its Argon2 work, its view, its
 /// private reason.
-type Refusal = (Vec<(String, Vec<String>, usize)>, usize, String, Rejection);
+type Refusal = (Vec<(String, Vec<String>, usize)>, u64, String, Rejection);
 
 /// The shape of a wrong sign-in: per engine call, outcome-independent
 /// parts (then, writes by kind), the number of Argon2 runs, and the view.
-fn refusal_shape(
-    engine: &FlowEngine,
-    store: &Store,
-    who: &str,
-    pw: &str,
-    now: u64,
-) -> Refusal {
+fn refusal_shape(engine: &FlowEngine, store: &Store, who: &str, pw: &str, now: u64) -> Refusal {
     let (flow, secret) = start(engine, store, Some("198.51.100.1"), at(now));
     let rng = &mut rand::rng();
     let (_, t1) = request(
@@ -385,7 +379,7 @@ fn refusal_shape(
         .chain(&t2.calls)
         .map(|(_, then, writes, _)| (then.clone(), writes.clone(), 1))
         .collect();
-    (shape, t2.password_checks, view.to_string(), reason)
+    (shape, t2.work, view.to_string(), reason)
 }
 
 #[test]
@@ -448,6 +442,11 @@ fn unknown_wrong_empty_locked_dormant_expired_suspended_and_unusable_look_the_sa
 
     let baseline = refusal_shape(&engine, &store, "mario", "wrong password", 1000);
     assert_eq!(baseline.3, Rejection::WrongPassword);
+    let one_run = u64::from(engine.config().hash.m_kib()) * u64::from(engine.config().hash.t());
+    assert_eq!(
+        baseline.1, one_run,
+        "one Argon2 run at the engine's parameters"
+    );
     let cases = [
         ("nobody", "wrong password", Rejection::UnknownAccount),
         ("mario", "", Rejection::WrongPassword),
@@ -475,7 +474,7 @@ fn unknown_wrong_empty_locked_dormant_expired_suspended_and_unusable_look_the_sa
         } else {
             assert_eq!(got.0, baseline.0, "{who}: the path's shape");
         }
-        assert_eq!(got.1, 1, "{who}: one Argon2 run");
+        assert_eq!(got.1, baseline.1, "{who}: the same Argon2 work");
         assert_eq!(got.2, baseline.2, "{who}: the view");
     }
 }
@@ -528,6 +527,39 @@ fn a_block_is_shown_only_after_the_second_factor_and_an_owner_without_one_is_tol
             unblock: "renew_subscription"
         }
     );
+    // With the opt-in second factor off, a blocked account still passes its
+    // second factor before the block is shown: shown after the password
+    // alone, it would tell a guesser the password is right.
+    let store = Store::new();
+    provision(&engine, &store, &mario(false));
+    let a = Stored::<Account>::from_json(&store.get(key).unwrap()).unwrap();
+    let w = a
+        .apply(&LifecycleEvent::SubscriptionExpired, at(5))
+        .unwrap()
+        .writes
+        .unwrap();
+    store.commit(&[put(key, &w)]).unwrap();
+    let (flow, secret) = start(&engine, &store, None, at(10));
+    let _ = request(
+        &engine,
+        &store,
+        &flow,
+        &secret,
+        &identify("mario"),
+        at(11),
+        rng,
+    );
+    let (step, _) = request(
+        &engine,
+        &store,
+        &flow,
+        &secret,
+        &password("Correct-Horse-1"),
+        at(12),
+        rng,
+    );
+    assert!(matches!(step.view.unwrap().screen, Screen::Code { .. }));
+
     // Without a second factor: the generic view, and the owner is told.
     let store = Store::new();
     let phc = engine
@@ -583,8 +615,8 @@ fn parallel_wrong_guesses_at_one_attempt_left_verify_one_password() {
     provision(&engine, &store, &mario(false));
     // Four wrong guesses: one left before the lock.
     for i in 0..4 {
-        let (_, checks, _, reason) = refusal_shape(&engine, &store, "mario", "wrong", i * 10);
-        assert_eq!((checks, reason), (1, Rejection::WrongPassword));
+        let (_, _, _, reason) = refusal_shape(&engine, &store, "mario", "wrong", i * 10);
+        assert_eq!(reason, Rejection::WrongPassword);
     }
     let flows: Vec<(String, String)> = (0..64)
         .map(|_| {
@@ -601,6 +633,7 @@ fn parallel_wrong_guesses_at_one_attempt_left_verify_one_password() {
             (f, s)
         })
         .collect();
+    let work_before = engine.hasher().work();
     let handles: Vec<_> = flows
         .into_iter()
         .map(|(f, s)| {
@@ -629,6 +662,9 @@ fn parallel_wrong_guesses_at_one_attempt_left_verify_one_password() {
         })
         .count();
     assert_eq!(verified, 1, "{results:?}");
+    // 64 guesses, 64 Argon2 runs: one real, 63 dummies; none twice.
+    let one_run = u64::from(engine.config().hash.m_kib()) * u64::from(engine.config().hash.t());
+    assert_eq!(engine.hasher().work() - work_before, 64 * one_run);
     assert!(results.iter().all(|(o, checks)| *checks == 1
         && matches!(
             o,
@@ -1461,6 +1497,139 @@ fn an_account_without_a_mobile_gets_its_code_by_email_and_may_choose_totp_instea
         step.outcome,
         FlowOutcome::Rejected {
             reason: Rejection::WrongCode
+        }
+    );
+}
+
+#[test]
+fn a_commit_conflict_after_the_check_never_hashes_again() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    let rng = &mut rand::rng();
+    let (f, s) = start(&engine, &store, None, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let pw = password("Correct-Horse-1");
+    let keys: Vec<String> = ["account/a1", "guard/a1"].map(str::to_owned).to_vec();
+    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap()).unwrap();
+    let token = flow().body().token();
+    let mut records = store.load(&keys);
+    let mut ticket: Option<String> = None;
+    // Reserve, then check: each committed.
+    for expected in [
+        FlowOutcome::NeedRecords,
+        FlowOutcome::Reserved,
+        FlowOutcome::Checked,
+    ] {
+        let submit = varco::flow::Submit {
+            client_secret: &s,
+            token: &token,
+            input: &pw,
+            ticket: ticket.as_deref(),
+        };
+        let step = engine
+            .advance(&flow(), &submit, &records, at(12), rng)
+            .unwrap();
+        assert_eq!(step.outcome, expected);
+        store.commit_step(&step).unwrap();
+        match step.then {
+            varco::flow::Then::Load { keys: more } => {
+                for k in more {
+                    records.insert(k.clone(), store.get(&k));
+                }
+            }
+            varco::flow::Then::CommitAndRepeat { ticket: t } => {
+                ticket = Some(t.expose().to_owned())
+            }
+            varco::flow::Then::Respond => unreachable!(),
+        }
+        let all: Vec<String> = records.keys().map(str::to_owned).collect();
+        records = store.load(&all);
+    }
+    // The last phase is computed, then another flow's wrong guess changes
+    // the guard before it commits: a conflict.
+    let submit = varco::flow::Submit {
+        client_secret: &s,
+        token: &token,
+        input: &pw,
+        ticket: ticket.as_deref(),
+    };
+    let work = engine.hasher().work();
+    let step = engine
+        .advance(&flow(), &submit, &records, at(12), rng)
+        .unwrap();
+    assert!(matches!(step.outcome, FlowOutcome::SignedIn { .. }));
+    assert_eq!(engine.hasher().work(), work, "the last phase does not hash");
+    let _ = refusal_shape(&engine, &store, "mario", "wrong", 12);
+    assert!(store.commit_step(&step).is_err());
+    // Reloaded and advanced again: signed in, with no Argon2 run.
+    let work = engine.hasher().work();
+    let all: Vec<String> = records.keys().map(str::to_owned).collect();
+    let step = engine
+        .advance(&flow(), &submit, &store.load(&all), at(13), rng)
+        .unwrap();
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+    store.commit_step(&step).unwrap();
+    assert_eq!(engine.hasher().work(), work, "no hash after the check");
+}
+
+#[test]
+fn a_source_that_fails_too_often_is_refused_for_every_account() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    for i in 0..20 {
+        let who = format!("nobody{i}");
+        let (_, _, _, reason) = refusal_shape(&engine, &store, &who, "x", 10 + i);
+        assert_eq!(reason, Rejection::UnknownAccount);
+    }
+    // The next attempt from that source, even with mario's right password,
+    // is refused, and looks the same.
+    let (_, _, _, reason) = refusal_shape(&engine, &store, "mario", "Correct-Horse-1", 40);
+    assert_eq!(reason, Rejection::SourceLocked);
+    // From another source it signs in.
+    let rng = &mut rand::rng();
+    let (f, s) = start(&engine, &store, Some("192.0.2.9"), at(41));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(41), rng);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &password("Correct-Horse-1"),
+        at(42),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::SignedIn { .. }));
+}
+
+#[test]
+fn dormant_after_180_days_without_a_sign_in_and_never_while_in_use() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(true));
+    let rng = &mut rand::rng();
+    let day = 24 * 3600;
+    let sign_in = |now: u64, rng: &mut rand::rngs::ThreadRng| {
+        let (f, s) = at_code(&engine, &store, now);
+        let c = last_code(&store);
+        request(&engine, &store, &f, &s, &code(&c), at(now + 1), rng)
+            .0
+            .outcome
+    };
+    // Signing in every 100 days keeps the account active...
+    for n in 1..=4 {
+        assert!(matches!(
+            sign_in(n * 100 * day, rng),
+            FlowOutcome::SignedIn { .. }
+        ));
+    }
+    // ... 181 days without one make it dormant, shown after the code.
+    assert_eq!(
+        sign_in(400 * day + 181 * day, rng),
+        FlowOutcome::Blocked {
+            cause: BlockCause::Dormant
         }
     );
 }

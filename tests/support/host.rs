@@ -113,6 +113,9 @@ pub struct Trace {
     /// Engine calls that checked a password (one Argon2 run each).
     pub password_checks: usize,
     pub conflicts: usize,
+    /// Argon2 work done meanwhile (KiB-passes, `PasswordHasher::work`):
+    /// this request's alone when nothing else runs.
+    pub work: u64,
 }
 
 /// One user request through the host loop: load, advance, commit, and
@@ -127,6 +130,7 @@ pub fn request<R: rand::CryptoRng>(
     rng: &mut R,
 ) -> (FlowStep, Trace) {
     let mut trace = Trace::default();
+    let work_before = engine.hasher().work();
     let mut keys: Vec<String> = Vec::new();
     let mut ticket: Option<String> = None;
     // The token the client holds: the view it answers.
@@ -164,7 +168,10 @@ pub fn request<R: rand::CryptoRng>(
             continue;
         }
         match &step.then {
-            Then::Respond => return (step, trace),
+            Then::Respond => {
+                trace.work = engine.hasher().work() - work_before;
+                return (step, trace);
+            }
             Then::Load { keys: more } => keys.extend(more.iter().cloned()),
             Then::CommitAndRepeat { ticket: t } => ticket = Some(t.expose().to_owned()),
         }

@@ -635,10 +635,10 @@ impl FlowEngine {
             work.commit.restrict(w);
         }
         let key = acc.now.body().record_key();
-        work.commit.grant(
-            acc.write(&key)
-                .unwrap_or_else(|| FlowWrite::assert(&key, &acc.read)),
-        );
+        let write = acc
+            .write(&key)
+            .unwrap_or_else(|| FlowWrite::assert(&key, &acc.read));
+        work.commit.grant(write);
     }
 
     /// The records entering `method` reads.
