@@ -524,7 +524,7 @@ fn a_block_is_shown_only_after_the_second_factor_and_an_owner_without_one_is_tol
         step.view.unwrap().screen,
         Screen::Blocked {
             cause: BlockCause::SubscriptionExpired,
-            unblock: "renew_subscription"
+            unblock: varco::flow::Unblock::RenewSubscription
         }
     );
     // With the opt-in second factor off, a blocked account still passes its

@@ -243,7 +243,12 @@ fn racing_failures_that_lock_tell_the_owner_once() {
     let (engine, store) = (engine(), Store::new());
     // Five wrong guesses on five flows: all five reserved (counted) before
     // any is checked; the fifth's count sets the lock.
-    let mut reqs = setup(&engine, &store, 5, &[(0, false), (1, false), (2, false), (3, false), (4, false)]);
+    let mut reqs = setup(
+        &engine,
+        &store,
+        5,
+        &[(0, false), (1, false), (2, false), (3, false), (4, false)],
+    );
     for r in &mut reqs {
         for _ in 0..4 {
             r.tick(&engine, &store);

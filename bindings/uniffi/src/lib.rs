@@ -21,6 +21,7 @@ mod breach;
 mod delivery;
 mod effect;
 mod error;
+mod flow;
 mod guard;
 mod hashing;
 mod identifier;
@@ -40,6 +41,9 @@ pub use breach::BreachQuery;
 pub use delivery::{CodeStep, Delivery, IssueStep, ResendStep};
 pub use effect::Effect;
 pub use error::VarcoError;
+pub use flow::{
+    Actor, FlowEngine, FlowInput, FlowStep, FlowWrite, LoadedRecord, NewAccount, StartedFlow, Then,
+};
 pub use guard::{Admission, AttemptStep, Guard, UpdateStep};
 pub use hashing::{Hasher, VerifyResult};
 pub use identifier::{IdentifierKey, codice_fiscale, lookup_key, partita_iva};

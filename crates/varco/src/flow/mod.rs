@@ -27,6 +27,7 @@ mod decoy;
 mod engine;
 mod input;
 mod login;
+mod provision;
 mod records;
 mod session;
 mod state;
@@ -40,8 +41,9 @@ pub use engine::{
     FlowEngine, StartContext, Submit, challenge_key, destination_key, guard_key, source_key,
 };
 pub use input::Input;
+pub use provision::NewAccount;
 pub use records::{FlowWrite, Records, WriteOp};
 pub use session::{SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
-pub use view::{BlockCause, EndReason, Method, Screen, View, ViewError};
+pub use view::{BlockCause, EndReason, Method, Screen, Unblock, View, ViewError};

@@ -88,15 +88,43 @@ impl BlockCause {
         }
     }
 
-    /// How the owner unblocks it (a stable code: `reset_password`,
-    /// `renew_subscription`, `call_support`, `activate`, `none`).
-    pub fn unblock(self) -> &'static str {
+    /// How the owner unblocks it.
+    pub fn unblock(self) -> Unblock {
         match self {
-            BlockCause::Dormant => "reset_password",
-            BlockCause::SubscriptionExpired => "renew_subscription",
-            BlockCause::Operator | BlockCause::Location => "call_support",
-            BlockCause::PendingActivation => "activate",
-            BlockCause::Ceased => "none",
+            BlockCause::Dormant => Unblock::ResetPassword,
+            BlockCause::SubscriptionExpired => Unblock::RenewSubscription,
+            BlockCause::Operator | BlockCause::Location => Unblock::CallSupport,
+            BlockCause::PendingActivation => Unblock::Activate,
+            BlockCause::Ceased => Unblock::Nothing,
+        }
+    }
+}
+
+/// How a blocked owner unblocks the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unblock {
+    /// Reset the password (a completed recovery reactivates it).
+    ResetPassword,
+    /// Renew the subscription.
+    RenewSubscription,
+    /// Call support (an operator unblocks it).
+    CallSupport,
+    /// Activate the account (from the activation message).
+    Activate,
+    /// Nothing: it is closed.
+    Nothing,
+}
+
+impl Unblock {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unblock::ResetPassword => "reset_password",
+            Unblock::RenewSubscription => "renew_subscription",
+            Unblock::CallSupport => "call_support",
+            Unblock::Activate => "activate",
+            Unblock::Nothing => "nothing",
         }
     }
 }
@@ -159,8 +187,8 @@ pub enum Screen {
     Blocked {
         /// Why.
         cause: BlockCause,
-        /// How (`reset_password`, `renew_subscription`, `call_support`).
-        unblock: &'static str,
+        /// How.
+        unblock: Unblock,
     },
     /// The flow ended: start again.
     Ended {

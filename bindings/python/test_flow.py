@@ -1,0 +1,191 @@
+"""The flow engine from Python: the host loop of ENGINE §4 against an
+in-memory store, with threads racing for one account."""
+
+import re
+import threading
+import unittest
+
+import varco_uniffi as v
+
+T0 = 1_800_000_000_000
+KEYS = dict(
+    code_keys=[v.HostKey("c1", bytes([1] * 32))],
+    sealing_keys=[v.HostKey("s1", bytes([2] * 32))],
+    decoy_key=v.HostKey("d1", bytes([3] * 32)),
+    peppers=None,
+)
+CONFIG = '{"hash":{"m_kib":8,"t":1,"p":1}}'
+
+
+class Conflict(Exception):
+    pass
+
+
+class Store:
+    """Records by key, (revision, text); one lock makes each commit atomic."""
+
+    def __init__(self):
+        self.records = {}
+        self.outbox = []
+        self.lock = threading.Lock()
+
+    def load(self, keys):
+        with self.lock:
+            return [v.LoadedRecord(key=k, record=self.records.get(k, (0, None))[1]) for k in keys]
+
+    def get(self, key):
+        with self.lock:
+            return self.records[key][1]
+
+    def commit(self, step):
+        with self.lock:
+            for w in step.writes:
+                current = self.records.get(w.key, (None, None))[0]
+                if isinstance(w, v.FlowWrite.PUT):
+                    ok = current is None if w.replaces == 0 else current == w.replaces
+                else:
+                    ok = current == w.revision
+                if not ok:
+                    raise Conflict()
+            for w in step.writes:
+                if isinstance(w, v.FlowWrite.PUT):
+                    self.records[w.key] = (w.revision, w.record)
+            self.outbox.append(step.effects)
+
+
+def request(engine, store, flow_key, secret, token, input, now):
+    """One user request: advance, commit, and Load / CommitAndRepeat /
+    retry on conflict, until Respond."""
+    keys, ticket = [], None
+    for _ in range(200):
+        step = engine.advance(store.get(flow_key), secret, token, input, ticket, store.load(keys), now)
+        try:
+            store.commit(step)
+        except Conflict:
+            continue
+        if isinstance(step.then, v.Then.RESPOND):
+            return step
+        if isinstance(step.then, v.Then.LOAD):
+            keys += step.then.keys
+        else:
+            ticket = step.then.ticket
+    raise AssertionError("the host loop did not settle")
+
+
+class Client:
+    """A browser: its flow, its secret, the token of the view it shows."""
+
+    def __init__(self, engine, store, now):
+        started = engine.start(v.FlowKind.LOGIN, "203.0.113.7", None, now)
+        store.commit(started.step)
+        self.engine, self.store = engine, store
+        self.key, self.secret = started.flow_key, started.client_secret
+        self.token = started.step.view.token
+
+    def submit(self, input, now):
+        step = request(self.engine, self.store, self.key, self.secret, self.token, input, now)
+        self.token = step.view.token
+        return step
+
+
+def last_code(store):
+    for effects in reversed(store.outbox):
+        for e in reversed(effects):
+            if isinstance(e, v.Effect.SEND_SMS):
+                return re.search(r"\d{6}", e.text.reveal()).group(0)
+    raise AssertionError("no code sent")
+
+
+def provision(engine, store, second_factor=True):
+    account = v.NewAccount(id="a1", username="mario", email=None, mobile="333 123 4567",
+                           second_factor=second_factor)
+    store.commit(engine.provision(account, v.SecretText("Correct-Horse-1"), T0))
+
+
+class FlowTest(unittest.TestCase):
+    def setUp(self):
+        self.engine = v.FlowEngine(CONFIG, **KEYS)
+        self.store = Store()
+        provision(self.engine, self.store)
+
+    def test_a_login_with_an_sms_code(self):
+        c = Client(self.engine, self.store, T0)
+        self.assertEqual(c.submit(v.FlowInput.IDENTIFY("Mario"), T0 + 1).view.screen, v.Screen.PASSWORD())
+        step = c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2)
+        self.assertEqual(step.outcome, v.FlowOutcome.CODE_SENT(channel=v.Channel.SMS, sent=True))
+        code = last_code(self.store)
+        wrong = "111111" if code == "000000" else "000000"
+        step = c.submit(v.FlowInput.CODE(v.SecretText(wrong)), T0 + 3)
+        self.assertEqual(step.view.error, v.ViewError.CODE_WRONG)
+        step = c.submit(v.FlowInput.CODE(v.SecretText(code)), T0 + 4)
+        self.assertIsInstance(step.outcome, v.FlowOutcome.SIGNED_IN)
+        self.assertEqual((step.outcome.grant.account, step.outcome.grant.level), ("a1", 2))
+        self.assertEqual(self.engine.check_session(step.outcome.grant, self.store.get("account/a1"), T0 + 5, None),
+                         v.SessionCheck.VALID)
+
+    def test_an_unknown_account_looks_like_a_wrong_password(self):
+        views = []
+        for who, pw in [("mario", "wrong"), ("nobody", "wrong")]:
+            c = Client(self.engine, self.store, T0)
+            c.submit(v.FlowInput.IDENTIFY(who), T0 + 1)
+            step = c.submit(v.FlowInput.PASSWORD(v.SecretText(pw)), T0 + 2)
+            self.assertIsInstance(step.outcome, v.FlowOutcome.REJECTED)
+            views.append((step.view.screen, step.view.error, step.view.methods, step.view.resend_at))
+        self.assertEqual(views[0], views[1])
+        self.assertEqual(views[0][1], v.ViewError.AUTHENTICATION_FAILED)
+
+    def test_parallel_wrong_guesses_at_one_attempt_left_verify_one_password(self):
+        for i in range(4):
+            c = Client(self.engine, self.store, T0)
+            c.submit(v.FlowInput.IDENTIFY("mario"), T0 + i)
+            c.submit(v.FlowInput.PASSWORD(v.SecretText("wrong")), T0 + i)
+        clients = []
+        for _ in range(16):
+            c = Client(self.engine, self.store, T0 + 10)
+            c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 10)
+            clients.append(c)
+        outcomes = []
+        def guess(c):
+            outcomes.append(c.submit(v.FlowInput.PASSWORD(v.SecretText("guess")), T0 + 11).outcome)
+        threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wrong = [o for o in outcomes if o == v.FlowOutcome.REJECTED(reason=v.Rejection.WRONG_PASSWORD)]
+        locked = [o for o in outcomes if o == v.FlowOutcome.REJECTED(reason=v.Rejection.LOCKED)]
+        self.assertEqual((len(wrong), len(locked)), (1, 15))
+
+    def test_secrets_stay_out_of_string_forms(self):
+        c = Client(self.engine, self.store, T0)
+        c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)
+        step = c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2)
+        code = last_code(self.store)
+        for shown in (repr(step), str(step), repr(v.FlowInput.CODE(v.SecretText(code)))):
+            self.assertNotIn(code, shown)
+            self.assertNotIn("Correct-Horse-1", shown)
+        self.assertNotIn(c.secret.reveal(), repr(c.secret))
+
+    def test_an_operator_block_ends_the_sessions_and_bad_input_is_an_error(self):
+        c = Client(self.engine, self.store, T0)
+        c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)
+        c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2)
+        grant = c.submit(v.FlowInput.CODE(v.SecretText(last_code(self.store))), T0 + 3).outcome.grant
+        records = self.store.load(["account/a1", "guard/a1"])
+        step = self.engine.command(v.Actor.OPERATOR("op-1"), v.Command.BLOCK("a1", "stolen"), records, T0 + 4)
+        self.store.commit(step)
+        self.assertEqual(step.outcome, v.FlowOutcome.APPLIED(state=v.AccountState.SUSPENDED()))
+        self.assertEqual(self.engine.check_session(grant, self.store.get("account/a1"), T0 + 5, None),
+                         v.SessionCheck.REVOKED)
+        with self.assertRaises(v.VarcoError.RejectInput) as e:
+            self.engine.command(v.Actor.HOST(), v.Command.UNBLOCK("a1"), records, T0 + 6)
+        self.assertEqual(e.exception.code, v.ErrorCode.INVALID_INPUT)
+        with self.assertRaises(v.VarcoError.UnusableRecord):
+            self.engine.advance("{", c.secret, c.token, v.FlowInput.CANCEL(), None, [], T0)
+        with self.assertRaises(v.VarcoError.FixConfiguration) as e:
+            v.FlowEngine('{"flow_ttl_secs":1}', **KEYS)
+        self.assertEqual(e.exception.code, v.ErrorCode.INVALID_ENGINE_CONFIG)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,684 @@
+//! The flow engine (ENGINE §3-§5): one object, flows and records as opaque
+//! text, inputs, outcomes, views, writes and effects as typed values.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use varco::Timestamp;
+use varco::account::{Account, AccountState};
+use varco::flow::{
+    BlockCause, Command, EndReason, FlowKind, FlowOutcome, Method, Rejection, Screen, SessionCheck,
+    SessionGrant, Unblock, View, ViewError,
+};
+use varco::otp::Channel;
+use varco::record::Stored;
+
+use crate::effect::effects;
+use crate::keys::ring;
+use crate::secret::{SecretText, secret};
+use crate::{Effect, HostKey, VarcoError, at_ms};
+
+/// What a flow is for (the core's `varco::flow::FlowKind`).
+#[uniffi::remote(Enum)]
+pub enum FlowKind {
+    /// Sign-in.
+    Login,
+}
+
+/// A second factor (the core's `varco::flow::Method`).
+#[uniffi::remote(Enum)]
+pub enum Method {
+    /// A code by SMS.
+    Sms,
+    /// A code by email, where there is no mobile.
+    Email,
+    /// An authenticator app.
+    Totp,
+    /// A one-time recovery code.
+    RecoveryCode,
+}
+
+/// Why an account cannot sign in (the core's `varco::flow::BlockCause`).
+#[uniffi::remote(Enum)]
+pub enum BlockCause {
+    /// Unused for too long.
+    Dormant,
+    /// The subscription expired.
+    SubscriptionExpired,
+    /// An operator blocked it.
+    Operator,
+    /// An implausible location.
+    Location,
+    /// Not yet activated.
+    PendingActivation,
+    /// Closed.
+    Ceased,
+}
+
+/// How a blocked owner unblocks it (the core's `varco::flow::Unblock`).
+#[uniffi::remote(Enum)]
+pub enum Unblock {
+    /// Reset the password.
+    ResetPassword,
+    /// Renew the subscription.
+    RenewSubscription,
+    /// Call support.
+    CallSupport,
+    /// Activate the account.
+    Activate,
+    /// Nothing: it is closed.
+    Nothing,
+}
+
+/// Why a flow ended (the core's `varco::flow::EndReason`).
+#[uniffi::remote(Enum)]
+pub enum EndReason {
+    /// Cancelled.
+    Cancelled,
+    /// Expired.
+    Expired,
+    /// The second factor locked.
+    SecondFactorLocked,
+    /// The account changed.
+    AccountChanged,
+    /// No second factor where one is required.
+    NoSecondFactor,
+    /// The code's attempts are used up.
+    AttemptsUsedUp,
+}
+
+/// An error to show (the core's `varco::flow::ViewError`).
+#[uniffi::remote(Enum)]
+pub enum ViewError {
+    /// "Errore di autenticazione".
+    AuthenticationFailed,
+    /// A wrong code.
+    CodeWrong,
+    /// An expired code.
+    CodeExpired,
+}
+
+/// The screen to show (the core's `varco::flow::Screen`).
+#[uniffi::remote(Enum)]
+pub enum Screen {
+    /// Username or email.
+    Identify,
+    /// Password.
+    Password,
+    /// Which second factor.
+    ChooseMethod,
+    /// The code sent.
+    Code {
+        /// Its channel.
+        channel: Channel,
+    },
+    /// The authenticator's code.
+    Totp,
+    /// A recovery code.
+    RecoveryCode,
+    /// Signed in.
+    SignedIn,
+    /// Blocked, after every factor passed.
+    Blocked {
+        /// Why.
+        cause: BlockCause,
+        /// How to unblock.
+        unblock: Unblock,
+    },
+    /// Ended.
+    Ended {
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+/// What the user may be shown (the core's `varco::flow::View`).
+#[uniffi::remote(Record)]
+pub struct View {
+    /// The flow's id.
+    pub flow: String,
+    /// The step token to submit with the next input.
+    pub token: String,
+    /// The screen.
+    pub screen: Screen,
+    /// An error to show.
+    pub error: Option<ViewError>,
+    /// Methods to choose from.
+    pub methods: Vec<Method>,
+    /// When "send again" becomes possible (Unix ms).
+    pub resend_at: Option<Timestamp>,
+}
+
+/// Why a sign-in did not go on, for the host (the core's
+/// `varco::flow::Rejection`).
+#[uniffi::remote(Enum)]
+pub enum Rejection {
+    /// No such account.
+    UnknownAccount,
+    /// No password.
+    NoPassword,
+    /// An unusable stored hash.
+    UnusableHash,
+    /// A wrong password.
+    WrongPassword,
+    /// The password budget is locked.
+    Locked,
+    /// The source is locked.
+    SourceLocked,
+    /// Blocked, and no second factor to pass first.
+    Blocked,
+    /// A wrong code.
+    WrongCode,
+    /// An expired code.
+    CodeExpired,
+    /// The code's attempts are used up.
+    CodeExhausted,
+    /// The second factor is locked.
+    SecondFactorLocked,
+}
+
+/// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).
+#[uniffi::remote(Record)]
+pub struct SessionGrant {
+    /// The account.
+    pub account: String,
+    /// Its epoch at sign-in.
+    pub epoch: u64,
+    /// 1 or 2.
+    pub level: u8,
+    /// Factors beyond the password.
+    pub methods: Vec<Method>,
+    /// When (Unix ms).
+    pub at: Timestamp,
+    /// The device.
+    pub device: Option<String>,
+}
+
+/// Whether a grant still holds (the core's `varco::flow::SessionCheck`).
+#[uniffi::remote(Enum)]
+pub enum SessionCheck {
+    /// It holds.
+    Valid,
+    /// It no longer holds.
+    Revoked,
+    /// Too old for what is asked.
+    StepUp,
+}
+
+/// What happened (the core's `varco::flow::FlowOutcome`).
+#[uniffi::remote(Enum)]
+pub enum FlowOutcome {
+    /// A flow began.
+    Started,
+    /// Records are missing.
+    NeedRecords,
+    /// An attempt was counted.
+    Reserved,
+    /// The check passed.
+    Checked,
+    /// Another request holds the flow.
+    Busy,
+    /// A stale step token.
+    Stale,
+    /// A wrong client secret.
+    WrongClient,
+    /// The next screen.
+    Moved,
+    /// A code was sent (or silently not).
+    CodeSent {
+        /// The channel.
+        channel: Channel,
+        /// Whether it went out.
+        sent: bool,
+    },
+    /// Refused.
+    Rejected {
+        /// Why.
+        reason: Rejection,
+    },
+    /// Signed in.
+    SignedIn {
+        /// The grant.
+        grant: SessionGrant,
+    },
+    /// Blocked, after every factor.
+    Blocked {
+        /// Why.
+        cause: BlockCause,
+    },
+    /// Ended.
+    Ended {
+        /// Why.
+        reason: EndReason,
+    },
+    /// A command was carried out.
+    Applied {
+        /// The account's state.
+        state: AccountState,
+    },
+}
+
+/// One input, for one screen (the core's `varco::flow::Input`, with
+/// secrets as [`SecretText`]).
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum FlowInput {
+    /// The username or email.
+    Identify {
+        /// What the user typed.
+        identifier: String,
+    },
+    /// The password.
+    Password {
+        /// What the user typed.
+        password: Arc<SecretText>,
+    },
+    /// Which second factor.
+    ChooseMethod {
+        /// The method.
+        method: Method,
+    },
+    /// A code received by SMS or email.
+    Code {
+        /// What the user typed.
+        code: Arc<SecretText>,
+    },
+    /// An authenticator's code.
+    Totp {
+        /// What the user typed.
+        code: Arc<SecretText>,
+    },
+    /// A recovery code.
+    RecoveryCode {
+        /// What the user typed.
+        code: Arc<SecretText>,
+    },
+    /// Send the code again.
+    Resend,
+    /// Back to choosing a method.
+    Back,
+    /// Abandon the flow.
+    Cancel,
+}
+
+impl FlowInput {
+    fn to_core(&self) -> varco::flow::Input {
+        use varco::flow::Input as I;
+        match self {
+            FlowInput::Identify { identifier } => I::Identify {
+                identifier: identifier.clone(),
+            },
+            FlowInput::Password { password } => I::Password {
+                password: password.to_core(),
+            },
+            FlowInput::ChooseMethod { method } => I::ChooseMethod { method: *method },
+            FlowInput::Code { code } => I::Code {
+                code: code.to_core(),
+            },
+            FlowInput::Totp { code } => I::Totp {
+                code: code.to_core(),
+            },
+            FlowInput::RecoveryCode { code } => I::RecoveryCode {
+                code: code.to_core(),
+            },
+            FlowInput::Resend => I::Resend,
+            FlowInput::Back => I::Back,
+            FlowInput::Cancel => I::Cancel,
+        }
+    }
+}
+
+/// A record the host loaded: its key and stored text, or `None` for a key
+/// it looked up and did not find.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct LoadedRecord {
+    /// The key.
+    pub key: String,
+    /// The stored text, if any.
+    pub record: Option<String>,
+}
+
+/// One write of a step's one atomic commit.
+///
+/// ```text
+/// Put,    replaces == 0 -> INSERT (the key must not exist yet)
+/// Put,    replaces == r -> UPDATE … WHERE key = ? AND revision = r
+/// Assert, revision == r -> fail the commit unless the key is at revision r
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowWrite {
+    /// Store a record.
+    Put {
+        /// Its key.
+        key: String,
+        /// Its kind.
+        kind: String,
+        /// Its stored text.
+        record: String,
+        /// Its new revision.
+        revision: i64,
+        /// The revision it replaces; 0 when it must not exist yet.
+        replaces: i64,
+    },
+    /// Write nothing; fail the commit unless the record is at `revision`.
+    Assert {
+        /// Its key.
+        key: String,
+        /// The revision it must have.
+        revision: i64,
+    },
+}
+
+/// What the host does next.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum Then {
+    /// Reply with the view.
+    Respond,
+    /// Load these keys, then advance again with the same input.
+    Load {
+        /// The keys.
+        keys: Vec<String>,
+    },
+    /// Commit, reload, and advance again with the same input and this
+    /// ticket.
+    CommitAndRepeat {
+        /// The reservation's ticket.
+        ticket: Arc<SecretText>,
+    },
+}
+
+/// One engine step (the core's `varco::flow::FlowStep`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FlowStep {
+    /// What happened.
+    pub outcome: FlowOutcome,
+    /// What to show (with `Respond`).
+    pub view: Option<View>,
+    /// One atomic commit, in order.
+    pub writes: Vec<FlowWrite>,
+    /// For the outbox.
+    pub effects: Vec<Effect>,
+    /// What to do next.
+    pub then: Then,
+}
+
+/// A started flow: its step (the flow's first write), its key, and the
+/// client secret to give the client.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct StartedFlow {
+    /// The step.
+    pub step: FlowStep,
+    /// `flow/<id>`.
+    pub flow_key: String,
+    /// The client secret.
+    pub client_secret: Arc<SecretText>,
+}
+
+/// Who gives a command.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum Actor {
+    /// An operator, by id.
+    Operator {
+        /// The operator's id.
+        id: String,
+    },
+    /// The host.
+    Host,
+}
+
+/// A command (the core's `varco::flow::Command`).
+#[uniffi::remote(Enum)]
+pub enum Command {
+    /// An operator blocks the account.
+    Block {
+        /// The account.
+        account: String,
+        /// Why.
+        reason: String,
+    },
+    /// An operator unblocks it.
+    Unblock {
+        /// The account.
+        account: String,
+    },
+    /// The subscription expired.
+    SubscriptionExpired {
+        /// The account.
+        account: String,
+    },
+    /// The subscription was renewed.
+    SubscriptionRenewed {
+        /// The account.
+        account: String,
+    },
+}
+
+fn revision(r: u64) -> i64 {
+    i64::try_from(r).unwrap_or(i64::MAX)
+}
+
+impl From<varco::flow::FlowStep> for FlowStep {
+    fn from(s: varco::flow::FlowStep) -> Self {
+        use varco::flow::{Then as T, WriteOp};
+        use varco::record::Expect;
+        FlowStep {
+            outcome: s.outcome,
+            view: s.view,
+            writes: s
+                .writes
+                .into_iter()
+                .map(|w| match w.op {
+                    WriteOp::Put {
+                        kind,
+                        json,
+                        revision: r,
+                        expect,
+                    } => FlowWrite::Put {
+                        key: w.key,
+                        kind: kind.to_owned(),
+                        record: json,
+                        revision: revision(r),
+                        replaces: match expect {
+                            Expect::Absent => 0,
+                            Expect::Revision { revision: r } => revision(r),
+                        },
+                    },
+                    WriteOp::Assert { revision: r } => FlowWrite::Assert {
+                        key: w.key,
+                        revision: revision(r),
+                    },
+                })
+                .collect(),
+            effects: effects(s.effects),
+            then: match s.then {
+                T::Respond => Then::Respond,
+                T::Load { keys } => Then::Load { keys },
+                T::CommitAndRepeat { ticket } => Then::CommitAndRepeat {
+                    ticket: secret(zeroize::Zeroizing::new(ticket.expose().to_owned())),
+                },
+            },
+        }
+    }
+}
+
+fn loaded(list: Vec<LoadedRecord>) -> varco::flow::Records {
+    let mut r = varco::flow::Records::new();
+    for l in list {
+        r.insert(l.key, l.record);
+    }
+    r
+}
+
+/// The flow engine: built once per process from configuration JSON and
+/// keys; immutable and thread-safe. See the bindings README for the host
+/// loop.
+#[derive(uniffi::Object)]
+pub struct FlowEngine {
+    inner: varco::flow::FlowEngine,
+}
+
+impl std::fmt::Debug for FlowEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl FlowEngine {
+    /// An engine from its configuration (JSON, `{}` for the defaults) and
+    /// keys: code-hash keys, sealing keys (32 bytes), the decoy key (at
+    /// least 32 bytes, never rotated) and optional password peppers. In
+    /// each list the first key is current.
+    #[uniffi::constructor]
+    pub fn new(
+        config_json: String,
+        code_keys: Vec<Arc<HostKey>>,
+        sealing_keys: Vec<Arc<HostKey>>,
+        decoy_key: Arc<HostKey>,
+        peppers: Option<Vec<Arc<HostKey>>>,
+    ) -> Result<Self, VarcoError> {
+        let keys = varco::flow::EngineKeys {
+            codes: ring(&code_keys)?,
+            sealing: ring(&sealing_keys)?,
+            decoy: ring(&[decoy_key])?,
+            peppers: peppers.as_deref().map(ring).transpose()?,
+        };
+        Ok(FlowEngine {
+            inner: varco::flow::FlowEngine::from_json(&config_json, keys)?,
+        })
+    }
+
+    /// Starts a flow. `source` is the request's address (it has a budget
+    /// of its own); `device` the host's id for the device.
+    pub fn start(
+        &self,
+        kind: FlowKind,
+        source: Option<String>,
+        device: Option<String>,
+        now_ms: i64,
+    ) -> Result<StartedFlow, VarcoError> {
+        let ctx = varco::flow::StartContext { source, device };
+        let s = self
+            .inner
+            .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())?;
+        Ok(StartedFlow {
+            step: s.step.into(),
+            flow_key: s.flow_key,
+            client_secret: secret(zeroize::Zeroizing::new(s.client_secret.expose().to_owned())),
+        })
+    }
+
+    /// One user input to a flow: the stored flow, the client secret, the
+    /// view's token, the input, the ticket when repeating, the records
+    /// loaded so far.
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance(
+        &self,
+        flow: String,
+        client_secret: Arc<SecretText>,
+        token: String,
+        input: FlowInput,
+        ticket: Option<Arc<SecretText>>,
+        records: Vec<LoadedRecord>,
+        now_ms: i64,
+    ) -> Result<FlowStep, VarcoError> {
+        let stored = Stored::<varco::flow::Flow>::from_json(&flow)?;
+        let input = input.to_core();
+        let secret = client_secret.to_core();
+        let ticket = ticket.map(|t| t.to_core());
+        let submit = varco::flow::Submit {
+            client_secret: secret.expose(),
+            token: &token,
+            input: &input,
+            ticket: ticket.as_ref().map(varco::SecretString::expose),
+        };
+        let step = self.inner.advance(
+            &stored,
+            &submit,
+            &loaded(records),
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )?;
+        Ok(step.into())
+    }
+
+    /// A command (an operator's block, the host's report of a
+    /// subscription), on the records it names.
+    pub fn command(
+        &self,
+        actor: Actor,
+        command: Command,
+        records: Vec<LoadedRecord>,
+        now_ms: i64,
+    ) -> Result<FlowStep, VarcoError> {
+        let actor = match actor {
+            Actor::Operator { id } => varco::flow::Actor::Operator { id },
+            Actor::Host => varco::flow::Actor::Host {},
+        };
+        Ok(self
+            .inner
+            .command(&actor, &command, &loaded(records), at_ms(now_ms)?)?
+            .into())
+    }
+
+    /// Whether a grant still holds for the stored account; with
+    /// `max_age_ms`, whether it is recent enough for a sensitive change.
+    pub fn check_session(
+        &self,
+        grant: SessionGrant,
+        account: String,
+        now_ms: i64,
+        max_age_ms: Option<i64>,
+    ) -> Result<SessionCheck, VarcoError> {
+        let account = Stored::<Account>::from_json(&account)?;
+        let max_age = max_age_ms
+            .map(|ms| u64::try_from(ms).map(Duration::from_millis))
+            .transpose()
+            .map_err(|_| varco::Error::InvalidInput("max_age_ms is negative".into()))?;
+        Ok(grant.check(&account, at_ms(now_ms)?, max_age))
+    }
+}
+
+/// An account to create (the core's `varco::flow::NewAccount`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewAccount {
+    /// Its id.
+    pub id: String,
+    /// A username.
+    pub username: Option<String>,
+    /// An email address.
+    pub email: Option<String>,
+    /// The mobile for codes.
+    pub mobile: Option<String>,
+    /// Whether the opt-in second factor is on.
+    pub second_factor: bool,
+}
+
+#[uniffi::export]
+impl FlowEngine {
+    /// The writes that create an account (claims, then the account), its
+    /// password hashed with the engine's hasher.
+    pub fn provision(
+        &self,
+        account: NewAccount,
+        password: Option<Arc<SecretText>>,
+        now_ms: i64,
+    ) -> Result<FlowStep, VarcoError> {
+        let new = varco::flow::NewAccount {
+            id: account.id,
+            username: account.username,
+            email: account.email,
+            mobile: account.mobile,
+            second_factor: account.second_factor,
+        };
+        let password = password.map(|p| p.to_core());
+        Ok(self
+            .inner
+            .provision(
+                &new,
+                password.as_ref().map(varco::SecretString::expose),
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )?
+            .into())
+    }
+}

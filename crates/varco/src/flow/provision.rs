@@ -1,0 +1,100 @@
+//! Provisioning: an operator's import of an account, or a test's.
+
+use rand_core::CryptoRng;
+
+use super::engine::{FlowEngine, Work};
+use super::records::FlowWrite;
+use super::step::{FlowOutcome, FlowStep, Then};
+use crate::account::{Account, IdentifierKind, LookupKey};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::effect::Effect;
+use crate::{Error, Timestamp};
+
+/// An account to create: its id, identifiers and contacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAccount {
+    /// The account's id: 1 to 64 of `[A-Za-z0-9_-]`.
+    pub id: String,
+    /// A username to sign in with.
+    pub username: Option<String>,
+    /// An email address: to sign in with, and where codes go without a
+    /// mobile.
+    pub email: Option<String>,
+    /// The mobile where sign-in codes go (normalised to E.164).
+    pub mobile: Option<String>,
+    /// Whether the opt-in second factor is on.
+    pub second_factor: bool,
+}
+
+impl FlowEngine {
+    /// The writes that create an account (its claims, each "must not
+    /// exist", so an identifier is never claimed twice; then the account),
+    /// with its password hashed by the engine's hasher.
+    ///
+    /// ```
+    /// use varco::flow::{EngineConfig, EngineKeys, FlowEngine, NewAccount};
+    /// use varco::hash::HashParams;
+    /// use varco::keys::KeyRing;
+    /// use varco::Timestamp;
+    ///
+    /// let keys = EngineKeys {
+    ///     codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+    ///     sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+    ///     decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+    ///     peppers: None,
+    /// };
+    /// let config = EngineConfig { hash: HashParams::new(8, 1, 1).unwrap(), ..EngineConfig::default() };
+    /// let engine = FlowEngine::new(config, keys).unwrap();
+    /// let new = NewAccount { id: "a1".into(), username: Some("Mario".into()), ..NewAccount::default() };
+    /// let step = engine.provision(&new, Some("Correct-Horse-1"), Timestamp::from_unix_seconds(1_800_000_000), &mut rand::rng()).unwrap();
+    /// let keys: Vec<&str> = step.writes.iter().map(|w| w.key.as_str()).collect();
+    /// assert_eq!(keys, ["claim/login/mario", "account/a1"]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad id, identifier or mobile, or two
+    /// identifiers with one key; a hashing error for a password over the
+    /// bound; [`Error::InvalidTime`] for a `now` past the year 9999.
+    pub fn provision<R: CryptoRng + ?Sized>(
+        &self,
+        new: &NewAccount,
+        password: Option<&str>,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let rules = &self.config.identifiers;
+        let mut account = Account::new(&new.id, now)?.with_second_factor(new.second_factor);
+        if let Some(u) = &new.username {
+            account = account.with_identifier(IdentifierKind::Username, u, rules)?;
+        }
+        if let Some(e) = &new.email {
+            account = account.with_identifier(IdentifierKind::Email, e, rules)?;
+        }
+        if let Some(m) = &new.mobile {
+            let key = LookupKey::of(IdentifierKind::Mobile, m, rules)?;
+            account = account.with_mobile(key.key());
+        }
+        if let Some(p) = password {
+            account = account.with_password_hash(&self.hasher.hash(p, rng)?);
+        }
+        let step = account.provision(now)?;
+        let mut work = Work::new();
+        for (key, w) in &step.writes.claims {
+            work.commit.consume(FlowWrite::put(key, w));
+        }
+        let (key, w) = &step.writes.account;
+        work.commit.grant(FlowWrite::put(key, w));
+        work.effects.push(Effect::Audit(
+            AuditEvent::new(now, AuditKind::AccountActivated, &new.id).detail("by", "provision"),
+        ));
+        Ok(FlowStep {
+            outcome: FlowOutcome::Applied {
+                state: account.lifecycle().state().clone(),
+            },
+            view: None,
+            writes: work.commit.into_writes(),
+            effects: work.effects,
+            then: Then::Respond,
+        })
+    }
+}

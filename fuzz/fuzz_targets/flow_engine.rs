@@ -1,0 +1,138 @@
+//! The flow engine with arbitrary records, inputs and commands (ENGINE
+//! §6.15): `advance` and `command` never panic, and every step they return
+//! is whole: each write's record loads back as its kind, keys are named,
+//! and a step that asks to load or repeat shows no view.
+//!
+//! The input is lines: the first is an input's JSON (or `CMD` then an
+//! actor's and a command's JSON on the next two lines); `FLOW <json>`
+//! replaces the started flow; `TOKEN <t>`, `SECRET <s>` and `TICKET <t>`
+//! set what the request carries; every other line is `key<TAB>json` (an
+//! empty json: looked up, absent).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rand::SeedableRng;
+use varco::Timestamp;
+use varco::flow::{
+    Actor, Command, EngineConfig, EngineKeys, Flow, FlowEngine, FlowKind, Input, Records,
+    StartContext, Submit, Then, WriteOp,
+};
+use varco::hash::HashParams;
+use varco::keys::KeyRing;
+use varco::record::Stored;
+
+fn engine() -> FlowEngine {
+    let keys = EngineKeys {
+        codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+        sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+        decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+        peppers: None,
+    };
+    let config = EngineConfig {
+        hash: HashParams::new(8, 1, 1).unwrap(),
+        ..EngineConfig::default()
+    };
+    FlowEngine::new(config, keys).unwrap()
+}
+
+fn check(step: &varco::flow::FlowStep) {
+    for w in &step.writes {
+        assert!(!w.key.is_empty());
+        if let WriteOp::Put {
+            kind,
+            json,
+            revision,
+            ..
+        } = &w.op
+        {
+            assert!(*revision > 0);
+            let v: serde_json::Value = serde_json::from_str(json).expect("a write is JSON");
+            assert_eq!(v["kind"].as_str(), Some(*kind));
+            if *kind == "flow" {
+                Stored::<Flow>::from_json(json).expect("a flow write loads back");
+            }
+        }
+    }
+    if !matches!(step.then, Then::Respond) {
+        assert!(step.view.is_none());
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let engine = engine();
+    let rng = &mut rand::rngs::StdRng::seed_from_u64(7);
+    let now = Timestamp::from_unix_seconds(1_800_000_000);
+    let started = engine
+        .start(
+            FlowKind::Login,
+            &StartContext {
+                source: Some("s".into()),
+                device: None,
+            },
+            now,
+            rng,
+        )
+        .unwrap();
+    let mut flow = Stored::<Flow>::from_json(match &started.step.writes[0].op {
+        WriteOp::Put { json, .. } => json,
+        WriteOp::Assert { .. } => unreachable!(),
+    })
+    .unwrap();
+    let mut secret = started.client_secret.expose().to_owned();
+    let mut token = flow.body().token();
+    let mut ticket: Option<String> = None;
+    let mut records = Records::new();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let command = if first == "CMD" {
+        let actor = lines.next().unwrap_or_default().to_owned();
+        let command = lines.next().unwrap_or_default().to_owned();
+        Some((actor, command))
+    } else {
+        None
+    };
+    for line in lines {
+        if let Some(f) = line.strip_prefix("FLOW ") {
+            match Stored::<Flow>::from_json(f) {
+                Ok(f) => flow = f,
+                Err(_) => return,
+            }
+        } else if let Some(t) = line.strip_prefix("TOKEN ") {
+            token = t.to_owned();
+        } else if let Some(s) = line.strip_prefix("SECRET ") {
+            secret = s.to_owned();
+        } else if let Some(t) = line.strip_prefix("TICKET ") {
+            ticket = Some(t.to_owned());
+        } else if let Some((k, v)) = line.split_once('\t') {
+            records.insert(k, (!v.is_empty()).then(|| v.to_owned()));
+        }
+    }
+    let at = |i: u64| Timestamp::from_unix_seconds(1_800_000_000 + i);
+    if let Some((actor, command)) = command {
+        let (Ok(actor), Ok(command)) = (Actor::from_json(&actor), Command::from_json(&command))
+        else {
+            return;
+        };
+        if let Ok(step) = engine.command(&actor, &command, &records, at(1)) {
+            check(&step);
+        }
+        return;
+    }
+    let Ok(input) = Input::from_json(first) else {
+        return;
+    };
+    let submit = Submit {
+        client_secret: &secret,
+        token: &token,
+        input: &input,
+        ticket: ticket.as_deref(),
+    };
+    for i in [1, 600, 100_000] {
+        if let Ok(step) = engine.advance(&flow, &submit, &records, at(i), rng) {
+            check(&step);
+        }
+    }
+});
