@@ -399,7 +399,7 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
 )
 
 fun main(args: Array<String>) {
-    val all = tests + listOf("shared scenario" to { scenario(args[0]) })
+    val all = tests + flowTests + listOf("shared scenario" to { scenario(args[0]) })
     var passed = 0
     var failed = 0
     for ((name, body) in all) {

@@ -1,0 +1,152 @@
+// The flow engine from Kotlin: the host loop of ENGINE §4 against an
+// in-memory store, with threads racing for one account.
+
+import varco.*
+import java.util.concurrent.ConcurrentLinkedQueue
+
+const val FLOW_T0 = 1_800_000_000_000L
+val flowEngine by lazy {
+    FlowEngine(
+        """{"hash":{"m_kib":8,"t":1,"p":1}}""",
+        listOf(HostKey("c1", ByteArray(32) { 1 })),
+        listOf(HostKey("s1", ByteArray(32) { 2 })),
+        HostKey("d1", ByteArray(32) { 3 }),
+        null,
+    )
+}
+
+class Conflict : Exception()
+
+/** Records by key as (revision, text); one lock makes each commit atomic. */
+class MemoryStore {
+    private val records = HashMap<String, Pair<Long, String>>()
+    val outbox = ConcurrentLinkedQueue<List<Effect>>()
+
+    @Synchronized fun load(keys: List<String>) = keys.map { LoadedRecord(it, records[it]?.second) }
+    @Synchronized fun get(key: String) = records.getValue(key).second
+
+    @Synchronized fun commit(step: FlowStep) {
+        for (w in step.writes) {
+            val current = when (w) {
+                is FlowWrite.Put -> records[w.key]?.first
+                is FlowWrite.Assert -> records[w.key]?.first
+            }
+            val ok = when (w) {
+                is FlowWrite.Put -> if (w.replaces == 0L) current == null else current == w.replaces
+                is FlowWrite.Assert -> current == w.revision
+            }
+            if (!ok) throw Conflict()
+        }
+        for (w in step.writes) if (w is FlowWrite.Put) records[w.key] = w.revision to w.record
+        outbox.add(step.effects)
+    }
+}
+
+/** One user request: advance, commit, and Load / CommitAndRepeat / retry. */
+fun request(store: MemoryStore, flowKey: String, secret: SecretText, token: String, input: FlowInput, now: Long): FlowStep {
+    val keys = mutableListOf<String>()
+    var ticket: SecretText? = null
+    repeat(200) {
+        val step = flowEngine.advance(store.get(flowKey), secret, token, input, ticket, store.load(keys), now)
+        try {
+            store.commit(step)
+        } catch (e: Conflict) {
+            return@repeat
+        }
+        when (val then = step.then) {
+            is Then.Respond -> return step
+            is Then.Load -> keys += then.keys
+            is Then.CommitAndRepeat -> ticket = then.ticket
+        }
+    }
+    throw Check("the host loop did not settle")
+}
+
+class Browser(val store: MemoryStore, now: Long) {
+    val key: String
+    val secret: SecretText
+    var token: String
+
+    init {
+        val started = flowEngine.start(FlowKind.LOGIN, "203.0.113.7", null, now)
+        store.commit(started.step)
+        key = started.flowKey
+        secret = started.clientSecret
+        token = started.step.view!!.token
+    }
+
+    fun submit(input: FlowInput, now: Long): FlowStep {
+        val step = request(store, key, secret, token, input, now)
+        token = step.view!!.token
+        return step
+    }
+}
+
+fun lastCode(store: MemoryStore): String {
+    for (effects in store.outbox.reversed()) for (e in effects.reversed()) {
+        if (e is Effect.SendSms) return Regex("\\d{6}").find(e.text.reveal())!!.value
+    }
+    throw Check("no code sent")
+}
+
+fun provisioned(): MemoryStore {
+    val store = MemoryStore()
+    store.commit(flowEngine.provision(NewAccount("a1", "mario", null, "333 123 4567", true), SecretText("Correct-Horse-1"), FLOW_T0))
+    return store
+}
+
+val flowTests = listOf<Pair<String, () -> Unit>>(
+    "flow: a login with an SMS code" to {
+        val store = provisioned()
+        val b = Browser(store, FLOW_T0)
+        eq(b.submit(FlowInput.Identify("Mario"), FLOW_T0 + 1).view!!.screen, Screen.Password)
+        val sent = b.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 2)
+        eq(sent.outcome, FlowOutcome.CodeSent(Channel.SMS, true))
+        val code = lastCode(store)
+        val wrong = if (code == "000000") "111111" else "000000"
+        eq(b.submit(FlowInput.Code(SecretText(wrong)), FLOW_T0 + 3).view!!.error, ViewError.CODE_WRONG)
+        val done = b.submit(FlowInput.Code(SecretText(code)), FLOW_T0 + 4).outcome
+        check(done is FlowOutcome.SignedIn && done.grant.account == "a1" && done.grant.level.toInt() == 2) { "$done" }
+        check(!sent.toString().contains(code)) { "code in toString" }
+    },
+    "flow: an unknown account looks like a wrong password" to {
+        val store = provisioned()
+        val views = listOf("mario", "nobody").map { who ->
+            val b = Browser(store, FLOW_T0)
+            b.submit(FlowInput.Identify(who), FLOW_T0 + 1)
+            val v = b.submit(FlowInput.Password(SecretText("wrong")), FLOW_T0 + 2).view!!
+            listOf(v.screen, v.error, v.methods, v.resendAt)
+        }
+        eq(views[0], views[1])
+        eq(views[0][1], ViewError.AUTHENTICATION_FAILED)
+    },
+    "flow: 32 racing wrong guesses at one attempt left verify one password" to {
+        val store = provisioned()
+        for (i in 0 until 4) {
+            val b = Browser(store, FLOW_T0 + i)
+            b.submit(FlowInput.Identify("mario"), FLOW_T0 + i)
+            b.submit(FlowInput.Password(SecretText("wrong")), FLOW_T0 + i)
+        }
+        val browsers = (0 until 32).map { Browser(store, FLOW_T0 + 10).also { b -> b.submit(FlowInput.Identify("mario"), FLOW_T0 + 10) } }
+        val outcomes = ConcurrentLinkedQueue<FlowOutcome>()
+        val threads = browsers.map { b -> Thread { outcomes.add(b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 11).outcome) } }
+        threads.forEach { it.start() }
+        threads.forEach { it.join() }
+        eq(outcomes.count { it == FlowOutcome.Rejected(Rejection.WRONG_PASSWORD) }, 1, "verified")
+        // The rest are refused: the account is locked, or (all from one
+        // address) the source's budget of 20 failures is spent.
+        eq(outcomes.count { it == FlowOutcome.Rejected(Rejection.LOCKED) || it == FlowOutcome.Rejected(Rejection.SOURCE_LOCKED) }, 31, "refused")
+    },
+    "flow: an operator block revokes the grant; bad input is an error" to {
+        val store = provisioned()
+        val b = Browser(store, FLOW_T0)
+        b.submit(FlowInput.Identify("mario"), FLOW_T0 + 1)
+        b.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 2)
+        val grant = (b.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 3).outcome as FlowOutcome.SignedIn).grant
+        val step = flowEngine.command(Actor.Operator("op-1"), Command.Block("a1", "stolen"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0 + 4)
+        store.commit(step)
+        eq(flowEngine.checkSession(grant, store.get("account/a1"), FLOW_T0 + 5, null), SessionCheck.REVOKED)
+        eq(code(raises<VarcoException> { flowEngine.advance("{", b.secret, b.token, FlowInput.Cancel, null, emptyList(), FLOW_T0) }), "UnusableRecord/DESERIALIZE")
+        eq(code(raises<VarcoException> { flowEngine.command(Actor.Host, Command.Unblock("a1"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0) }), "RejectInput/INVALID_INPUT")
+    },
+)
