@@ -13,7 +13,7 @@ prefix=target/c-install
 rm -rf "$prefix"
 bindings/c/install.sh "$prefix" dev >/dev/null
 export PKG_CONFIG_PATH="$PWD/$prefix/lib/pkgconfig"
-cflags="-std=c11 -Wall -Wextra -Werror -g -Ibindings/c/tests $(pkg-config --cflags varco)"
+cflags="-std=c11 -pthread -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -Ibindings/c/tests $(pkg-config --cflags varco)"
 # Static link: the archive itself, then what it needs (Libs.private).
 static_libs="$PWD/$prefix/lib/libvarco.a $(pkg-config --static --libs varco | sed 's/-lvarco\b//')"
 out=target/c-tests
@@ -52,7 +52,7 @@ c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags varco) 
 
 scenario=bindings/scenarios/scenario.tsv
 vg="valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite"
-for t in test_varco scenario; do
+for t in test_varco scenario flow; do
   # shellcheck disable=SC2086
   cc $cflags "bindings/c/tests/$t.c" $static_libs -o "$out/$t"
   # shellcheck disable=SC2086

@@ -86,6 +86,28 @@ typedef enum varco_result {
 } varco_result;
 
 /**
+ * What a key is for, in [`varco_engine_keys_add`].
+ */
+typedef enum varco_key_role {
+  /**
+   * Keys of the codes sent by SMS or email (at least 16 bytes).
+   */
+  VARCO_KEY_CODES = 0,
+  /**
+   * Keys that seal stored authenticators (32 bytes).
+   */
+  VARCO_KEY_SEALING = 1,
+  /**
+   * The decoy key (at least 32 bytes; never rotated).
+   */
+  VARCO_KEY_DECOY = 2,
+  /**
+   * Password peppers.
+   */
+  VARCO_KEY_PEPPER = 3,
+} varco_key_role;
+
+/**
  * The typed cause of the last failure (`varco::ErrorCode`, one value per
  * code; `VARCO_ERROR_NONE` when the last failure was the boundary's own:
  * a NULL pointer, a small buffer, an index past the end).
@@ -124,6 +146,17 @@ typedef enum varco_error_code {
 typedef struct varco_delivery varco_delivery;
 
 /**
+ * The flow engine: immutable and thread-safe once built.
+ */
+typedef struct varco_engine varco_engine;
+
+/**
+ * The keys an engine is built with: per role, the first key added is
+ * the current one, later ones are older keys still accepted.
+ */
+typedef struct varco_engine_keys varco_engine_keys;
+
+/**
  * Lockout policies for an account's factors. Immutable; thread-safe.
  */
 typedef struct varco_guard varco_guard;
@@ -135,9 +168,22 @@ typedef struct varco_guard varco_guard;
 typedef struct varco_hasher varco_hasher;
 
 /**
+ * One user input, built field by field: the input's name (`identify`,
+ * `password`, `code`, `resend`, ...) and each field's bytes, so that no
+ * JSON is made by hand. Every field is kept as a secret and wiped on
+ * [`varco_input_free`].
+ */
+typedef struct varco_input varco_input;
+
+/**
  * A password policy. Immutable; share it between threads freely.
  */
 typedef struct varco_policy varco_policy;
+
+/**
+ * The records a host loaded for a step.
+ */
+typedef struct varco_records varco_records;
 
 /**
  * Keys that seal (XChaCha20-Poly1305) the authenticator credentials a host
@@ -267,6 +313,230 @@ enum varco_result varco_challenge_resend(const struct varco_delivery *delivery,
                                          size_t budget_len,
                                          int64_t now_ms,
                                          struct varco_step **out);
+
+/**
+ * Empty engine keys. Free with [`varco_engine_keys_free`].
+ */
+enum varco_result varco_engine_keys_new(struct varco_engine_keys **out);
+
+/**
+ * Adds a key for `role` (its bytes are copied; the caller wipes its own).
+ * Not thread-safe: build the keys before sharing them.
+ */
+enum varco_result varco_engine_keys_add(struct varco_engine_keys *keys,
+                                        enum varco_key_role role,
+                                        const uint8_t *id,
+                                        size_t id_len,
+                                        const uint8_t *key,
+                                        size_t key_len);
+
+/**
+ * Releases engine keys, wiping them. NULL does nothing.
+ */
+void varco_engine_keys_free(struct varco_engine_keys *keys);
+
+/**
+ * An engine from its configuration (JSON; `{}` for the defaults) and
+ * keys (copied: free them when you like). Free with
+ * [`varco_engine_free`].
+ */
+enum varco_result varco_engine_new(const uint8_t *config,
+                                   size_t config_len,
+                                   const struct varco_engine_keys *keys,
+                                   struct varco_engine **out);
+
+/**
+ * Releases an engine. NULL does nothing.
+ */
+void varco_engine_free(struct varco_engine *engine);
+
+/**
+ * A new input named `name`. Free with [`varco_input_free`].
+ */
+enum varco_result varco_input_new(const uint8_t *name, size_t name_len, struct varco_input **out);
+
+/**
+ * Sets a field (`identifier`, `password`, `code`, `method`) of an input to
+ * `value` (UTF-8, at most 64 KiB). Not thread-safe on one input.
+ */
+enum varco_result varco_input_set(struct varco_input *input,
+                                  const uint8_t *field,
+                                  size_t field_len,
+                                  const uint8_t *value,
+                                  size_t value_len);
+
+/**
+ * Releases an input, wiping its fields. NULL does nothing.
+ */
+void varco_input_free(struct varco_input *input);
+
+/**
+ * An empty record set. Free with [`varco_records_free`].
+ */
+enum varco_result varco_records_new(struct varco_records **out);
+
+/**
+ * Adds what the store holds under `key`: its text, or NULL (with length
+ * 0) for a key looked up and not found. Not thread-safe on one set.
+ */
+enum varco_result varco_records_put(struct varco_records *records,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    const uint8_t *record,
+                                    size_t record_len);
+
+/**
+ * Releases a record set. NULL does nothing.
+ */
+void varco_records_free(struct varco_records *records);
+
+/**
+ * Starts a flow of `kind` (`login`) for a request from `source` and
+ * `device` (each NULL for none). The step's one write is the new flow;
+ * [`varco_step_flow_key`] gives its key and [`varco_step_client_secret`]
+ * the secret to give the client. Thread-safe.
+ */
+enum varco_result varco_engine_start(const struct varco_engine *engine,
+                                     const uint8_t *kind,
+                                     size_t kind_len,
+                                     const uint8_t *source,
+                                     size_t source_len,
+                                     const uint8_t *device,
+                                     size_t device_len,
+                                     int64_t now_ms,
+                                     struct varco_step **out);
+
+/**
+ * One user input to a flow: the stored flow, the client's secret, the
+ * token of the view it answers, the input, the ticket when repeating
+ * (NULL otherwise), the records loaded so far. Thread-safe.
+ */
+enum varco_result varco_engine_advance(const struct varco_engine *engine,
+                                       const uint8_t *flow,
+                                       size_t flow_len,
+                                       const uint8_t *client_secret,
+                                       size_t client_secret_len,
+                                       const uint8_t *token,
+                                       size_t token_len,
+                                       const struct varco_input *input,
+                                       const uint8_t *ticket,
+                                       size_t ticket_len,
+                                       const struct varco_records *records,
+                                       int64_t now_ms,
+                                       struct varco_step **out);
+
+/**
+ * A command: the actor (`{"actor":"operator","id":"op-7"}` or
+ * `{"actor":"host"}`) and the command
+ * (`{"command":"block","account":"a1","reason":"…"}`, `unblock`,
+ * `subscription_expired`, `subscription_renewed`) as JSON, on the records
+ * it names. Thread-safe.
+ */
+enum varco_result varco_engine_command(const struct varco_engine *engine,
+                                       const uint8_t *actor,
+                                       size_t actor_len,
+                                       const uint8_t *command,
+                                       size_t command_len,
+                                       const struct varco_records *records,
+                                       int64_t now_ms,
+                                       struct varco_step **out);
+
+/**
+ * The writes that create an account (`{"id":"a1","username":"mario",
+ * "mobile":"+39…","second_factor":true}`) with its password (NULL for
+ * none) hashed by the engine's hasher. Thread-safe.
+ */
+enum varco_result varco_engine_provision(const struct varco_engine *engine,
+                                         const uint8_t *account,
+                                         size_t account_len,
+                                         const uint8_t *password,
+                                         size_t password_len,
+                                         int64_t now_ms,
+                                         struct varco_step **out);
+
+/**
+ * Whether a session grant (the JSON of a `signed_in` outcome's `grant`)
+ * still holds for the stored account: `*check` is 0 valid, 1 revoked, 2
+ * step-up (older than `max_age_ms`; a negative `max_age_ms` asks for no
+ * age). Thread-safe.
+ */
+enum varco_result varco_engine_check_session(const struct varco_engine *engine,
+                                             const uint8_t *grant,
+                                             size_t grant_len,
+                                             const uint8_t *account,
+                                             size_t account_len,
+                                             int64_t now_ms,
+                                             int64_t max_age_ms,
+                                             int *check);
+
+/**
+ * A flow step's view as JSON (`{"flow":…,"token":…,"screen":"password",
+ * "error":"authentication_failed"}`); `*written` is 0 when there is none
+ * (with load and commit-and-repeat).
+ */
+enum varco_result varco_step_view(const struct varco_step *step,
+                                  uint8_t *buf,
+                                  size_t cap,
+                                  size_t *written);
+
+/**
+ * What to do next: `*then` is 0 respond (reply with the view), 1 load
+ * (the keys of [`varco_step_load_key`], then advance again), 2 commit and
+ * repeat (commit, reload, advance again with [`varco_step_ticket`]).
+ */
+enum varco_result varco_step_then(const struct varco_step *step, int *then);
+
+/**
+ * How many keys a load asks for (0 for NULL).
+ */
+size_t varco_step_load_count(const struct varco_step *step);
+
+/**
+ * Key `index` a load asks for.
+ */
+enum varco_result varco_step_load_key(const struct varco_step *step,
+                                      size_t index,
+                                      uint8_t *buf,
+                                      size_t cap,
+                                      size_t *written);
+
+/**
+ * The ticket to advance again with after a commit-and-repeat (a secret:
+ * keep it in the request's memory only, wipe it after).
+ */
+enum varco_result varco_step_ticket(const struct varco_step *step,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *written);
+
+/**
+ * A started flow's client secret (give it to the client: an HTTP-only
+ * cookie, the app's memory); `*written` is 0 for other steps.
+ */
+enum varco_result varco_step_client_secret(const struct varco_step *step,
+                                           uint8_t *buf,
+                                           size_t cap,
+                                           size_t *written);
+
+/**
+ * A started flow's key (`flow/<id>`); `*written` is 0 for other steps.
+ */
+enum varco_result varco_step_flow_key(const struct varco_step *step,
+                                      uint8_t *buf,
+                                      size_t cap,
+                                      size_t *written);
+
+/**
+ * The key of write `index` (flow steps name each record they write).
+ * A write whose kind ([`varco_step_write_kind`](crate::step::varco_step_write_kind))
+ * is `assert` stores nothing: the commit fails unless the record is
+ * still at its revision.
+ */
+enum varco_result varco_step_write_key(const struct varco_step *step,
+                                       size_t index,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *written);
 
 /**
  * Policies as JSON (every field optional; `{}` gives the defaults: 5

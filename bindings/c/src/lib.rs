@@ -36,6 +36,7 @@
 mod breach;
 mod delivery;
 mod ffi;
+mod flow;
 mod guard;
 mod hash;
 mod identifier;
@@ -50,6 +51,7 @@ mod throttle;
 
 pub use breach::*;
 pub use delivery::*;
+pub use flow::*;
 pub use guard::*;
 pub use hash::*;
 pub use identifier::*;

@@ -18,6 +18,16 @@ pub struct varco_step {
     pub(crate) budget: Option<String>,
     pub(crate) writes: Vec<varco::step::RecordWrite>,
     pub(crate) effects: Vec<Zeroizing<String>>,
+    /// Flow steps: each write's key, the view, what to do next (0 respond,
+    /// 1 load, 2 commit and repeat), the keys to load, the ticket, and for
+    /// a started flow its key and client secret.
+    pub(crate) keys: Vec<String>,
+    pub(crate) view: Option<String>,
+    pub(crate) then: std::ffi::c_int,
+    pub(crate) load: Vec<String>,
+    pub(crate) ticket: Option<Zeroizing<String>>,
+    pub(crate) secret: Option<Zeroizing<String>>,
+    pub(crate) flow_key: Option<String>,
 }
 
 impl varco_step {
@@ -30,6 +40,13 @@ impl varco_step {
             budget: None,
             writes: Vec::new(),
             effects: Vec::new(),
+            keys: Vec::new(),
+            view: None,
+            then: 0,
+            load: Vec::new(),
+            ticket: None,
+            secret: None,
+            flow_key: None,
         }
     }
 

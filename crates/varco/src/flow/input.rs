@@ -69,6 +69,75 @@ impl Input {
         crate::error::input_from_json(json, "flow input")
     }
 
+    /// An input from its name and fields, given one by one (what C's
+    /// input builder hands over, so that a password with a `"` in it needs
+    /// no hand-made JSON). Every field is taken as a secret, and wiped.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use varco::flow::{Input, Method};
+    /// use varco::SecretString;
+    ///
+    /// let mut fields = BTreeMap::new();
+    /// fields.insert("password".to_owned(), SecretString::from("a \"quoted\" one"));
+    /// assert!(matches!(Input::from_fields("password", fields).unwrap(), Input::Password { .. }));
+    /// let mut fields = BTreeMap::new();
+    /// fields.insert("method".to_owned(), SecretString::from("totp"));
+    /// assert_eq!(Input::from_fields("choose_method", fields).unwrap(), Input::ChooseMethod { method: Method::Totp });
+    /// assert_eq!(Input::from_fields("resend", BTreeMap::new()).unwrap(), Input::Resend);
+    /// assert_eq!(Input::from_fields("password", BTreeMap::new()).unwrap_err().code(), "invalid_input");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unknown input, a missing field or one
+    /// the input does not have.
+    pub fn from_fields(
+        name: &str,
+        mut fields: std::collections::BTreeMap<String, SecretString>,
+    ) -> Result<Self, Error> {
+        let mut take = |f: &str| {
+            fields
+                .remove(f)
+                .ok_or_else(|| Error::InvalidInput(format!("the input {name} needs the field {f}")))
+        };
+        let input = match name {
+            "identify" => Input::Identify {
+                identifier: take("identifier")?.expose().to_owned(),
+            },
+            "password" => Input::Password {
+                password: take("password")?,
+            },
+            "choose_method" => Input::ChooseMethod {
+                method: take("method")?.expose().parse()?,
+            },
+            "code" => Input::Code {
+                code: take("code")?,
+            },
+            "totp" => Input::Totp {
+                code: take("code")?,
+            },
+            "recovery_code" => Input::RecoveryCode {
+                code: take("code")?,
+            },
+            "resend" => Input::Resend,
+            "back" => Input::Back,
+            "cancel" => Input::Cancel,
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "unknown input {:?}",
+                    crate::guard::clip(other)
+                )));
+            }
+        };
+        if let Some(extra) = fields.keys().next() {
+            return Err(Error::InvalidInput(format!(
+                "the input {name} has no field {:?}",
+                crate::guard::clip(extra)
+            )));
+        }
+        Ok(input)
+    }
+
     /// The stable name (`identify`, `password`, ...).
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -10,8 +10,10 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::{Error, Timestamp};
 
-/// An account to create: its id, identifiers and contacts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An account to create: its id, identifiers and contacts. In JSON,
+/// `{"id":"a1","username":"mario","mobile":"+39…","second_factor":true}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NewAccount {
     /// The account's id: 1 to 64 of `[A-Za-z0-9_-]`.
     pub id: String,
@@ -24,6 +26,16 @@ pub struct NewAccount {
     pub mobile: Option<String>,
     /// Whether the opt-in second factor is on.
     pub second_factor: bool,
+}
+
+impl NewAccount {
+    /// Reads an account to create from JSON.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON or an unknown field.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        crate::error::input_from_json(json, "new account")
+    }
 }
 
 impl FlowEngine {

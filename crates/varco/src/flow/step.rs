@@ -207,7 +207,9 @@ pub enum FlowOutcome {
     },
     /// A command was carried out; the account's state after it.
     Applied {
-        /// The lifecycle state.
+        /// The lifecycle state (`"state":"suspended"` in JSON, as
+        /// everywhere else).
+        #[serde(flatten)]
         state: crate::account::AccountState,
     },
 }
