@@ -24,6 +24,7 @@ macro_rules! outln {
 mod account;
 mod breach;
 mod codes;
+mod flow;
 mod guard;
 mod hashing;
 mod identifier;
@@ -38,6 +39,7 @@ use account::{AccountCommand, account};
 use breach::{BreachCommand, breach_check, breach_prefix};
 use clap::{Parser, Subcommand};
 use codes::{CodesCommand, codes};
+use flow::{FlowCommand, flow};
 use guard::{GuardCommand, guard};
 use hashing::{HashArgs, VerifyArgs, hash, verify};
 use identifier::{IdCommand, id};
@@ -90,6 +92,10 @@ enum Command {
     /// by; tax codes checked. The identifier is read from stdin.
     #[command(subcommand)]
     Id(IdCommand),
+    /// The flow engine over a directory of records: provision an account,
+    /// start a sign-in, advance it, give a command (JSON in and out).
+    #[command(subcommand)]
+    Flow(FlowCommand),
 }
 
 fn main() -> ExitCode {
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
         Command::Guard(c) => guard(c),
         Command::Account(c) => account(c),
         Command::Id(c) => id(c),
+        Command::Flow(c) => flow(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -827,3 +827,135 @@ fn identifiers_give_their_record_keys_and_tax_codes_are_checked() {
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("check digit"));
 }
+
+/// A directory with engine keys and a cheap configuration.
+fn flow_dir() -> (std::path::PathBuf, Vec<String>) {
+    let dir = std::env::temp_dir().join(format!(
+        "varco-flow-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hex = |b: u8| format!("{b:02x}").repeat(32);
+    std::fs::write(
+        dir.join("keys"),
+        format!(
+            "codes c1 {}\nsealing s1 {}\ndecoy d1 {}\n",
+            hex(1),
+            hex(2),
+            hex(3)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"hash":{"m_kib":8,"t":1,"p":1}}"#,
+    )
+    .unwrap();
+    let args = vec![
+        "--store".to_owned(),
+        dir.join("store").display().to_string(),
+        "--keys".to_owned(),
+        dir.join("keys").display().to_string(),
+        "--config".to_owned(),
+        dir.join("config.json").display().to_string(),
+        "--time".to_owned(),
+        "1800000000".to_owned(),
+    ];
+    (dir, args)
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn flow_run(args: &[String], extra: &[&str], stdin: &str) -> (Option<i32>, serde_json::Value) {
+    let mut all: Vec<&str> = vec!["flow"];
+    all.extend_from_slice(extra);
+    all.extend(args.iter().map(String::as_str));
+    let o = varco(&all, stdin.as_bytes());
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code(), v)
+}
+
+#[test]
+fn flow_sign_in_with_an_sms_code_and_an_operator_block() {
+    let (dir, args) = flow_dir();
+    let (code, _) = flow_run(
+        &args,
+        &[
+            "provision",
+            "--account",
+            r#"{"id":"a1","username":"mario","mobile":"333 1234567","second_factor":true}"#,
+        ],
+        "Correct \"Horse\" 1\n",
+    );
+    assert_eq!(code, Some(0));
+    // The same username again: refused, nothing overwritten.
+    let (code, _) = flow_run(
+        &args,
+        &[
+            "provision",
+            "--account",
+            r#"{"id":"a2","username":"Mario"}"#,
+        ],
+        "x\n",
+    );
+    assert_eq!(code, Some(3));
+    let (_, started) = flow_run(&args, &["start", "--source", "203.0.113.7"], "");
+    let key = started["flow_key"].as_str().unwrap().to_owned();
+    let secret = started["client_secret"].as_str().unwrap().to_owned();
+    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+    let mut say = |input: serde_json::Value| {
+        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+        let (code, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+        if let Some(t) = v["view"]["token"].as_str() {
+            token = t.to_owned();
+        }
+        (code, v)
+    };
+    let (_, v) = say(serde_json::json!({"input":"identify","identifier":"mario"}));
+    assert_eq!(v["view"]["screen"], "password");
+    let (code, v) = say(serde_json::json!({"input":"password","password":"Correct \"Horse\" 1"}));
+    assert_eq!(
+        (code, &v["outcome"]["outcome"]),
+        (Some(0), &serde_json::json!("code_sent"))
+    );
+    let sms = v["effects"][0]["text"].as_str().unwrap().to_owned();
+    let c: String = sms.chars().filter(char::is_ascii_digit).take(6).collect();
+    let (code, v) = say(serde_json::json!({"input":"code","code":"00000"}));
+    assert_eq!(
+        (code, v["view"]["error"].as_str()),
+        (Some(1), Some("code_wrong"))
+    );
+    let (code, v) = say(serde_json::json!({"input":"code","code": c}));
+    assert_eq!(
+        (code, v["outcome"]["outcome"].as_str()),
+        (Some(0), Some("signed_in"))
+    );
+    assert_eq!(v["outcome"]["grant"]["level"], 2);
+    let (code, v) = flow_run(
+        &args,
+        &[
+            "command",
+            "--actor",
+            r#"{"actor":"operator","id":"op-7"}"#,
+            "--command",
+            r#"{"command":"block","account":"a1","reason":"theft"}"#,
+        ],
+        "",
+    );
+    assert_eq!(
+        (code, v["outcome"]["state"].as_str()),
+        (Some(0), Some("suspended"))
+    );
+    // Malformed input is exit 3, never a crash.
+    let (code, _) = flow_run(&args, &["advance", "--flow", &key], "{not json");
+    assert_eq!(code, Some(3));
+    let (code, _) = flow_run(&args, &["advance", "--flow", "flow/../../etc"], "{}");
+    assert_eq!(code, Some(3));
+    std::fs::remove_dir_all(dir).unwrap();
+}
