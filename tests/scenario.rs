@@ -19,7 +19,61 @@ use varco::policy::{Context, PasswordPolicy};
 use varco::record::{Expect, Stored};
 use varco::seal::{Sealed, SealingKeys};
 
+#[path = "support/host.rs"]
+mod host;
+
 const SCENARIO: &str = include_str!("../bindings/scenarios/scenario.tsv");
+
+/// The engine the scenario's flow lines use, its store and its flows.
+struct Flows {
+    engine: varco::flow::FlowEngine,
+    store: host::Store,
+    flows: std::collections::HashMap<String, (String, String)>,
+}
+
+/// A flow step's outcome as the scenario writes it.
+fn outcome_summary(o: &varco::flow::FlowOutcome) -> String {
+    use varco::flow::FlowOutcome as O;
+    match o {
+        O::Rejected { reason } => format!("rejected:{}", reason.as_str()),
+        O::CodeSent { channel, sent } => format!(
+            "code_sent:{}:{}",
+            channel.as_str(),
+            if *sent { "sent" } else { "not_sent" }
+        ),
+        O::SignedIn { grant } => format!("signed_in:{}", grant.level),
+        O::Blocked { cause } => format!("blocked:{}", cause.as_str()),
+        O::Ended { reason } => format!("ended:{}", reason.as_str()),
+        O::Applied { state } => format!("applied:{}", state.as_str()),
+        o => o.as_str().to_owned(),
+    }
+}
+
+/// A view as the scenario writes it.
+fn view_summary(v: &varco::flow::View) -> String {
+    match v.error {
+        Some(e) => format!("{}:{}", v.screen.as_str(), e.as_str()),
+        None => v.screen.as_str().to_owned(),
+    }
+}
+
+/// Every code sent so far, oldest first.
+fn codes_sent(store: &host::Store) -> Vec<String> {
+    store
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .flatten()
+        .filter_map(|e| match e {
+            Effect::SendSms { text, .. } | Effect::SendEmail { body: text, .. } => text
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() >= 6)
+                .map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -63,6 +117,7 @@ fn the_shared_scenario_runs_in_rust() {
     let mut lifecycle: Option<Stored<Lifecycle>> = None;
     let mut sealing: Option<SealingKeys> = None;
     let mut totp: Option<(String, TotpCredential, Stored<Sealed<TotpCredential>>)> = None;
+    let mut flows: Option<Flows> = None;
     for (n, line) in SCENARIO.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -357,6 +412,94 @@ fn the_shared_scenario_runs_in_rust() {
                     *record = w.record;
                 }
                 assert_eq!(record.revision().to_string(), f[4], "{here}");
+            }
+            "engine" => {
+                let keys = varco::flow::EngineKeys {
+                    codes: varco::keys::KeyRing::new("c1", vec![1; 32]).unwrap(),
+                    sealing: varco::keys::KeyRing::new("s1", vec![2; 32]).unwrap(),
+                    decoy: varco::keys::KeyRing::new("d1", vec![3; 32]).unwrap(),
+                    peppers: None,
+                };
+                flows = Some(Flows {
+                    engine: varco::flow::FlowEngine::from_json(f[1], keys).unwrap(),
+                    store: host::Store::new(),
+                    flows: Default::default(),
+                });
+            }
+            "provision" => {
+                let fl = flows.as_ref().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let new = varco::flow::NewAccount::from_json(f[2]).unwrap();
+                let step = fl
+                    .engine
+                    .provision(&new, Some(f[3]), now, &mut rand::rng())
+                    .unwrap();
+                fl.store.commit_step(&step).unwrap();
+            }
+            "flow-start" => {
+                let fl = flows.as_mut().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let ctx = varco::flow::StartContext {
+                    source: (f[3] != "-").then(|| f[3].to_owned()),
+                    device: None,
+                };
+                let started = fl
+                    .engine
+                    .start(varco::flow::FlowKind::Login, &ctx, now, &mut rand::rng())
+                    .unwrap();
+                fl.store.commit_step(&started.step).unwrap();
+                let secret = started.client_secret.expose().to_owned();
+                fl.flows.insert(f[2].to_owned(), (started.flow_key, secret));
+            }
+            "flow" => {
+                let fl = flows.as_ref().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let (key, secret) = fl.flows[f[2]].clone();
+                let mut fields = std::collections::BTreeMap::new();
+                if f[4] != "-" {
+                    let (name, value) = f[4].split_once('=').unwrap();
+                    let sent = codes_sent(&fl.store);
+                    let value = match (name, value) {
+                        ("code", "current") => sent[sent.len() - 1].clone(),
+                        ("code", "previous") => sent[sent.len() - 2].clone(),
+                        ("code", "wrong") => ["000000", "111111"]
+                            .into_iter()
+                            .find(|c| !sent.iter().any(|s| s == c))
+                            .unwrap()
+                            .to_owned(),
+                        (_, v) => v.to_owned(),
+                    };
+                    fields.insert(name.to_owned(), varco::SecretString::from(value));
+                }
+                let input = varco::flow::Input::from_fields(f[3], fields).unwrap();
+                let (step, _) = host::request(
+                    &fl.engine,
+                    &fl.store,
+                    &key,
+                    &secret,
+                    &input,
+                    now,
+                    &mut rand::rng(),
+                );
+                assert_eq!(outcome_summary(&step.outcome), f[5], "{here}");
+                assert_eq!(view_summary(step.view.as_ref().unwrap()), f[6], "{here}");
+            }
+            "command" => {
+                let fl = flows.as_ref().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let actor = varco::flow::Actor::from_json(f[2]).unwrap();
+                let command = varco::flow::Command::from_json(f[3]).unwrap();
+                let id = command.account().to_owned();
+                let records = fl
+                    .store
+                    .load(&[format!("account/{id}"), format!("guard/{id}")]);
+                let step = fl.engine.command(&actor, &command, &records, now).unwrap();
+                fl.store.commit_step(&step).unwrap();
+                assert_eq!(
+                    outcome_summary(&step.outcome),
+                    format!("applied:{}", f[4]),
+                    "{here}"
+                );
             }
             other => panic!("unknown kind {other:?} at {here}"),
         }

@@ -43,11 +43,11 @@ class MemoryStore {
 }
 
 /** One user request: advance, commit, and Load / CommitAndRepeat / retry. */
-fun request(store: MemoryStore, flowKey: String, secret: SecretText, token: String, input: FlowInput, now: Long): FlowStep {
+fun request(store: MemoryStore, flowKey: String, secret: SecretText, token: String, input: FlowInput, now: Long, engine: FlowEngine = flowEngine): FlowStep {
     val keys = mutableListOf<String>()
     var ticket: SecretText? = null
     repeat(200) {
-        val step = flowEngine.advance(store.get(flowKey), secret, token, input, ticket, store.load(keys), now)
+        val step = engine.advance(store.get(flowKey), secret, token, input, ticket, store.load(keys), now)
         try {
             store.commit(step)
         } catch (e: Conflict) {
@@ -150,3 +150,112 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         eq(code(raises<VarcoException> { flowEngine.command(Actor.Host, Command.Unblock("a1"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0) }), "RejectInput/INVALID_INPUT")
     },
 )
+
+// ---- the scenario's flow lines ------------------------------------------
+
+fun scenarioEngine(config: String) = FlowEngine(
+    config,
+    listOf(HostKey("c1", ByteArray(32) { 1 })),
+    listOf(HostKey("s1", ByteArray(32) { 2 })),
+    HostKey("d1", ByteArray(32) { 3 }),
+    null,
+)
+
+fun flowInput(name: String, field: Pair<String, String>?): FlowInput {
+    val value = field?.second ?: ""
+    return when (name) {
+        "identify" -> FlowInput.Identify(value)
+        "password" -> FlowInput.Password(SecretText(value))
+        "choose_method" -> FlowInput.ChooseMethod(Method.valueOf(value.uppercase()))
+        "code" -> FlowInput.Code(SecretText(value))
+        "totp" -> FlowInput.Totp(SecretText(value))
+        "recovery_code" -> FlowInput.RecoveryCode(SecretText(value))
+        "resend" -> FlowInput.Resend
+        "back" -> FlowInput.Back
+        "cancel" -> FlowInput.Cancel
+        else -> throw Check("unknown input $name")
+    }
+}
+
+fun flowSummary(o: FlowOutcome): String = when (o) {
+    is FlowOutcome.Rejected -> "rejected:${o.reason.name.lowercase()}"
+    is FlowOutcome.CodeSent -> "code_sent:${o.channel.name.lowercase()}:${if (o.sent) "sent" else "not_sent"}"
+    is FlowOutcome.SignedIn -> "signed_in:${o.grant.level}"
+    is FlowOutcome.Blocked -> "blocked:${o.cause.name.lowercase()}"
+    is FlowOutcome.Ended -> "ended:${o.reason.name.lowercase()}"
+    is FlowOutcome.Applied -> "applied:${snake(o.state.javaClass.simpleName)}"
+    else -> snake(o.javaClass.simpleName)
+}
+
+fun viewSummary(v: View): String {
+    val screen = snake(v.screen.javaClass.simpleName)
+    return if (v.error != null) "$screen:${v.error!!.name.lowercase()}" else screen
+}
+
+fun codesSent(store: MemoryStore): List<String> = store.outbox.flatten().mapNotNull { e ->
+    val text = when (e) {
+        is Effect.SendSms -> e.text.reveal()
+        is Effect.SendEmail -> e.body.reveal()
+        else -> null
+    }
+    text?.let { Regex("\\d{6,}").find(it)?.value }
+}
+
+/** Runs one flow line of the scenario; returns false for other kinds. */
+class FlowScenario {
+    var engine: FlowEngine? = null
+    var store = MemoryStore()
+    val flows = mutableMapOf<String, Triple<String, SecretText, String>>()
+
+    fun run(f: List<String>, where: String): Boolean {
+        when (f[0]) {
+            "engine" -> { engine = scenarioEngine(f[1]); store = MemoryStore(); flows.clear() }
+            "provision" -> {
+                val m = flatJson(f[2])
+                val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true")
+                store.commit(engine!!.provision(a, SecretText(f[3]), f[1].toLong()))
+            }
+            "flow-start" -> {
+                val s = engine!!.start(FlowKind.LOGIN, if (f[3] == "-") null else f[3], null, f[1].toLong())
+                store.commit(s.step)
+                flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
+            }
+            "flow" -> {
+                val (key, secret, token) = flows.getValue(f[2])
+                var field: Pair<String, String>? = null
+                if (f[4] != "-") {
+                    val (name, raw) = f[4].split("=", limit = 2)
+                    val sent = codesSent(store)
+                    val value = when {
+                        name == "code" && raw == "current" -> sent.last()
+                        name == "code" && raw == "previous" -> sent[sent.size - 2]
+                        name == "code" && raw == "wrong" -> listOf("000000", "111111").first { it !in sent }
+                        else -> raw
+                    }
+                    field = name to value
+                }
+                val step = request(store, key, secret, token, flowInput(f[3], field), f[1].toLong(), engine!!)
+                flows[f[2]] = Triple(key, secret, step.view!!.token)
+                eq(flowSummary(step.outcome), f[5], where)
+                eq(viewSummary(step.view!!), f[6], where)
+            }
+            "command" -> {
+                val a = flatJson(f[2])
+                val actor = if (a["actor"] == "operator") Actor.Operator(a.getValue("id")) else Actor.Host
+                val c = flatJson(f[3])
+                val account = c.getValue("account")
+                val command = when (c["command"]) {
+                    "block" -> Command.Block(account, c.getValue("reason"))
+                    "unblock" -> Command.Unblock(account)
+                    "subscription_expired" -> Command.SubscriptionExpired(account)
+                    else -> Command.SubscriptionRenewed(account)
+                }
+                val step = engine!!.command(actor, command, store.load(listOf("account/$account", "guard/$account")), f[1].toLong())
+                store.commit(step)
+                eq(flowSummary(step.outcome), "applied:${f[4]}", where)
+            }
+            else -> return false
+        }
+        return true
+    }
+}

@@ -116,6 +116,7 @@ fun scenario(path: String) {
     var life: Pair<String, Long>? = null // (record, revision)
     var sealing: SealingKeys? = null
     var totpKey = ""; var totpSecret = ""; var totp: Pair<String, Long>? = null
+    val flowLines = FlowScenario()
     File(path).readLines(Charsets.UTF_8).forEachIndexed { i, line ->
         if (line.isBlank() || line.startsWith("#")) return@forEachIndexed
         val f = line.split("\t")
@@ -251,7 +252,7 @@ fun scenario(path: String) {
                 }
                 eq(totp!!.second, f[4].toLong(), where)
             }
-            else -> throw Check("unknown kind at $where")
+            else -> if (!flowLines.run(f, where)) throw Check("unknown kind at $where")
         }
         checked++
     }

@@ -9,6 +9,8 @@ import unittest
 
 import varco_uniffi as v
 
+import test_flow
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.environ.get("VARCO_SCENARIO", os.path.join(HERE, "scenario.tsv"))
 
@@ -65,6 +67,53 @@ def code_in(effects):
     return None
 
 
+def flow_input(name, field):
+    """An input from the scenario's name and field=value (secrets wrapped)."""
+    kwargs = {}
+    if field is not None:
+        key, value = field
+        if key in ("password", "code"):
+            value = v.SecretText(value)
+        elif key == "method":
+            value = getattr(v.Method, value.upper())
+        kwargs[key] = value
+    return getattr(v.FlowInput, name.upper())(**kwargs)
+
+
+def flow_summary(o):
+    """A flow outcome as the scenario writes it."""
+    name = variant_name(o)
+    if o.is_rejected():
+        return f"{name}:{o.reason.name.lower()}"
+    if o.is_code_sent():
+        return f"{name}:{o.channel.name.lower()}:{'sent' if o.sent else 'not_sent'}"
+    if o.is_signed_in():
+        return f"{name}:{o.grant.level}"
+    if o.is_blocked():
+        return f"{name}:{o.cause.name.lower()}"
+    if o.is_ended():
+        return f"{name}:{o.reason.name.lower()}"
+    if o.is_applied():
+        return f"{name}:{variant_name(o.state)}"
+    return name
+
+
+def view_summary(view):
+    screen = variant_name(view.screen)
+    return f"{screen}:{view.error.name.lower()}" if view.error is not None else screen
+
+
+def codes_sent(store):
+    sent = []
+    for effects in store.outbox:
+        for e in effects:
+            text = e.text.reveal() if e.is_send_sms() else e.body.reveal() if e.is_send_email() else ""
+            m = re.search(r"\d{6,}", text)
+            if m:
+                sent.append(m.group(0))
+    return sent
+
+
 class ScenarioTest(unittest.TestCase):
     def test_shared_scenario(self):
         checked = 0
@@ -73,6 +122,8 @@ class ScenarioTest(unittest.TestCase):
         life = None
         sealing = None
         totp = None
+        engine = store = None
+        flows = {}
         with open(SCENARIO, encoding="utf-8") as f:
             lines = f.read().splitlines()
         for n, line in enumerate(lines, 1):
@@ -209,6 +260,44 @@ class ScenarioTest(unittest.TestCase):
                     self.assertEqual(w.replaces, totp["revision"], where)
                     totp.update(record=w.record, revision=w.revision)
                 self.assertEqual(totp["revision"], int(f[4]), where)
+            elif kind == "engine":
+                engine = v.FlowEngine(f[1], **test_flow.KEYS)
+                store = test_flow.Store()
+                flows = {}
+            elif kind == "provision":
+                store.commit(engine.provision(v.NewAccount(**{
+                    "username": None, "email": None, "mobile": None, "second_factor": False,
+                    **json.loads(f[2])}), v.SecretText(f[3]), int(f[1])))
+            elif kind == "flow-start":
+                started = engine.start(v.FlowKind.LOGIN, None if f[3] == "-" else f[3], None, int(f[1]))
+                store.commit(started.step)
+                flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
+            elif kind == "flow":
+                key, secret, token = flows[f[2]]
+                field = None
+                if f[4] != "-":
+                    name, value = f[4].split("=", 1)
+                    sent = codes_sent(store)
+                    if name == "code" and value == "current":
+                        value = sent[-1]
+                    elif name == "code" and value == "previous":
+                        value = sent[-2]
+                    elif name == "code" and value == "wrong":
+                        value = next(c for c in ("000000", "111111") if c not in sent)
+                    field = (name, value)
+                step = test_flow.request(engine, store, key, secret, token, flow_input(f[3], field), int(f[1]))
+                flows[f[2]][2] = step.view.token
+                self.assertEqual(flow_summary(step.outcome), f[5], where)
+                self.assertEqual(view_summary(step.view), f[6], where)
+            elif kind == "command":
+                actor = json.loads(f[2])
+                actor = v.Actor.OPERATOR(actor["id"]) if actor["actor"] == "operator" else v.Actor.HOST()
+                c = json.loads(f[3])
+                command = getattr(v.Command, c.pop("command").upper())(**c)
+                account = command.account
+                step = engine.command(actor, command, store.load([f"account/{account}", f"guard/{account}"]), int(f[1]))
+                store.commit(step)
+                self.assertEqual(flow_summary(step.outcome), f"applied:{f[4]}", where)
             else:
                 self.fail(f"unknown kind at {where}")
             checked += 1

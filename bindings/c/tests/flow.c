@@ -1,155 +1,11 @@
 /* The flow engine from C: the host loop of ENGINE §4 against an in-memory
  * store, with threads racing for one account's last attempt. */
-#include <pthread.h>
-#include <stdint.h>
-
-#include "harness.h"
+#include "flow_host.h"
 
 #define T0 1800000000000LL
-#define MAX_RECORDS 256
 
-/* ---- an in-memory store: key, revision, text; one mutex per commit ---- */
-
-typedef struct {
-  char *key;
-  int64_t revision;
-  char *text;
-} record;
-
-static record store[MAX_RECORDS];
-static size_t store_len = 0;
-static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
-static char last_sms[1024];
-
-static void store_reset(void) {
-  for (size_t i = 0; i < store_len; i++) {
-    free(store[i].key);
-    free(store[i].text);
-  }
-  store_len = 0;
-  last_sms[0] = 0;
-}
-
-static record *find(const char *key) {
-  for (size_t i = 0; i < store_len; i++) {
-    if (strcmp(store[i].key, key) == 0) return &store[i];
-  }
-  return NULL;
-}
-
-/* A copy of the text under key, or NULL (the caller frees it). */
-static char *store_get(const char *key) {
-  pthread_mutex_lock(&store_lock);
-  record *r = find(key);
-  char *t = r ? strdup(r->text) : NULL;
-  pthread_mutex_unlock(&store_lock);
-  return t;
-}
-
-/* Text out of the library: asks for the length, then reads. */
-typedef varco_result (*indexed_text)(const varco_step *, size_t, uint8_t *, size_t, size_t *);
-typedef varco_result (*plain_text)(const varco_step *, uint8_t *, size_t, size_t *);
-
-static char *read_indexed(const varco_step *s, size_t i, indexed_text f) {
-  size_t n = 0;
-  if (f(s, i, NULL, 0, &n) != VARCO_BUFFER_TOO_SMALL && n != 0) return NULL;
-  char *buf = malloc(n + 1);
-  if (f(s, i, (uint8_t *)buf, n + 1, &n) != VARCO_OK) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-static char *read_plain(const varco_step *s, plain_text f) {
-  size_t n = 0;
-  varco_result r = f(s, NULL, 0, &n);
-  if (r == VARCO_OK) return strdup("");
-  if (r != VARCO_BUFFER_TOO_SMALL) return NULL;
-  char *buf = malloc(n + 1);
-  if (f(s, (uint8_t *)buf, n + 1, &n) != VARCO_OK) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-/* One atomic commit of a step's writes: each put's "replaces" (0: must
- * not exist) and each assert's revision checked, then every put stored.
- * Returns 0 on a conflict. The SMS texts go to a one-line outbox. */
-static int commit(const varco_step *s) {
-  size_t n = varco_step_write_count(s);
-  int ok = 1;
-  pthread_mutex_lock(&store_lock);
-  for (size_t i = 0; i < n && ok; i++) {
-    char *key = read_indexed(s, i, varco_step_write_key);
-    char *kind = read_indexed(s, i, varco_step_write_kind);
-    int64_t revision = 0, replaces = 0;
-    CHECK_OK(varco_step_write_revision(s, i, &revision, &replaces));
-    record *r = find(key);
-    if (strcmp(kind, "assert") == 0) {
-      ok = r != NULL && r->revision == revision;
-    } else {
-      ok = replaces == 0 ? r == NULL : (r != NULL && r->revision == replaces);
-    }
-    free(key);
-    free(kind);
-  }
-  for (size_t i = 0; i < n && ok; i++) {
-    char *kind = read_indexed(s, i, varco_step_write_kind);
-    if (strcmp(kind, "assert") != 0) {
-      char *key = read_indexed(s, i, varco_step_write_key);
-      char *text = read_indexed(s, i, varco_step_write);
-      int64_t revision = 0, replaces = 0;
-      CHECK_OK(varco_step_write_revision(s, i, &revision, &replaces));
-      record *r = find(key);
-      if (r == NULL) {
-        r = &store[store_len++];
-        r->key = key;
-      } else {
-        free(key);
-        free(r->text);
-      }
-      r->text = text;
-      r->revision = revision;
-    }
-    free(kind);
-  }
-  if (ok) {
-    for (size_t i = 0; i < varco_step_effect_count(s); i++) {
-      char *e = read_indexed(s, i, varco_step_effect);
-      if (e && starts(e, "{\"effect\":\"send_sms\"")) snprintf(last_sms, sizeof last_sms, "%s", e);
-      free(e);
-    }
-  }
-  pthread_mutex_unlock(&store_lock);
-  return ok;
-}
-
-/* ---- the host loop ---- */
-
-typedef struct {
-  const varco_engine *engine;
-  char flow_key[64];
-  char secret[128];
-  char token[32];
-} browser;
-
-static varco_engine *engine_new(void) {
-  varco_engine_keys *keys = NULL;
-  uint8_t k1[32], k2[32], k3[32];
-  memset(k1, 1, 32);
-  memset(k2, 2, 32);
-  memset(k3, 3, 32);
-  CHECK_OK(varco_engine_keys_new(&keys));
-  CHECK_OK(varco_engine_keys_add(keys, VARCO_KEY_CODES, S("c1"), k1, 32));
-  CHECK_OK(varco_engine_keys_add(keys, VARCO_KEY_SEALING, S("s1"), k2, 32));
-  CHECK_OK(varco_engine_keys_add(keys, VARCO_KEY_DECOY, S("d1"), k3, 32));
-  varco_engine *e = NULL;
-  CHECK_OK(varco_engine_new(S("{\"hash\":{\"m_kib\":8,\"t\":1,\"p\":1}}"), keys, &e));
-  varco_engine_keys_free(keys);
-  return e;
-}
+static varco_engine *engine_new(void) { return engine_with("{\"hash\":{\"m_kib\":8,\"t\":1,\"p\":1}}"); }
+static void browser_start(browser *b, const varco_engine *e) { browser_start_at(b, e, "203.0.113.7", T0); }
 
 static void provision(const varco_engine *e) {
   varco_step *s = NULL;
@@ -158,91 +14,6 @@ static void provision(const varco_engine *e) {
       S("Correct \"Horse\" 1"), T0, &s));
   CHECK(commit(s));
   varco_step_free(s);
-}
-
-static void copy_view_token(const varco_step *s, char *token, size_t cap) {
-  char *view = read_plain(s, varco_step_view);
-  const char *t = view ? strstr(view, "\"token\":\"") : NULL;
-  if (t) {
-    t += strlen("\"token\":\"");
-    size_t i = 0;
-    while (t[i] && t[i] != '"' && i + 1 < cap) {
-      token[i] = t[i];
-      i++;
-    }
-    token[i] = 0;
-  }
-  free(view);
-}
-
-static void browser_start(browser *b, const varco_engine *e) {
-  varco_step *s = NULL;
-  b->engine = e;
-  CHECK_OK(varco_engine_start(e, S("login"), S("203.0.113.7"), NULL, 0, T0, &s));
-  size_t n = 0;
-  CHECK_OK(varco_step_flow_key(s, (uint8_t *)b->flow_key, sizeof b->flow_key, &n));
-  CHECK_OK(varco_step_client_secret(s, (uint8_t *)b->secret, sizeof b->secret, &n));
-  copy_view_token(s, b->token, sizeof b->token);
-  CHECK(commit(s));
-  varco_step_free(s);
-}
-
-/* One user request: advance, commit, then load / repeat / retry until the
- * step says respond. Returns the final step (the caller frees it). */
-static varco_step *submit(browser *b, const varco_input *input, int64_t now) {
-  char *keys[32];
-  size_t nkeys = 0;
-  char ticket[128] = {0};
-  int have_ticket = 0;
-  varco_step *s = NULL;
-  for (int round = 0; round < 200; round++) {
-    varco_records *records = NULL;
-    CHECK_OK(varco_records_new(&records));
-    for (size_t i = 0; i < nkeys; i++) {
-      char *text = store_get(keys[i]);
-      CHECK_OK(varco_records_put(records, (const uint8_t *)keys[i], strlen(keys[i]), (const uint8_t *)text,
-                                 text ? strlen(text) : 0));
-      free(text);
-    }
-    char *flow = store_get(b->flow_key);
-    s = NULL;
-    varco_result r = varco_engine_advance(b->engine, S(flow), S(b->secret), S(b->token), input,
-                                          have_ticket ? (const uint8_t *)ticket : NULL,
-                                          have_ticket ? strlen(ticket) : 0, records, now, &s);
-    free(flow);
-    varco_records_free(records);
-    CHECK_OK(r);
-    if (r != VARCO_OK) break;
-    if (!commit(s)) {
-      varco_step_free(s);
-      s = NULL;
-      continue;
-    }
-    int then = -1;
-    CHECK_OK(varco_step_then(s, &then));
-    if (then == 0) break;
-    if (then == 1) {
-      for (size_t i = 0; i < varco_step_load_count(s) && nkeys < 32; i++) {
-        keys[nkeys++] = read_indexed(s, i, varco_step_load_key);
-      }
-    } else {
-      size_t n = 0;
-      CHECK_OK(varco_step_ticket(s, (uint8_t *)ticket, sizeof ticket, &n));
-      have_ticket = 1;
-    }
-    varco_step_free(s);
-    s = NULL;
-  }
-  for (size_t i = 0; i < nkeys; i++) free(keys[i]);
-  if (s) copy_view_token(s, b->token, sizeof b->token);
-  return s;
-}
-
-static varco_input *input1(const char *name, const char *field, const char *value) {
-  varco_input *i = NULL;
-  CHECK_OK(varco_input_new(S(name), &i));
-  if (field) CHECK_OK(varco_input_set(i, S(field), S(value)));
-  return i;
 }
 
 /* Submits a one-field input; returns the outcome JSON (static buffer). */
@@ -266,13 +37,8 @@ static const char *say(browser *b, const char *name, const char *field, const ch
 }
 
 static void sms_code(char code[7]) {
-  const char *t = strstr(last_sms, "\"text\":\"");
-  size_t k = 0;
-  for (; t && *t && k < 6; t++) {
-    if (*t >= '0' && *t <= '9') code[k++] = *t;
-    else if (k > 0) k = 0;
-  }
-  code[k] = 0;
+  code[0] = 0;
+  if (sent_count > 0) memcpy(code, sent_codes[sent_count - 1], 7);
 }
 
 static void test_a_login_with_an_sms_code(void) {

@@ -3,7 +3,7 @@
  * JSON is compared as text: varco writes it in a fixed order. */
 #include <ctype.h>
 
-#include "harness.h"
+#include "flow_host.h"
 
 #define MAX_FIELDS 8
 
@@ -128,6 +128,70 @@ static void absorb(world *w, varco_step *s, char *got, size_t cap) {
 }
 
 static const char *scenario_path = "bindings/scenarios/scenario.tsv";
+
+/* The string value of "key" in flat JSON (the first one), into out. */
+static void json_field(const char *json, const char *key, char *out, size_t cap) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  const char *p = strstr(json, pat);
+  size_t i = 0;
+  if (p) {
+    p += strlen(pat);
+    while (p[i] && p[i] != '"' && i + 1 < cap) {
+      out[i] = p[i];
+      i++;
+    }
+  }
+  out[i] = 0;
+}
+
+/* A flow outcome (the core's JSON) as the scenario writes it. */
+static void flow_summary(const char *o, char *out, size_t cap) {
+  char name[64], a[64], b[64];
+  json_field(o, "outcome", name, sizeof name);
+  if (strcmp(name, "rejected") == 0 || strcmp(name, "ended") == 0) {
+    json_field(o, "reason", a, sizeof a);
+    snprintf(out, cap, "%s:%s", name, a);
+  } else if (strcmp(name, "code_sent") == 0) {
+    json_field(o, "channel", a, sizeof a);
+    snprintf(b, sizeof b, "%s", strstr(o, "\"sent\":true") ? "sent" : "not_sent");
+    snprintf(out, cap, "%s:%s:%s", name, a, b);
+  } else if (strcmp(name, "signed_in") == 0) {
+    const char *l = strstr(o, "\"level\":");
+    snprintf(out, cap, "%s:%d", name, l ? atoi(l + strlen("\"level\":")) : -1);
+  } else if (strcmp(name, "blocked") == 0) {
+    json_field(o, "cause", a, sizeof a);
+    snprintf(out, cap, "%s:%s", name, a);
+  } else if (strcmp(name, "applied") == 0) {
+    json_field(o, "state", a, sizeof a);
+    snprintf(out, cap, "%s:%s", name, a);
+  } else {
+    snprintf(out, cap, "%s", name);
+  }
+}
+
+/* A view (the core's JSON) as the scenario writes it. */
+static void view_summary(const char *v, char *out, size_t cap) {
+  char screen[64], error[64];
+  json_field(v, "screen", screen, sizeof screen);
+  json_field(v, "error", error, sizeof error);
+  if (error[0]) snprintf(out, cap, "%s:%s", screen, error);
+  else snprintf(out, cap, "%s", screen);
+}
+
+/* The scenario's flows: an engine, named browsers. */
+#define MAX_FLOWS 16
+static varco_engine *flow_engine = NULL;
+static browser flow_browsers[MAX_FLOWS];
+static char flow_names[MAX_FLOWS][32];
+static int flow_count = 0;
+
+static browser *flow_named(const char *name) {
+  for (int i = 0; i < flow_count; i++) {
+    if (strcmp(flow_names[i], name) == 0) return &flow_browsers[i];
+  }
+  return NULL;
+}
 
 static void test_shared_scenario(void) {
   FILE *file = fopen(scenario_path, "r");
@@ -389,6 +453,85 @@ static void test_shared_scenario(void) {
       }
       CHECK(strcmp(got, f[3]) == 0);
       CHECK(holding(&w, "totp_credential")->revision == strtoll(f[4], NULL, 10));
+    } else if (strcmp(f[0], "engine") == 0 && nf == 2) {
+      varco_engine_free(flow_engine);
+      store_reset();
+      flow_count = 0;
+      flow_engine = engine_with(f[1]);
+    } else if (strcmp(f[0], "provision") == 0 && nf == 4) {
+      varco_step *st = NULL;
+      CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), strtoll(f[1], NULL, 10), &st));
+      CHECK(st != NULL && commit(st));
+      varco_step_free(st);
+    } else if (strcmp(f[0], "flow-start") == 0 && nf == 4 && flow_count < MAX_FLOWS) {
+      snprintf(flow_names[flow_count], sizeof flow_names[0], "%s", f[2]);
+      browser_start_at(&flow_browsers[flow_count], flow_engine, strcmp(f[3], "-") == 0 ? NULL : f[3],
+                       strtoll(f[1], NULL, 10));
+      flow_count++;
+    } else if (strcmp(f[0], "flow") == 0 && nf == 7) {
+      browser *b = flow_named(f[2]);
+      CHECK(b != NULL);
+      char *field = NULL, *value = NULL;
+      char code[16];
+      if (strcmp(f[4], "-") != 0) {
+        field = f[4];
+        char *eq = strchr(field, '=');
+        *eq = 0;
+        value = eq + 1;
+        if (strcmp(field, "code") == 0 && strcmp(value, "current") == 0 && sent_count > 0) {
+          value = sent_codes[sent_count - 1];
+        } else if (strcmp(field, "code") == 0 && strcmp(value, "previous") == 0 && sent_count > 1) {
+          value = sent_codes[sent_count - 2];
+        } else if (strcmp(field, "code") == 0 && strcmp(value, "wrong") == 0) {
+          const char *tries[2] = {"000000", "111111"};
+          for (int k = 0; k < 2; k++) {
+            int used = 0;
+            for (size_t j = 0; j < sent_count; j++) used |= strcmp(sent_codes[j], tries[k]) == 0;
+            if (!used) {
+              snprintf(code, sizeof code, "%s", tries[k]);
+              break;
+            }
+          }
+          value = code;
+        }
+      }
+      varco_input *in = input1(f[3], field, value);
+      varco_step *st = b ? submit(b, in, strtoll(f[1], NULL, 10)) : NULL;
+      varco_input_free(in);
+      char o[2048] = {0}, view_got[256] = {0};
+      char *view = st ? read_plain(st, varco_step_view) : NULL;
+      if (st) outcome_of(st, o, sizeof o);
+      flow_summary(o, got, sizeof got);
+      view_summary(view ? view : "", view_got, sizeof view_got);
+      free(view);
+      varco_step_free(st);
+      CHECK(strcmp(got, f[5]) == 0);
+      CHECK(strcmp(view_got, f[6]) == 0);
+      if (strcmp(view_got, f[6]) != 0) fprintf(stderr, "  view %s\n", view_got);
+    } else if (strcmp(f[0], "command") == 0 && nf == 5) {
+      char account[64], key[96];
+      json_field(f[3], "account", account, sizeof account);
+      varco_records *r = NULL;
+      CHECK_OK(varco_records_new(&r));
+      const char *prefixes[2] = {"account/", "guard/"};
+      for (int k = 0; k < 2; k++) {
+        snprintf(key, sizeof key, "%s%s", prefixes[k], account);
+        char *text = store_get(key);
+        CHECK_OK(varco_records_put(r, S(key), (const uint8_t *)text, text ? strlen(text) : 0));
+        free(text);
+      }
+      varco_step *st = NULL;
+      CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      varco_records_free(r);
+      char o[512] = {0}, want[128];
+      if (st) {
+        outcome_of(st, o, sizeof o);
+        CHECK(commit(st));
+      }
+      varco_step_free(st);
+      flow_summary(o, got, sizeof got);
+      snprintf(want, sizeof want, "applied:%s", f[4]);
+      CHECK(strcmp(got, want) == 0);
     } else {
       CHECK(!"unknown or malformed line");
     }
@@ -407,6 +550,9 @@ static void test_shared_scenario(void) {
   free(w.attempt);
   varco_delivery_free(w.delivery);
   varco_guard_free(w.guard);
+  varco_engine_free(flow_engine);
+  flow_engine = NULL;
+  store_reset();
 }
 
 int main(int argc, char **argv) {
