@@ -49,6 +49,40 @@ pub struct Submit<'a> {
 
 /// The flow engine (ENGINE §3). See the [module](super) docs for the host
 /// loop.
+///
+/// ```
+/// use varco::flow::*;
+/// use varco::keys::KeyRing;
+/// use varco::record::Stored;
+/// use varco::Timestamp;
+///
+/// let keys = EngineKeys {
+///     codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+///     sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+///     decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+///     peppers: None,
+/// };
+/// let engine = FlowEngine::from_json("{}", keys).unwrap();
+/// let now = Timestamp::from_unix_seconds(1_800_000_000);
+/// let started = engine.start(FlowKind::Login, &StartContext::default(), now, &mut rand::rng()).unwrap();
+/// let WriteOp::Put { json, .. } = &started.step.writes[0].op else { unreachable!() };
+/// let flow = Stored::<Flow>::from_json(json).unwrap(); // as the host stored it
+/// let input = Input::Identify { identifier: "mario".into() };
+/// let submit = Submit {
+///     client_secret: started.client_secret.expose(),
+///     token: &flow.body().token(),
+///     input: &input,
+///     ticket: None,
+/// };
+/// // The claim of "mario" is not loaded yet: the engine asks for it.
+/// let step = engine.advance(&flow, &submit, &Records::new(), now, &mut rand::rng()).unwrap();
+/// assert_eq!(step.then, Then::Load { keys: vec!["claim/login/mario".into()] });
+/// // Looked up and absent: an unknown account goes on as a decoy, to the
+/// // same password screen.
+/// let records = Records::new().with("claim/login/mario", None);
+/// let step = engine.advance(&flow, &submit, &records, now, &mut rand::rng()).unwrap();
+/// assert_eq!(step.view.unwrap().screen, Screen::Password);
+/// ```
 pub struct FlowEngine {
     pub(crate) config: EngineConfig,
     pub(crate) hasher: PasswordHasher,

@@ -1,0 +1,274 @@
+//! The flow engine: the cost of each sign-in step without Argon2 (the
+//! cheapest hasher, 8 KiB, t = 1), each step as a host runs it (parse the
+//! stored flow and records, advance, serialise the writes); and a whole
+//! sign-in (password and SMS code, every host-loop call) with the OWASP
+//! hasher beside one Argon2 verification at the same parameters, in the
+//! same run, for the share Argon2 takes.
+//!
+//! `cargo bench -p varco-benches --bench flow`
+
+#[path = "../../tests/support/host.rs"]
+mod host;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use varco::Timestamp;
+use varco::effect::Effect;
+use varco::flow::{
+    EngineConfig, EngineKeys, Flow, FlowEngine, FlowKind, FlowOutcome, Input, NewAccount, Records,
+    StartContext, Submit,
+};
+use varco::hash::HashParams;
+use varco::keys::KeyRing;
+use varco::record::Stored;
+
+fn engine(hash: HashParams) -> FlowEngine {
+    let keys = EngineKeys {
+        codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+        sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+        decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+        peppers: None,
+    };
+    FlowEngine::new(
+        EngineConfig {
+            hash,
+            ..EngineConfig::default()
+        },
+        keys,
+    )
+    .unwrap()
+}
+
+const T: u64 = 1_800_000_000;
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(T)
+}
+
+/// A store with mario (SMS second factor) and a flow at `input`'s screen.
+fn at_screen(e: &FlowEngine, inputs: &[Input]) -> (host::Store, String, String) {
+    let store = host::Store::new();
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        mobile: Some("+393331234567".into()),
+        second_factor: true,
+        ..NewAccount::default()
+    };
+    store
+        .commit_step(
+            &e.provision(&new, Some("Correct-Horse-1"), now(), &mut rand::rng())
+                .unwrap(),
+        )
+        .unwrap();
+    let s = e
+        .start(
+            FlowKind::Login,
+            &StartContext {
+                source: Some("203.0.113.7".into()),
+                device: None,
+            },
+            now(),
+            &mut rand::rng(),
+        )
+        .unwrap();
+    store.commit_step(&s.step).unwrap();
+    let (key, secret) = (s.flow_key, s.client_secret.expose().to_owned());
+    for i in inputs {
+        let _ = host::request(e, &store, &key, &secret, i, now(), &mut rand::rng());
+    }
+    (store, key, secret)
+}
+
+fn last_code(store: &host::Store) -> String {
+    store
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .flatten()
+        .rev()
+        .find_map(|e| match e {
+            Effect::SendSms { text, .. } => {
+                Some(text.chars().filter(char::is_ascii_digit).take(6).collect())
+            }
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// One step as a host runs it: the stored flow and records parsed, the
+/// step computed, its writes already serialised by the engine.
+fn step(
+    e: &FlowEngine,
+    flow: &str,
+    secret: &str,
+    input: &Input,
+    records: &[(String, Option<String>)],
+) -> usize {
+    let flow = Stored::<Flow>::from_json(flow).unwrap();
+    let mut r = Records::new();
+    for (k, v) in records {
+        r.insert(k.clone(), v.clone());
+    }
+    let token = flow.body().token();
+    let submit = Submit {
+        client_secret: secret,
+        token: &token,
+        input,
+        ticket: None,
+    };
+    let s = e
+        .advance(&flow, &submit, &r, now(), &mut rand::rng())
+        .unwrap();
+    s.writes.len() + s.effects.len()
+}
+
+fn loaded(store: &host::Store, keys: &[&str]) -> Vec<(String, Option<String>)> {
+    keys.iter().map(|k| (k.to_string(), store.get(k))).collect()
+}
+
+/// The records a step asks for (following its loads), as the store holds
+/// them.
+fn needed(
+    e: &FlowEngine,
+    store: &host::Store,
+    flow: &str,
+    secret: &str,
+    input: &Input,
+) -> Vec<(String, Option<String>)> {
+    let mut keys: Vec<String> = Vec::new();
+    loop {
+        let f = Stored::<Flow>::from_json(flow).unwrap();
+        let token = f.body().token();
+        let submit = Submit {
+            client_secret: secret,
+            token: &token,
+            input,
+            ticket: None,
+        };
+        let step = e
+            .advance(&f, &submit, &store.load(&keys), now(), &mut rand::rng())
+            .unwrap();
+        match step.then {
+            varco::flow::Then::Load { keys: more } => keys.extend(more),
+            _ => return keys.iter().map(|k| (k.clone(), store.get(k))).collect(),
+        }
+    }
+}
+
+fn flow_steps(c: &mut Criterion) {
+    let mut g = c.benchmark_group("flow_step");
+    let e = engine(HashParams::new(8, 1, 1).unwrap());
+    let identify = Input::Identify {
+        identifier: "Mario".into(),
+    };
+    let password = Input::Password {
+        password: "wrong".into(),
+    };
+
+    // Identify, the claim loaded.
+    let (store, key, secret) = at_screen(&e, &[]);
+    let flow = store.get(&key).unwrap();
+    let records = loaded(&store, &["claim/login/mario"]);
+    g.bench_function("identify", |b| {
+        b.iter(|| black_box(step(&e, &flow, &secret, &identify, &records)))
+    });
+
+    // The password's first phase: count the attempt (account, guard,
+    // padding and source loaded).
+    let (store, key, secret) = at_screen(&e, std::slice::from_ref(&identify));
+    let flow = store.get(&key).unwrap();
+    let records = needed(&e, &store, &flow, &secret, &password);
+    g.bench_function("password_reserve", |b| {
+        b.iter(|| black_box(step(&e, &flow, &secret, &password, &records)))
+    });
+
+    // A code at the code screen (account, guard and challenge loaded): a
+    // wrong one, as most are.
+    let (store, key, secret) = at_screen(
+        &e,
+        &[
+            identify.clone(),
+            Input::Password {
+                password: "Correct-Horse-1".into(),
+            },
+        ],
+    );
+    let flow = store.get(&key).unwrap();
+    let challenge = store.keys_with_prefix("challenge/").pop().unwrap();
+    let _ = challenge;
+    let right = last_code(&store);
+    let wrong = Input::Code {
+        code: if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+        .into(),
+    };
+    let records = needed(&e, &store, &flow, &secret, &wrong);
+    g.bench_function("code_wrong", |b| {
+        b.iter(|| black_box(step(&e, &flow, &secret, &wrong, &records)))
+    });
+    let ok = Input::Code {
+        code: right.as_str().into(),
+    };
+    g.bench_function("code_accepted_signs_in", |b| {
+        b.iter(|| black_box(step(&e, &flow, &secret, &ok, &records)))
+    });
+    g.finish();
+}
+
+/// A whole sign-in through the host loop (every engine call, the
+/// in-memory store's commits) with the OWASP hasher, and one Argon2
+/// verification at the same parameters: their ratio is Argon2's share.
+fn full_login(c: &mut Criterion) {
+    let mut g = c.benchmark_group("flow_login_owasp");
+    g.sample_size(20);
+    let params = HashParams::default();
+    let e = engine(params);
+    let phc = e
+        .hasher()
+        .hash("Correct-Horse-1", &mut rand::rng())
+        .unwrap();
+    g.bench_function("argon2id_verify", |b| {
+        b.iter(|| {
+            black_box(
+                e.hasher()
+                    .verify(black_box("Correct-Horse-1"), &phc)
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("password_and_sms_code", |b| {
+        b.iter_batched(
+            || {
+                at_screen(
+                    &e,
+                    &[Input::Identify {
+                        identifier: "mario".into(),
+                    }],
+                )
+            },
+            |(store, key, secret)| {
+                let pw = Input::Password {
+                    password: "Correct-Horse-1".into(),
+                };
+                let (s, _) = host::request(&e, &store, &key, &secret, &pw, now(), &mut rand::rng());
+                assert!(matches!(s.outcome, FlowOutcome::CodeSent { .. }));
+                let code = Input::Code {
+                    code: last_code(&store).as_str().into(),
+                };
+                let (s, _) =
+                    host::request(&e, &store, &key, &secret, &code, now(), &mut rand::rng());
+                assert!(matches!(s.outcome, FlowOutcome::SignedIn { .. }));
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, flow_steps, full_login);
+criterion_main!(benches);
