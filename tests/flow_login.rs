@@ -1633,3 +1633,101 @@ fn dormant_after_180_days_without_a_sign_in_and_never_while_in_use() {
         }
     );
 }
+
+#[test]
+fn a_recovery_code_passes_the_second_factor_once_and_is_reserved_like_a_password() {
+    use varco::otp::RecoveryCodeSet;
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(true));
+    let rng = &mut rand::rng();
+    // The owner has ten recovery codes (made with the engine's hasher).
+    let made = Stored::new(RecoveryCodeSet::empty())
+        .regenerate(10, engine.hasher(), at(0), rng)
+        .unwrap();
+    let codes: Vec<String> = serde_json::to_value(&made.outcome).unwrap()["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    store
+        .commit(&[put("recovery_codes/a1", made.writes.as_ref().unwrap())])
+        .unwrap();
+    let key = "account/a1";
+    let a = Stored::<Account>::from_json(&store.get(key).unwrap()).unwrap();
+    let next = a
+        .next(a.body().clone().with_recovery_codes(true), at(1))
+        .unwrap();
+    store
+        .commit(&[put(
+            key,
+            &varco::step::Write {
+                expect: a.expect(),
+                record: next,
+            },
+        )])
+        .unwrap();
+
+    let sign_in_with = |code: &str, now: u64, rng: &mut rand::rngs::ThreadRng| {
+        let (f, s) = start(&engine, &store, None, at(now));
+        let _ = request(&engine, &store, &f, &s, &identify("mario"), at(now), rng);
+        let (step, _) = request(
+            &engine,
+            &store,
+            &f,
+            &s,
+            &password("Correct-Horse-1"),
+            at(now),
+            rng,
+        );
+        assert_eq!(
+            step.view.unwrap().methods,
+            vec![Method::Sms, Method::RecoveryCode]
+        );
+        let _ = request(
+            &engine,
+            &store,
+            &f,
+            &s,
+            &Input::ChooseMethod {
+                method: Method::RecoveryCode,
+            },
+            at(now),
+            rng,
+        );
+        let input = Input::RecoveryCode { code: code.into() };
+        request(&engine, &store, &f, &s, &input, at(now + 1), rng)
+    };
+    let one_run = u64::from(engine.config().hash.m_kib()) * u64::from(engine.config().hash.t());
+    let (step, trace) = sign_in_with(&codes[3].to_lowercase(), 10, rng);
+    let FlowOutcome::SignedIn { grant } = step.outcome else {
+        panic!("{:?}", step.outcome)
+    };
+    assert_eq!(grant.methods, vec![Method::RecoveryCode]);
+    // Reserved, checked, then signed in: its Argon2 runs come in the one
+    // checking phase (at most one per stored code).
+    let phases: Vec<&str> = trace.calls.iter().map(|c| c.0.as_str()).collect();
+    assert!(
+        phases.ends_with(&["need_records", "reserved", "checked", "signed_in"]),
+        "{phases:?}"
+    );
+    assert!(trace.work >= one_run && trace.work <= 10 * one_run);
+    // Used once, never again.
+    let (step, _) = sign_in_with(&codes[3], 20, rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongCode
+        }
+    );
+    let (step, _) = sign_in_with("ABCDE-FGHJK-MNPQR", 30, rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongCode
+        }
+    );
+    let set =
+        Stored::<RecoveryCodeSet>::from_json(&store.get("recovery_codes/a1").unwrap()).unwrap();
+    assert_eq!(set.body().remaining(), 9);
+}

@@ -40,13 +40,13 @@ use crate::{Error, Timestamp};
 /// A record read at the start of a step and the version this step leaves:
 /// one write (compare-and-swap on the revision read) however many changes
 /// the step chains.
-struct Working<T> {
-    read: Stored<T>,
-    now: Stored<T>,
+pub(crate) struct Working<T> {
+    pub(crate) read: Stored<T>,
+    pub(crate) now: Stored<T>,
 }
 
 impl<T: crate::record::Record> Working<T> {
-    fn new(read: Stored<T>) -> Self {
+    pub(crate) fn new(read: Stored<T>) -> Self {
         Working {
             now: read.clone(),
             read,
@@ -57,7 +57,7 @@ impl<T: crate::record::Record> Working<T> {
         self.now.revision() != self.read.revision()
     }
 
-    fn write(&self, key: &str) -> Option<FlowWrite> {
+    pub(crate) fn write(&self, key: &str) -> Option<FlowWrite> {
         self.changed().then(|| {
             FlowWrite::put(
                 key,
@@ -72,10 +72,10 @@ impl<T: crate::record::Record> Working<T> {
 
 /// A second-factor step's account and guard, or the step that ends the
 /// flow instead.
-type SecondFactorContext = Result<(Stored<Account>, Stored<AccountGuard>), FlowStep>;
+pub(crate) type SecondFactorContext = Result<(Stored<Account>, Stored<AccountGuard>), FlowStep>;
 
 /// What a reservation holder may do.
-enum Hold {
+pub(crate) enum Hold {
     /// No live reservation: a new attempt is reserved.
     Free,
     /// This request holds it (its ticket, or an expired one it adopts).
@@ -137,7 +137,12 @@ impl FlowEngine {
             (State::Totp, Input::Totp { code }) => {
                 self.totp(flow, code.expose(), records, now, rng)
             }
-            (State::Code { .. } | State::Totp, Input::Back) if f.methods.len() > 1 => {
+            (State::RecoveryCode, Input::RecoveryCode { code }) => {
+                self.recovery_code(flow, hold, code.expose(), records, now, rng)
+            }
+            (State::Code { .. } | State::Totp | State::RecoveryCode, Input::Back)
+                if f.methods.len() > 1 =>
+            {
                 let mut next = f.clone();
                 next.state = State::ChooseMethod;
                 self.moved(&mut next);
@@ -157,13 +162,13 @@ impl FlowEngine {
     }
 
     /// A new view: the token moves, the error clears.
-    fn moved(&self, next: &mut Flow) {
+    pub(crate) fn moved(&self, next: &mut Flow) {
         next.view = next.view.saturating_add(1);
         next.error = None;
         next.reservation = None;
     }
 
-    fn end(&self, next: &mut Flow, reason: EndReason) {
+    pub(crate) fn end(&self, next: &mut Flow, reason: EndReason) {
         self.moved(next);
         next.state = State::Ended { reason };
     }
@@ -483,7 +488,7 @@ impl FlowEngine {
     }
 
     /// A flow that ends: its write, its view.
-    fn ended(
+    pub(crate) fn ended(
         &self,
         flow: &Stored<Flow>,
         mut next: Flow,
@@ -510,6 +515,9 @@ impl FlowEngine {
         }
         if a.has_totp() {
             m.push(Method::Totp);
+        }
+        if a.has_recovery_codes() {
+            m.push(Method::RecoveryCode);
         }
         m
     }
@@ -548,7 +556,7 @@ impl FlowEngine {
     /// the block's reason now that every factor has passed). Writes the
     /// guard and the account (or asserts it: a granting step relies on it).
     #[allow(clippy::too_many_arguments)]
-    fn after_factor<R: CryptoRng + ?Sized>(
+    pub(crate) fn after_factor<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         mut next: Flow,
@@ -670,6 +678,10 @@ impl FlowEngine {
                 next.state = State::Totp;
                 return Ok(Some(FlowOutcome::Moved));
             }
+            (Method::RecoveryCode, ..) => {
+                next.state = State::RecoveryCode;
+                return Ok(Some(FlowOutcome::Moved));
+            }
             _ => {
                 return Err(Error::InvalidInput(format!(
                     "the account has no {}",
@@ -728,7 +740,7 @@ impl FlowEngine {
     /// every second-factor step makes first: the account still in the
     /// flow's epoch, the second factor not locked since the flow reached
     /// it. `Err(step)` is the step that ends the flow.
-    fn second_factor_context(
+    pub(crate) fn second_factor_context(
         &self,
         flow: &Stored<Flow>,
         records: &Records,
@@ -819,7 +831,7 @@ impl FlowEngine {
     /// A second-factor attempt is counted in the account's budget and
     /// checked in the same step; a refused one (the budget is locked)
     /// counts as wrong, writes nothing of the owner's, and ends the flow.
-    fn second_factor_attempt(
+    pub(crate) fn second_factor_attempt(
         &self,
         guard: &mut Working<AccountGuard>,
         now: Timestamp,
@@ -840,7 +852,7 @@ impl FlowEngine {
     /// this failure locked the second factor (moving the lock generation
     /// every waiting flow sees).
     #[allow(clippy::too_many_arguments)]
-    fn second_factor_failed(
+    pub(crate) fn second_factor_failed(
         &self,
         flow: &Stored<Flow>,
         mut next: Flow,

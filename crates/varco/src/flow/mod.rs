@@ -29,6 +29,7 @@ mod input;
 mod login;
 mod provision;
 mod records;
+mod recovery_code;
 mod session;
 mod state;
 mod step;
