@@ -125,6 +125,7 @@ fn start(
     let ctx = StartContext {
         source: source.map(str::to_owned),
         device: None,
+        place: None,
     };
     let started = engine
         .start(FlowKind::Login, &ctx, now, &mut rand::rng())
@@ -1730,4 +1731,95 @@ fn a_recovery_code_passes_the_second_factor_once_and_is_reserved_like_a_password
     let set =
         Stored::<RecoveryCodeSet>::from_json(&store.get("recovery_codes/a1").unwrap()).unwrap();
     assert_eq!(set.body().remaining(), 9);
+}
+
+/// A sign-in from `place`: the outcome after the password.
+fn from_place(
+    engine: &FlowEngine,
+    store: &Store,
+    who: &str,
+    pw: &str,
+    place: &str,
+    now: u64,
+) -> (String, String, FlowOutcome) {
+    let ctx = StartContext {
+        source: None,
+        device: None,
+        place: Some(varco::guard::Place::from_json(place).unwrap()),
+    };
+    let started = engine
+        .start(FlowKind::Login, &ctx, at(now), &mut rand::rng())
+        .unwrap();
+    store.commit_step(&started.step).unwrap();
+    let (f, s) = (started.flow_key, started.client_secret.expose().to_owned());
+    let rng = &mut rand::rng();
+    let _ = request(engine, store, &f, &s, &identify(who), at(now), rng);
+    let (step, _) = request(engine, store, &f, &s, &password(pw), at(now), rng);
+    (f, s, step.outcome)
+}
+
+const ROME: &str = r#"{"kind":"coordinates","lat":41.9,"lon":12.5}"#;
+const LIMA: &str = r#"{"kind":"coordinates","lat":-12.05,"lon":-77.04}"#;
+
+#[test]
+fn an_implausible_journey_steps_up_to_the_second_factor_or_blocks() {
+    // Step-up (the default): an opt-in-off account from Rome, then Lima an
+    // hour later, must pass its SMS code.
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    let (_, _, o) = from_place(&engine, &store, "mario", "Correct-Horse-1", ROME, 10);
+    assert!(matches!(o, FlowOutcome::SignedIn { .. }), "{o:?}");
+    let (_, _, o) = from_place(&engine, &store, "mario", "Correct-Horse-1", LIMA, 3610);
+    assert!(matches!(o, FlowOutcome::CodeSent { .. }), "{o:?}");
+    // Rome again two hours later is a plausible journey from Rome.
+    let (_, _, o) = from_place(&engine, &store, "mario", "Correct-Horse-1", ROME, 7210);
+    assert!(matches!(o, FlowOutcome::SignedIn { .. }), "{o:?}");
+
+    // Block: the account is blocked preventively, the owner is told, and
+    // the reason is shown once the code has passed.
+    let mut config = config();
+    config.travel.action = varco::guard::TravelAction::Block;
+    let (engine, store) = (engine_with(config), Store::new());
+    provision(&engine, &store, &mario(true));
+    let (f, s) = at_code(&engine, &store, 10);
+    let c = last_code(&store);
+    let _ = request(&engine, &store, &f, &s, &code(&c), at(11), &mut rand::rng());
+    let (f, s, o) = from_place(&engine, &store, "mario", "Correct-Horse-1", ROME, 20);
+    let c = last_code(&store);
+    assert!(matches!(o, FlowOutcome::CodeSent { .. }), "{o:?}");
+    let (step, _) = request(&engine, &store, &f, &s, &code(&c), at(21), &mut rand::rng());
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+    let (f, s, o) = from_place(&engine, &store, "mario", "Correct-Horse-1", LIMA, 3620);
+    assert!(matches!(o, FlowOutcome::CodeSent { .. }), "{o:?}");
+    assert!(
+        store
+            .outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .any(|e| matches!(e, Effect::NotifyOwner { event, .. } if event == "preventive_block"))
+    );
+    let a = Stored::<Account>::from_json(&store.get("account/a1").unwrap()).unwrap();
+    assert_eq!(a.body().lifecycle().state().as_str(), "locked_location");
+    let c = last_code(&store);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &code(&c),
+        at(3621),
+        &mut rand::rng(),
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Blocked {
+            cause: BlockCause::Location
+        }
+    );
 }

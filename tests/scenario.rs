@@ -442,6 +442,7 @@ fn the_shared_scenario_runs_in_rust() {
                 let ctx = varco::flow::StartContext {
                     source: (f[3] != "-").then(|| f[3].to_owned()),
                     device: None,
+                    place: None,
                 };
                 let started = fl
                     .engine

@@ -67,6 +67,7 @@ fn at_screen(e: &FlowEngine, inputs: &[Input]) -> (host::Store, String, String) 
             &StartContext {
                 source: Some("203.0.113.7".into()),
                 device: None,
+                place: None,
             },
             now(),
             &mut rand::rng(),

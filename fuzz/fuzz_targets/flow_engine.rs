@@ -71,6 +71,7 @@ fuzz_target!(|data: &[u8]| {
             &StartContext {
                 source: Some("s".into()),
                 device: None,
+                place: None,
             },
             now,
             rng,

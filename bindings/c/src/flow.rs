@@ -302,7 +302,8 @@ fn flow_step(s: varco::flow::FlowStep) -> varco_step {
 }
 
 /// Starts a flow of `kind` (`login`) for a request from `source` and
-/// `device` (each NULL for none). The step's one write is the new flow;
+/// `device`, from `place` (JSON: `{"kind":"country","code":"IT"}`; each
+/// NULL for none). The step's one write is the new flow;
 /// [`varco_step_flow_key`] gives its key and [`varco_step_client_secret`]
 /// the secret to give the client. Thread-safe.
 #[unsafe(no_mangle)]
@@ -314,15 +315,22 @@ pub unsafe extern "C" fn varco_engine_start(
     source_len: usize,
     device: *const u8,
     device_len: usize,
+    place: *const u8,
+    place_len: usize,
     now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
     guard(|| {
         let e = unsafe { handle(engine, "engine") }?;
+        let place = unsafe { opt_text(place, place_len, "place") }?
+            .map(varco::guard::Place::from_json)
+            .transpose()
+            .or_fail()?;
         let kind: FlowKind = parse(unsafe { text(kind, kind_len, "kind") }?)?;
         let ctx = varco::flow::StartContext {
             source: unsafe { opt_text(source, source_len, "source") }?.map(str::to_owned),
             device: unsafe { opt_text(device, device_len, "device") }?.map(str::to_owned),
+            place,
         };
         let started = e
             .inner

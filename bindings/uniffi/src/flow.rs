@@ -548,15 +548,26 @@ impl FlowEngine {
     }
 
     /// Starts a flow. `source` is the request's address (it has a budget
-    /// of its own); `device` the host's id for the device.
+    /// of its own); `device` the host's id for the device; `place_json`
+    /// where the request comes from (`{"kind":"country","code":"IT"}`),
+    /// judged against the last sign-in's place.
     pub fn start(
         &self,
         kind: FlowKind,
         source: Option<String>,
         device: Option<String>,
+        place_json: Option<String>,
         now_ms: i64,
     ) -> Result<StartedFlow, VarcoError> {
-        let ctx = varco::flow::StartContext { source, device };
+        let place = place_json
+            .as_deref()
+            .map(varco::guard::Place::from_json)
+            .transpose()?;
+        let ctx = varco::flow::StartContext {
+            source,
+            device,
+            place,
+        };
         let s = self
             .inner
             .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())?;

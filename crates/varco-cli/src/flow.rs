@@ -55,6 +55,9 @@ pub(crate) enum FlowCommand {
         /// The device's id.
         #[arg(long)]
         device: Option<String>,
+        /// Where the request comes from (JSON: `{"kind":"country","code":"IT"}`).
+        #[arg(long)]
+        place: Option<String>,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -238,10 +241,19 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
         FlowCommand::Start {
             source,
             device,
+            place,
             engine: a,
         } => {
             let e = engine(&a)?;
-            let ctx = StartContext { source, device };
+            let place = place
+                .as_deref()
+                .map(varco::guard::Place::from_json)
+                .transpose()?;
+            let ctx = StartContext {
+                source,
+                device,
+                place,
+            };
             let started = e.start(FlowKind::Login, &ctx, now(a.time), rng)?;
             commit(&a.store, &started.step)?;
             let extra = json!({

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::account::IdentifierRules;
-use crate::guard::{GuardPolicies, LockoutPolicy};
+use crate::guard::{GuardPolicies, LockoutPolicy, TravelPolicy};
 use crate::hash::HashParams;
 use crate::keys::KeyRing;
 use crate::otp::DeliveryConfig;
@@ -32,7 +32,7 @@ pub enum SecondFactorRule {
 /// assert_eq!((c.second_factor, c.flow_ttl_secs), (SecondFactorRule::Always, 600));
 /// assert_eq!(EngineConfig::from_json(r#"{"flow_ttl":600}"#).unwrap_err().code(), "invalid_engine_config");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     /// Argon2id parameters for new hashes (OWASP's by default).
@@ -56,6 +56,10 @@ pub struct EngineConfig {
     pub dormant_after_days: u32,
     /// Padding buckets for decoys and refusals.
     pub padding_buckets: u32,
+    /// What an implausible journey since the last sign-in does (the host
+    /// passes the place at start): a step-up to the second factor by
+    /// default, or a preventive block.
+    pub travel: TravelPolicy,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +82,7 @@ impl Default for EngineConfig {
             reservation_ttl_secs: 30,
             dormant_after_days: 180,
             padding_buckets: 1024,
+            travel: TravelPolicy::default(),
         }
     }
 }

@@ -26,12 +26,15 @@ use crate::{Error, Timestamp};
 /// Where a flow begins: the request's source and device, as the host knows
 /// them. The source (an address, a network) has a failure budget of its
 /// own; a trusted device has its own password budget.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartContext {
     /// The source's id (an IP address or prefix), if any: 1 to 128 bytes.
     pub source: Option<String>,
     /// The device's id, if any: 1 to 128 bytes.
     pub device: Option<String>,
+    /// Where the request comes from (IP geolocation), if the host knows:
+    /// judged against the last sign-in's place.
+    pub place: Option<crate::guard::Place>,
 }
 
 /// One user submission to a flow.
@@ -210,6 +213,8 @@ impl FlowEngine {
             passed: Vec::new(),
             methods: Vec::new(),
             resend_at: None,
+            place: context.place.clone(),
+            step_up: false,
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());

@@ -23,11 +23,16 @@ use super::session::SessionGrant;
 use super::state::{Checked, Flow, Reservation, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest};
 use super::view::{BlockCause, EndReason, Method, ViewError};
-use crate::account::{Account, AccountState, Claim, IdentifierKind, LockCause, LookupKey};
+use crate::account::{
+    Account, AccountState, Claim, IdentifierKind, LifecycleEvent, LockCause, LookupKey,
+};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::DestinationBudget;
-use crate::guard::{AccountGuard, Admission, Decision, Factor, FailureCounter};
+use crate::guard::{
+    AccountGuard, Admission, Decision, Factor, FailureCounter, RiskDecision, Sighting,
+    TravelAction, assess_travel,
+};
 use crate::hash::Verification;
 use crate::otp::{
     Challenge, ChallengeState, CodeOutcome, Destination, OtpOutcome, Purpose, TotpCredential,
@@ -340,6 +345,7 @@ impl FlowEngine {
             expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
             passed: None,
             rehash: None,
+            travel: None,
         });
         if let Some(a) = account {
             next.epoch = a.body().epoch();
@@ -392,8 +398,15 @@ impl FlowEngine {
         let mut next = f.clone();
         let reason = match (verdict, account.as_ref()) {
             (Ok(needs_rehash), Some(a)) => {
-                let cause = self.block_cause(a.body(), guard.body(), now);
-                if cause.is_none() || !self.methods_of(a.body()).is_empty() {
+                let travel = self.travel(f, guard.body(), now);
+                let cause = self
+                    .block_cause(a.body(), guard.body(), now)
+                    .or(match travel {
+                        Some(TravelAction::Block) => Some(BlockCause::Location),
+                        _ => None,
+                    });
+                let has_methods = !self.methods_of(a.body()).is_empty();
+                if has_methods || (cause.is_none() && travel.is_none()) {
                     let ticket = Secret::draw(rng);
                     let rehash = if needs_rehash {
                         Some(self.hasher.hash(password, rng)?)
@@ -404,6 +417,7 @@ impl FlowEngine {
                         ticket: ticket.digest(),
                         passed: Some(true),
                         rehash,
+                        travel,
                         ..r.clone()
                     });
                     work.commit.consume(self.flow_write(flow, next, now)?);
@@ -415,12 +429,14 @@ impl FlowEngine {
                         then: Then::CommitAndRepeat { ticket },
                     });
                 }
-                // Right password, blocked, no second factor to pass first:
-                // the view stays generic; the owner hears it on their own
-                // channels.
+                // Right password, blocked (or an implausible journey to step
+                // up from), no second factor to pass first: the view stays
+                // generic; the owner hears it on their own channels.
                 work.effects.push(Effect::NotifyOwner {
                     event: "sign_in_blocked".into(),
-                    detail: cause.map_or("", BlockCause::as_str).into(),
+                    detail: cause
+                        .map_or("implausible_travel", BlockCause::as_str)
+                        .into(),
                 });
                 Rejection::Blocked
             }
@@ -478,13 +494,28 @@ impl FlowEngine {
             guard.now = guard.now.succeed(attempt, now)?.state_or(guard.now);
         }
         let mut acc = Working::new(account);
+        let mut work = Work::new();
+        match r.travel {
+            Some(TravelAction::Block) if acc.now.body().lifecycle().can_authenticate() => {
+                // A preventive block, with its notice to the owner; its
+                // reason is shown once the second factor has passed.
+                let event = LifecycleEvent::PreventiveBlock {
+                    detail: "implausible travel since the last sign-in".into(),
+                };
+                let step = acc.now.apply(&event, now)?;
+                work.effects.extend(step.effects);
+                acc.now = step.writes.map_or(acc.now.clone(), |w| w.record);
+            }
+            Some(TravelAction::StepUp) => next.step_up = true,
+            _ => {}
+        }
         if let Some(phc) = &r.rehash {
             acc.now = acc
                 .now
                 .next(acc.now.body().with_upgraded_hash(phc.clone()), now)?;
         }
         next.reservation = None;
-        self.after_factor(flow, next, acc, guard, records, Work::new(), now, rng)
+        self.after_factor(flow, next, acc, guard, records, work, now, rng)
     }
 
     /// A flow that ends: its write, its view.
@@ -502,6 +533,21 @@ impl FlowEngine {
                 .detail("reason", reason.as_str()),
         ));
         self.respond(flow, next, FlowOutcome::Ended { reason }, work, now)
+    }
+
+    /// An implausible journey since the last sign-in, if the host gave the
+    /// place.
+    fn travel(&self, f: &Flow, g: &AccountGuard, now: Timestamp) -> Option<TravelAction> {
+        let place = f.place.as_ref()?;
+        let here = Sighting {
+            at: now,
+            place: place.clone(),
+        };
+        match assess_travel(g.last_sighting(), &here, &self.config.travel) {
+            RiskDecision::Allow => None,
+            RiskDecision::StepUp { .. } => Some(TravelAction::StepUp),
+            RiskDecision::Block { .. } => Some(TravelAction::Block),
+        }
     }
 
     /// The second factors an account has, in the order they are offered:
@@ -572,6 +618,7 @@ impl FlowEngine {
         let cause = self.block_cause(&a, guard.now.body(), now);
         let wants = self.config.second_factor == SecondFactorRule::Always
             || a.second_factor_on()
+            || next.step_up
             || cause.is_some();
         if wants && next.passed.is_empty() {
             if methods.is_empty() {
@@ -607,6 +654,12 @@ impl FlowEngine {
         } else {
             let mut body = guard.now.body().clone();
             body.set_last_activity(now);
+            if let Some(place) = &next.place {
+                body.set_last_sighting(Sighting {
+                    at: now,
+                    place: place.clone(),
+                });
+            }
             guard.now = guard.now.next(body, now)?;
             let grant = SessionGrant {
                 account: a.id().to_owned(),

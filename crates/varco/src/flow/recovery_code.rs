@@ -53,6 +53,7 @@ impl FlowEngine {
                     expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
                     passed: None,
                     rehash: None,
+                    travel: None,
                 });
                 let mut work = Work::new();
                 if let Some(w) = guard.write(&guard_key(&id)) {

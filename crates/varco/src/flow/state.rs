@@ -62,7 +62,7 @@ impl Subject {
 }
 
 /// Where a login stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "at", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum State {
     Identify,
@@ -108,10 +108,13 @@ pub(crate) struct Reservation {
     /// by the next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) rehash: Option<String>,
+    /// An implausible journey's verdict, found with the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) travel: Option<crate::guard::TravelAction>,
 }
 
 /// One flow: a record (`flow/<id>`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     pub(crate) id: String,
@@ -145,6 +148,13 @@ pub struct Flow {
     pub(crate) methods: Vec<Method>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resend_at: Option<Timestamp>,
+    /// Where the sign-in comes from, as the host passed it at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) place: Option<crate::guard::Place>,
+    /// An implausible journey asks for the second factor even where the
+    /// owner did not turn it on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) step_up: bool,
 }
 
 impl Flow {

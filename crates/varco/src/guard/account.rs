@@ -286,7 +286,7 @@ impl Attempt {
 /// let recovery = guard.begin(&policies, Factor::Recovery, None, t(46)).unwrap();
 /// assert!(matches!(recovery.outcome, Admission::Allowed { .. }));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountGuard {
     password: FailureCounter,
@@ -302,6 +302,9 @@ pub struct AccountGuard {
     /// waits on a second factor ends when this moves, and stays ended.
     #[serde(default, skip_serializing_if = "is_zero")]
     second_factor_locks: u64,
+    /// Where the last completed sign-in came from (for implausible travel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_sighting: Option<super::Sighting>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -344,6 +347,16 @@ impl AccountGuard {
     /// How many times the second factor has locked (a lock generation).
     pub fn second_factor_locks(&self) -> u64 {
         self.second_factor_locks
+    }
+
+    /// Where the last completed sign-in came from, if the host said.
+    pub fn last_sighting(&self) -> Option<&super::Sighting> {
+        self.last_sighting.as_ref()
+    }
+
+    /// Records where a completed sign-in came from.
+    pub(crate) fn set_last_sighting(&mut self, s: super::Sighting) {
+        self.last_sighting = Some(s);
     }
 
     /// Records a completed sign-in at `now`.

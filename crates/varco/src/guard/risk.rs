@@ -33,6 +33,34 @@ pub struct Sighting {
     pub place: Place,
 }
 
+impl Place {
+    /// Reads a place the host passes in as JSON
+    /// (`{"kind":"coordinates","lat":45.46,"lon":9.19}` or
+    /// `{"kind":"country","code":"IT"}`).
+    ///
+    /// ```
+    /// use varco::guard::Place;
+    ///
+    /// assert!(Place::from_json(r#"{"kind":"country","code":"IT"}"#).is_ok());
+    /// assert_eq!(Place::from_json(r#"{"kind":"coordinates","lat":91,"lon":0}"#).unwrap_err().code(), "invalid_input");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for malformed JSON, an unknown field, or
+    /// coordinates off the globe.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let p: Place = crate::error::input_from_json(json, "place")?;
+        if let Place::Coordinates { lat, lon } = p
+            && !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+        {
+            return Err(Error::InvalidInput(format!(
+                "place: coordinates {lat}, {lon} are off the globe"
+            )));
+        }
+        Ok(p)
+    }
+}
+
 impl Sighting {
     /// Reads a sighting the host passes in as JSON
     /// (`{"at":<unix ms>,"place":{"kind":"country","code":"IT"}}`).
