@@ -1823,3 +1823,43 @@ fn an_implausible_journey_steps_up_to_the_second_factor_or_blocks() {
         }
     );
 }
+
+#[test]
+fn a_required_action_grants_no_session_even_after_every_factor() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    let key = "account/a1";
+    let a = Stored::<Account>::from_json(&store.get(key).unwrap()).unwrap();
+    let forced = a
+        .body()
+        .clone()
+        .with_required_action(varco::account::RequiredAction::ChangePassword);
+    let next = a.next(forced, at(1)).unwrap();
+    store
+        .commit(&[put(
+            key,
+            &varco::step::Write {
+                expect: a.expect(),
+                record: next,
+            },
+        )])
+        .unwrap();
+    let rng = &mut rand::rng();
+    let (f, s) = start(&engine, &store, None, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &password("Correct-Horse-1"),
+        at(12),
+        rng,
+    );
+    let action = varco::account::RequiredAction::ChangePassword;
+    assert_eq!(step.outcome, FlowOutcome::ActionRequired { action });
+    assert_eq!(step.view.unwrap().screen, Screen::ActionRequired { action });
+    // And a wrong password still looks like any other.
+    let (_, _, _, reason) = refusal_shape(&engine, &store, "mario", "wrong", 20);
+    assert_eq!(reason, Rejection::WrongPassword);
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use varco::Timestamp;
-use varco::account::{Account, AccountState};
+use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
     BlockCause, Command, EndReason, FlowKind, FlowOutcome, Method, Rejection, Screen, SessionCheck,
     SessionGrant, Unblock, View, ViewError,
@@ -125,11 +125,28 @@ pub enum Screen {
         /// How to unblock.
         unblock: Unblock,
     },
+    /// The owner must act first.
+    ActionRequired {
+        /// What.
+        action: RequiredAction,
+    },
     /// Ended.
     Ended {
         /// Why.
         reason: EndReason,
     },
+}
+
+/// Something the owner must do before signing in (the core's
+/// `varco::account::RequiredAction`).
+#[uniffi::remote(Enum)]
+pub enum RequiredAction {
+    /// Choose a new password.
+    ChangePassword,
+    /// Confirm the email address.
+    VerifyEmail,
+    /// Accept the terms of service.
+    AcceptTerms,
 }
 
 /// What the user may be shown (the core's `varco::flow::View`).
@@ -245,6 +262,11 @@ pub enum FlowOutcome {
     Blocked {
         /// Why.
         cause: BlockCause,
+    },
+    /// The owner must act first: no session.
+    ActionRequired {
+        /// What.
+        action: RequiredAction,
     },
     /// Ended.
     Ended {

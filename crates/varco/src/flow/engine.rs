@@ -337,6 +337,7 @@ impl FlowEngine {
                 cause: *cause,
                 unblock: cause.unblock(),
             },
+            State::ActionRequired { action } => Screen::ActionRequired { action: *action },
             State::Ended { reason } => Screen::Ended { reason: *reason },
         };
         View {

@@ -651,6 +651,16 @@ impl FlowEngine {
                     .detail("reason", cause.as_str()),
             ));
             FlowOutcome::Blocked { cause }
+        } else if let Some(action) = a.required_actions().first().copied() {
+            // Every factor passed, and the owner must act first: no session
+            // is granted until the action is done (its flow comes with
+            // password change and registration).
+            next.state = State::ActionRequired { action };
+            work.effects.push(Effect::Audit(
+                self.audit(&next, now, "action_required")
+                    .detail("action", action.as_str()),
+            ));
+            FlowOutcome::ActionRequired { action }
         } else {
             let mut body = guard.now.body().clone();
             body.set_last_activity(now);

@@ -68,12 +68,24 @@ pub(crate) enum State {
     Identify,
     Password,
     ChooseMethod,
-    Code { challenge: String, channel: Channel },
+    Code {
+        challenge: String,
+        channel: Channel,
+    },
     Totp,
     RecoveryCode,
-    SignedIn { grant: SessionGrant },
-    Blocked { cause: BlockCause },
-    Ended { reason: EndReason },
+    SignedIn {
+        grant: SessionGrant,
+    },
+    Blocked {
+        cause: BlockCause,
+    },
+    ActionRequired {
+        action: crate::account::RequiredAction,
+    },
+    Ended {
+        reason: EndReason,
+    },
 }
 
 /// What a reserved attempt checks.
@@ -181,7 +193,10 @@ impl Flow {
     pub(crate) fn is_final(&self) -> bool {
         matches!(
             self.state,
-            State::SignedIn { .. } | State::Blocked { .. } | State::Ended { .. }
+            State::SignedIn { .. }
+                | State::Blocked { .. }
+                | State::ActionRequired { .. }
+                | State::Ended { .. }
         )
     }
 }

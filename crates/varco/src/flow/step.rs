@@ -200,6 +200,11 @@ pub enum FlowOutcome {
         /// Why.
         cause: BlockCause,
     },
+    /// Every factor passed, and the owner must act first: no session.
+    ActionRequired {
+        /// What.
+        action: crate::account::RequiredAction,
+    },
     /// The flow ended.
     Ended {
         /// Why.
@@ -230,6 +235,7 @@ impl FlowOutcome {
             FlowOutcome::Rejected { .. } => "rejected",
             FlowOutcome::SignedIn { .. } => "signed_in",
             FlowOutcome::Blocked { .. } => "blocked",
+            FlowOutcome::ActionRequired { .. } => "action_required",
             FlowOutcome::Ended { .. } => "ended",
             FlowOutcome::Applied { .. } => "applied",
         }

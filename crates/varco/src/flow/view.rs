@@ -190,6 +190,12 @@ pub enum Screen {
         /// How.
         unblock: Unblock,
     },
+    /// Every factor passed, and the owner must act before signing in
+    /// (change the password, confirm the email, accept the terms).
+    ActionRequired {
+        /// What.
+        action: crate::account::RequiredAction,
+    },
     /// The flow ended: start again.
     Ended {
         /// Why.
@@ -209,6 +215,7 @@ impl Screen {
             Screen::RecoveryCode => "recovery_code",
             Screen::SignedIn => "signed_in",
             Screen::Blocked { .. } => "blocked",
+            Screen::ActionRequired { .. } => "action_required",
             Screen::Ended { .. } => "ended",
         }
     }
