@@ -392,7 +392,8 @@ void varco_records_free(struct varco_records *records);
 
 /**
  * Starts a flow of `kind` (`login`) for a request from `source` and
- * `device` (each NULL for none). The step's one write is the new flow;
+ * `device`, from `place` (JSON: `{"kind":"country","code":"IT"}`; each
+ * NULL for none). The step's one write is the new flow;
  * [`varco_step_flow_key`] gives its key and [`varco_step_client_secret`]
  * the secret to give the client. Thread-safe.
  */
@@ -403,6 +404,8 @@ enum varco_result varco_engine_start(const struct varco_engine *engine,
                                      size_t source_len,
                                      const uint8_t *device,
                                      size_t device_len,
+                                     const uint8_t *place,
+                                     size_t place_len,
                                      int64_t now_ms,
                                      struct varco_step **out);
 
