@@ -126,6 +126,7 @@ fn start(
         source: source.map(str::to_owned),
         device: None,
         place: None,
+        remember_device: false,
     };
     let started = engine
         .start(FlowKind::Login, &ctx, now, &mut rand::rng())
@@ -1746,6 +1747,7 @@ fn from_place(
         source: None,
         device: None,
         place: Some(varco::guard::Place::from_json(place).unwrap()),
+        remember_device: false,
     };
     let started = engine
         .start(FlowKind::Login, &ctx, at(now), &mut rand::rng())
@@ -1862,4 +1864,100 @@ fn a_required_action_grants_no_session_even_after_every_factor() {
     // And a wrong password still looks like any other.
     let (_, _, _, reason) = refusal_shape(&engine, &store, "mario", "wrong", 20);
     assert_eq!(reason, Rejection::WrongPassword);
+}
+
+#[test]
+fn a_remembered_device_keeps_its_owner_in_when_others_lock_the_password() {
+    let mut config = config();
+    config.trusted_device_days = 30;
+    let (engine, store) = (engine_with(config), Store::new());
+    provision(&engine, &store, &mario(false));
+    let rng = &mut rand::rng();
+    let sign_in = |device: Option<&str>,
+                   remember: bool,
+                   pw: &str,
+                   now: u64,
+                   rng: &mut rand::rngs::ThreadRng| {
+        let ctx = StartContext {
+            source: None,
+            device: device.map(str::to_owned),
+            place: None,
+            remember_device: remember,
+        };
+        let started = engine.start(FlowKind::Login, &ctx, at(now), rng).unwrap();
+        store.commit_step(&started.step).unwrap();
+        let (f, s) = (started.flow_key, started.client_secret.expose().to_owned());
+        let _ = request(&engine, &store, &f, &s, &identify("mario"), at(now), rng);
+        request(&engine, &store, &f, &s, &password(pw), at(now), rng)
+            .0
+            .outcome
+    };
+    // A full sign-in on the phone, remembered.
+    assert!(matches!(
+        sign_in(Some("phone-1"), true, "Correct-Horse-1", 10, rng),
+        FlowOutcome::SignedIn { .. }
+    ));
+    // Someone elsewhere locks the account's password budget.
+    for i in 0..5 {
+        assert_eq!(
+            sign_in(None, false, "guess", 20 + i, rng),
+            FlowOutcome::Rejected {
+                reason: Rejection::WrongPassword
+            }
+        );
+    }
+    assert_eq!(
+        sign_in(None, false, "Correct-Horse-1", 30, rng),
+        FlowOutcome::Rejected {
+            reason: Rejection::Locked
+        }
+    );
+    // The phone has a budget of its own; a device never remembered has not.
+    assert!(matches!(
+        sign_in(Some("phone-1"), false, "Correct-Horse-1", 31, rng),
+        FlowOutcome::SignedIn { .. }
+    ));
+    assert_eq!(
+        sign_in(Some("laptop"), false, "Correct-Horse-1", 32, rng),
+        FlowOutcome::Rejected {
+            reason: Rejection::Locked
+        }
+    );
+    // 31 days after its last full sign-in the phone's trust has lapsed:
+    // locked out like any other device.
+    let later = 31 * 24 * 3600;
+    for i in 0..5 {
+        let _ = sign_in(None, false, "guess", later + i, rng);
+    }
+    assert_eq!(
+        sign_in(Some("phone-1"), false, "Correct-Horse-1", later + 10, rng),
+        FlowOutcome::Rejected {
+            reason: Rejection::Locked
+        }
+    );
+    // With trust off in the engine, remembering trusts nothing.
+    let (engine, store) = (self::engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    let ctx = StartContext {
+        source: None,
+        device: Some("phone-1".into()),
+        place: None,
+        remember_device: true,
+    };
+    let started = engine.start(FlowKind::Login, &ctx, at(10), rng).unwrap();
+    store.commit_step(&started.step).unwrap();
+    let (f, s) = (started.flow_key, started.client_secret.expose().to_owned());
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(10), rng);
+    let _ = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &password("Correct-Horse-1"),
+        at(10),
+        rng,
+    );
+    let guard =
+        Stored::<varco::guard::AccountGuard>::from_json(&store.get("guard/a1").unwrap()).unwrap();
+    assert!(!guard.body().is_trusted("phone-1"));
 }

@@ -443,6 +443,7 @@ fn the_shared_scenario_runs_in_rust() {
                     source: (f[3] != "-").then(|| f[3].to_owned()),
                     device: None,
                     place: None,
+                    remember_device: false,
                 };
                 let started = fl
                     .engine

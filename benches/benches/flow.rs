@@ -68,6 +68,7 @@ fn at_screen(e: &FlowEngine, inputs: &[Input]) -> (host::Store, String, String) 
                 source: Some("203.0.113.7".into()),
                 device: None,
                 place: None,
+                remember_device: false,
             },
             now(),
             &mut rand::rng(),

@@ -51,7 +51,7 @@ fun flowStep(now: Long) {
         }
     }
     commit(engine.provision(NewAccount("a1", "mario", null, "+393331234567", true), SecretText("Correct-Horse-1"), now))
-    val started = engine.start(FlowKind.LOGIN, null, null, null, now)
+    val started = engine.start(FlowKind.LOGIN, null, null, null, false, now)
     commit(started.step)
     val key = started.flowKey
     val secret = started.clientSecret

@@ -68,7 +68,7 @@ class Browser(val store: MemoryStore, now: Long) {
     var token: String
 
     init {
-        val started = flowEngine.start(FlowKind.LOGIN, "203.0.113.7", null, null, now)
+        val started = flowEngine.start(FlowKind.LOGIN, "203.0.113.7", null, null, false, now)
         store.commit(started.step)
         key = started.flowKey
         secret = started.clientSecret
@@ -216,7 +216,7 @@ class FlowScenario {
                 store.commit(engine!!.provision(a, SecretText(f[3]), f[1].toLong()))
             }
             "flow-start" -> {
-                val s = engine!!.start(FlowKind.LOGIN, if (f[3] == "-") null else f[3], null, null, f[1].toLong())
+                val s = engine!!.start(FlowKind.LOGIN, if (f[3] == "-") null else f[3], null, null, false, f[1].toLong())
                 store.commit(s.step)
                 flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
             }

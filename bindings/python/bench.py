@@ -60,7 +60,7 @@ def drive(key, secret, token, input):
 
 commit(engine.provision(v.NewAccount(id="a1", username="mario", email=None, mobile="+393331234567",
                                      second_factor=True), v.SecretText("Correct-Horse-1"), NOW))
-started = engine.start(v.FlowKind.LOGIN, None, None, None, NOW)
+started = engine.start(v.FlowKind.LOGIN, None, None, None, False, NOW)
 commit(started.step)
 key, secret = started.flow_key, started.client_secret
 step, _ = drive(key, secret, started.step.view.token, v.FlowInput.IDENTIFY("mario"))

@@ -76,7 +76,7 @@ class Client:
     """A browser: its flow, its secret, the token of the view it shows."""
 
     def __init__(self, engine, store, now):
-        started = engine.start(v.FlowKind.LOGIN, "203.0.113.7", None, None, now)
+        started = engine.start(v.FlowKind.LOGIN, "203.0.113.7", None, None, False, now)
         store.commit(started.step)
         self.engine, self.store = engine, store
         self.key, self.secret = started.flow_key, started.client_secret

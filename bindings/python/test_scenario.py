@@ -269,7 +269,7 @@ class ScenarioTest(unittest.TestCase):
                     "username": None, "email": None, "mobile": None, "second_factor": False,
                     **json.loads(f[2])}), v.SecretText(f[3]), int(f[1])))
             elif kind == "flow-start":
-                started = engine.start(v.FlowKind.LOGIN, None if f[3] == "-" else f[3], None, None, int(f[1]))
+                started = engine.start(v.FlowKind.LOGIN, None if f[3] == "-" else f[3], None, None, False, int(f[1]))
                 store.commit(started.step)
                 flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
             elif kind == "flow":

@@ -72,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
                 source: Some("s".into()),
                 device: None,
                 place: None,
+                remember_device: false,
             },
             now,
             rng,

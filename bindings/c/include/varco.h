@@ -393,7 +393,8 @@ void varco_records_free(struct varco_records *records);
 /**
  * Starts a flow of `kind` (`login`) for a request from `source` and
  * `device`, from `place` (JSON: `{"kind":"country","code":"IT"}`; each
- * NULL for none). The step's one write is the new flow;
+ * NULL for none), remembering the device after a full sign-in when
+ * `remember_device` is non-zero (and the engine trusts devices). The step's one write is the new flow;
  * [`varco_step_flow_key`] gives its key and [`varco_step_client_secret`]
  * the secret to give the client. Thread-safe.
  */
@@ -406,6 +407,7 @@ enum varco_result varco_engine_start(const struct varco_engine *engine,
                                      size_t device_len,
                                      const uint8_t *place,
                                      size_t place_len,
+                                     int remember_device,
                                      int64_t now_ms,
                                      struct varco_step **out);
 

@@ -303,7 +303,8 @@ fn flow_step(s: varco::flow::FlowStep) -> varco_step {
 
 /// Starts a flow of `kind` (`login`) for a request from `source` and
 /// `device`, from `place` (JSON: `{"kind":"country","code":"IT"}`; each
-/// NULL for none). The step's one write is the new flow;
+/// NULL for none), remembering the device after a full sign-in when
+/// `remember_device` is non-zero (and the engine trusts devices). The step's one write is the new flow;
 /// [`varco_step_flow_key`] gives its key and [`varco_step_client_secret`]
 /// the secret to give the client. Thread-safe.
 #[unsafe(no_mangle)]
@@ -317,6 +318,7 @@ pub unsafe extern "C" fn varco_engine_start(
     device_len: usize,
     place: *const u8,
     place_len: usize,
+    remember_device: c_int,
     now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
@@ -331,6 +333,7 @@ pub unsafe extern "C" fn varco_engine_start(
             source: unsafe { opt_text(source, source_len, "source") }?.map(str::to_owned),
             device: unsafe { opt_text(device, device_len, "device") }?.map(str::to_owned),
             place,
+            remember_device: remember_device != 0,
         };
         let started = e
             .inner

@@ -186,7 +186,7 @@ static void copy_view_token(const varco_step *s, char *token, size_t cap) {
 static void browser_start_at(browser *b, const varco_engine *e, const char *source, int64_t now) {
   varco_step *s = NULL;
   b->engine = e;
-  CHECK_OK(varco_engine_start(e, S("login"), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0,
+  CHECK_OK(varco_engine_start(e, S("login"), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0,
                               now, &s));
   size_t n = 0;
   CHECK_OK(varco_step_flow_key(s, (uint8_t *)b->flow_key, sizeof b->flow_key, &n));

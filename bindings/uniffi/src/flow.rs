@@ -572,13 +572,15 @@ impl FlowEngine {
     /// Starts a flow. `source` is the request's address (it has a budget
     /// of its own); `device` the host's id for the device; `place_json`
     /// where the request comes from (`{"kind":"country","code":"IT"}`),
-    /// judged against the last sign-in's place.
+    /// judged against the last sign-in's place; `remember_device` trusts
+    /// the device after a full sign-in (if the engine trusts devices).
     pub fn start(
         &self,
         kind: FlowKind,
         source: Option<String>,
         device: Option<String>,
         place_json: Option<String>,
+        remember_device: bool,
         now_ms: i64,
     ) -> Result<StartedFlow, VarcoError> {
         let place = place_json
@@ -589,6 +591,7 @@ impl FlowEngine {
             source,
             device,
             place,
+            remember_device,
         };
         let s = self
             .inner

@@ -58,6 +58,9 @@ pub(crate) enum FlowCommand {
         /// Where the request comes from (JSON: `{"kind":"country","code":"IT"}`).
         #[arg(long)]
         place: Option<String>,
+        /// Trust the device after a full sign-in (`trusted_device_days`).
+        #[arg(long)]
+        remember_device: bool,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -242,6 +245,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             source,
             device,
             place,
+            remember_device,
             engine: a,
         } => {
             let e = engine(&a)?;
@@ -253,6 +257,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                 source,
                 device,
                 place,
+                remember_device,
             };
             let started = e.start(FlowKind::Login, &ctx, now(a.time), rng)?;
             commit(&a.store, &started.step)?;

@@ -60,6 +60,12 @@ pub struct EngineConfig {
     /// passes the place at start): a step-up to the second factor by
     /// default, or a preventive block.
     pub travel: TravelPolicy,
+    /// Days a device stays trusted after a full sign-in the host asked it
+    /// to remember (`StartContext::remember_device`); 0, the default,
+    /// trusts no device. A trusted device has a password budget of its
+    /// own (failures elsewhere cannot lock its owner out); it never skips
+    /// a factor.
+    pub trusted_device_days: u32,
 }
 
 impl Default for EngineConfig {
@@ -83,6 +89,7 @@ impl Default for EngineConfig {
             dormant_after_days: 180,
             padding_buckets: 1024,
             travel: TravelPolicy::default(),
+            trusted_device_days: 0,
         }
     }
 }
@@ -128,6 +135,9 @@ impl EngineConfig {
         }
         if !(1..=3650).contains(&self.dormant_after_days) {
             return bad("dormant_after_days: 1 to 3650");
+        }
+        if self.trusted_device_days > 400 {
+            return bad("trusted_device_days: 0 to 400");
         }
         if !(1..=1 << 20).contains(&self.padding_buckets) {
             return bad("padding_buckets: 1 to 1048576");

@@ -35,6 +35,10 @@ pub struct StartContext {
     /// Where the request comes from (IP geolocation), if the host knows:
     /// judged against the last sign-in's place.
     pub place: Option<crate::guard::Place>,
+    /// Whether the user asked to remember this device ("ricorda questo
+    /// dispositivo"): after a full sign-in it is trusted for the
+    /// configured days (none by default).
+    pub remember_device: bool,
 }
 
 /// One user submission to a flow.
@@ -215,6 +219,7 @@ impl FlowEngine {
             resend_at: None,
             place: context.place.clone(),
             step_up: false,
+            remember_device: context.remember_device && context.device.is_some(),
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());

@@ -317,7 +317,7 @@ impl FlowEngine {
             let step = guard.begin(
                 &self.config.guard,
                 Factor::Password,
-                f.device.as_deref(),
+                self.trusted_device(f, guard.body(), now),
                 now,
             )?;
             match (step.outcome, step.writes) {
@@ -535,6 +535,15 @@ impl FlowEngine {
         self.respond(flow, next, FlowOutcome::Ended { reason }, work, now)
     }
 
+    /// The flow's device, if it is trusted and its trust has not lapsed
+    /// (it then has a password budget of its own).
+    fn trusted_device<'a>(&self, f: &'a Flow, g: &AccountGuard, now: Timestamp) -> Option<&'a str> {
+        let device = f.device.as_deref()?;
+        let since = g.trusted_since(device)?;
+        let days = u64::from(self.config.trusted_device_days);
+        (days > 0 && now.since(since) < Duration::from_secs(days * 24 * 3600)).then_some(device)
+    }
+
     /// An implausible journey since the last sign-in, if the host gave the
     /// place.
     fn travel(&self, f: &Flow, g: &AccountGuard, now: Timestamp) -> Option<TravelAction> {
@@ -671,6 +680,17 @@ impl FlowEngine {
                 });
             }
             guard.now = guard.now.next(body, now)?;
+            if let (Some(device), true, 1..) = (
+                &next.device,
+                next.remember_device,
+                self.config.trusted_device_days,
+            ) {
+                let step = guard.now.trust_device(device, now)?;
+                if let Some(w) = step.writes {
+                    guard.now = w.record;
+                }
+                work.effects.extend(step.effects);
+            }
             let grant = SessionGrant {
                 account: a.id().to_owned(),
                 epoch: a.epoch(),

@@ -167,6 +167,9 @@ pub struct Flow {
     /// owner did not turn it on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) step_up: bool,
+    /// Trust the device after a full sign-in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) remember_device: bool,
 }
 
 impl Flow {

@@ -369,6 +369,11 @@ impl AccountGuard {
         self.second_factor_locks = self.second_factor_locks.saturating_add(1);
     }
 
+    /// When a device was trusted (its last full sign-in), if it is.
+    pub fn trusted_since(&self, device: &str) -> Option<Timestamp> {
+        self.devices.get(device).map(|d| d.trusted_at)
+    }
+
     /// Whether a device is trusted (it completed a full sign-in).
     pub fn is_trusted(&self, device: &str) -> bool {
         self.devices.contains_key(device)
