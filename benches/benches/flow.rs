@@ -198,8 +198,6 @@ fn flow_steps(c: &mut Criterion) {
         ],
     );
     let flow = store.get(&key).unwrap();
-    let challenge = store.keys_with_prefix("challenge/").pop().unwrap();
-    let _ = challenge;
     let right = last_code(&store);
     let wrong = Input::Code {
         code: if right == "000000" {
