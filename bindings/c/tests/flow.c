@@ -36,6 +36,16 @@ static const char *say(browser *b, const char *name, const char *field, const ch
   return out;
 }
 
+/* Blanks the value of a top-level string field ("flow", "token"): the
+ * random ids, so a check for digits in the rest cannot hit them by chance. */
+static void blank_field(char *json, const char *name) {
+  char pattern[32];
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
+  char *v = strstr(json, pattern);
+  if (!v) return;
+  for (v += strlen(pattern); *v && *v != '"'; v++) *v = 'x';
+}
+
 static void sms_code(char code[7]) {
   code[0] = 0;
   if (sent_count > 0) memcpy(code, sent_codes[sent_count - 1], 7);
@@ -55,7 +65,11 @@ static void test_a_login_with_an_sms_code(void) {
   char code[7];
   sms_code(code);
   CHECK(strlen(code) == 6);
-  CHECK(strstr(view, "333") == NULL); /* no destination shown */
+  blank_field(view, "flow");
+  blank_field(view, "token");
+  /* No destination shown, masked or not. */
+  CHECK(strstr(view, "333") == NULL);
+  CHECK(strstr(view, "4567") == NULL);
   o = say(&b, "code", "code", code, T0 + 3, view, sizeof view);
   CHECK(starts(o, "{\"outcome\":\"signed_in\""));
   CHECK(strstr(o, "\"account\":\"a1\"") != NULL);
