@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use varco::Timestamp;
 use varco::effect::Effect;
 use varco::flow::{
-    Flow, FlowEngine, FlowOutcome, FlowStep, FlowWrite, Input, Records, Submit, Then, WriteOp,
+    Flow, FlowEngine, FlowOutcome, FlowStep, FlowWrite, HostFact, Input, Records, Submit, Then,
+    WriteOp,
 };
 use varco::record::{Expect, Stored};
 
@@ -215,4 +216,48 @@ fn shape(w: &FlowWrite) -> String {
         }
         WriteOp::Assert { .. } => "assert".to_owned(),
     }
+}
+
+/// A host fact through the host loop: load the flow, answer with the token
+/// of the view the fact is about (the flow's current one if `None`),
+/// commit, load more and repeat until Respond.
+pub fn answer(
+    engine: &FlowEngine,
+    store: &Store,
+    flow_key: &str,
+    token: Option<&str>,
+    fact: &HostFact,
+    now: Timestamp,
+) -> FlowStep {
+    let mut keys: Vec<String> = Vec::new();
+    let token = token.map_or_else(
+        || {
+            Stored::<Flow>::from_json(&store.get(flow_key).expect("flow"))
+                .unwrap()
+                .body()
+                .token()
+        },
+        str::to_owned,
+    );
+    for _ in 0..50 {
+        let flow = Stored::<Flow>::from_json(&store.get(flow_key).expect("flow")).unwrap();
+        let step = engine
+            .answer(
+                &flow,
+                &token,
+                fact,
+                &store.load(&keys),
+                now,
+                &mut rand::rng(),
+            )
+            .unwrap_or_else(|e| panic!("answer: {e}"));
+        if store.commit_step(&step).is_err() {
+            continue;
+        }
+        match &step.then {
+            Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            _ => return step,
+        }
+    }
+    panic!("the host loop did not settle");
 }

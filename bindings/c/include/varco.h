@@ -431,6 +431,23 @@ enum varco_result varco_engine_advance(const struct varco_engine *engine,
                                        struct varco_step **out);
 
 /**
+ * A fact only the host knows, as JSON (`{"fact":"captcha","passed":true}`,
+ * `{"fact":"delivery_failed"}`), about the view whose step token is
+ * `token`, on the records loaded so far. No client secret: facts come
+ * from the host's side. A stale token changes nothing. Thread-safe.
+ */
+enum varco_result varco_engine_answer(const struct varco_engine *engine,
+                                      const uint8_t *flow,
+                                      size_t flow_len,
+                                      const uint8_t *token,
+                                      size_t token_len,
+                                      const uint8_t *fact,
+                                      size_t fact_len,
+                                      const struct varco_records *records,
+                                      int64_t now_ms,
+                                      struct varco_step **out);
+
+/**
  * A command: the actor (`{"actor":"operator","id":"op-7"}` or
  * `{"actor":"host"}`) and the command
  * (`{"command":"block","account":"a1","reason":"…"}`, `unblock`,

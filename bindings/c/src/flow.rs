@@ -394,6 +394,46 @@ pub unsafe extern "C" fn varco_engine_advance(
     })
 }
 
+/// A fact only the host knows, as JSON (`{"fact":"captcha","passed":true}`,
+/// `{"fact":"delivery_failed"}`), about the view whose step token is
+/// `token`, on the records loaded so far. No client secret: facts come
+/// from the host's side. A stale token changes nothing. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_engine_answer(
+    engine: *const varco_engine,
+    flow: *const u8,
+    flow_len: usize,
+    token: *const u8,
+    token_len: usize,
+    fact: *const u8,
+    fact_len: usize,
+    records: *const varco_records,
+    now_ms: i64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let e = unsafe { handle(engine, "engine") }?;
+        let flow = Stored::<varco::flow::Flow>::from_json(unsafe { text(flow, flow_len, "flow") }?)
+            .or_fail()?;
+        let token = unsafe { text(token, token_len, "token") }?;
+        let fact =
+            varco::flow::HostFact::from_json(unsafe { text(fact, fact_len, "fact") }?).or_fail()?;
+        let r = unsafe { handle(records, "records") }?;
+        let step = e
+            .inner
+            .answer(
+                &flow,
+                token,
+                &fact,
+                &r.inner,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
+            .or_fail()?;
+        unsafe { give_step(out, flow_step(step)) }
+    })
+}
+
 /// A command: the actor (`{"actor":"operator","id":"op-7"}` or
 /// `{"actor":"host"}`) and the command
 /// (`{"command":"block","account":"a1","reason":"…"}`, `unblock`,

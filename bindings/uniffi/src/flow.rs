@@ -7,8 +7,8 @@ use std::time::Duration;
 use varco::Timestamp;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
-    BlockCause, Command, EndReason, FlowKind, FlowOutcome, Method, Rejection, Screen, SessionCheck,
-    SessionGrant, Unblock, View, ViewError,
+    BlockCause, Command, EndReason, FlowKind, FlowOutcome, HostFact, HostQuestion, Method,
+    Rejection, Screen, SessionCheck, SessionGrant, Unblock, View, ViewError,
 };
 use varco::otp::Channel;
 use varco::record::Stored;
@@ -96,6 +96,31 @@ pub enum ViewError {
     CodeWrong,
     /// An expired code.
     CodeExpired,
+    /// The host's captcha did not pass.
+    CaptchaFailed,
+    /// The host could not deliver the code.
+    NotDelivered,
+}
+
+/// What a flow waits for the host to answer (the core's
+/// `varco::flow::HostQuestion`).
+#[uniffi::remote(Enum)]
+pub enum HostQuestion {
+    /// Is a human at the keyboard: show the captcha, answer its verdict.
+    Captcha,
+}
+
+/// A fact only the host knows, for `FlowEngine.answer` (the core's
+/// `varco::flow::HostFact`). No user input carries one.
+#[uniffi::remote(Enum)]
+pub enum HostFact {
+    /// The captcha's verdict.
+    Captcha {
+        /// Whether it passed.
+        passed: bool,
+    },
+    /// The code of the code screen could not be delivered.
+    DeliveryFailed,
 }
 
 /// The screen to show (the core's `varco::flow::Screen`).
@@ -116,6 +141,11 @@ pub enum Screen {
     Totp,
     /// A recovery code.
     RecoveryCode,
+    /// The host must answer first.
+    AwaitingHost {
+        /// What.
+        question: HostQuestion,
+    },
     /// Signed in.
     SignedIn,
     /// Blocked, after every factor passed.
@@ -192,6 +222,8 @@ pub enum Rejection {
     CodeExhausted,
     /// The second factor is locked.
     SecondFactorLocked,
+    /// The host's captcha did not pass.
+    CaptchaFailed,
 }
 
 /// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).
@@ -241,6 +273,11 @@ pub enum FlowOutcome {
     WrongClient,
     /// The next screen.
     Moved,
+    /// The host must answer a question.
+    AwaitingHost {
+        /// What.
+        question: HostQuestion,
+    },
     /// A code was sent (or silently not).
     CodeSent {
         /// The channel.
@@ -630,6 +667,30 @@ impl FlowEngine {
         let step = self.inner.advance(
             &stored,
             &submit,
+            &loaded(records),
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )?;
+        Ok(step.into())
+    }
+
+    /// A fact only the host knows (a captcha's verdict, a failed
+    /// delivery), about the view whose step token is `token`: the stored
+    /// flow, the fact, the records loaded so far. A stale token changes
+    /// nothing.
+    pub fn answer(
+        &self,
+        flow: String,
+        token: String,
+        fact: HostFact,
+        records: Vec<LoadedRecord>,
+        now_ms: i64,
+    ) -> Result<FlowStep, VarcoError> {
+        let stored = Stored::<varco::flow::Flow>::from_json(&flow)?;
+        let step = self.inner.answer(
+            &stored,
+            &token,
+            &fact,
             &loaded(records),
             at_ms(now_ms)?,
             &mut rand::rng(),

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::flow::{
-    Actor, Command, EngineKeys, FlowEngine, FlowKind, FlowStep, Input, NewAccount, Records,
-    StartContext, Submit, Then, WriteOp,
+    Actor, Command, EngineKeys, Flow, FlowEngine, FlowKind, FlowOutcome, FlowStep, HostFact, Input,
+    NewAccount, Records, StartContext, Submit, Then, WriteOp,
 };
 use varco::keys::KeyRing;
 use varco::record::{Expect, Stored};
@@ -71,6 +71,22 @@ pub(crate) enum FlowCommand {
         /// The flow's key (`flow/<id>`).
         #[arg(long)]
         flow: String,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// A fact only the host knows, about the view whose step token is
+    /// `--token`: `--fact '{"fact":"captcha","passed":true}'` or
+    /// `'{"fact":"delivery_failed"}'`. Prints the outcome and the view.
+    Answer {
+        /// The flow's key (`flow/<id>`).
+        #[arg(long)]
+        flow: String,
+        /// The step token of the view the fact is about.
+        #[arg(long)]
+        token: String,
+        /// The fact (JSON).
+        #[arg(long)]
+        fact: String,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -218,6 +234,48 @@ fn show(step: &FlowStep, extra: Value) -> Value {
     out
 }
 
+/// The host loop of ENGINE §4 over the store: load the flow and the
+/// records asked for, call `call` (with the ticket when repeating), commit,
+/// and load / repeat / retry until the step says respond; prints it. Exit
+/// status 1 for a refusal or an end.
+fn settle(
+    store: &Path,
+    flow: &str,
+    mut call: impl FnMut(&Stored<Flow>, &Records, Option<&str>) -> Result<FlowStep, Fail>,
+) -> Result<u8, Fail> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut ticket: Option<Zeroizing<String>> = None;
+    for _ in 0..100 {
+        let stored = read(store, flow)?
+            .ok_or_else(|| bad_input(format!("no flow {flow:?} in the store")))?;
+        let stored = Stored::<Flow>::from_json(&stored)?;
+        let mut records = Records::new();
+        for k in &keys {
+            records.insert(k.clone(), read(store, k)?);
+        }
+        let step = call(&stored, &records, ticket.as_deref().map(String::as_str))?;
+        if !commit(store, &step)? {
+            continue;
+        }
+        match &step.then {
+            Then::Respond => {
+                outln!("{}", show(&step, json!({})));
+                return Ok(match step.outcome {
+                    FlowOutcome::Rejected { .. }
+                    | FlowOutcome::Ended { .. }
+                    | FlowOutcome::Blocked { .. } => 1,
+                    _ => 0,
+                });
+            }
+            Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            Then::CommitAndRepeat { ticket: t } => {
+                ticket = Some(Zeroizing::new(t.expose().to_owned()));
+            }
+        }
+    }
+    Err(bad_input("the flow did not settle"))
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Request {
@@ -274,43 +332,27 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             let text = Zeroizing::new(lines.join("\n"));
             let req: Request =
                 serde_json::from_str(&text).map_err(|err| bad_input(format!("stdin: {err}")))?;
-            let mut keys: Vec<String> = Vec::new();
-            let mut ticket: Option<Zeroizing<String>> = None;
-            for _ in 0..100 {
-                let stored = read(&a.store, &flow)?
-                    .ok_or_else(|| bad_input(format!("no flow {flow:?} in the store")))?;
-                let stored = Stored::<varco::flow::Flow>::from_json(&stored)?;
-                let mut records = Records::new();
-                for k in &keys {
-                    records.insert(k.clone(), read(&a.store, k)?);
-                }
+            settle(&a.store, &flow, |stored, records, ticket| {
                 let submit = Submit {
                     client_secret: req.client_secret.expose(),
                     token: &req.token,
                     input: &req.input,
-                    ticket: ticket.as_deref().map(String::as_str),
+                    ticket,
                 };
-                let step = e.advance(&stored, &submit, &records, now(a.time), rng)?;
-                if !commit(&a.store, &step)? {
-                    continue;
-                }
-                match &step.then {
-                    Then::Respond => {
-                        outln!("{}", show(&step, json!({})));
-                        return Ok(match step.outcome {
-                            varco::flow::FlowOutcome::Rejected { .. }
-                            | varco::flow::FlowOutcome::Ended { .. }
-                            | varco::flow::FlowOutcome::Blocked { .. } => 1,
-                            _ => 0,
-                        });
-                    }
-                    Then::Load { keys: more } => keys.extend(more.iter().cloned()),
-                    Then::CommitAndRepeat { ticket: t } => {
-                        ticket = Some(Zeroizing::new(t.expose().to_owned()));
-                    }
-                }
-            }
-            Err(bad_input("the flow did not settle"))
+                Ok(e.advance(stored, &submit, records, now(a.time), rng)?)
+            })
+        }
+        FlowCommand::Answer {
+            flow,
+            token,
+            fact,
+            engine: a,
+        } => {
+            let e = engine(&a)?;
+            let fact = HostFact::from_json(&fact)?;
+            settle(&a.store, &flow, |stored, records, _| {
+                Ok(e.answer(stored, &token, &fact, records, now(a.time), rng)?)
+            })
         }
         FlowCommand::Command {
             actor,

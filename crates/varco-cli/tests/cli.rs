@@ -959,3 +959,51 @@ fn flow_sign_in_with_an_sms_code_and_an_operator_block() {
     assert_eq!(code, Some(3));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn flow_answer_takes_the_hosts_facts_and_refuses_malformed_ones() {
+    let (dir, args) = flow_dir();
+    let (code, _) = flow_run(
+        &args,
+        &[
+            "provision",
+            "--account",
+            r#"{"id":"a1","username":"mario","mobile":"333 1234567","second_factor":true}"#,
+        ],
+        "Correct-Horse-1\n",
+    );
+    assert_eq!(code, Some(0));
+    let (_, started) = flow_run(&args, &["start"], "");
+    let key = started["flow_key"].as_str().unwrap().to_owned();
+    let secret = started["client_secret"].as_str().unwrap().to_owned();
+    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+    for input in [
+        serde_json::json!({"input":"identify","identifier":"mario"}),
+        serde_json::json!({"input":"password","password":"Correct-Horse-1"}),
+    ] {
+        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+        let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+        token = v["view"]["token"].as_str().unwrap().to_owned();
+    }
+    let fact = |token: &str, fact: &str| {
+        flow_run(
+            &args,
+            &["answer", "--flow", &key, "--token", token, "--fact", fact],
+            "",
+        )
+    };
+    let (code, v) = fact(&token, r#"{"fact":"delivery_failed"}"#);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["view"]["screen"], "code");
+    assert_eq!(v["view"]["error"], "not_delivered");
+    // The old token again: stale, nothing changes.
+    let (_, v) = fact(&token, r#"{"fact":"delivery_failed"}"#);
+    assert_eq!(v["outcome"]["outcome"], "stale");
+    // A malformed fact, or one the screen does not await: a usage error.
+    let (code, _) = fact(&token, r#"{"fact":"delivered"}"#);
+    assert_eq!(code, Some(3));
+    let now = v["view"]["token"].as_str().unwrap().to_owned();
+    let (code, _) = fact(&now, r#"{"fact":"captcha","passed":true}"#);
+    assert_eq!(code, Some(3));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -66,6 +66,12 @@ pub struct EngineConfig {
     /// own (failures elsewhere cannot lock its owner out); it never skips
     /// a factor.
     pub trusted_device_days: u32,
+    /// Failures of the request's source (counted in `source`) from which
+    /// each password attempt first needs a captcha the host answers
+    /// ([`HostQuestion::Captcha`](super::HostQuestion)); 0, the default,
+    /// never asks. It looks at the source only, never the account, so it
+    /// tells nobody whether an account exists.
+    pub captcha_after: u32,
 }
 
 impl Default for EngineConfig {
@@ -90,6 +96,7 @@ impl Default for EngineConfig {
             padding_buckets: 1024,
             travel: TravelPolicy::default(),
             trusted_device_days: 0,
+            captcha_after: 0,
         }
     }
 }
@@ -138,6 +145,9 @@ impl EngineConfig {
         }
         if self.trusted_device_days > 400 {
             return bad("trusted_device_days: 0 to 400");
+        }
+        if self.captcha_after > 10_000 {
+            return bad("captcha_after: 0 (never) to 10000");
         }
         if !(1..=1 << 20).contains(&self.padding_buckets) {
             return bad("padding_buckets: 1 to 1048576");

@@ -220,6 +220,7 @@ impl FlowEngine {
             place: context.place.clone(),
             step_up: false,
             remember_device: context.remember_device && context.device.is_some(),
+            captcha: false,
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -264,23 +265,42 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         records.check()?;
+        if !matches_digest(submit.client_secret, &flow.body().client) {
+            return Ok(self.generic(flow.body(), FlowOutcome::WrongClient));
+        }
+        let (f, now) = match self.gate(flow, now)? {
+            Ok(open) => open,
+            Err(step) => return Ok(step),
+        };
+        if submit.token != f.token() {
+            return Ok(self.unchanged(f, FlowOutcome::Stale));
+        }
+        match f.kind {
+            FlowKind::Login => self.login(flow, submit, records, now, rng),
+        }
+    }
+
+    /// What every call on a stored flow checks first: the clock (the
+    /// effective time), a final flow (the current view), an expired one
+    /// (the "expired" view; nothing to write, a store purges it).
+    pub(crate) fn gate<'f>(
+        &self,
+        flow: &'f Stored<Flow>,
+        now: Timestamp,
+    ) -> Result<Result<(&'f Flow, Timestamp), FlowStep>, Error> {
         let went_back = flow.clock_went_back(now);
         let now = flow.effective_time(now)?;
         let f = flow.body();
-        if !matches_digest(submit.client_secret, &f.client) {
-            return Ok(self.generic(f, FlowOutcome::WrongClient));
-        }
         if f.is_final() {
-            return Ok(self.unchanged(f, FlowOutcome::Stale));
+            return Ok(Err(self.unchanged(f, FlowOutcome::Stale)));
         }
         if went_back || now >= f.expires_at {
-            // It ended by itself: nothing to write (a store purges it).
             let mut ended = f.clone();
             ended.state = State::Ended {
                 reason: super::view::EndReason::Expired,
             };
             ended.error = None;
-            return Ok(FlowStep {
+            return Ok(Err(FlowStep {
                 outcome: FlowOutcome::Ended {
                     reason: super::view::EndReason::Expired,
                 },
@@ -288,14 +308,9 @@ impl FlowEngine {
                 writes: Vec::new(),
                 effects: Vec::new(),
                 then: Then::Respond,
-            });
+            }));
         }
-        if submit.token != f.token() {
-            return Ok(self.unchanged(f, FlowOutcome::Stale));
-        }
-        match f.kind {
-            FlowKind::Login => self.login(flow, submit, records, now, rng),
-        }
+        Ok(Ok((f, now)))
     }
 
     /// The current view, no writes.
@@ -337,6 +352,9 @@ impl FlowEngine {
             State::Code { channel, .. } => Screen::Code { channel: *channel },
             State::Totp => Screen::Totp,
             State::RecoveryCode => Screen::RecoveryCode,
+            State::AwaitingHost { question } => Screen::AwaitingHost {
+                question: *question,
+            },
             State::SignedIn { .. } => Screen::SignedIn,
             State::Blocked { cause } => Screen::Blocked {
                 cause: *cause,

@@ -192,12 +192,21 @@ impl FlowEngine {
         if identifier.chars().take(rules.max_len() + 64).count() > rules.max_len() + 32 {
             return Err(Error::InvalidInput("identifier: too long".into()));
         }
-        let subject = match LookupKey::of(IdentifierKind::Username, identifier, rules) {
+        let lookup = LookupKey::of(IdentifierKind::Username, identifier, rules);
+        let keys: Vec<String> = lookup
+            .as_ref()
+            .ok()
+            .map(LookupKey::record_key)
+            .into_iter()
+            .chain(self.captcha_key(f))
+            .collect();
+        let missing = Self::missing(records, &keys);
+        if !missing.is_empty() {
+            return Ok(Self::load(missing));
+        }
+        let subject = match lookup {
             Ok(key) => {
                 let claim = key.record_key();
-                if !records.is_loaded(&claim) {
-                    return Ok(Self::load(vec![claim]));
-                }
                 match records.load::<Claim>(&claim)?.present() {
                     Some(c) => Subject::Account {
                         id: c.body().account().to_owned(),
@@ -218,10 +227,17 @@ impl FlowEngine {
         next.subject = Some(subject);
         next.state = State::Password;
         self.moved(&mut next);
+        let mut outcome = FlowOutcome::Moved;
+        if self.wants_captcha(&next, records)? {
+            self.ask_captcha(&mut next);
+            outcome = FlowOutcome::AwaitingHost {
+                question: super::view::HostQuestion::Captcha,
+            };
+        }
         let mut work = Work::new();
         work.effects
             .push(Effect::Audit(self.audit(&next, now, "identify")));
-        self.respond(flow, next, FlowOutcome::Moved, work, now)
+        self.respond(flow, next, outcome, work, now)
     }
 
     /// The records the password phase reads, the same in number and kind
@@ -271,7 +287,7 @@ impl FlowEngine {
                 self.password_passed(flow, r, account, guard, records, now, rng)
             }
             (Hold::Held, Some(r)) => {
-                self.password_check(flow, r, password, account, guard, now, rng)
+                self.password_check(flow, r, password, account, guard, records, now, rng)
             }
             _ => self.password_reserve(flow, &subject, account.as_ref(), &guard, records, now, rng),
         }
@@ -291,11 +307,29 @@ impl FlowEngine {
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
         let mut work = Work::new();
+        if self.wants_captcha(f, records)? {
+            // The source has failed too often: a human check first, and
+            // nothing counted (the password typed is not looked at).
+            let mut next = f.clone();
+            self.ask_captcha(&mut next);
+            work.effects
+                .push(Effect::Audit(self.audit(&next, now, "captcha_asked")));
+            return self.respond(
+                flow,
+                next,
+                FlowOutcome::AwaitingHost {
+                    question: super::view::HostQuestion::Captcha,
+                },
+                work,
+                now,
+            );
+        }
         let mut doomed = match account {
             None => Some(Rejection::UnknownAccount),
             Some(a) if a.body().password_hash().is_none() => Some(Rejection::NoPassword),
             Some(_) => None,
         };
+        let mut source_attempt = None;
         if let Some(source) = &f.source {
             let key = source_key(source);
             let counter = records
@@ -304,7 +338,8 @@ impl FlowEngine {
                 .unwrap_or_else(|| Stored::new(FailureCounter::default()));
             let step = counter.begin(&self.config.source, now)?;
             match (&step.outcome, &step.writes) {
-                (Admission::Allowed { .. }, Some(w)) => {
+                (Admission::Allowed { attempt }, Some(w)) => {
+                    source_attempt = Some(*attempt);
                     work.commit.restrict(FlowWrite::put(&key, w))
                 }
                 _ => {
@@ -337,10 +372,12 @@ impl FlowEngine {
         }
         let ticket = Secret::draw(rng);
         let mut next = f.clone();
+        next.captcha = false; // spent by this attempt, if one passed
         next.reservation = Some(Reservation {
             ticket: ticket.digest(),
             checks: Checked::Password,
             attempt,
+            source_attempt,
             doomed: doomed.map(|d| d.as_str().to_owned()),
             expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
             passed: None,
@@ -370,6 +407,7 @@ impl FlowEngine {
         password: &str,
         account: Option<Stored<Account>>,
         guard: Stored<AccountGuard>,
+        records: &Records,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
@@ -459,6 +497,12 @@ impl FlowEngine {
             }
         }
         self.moved(&mut next);
+        if self.wants_captcha(&next, records)? {
+            // The source reached the captcha rule with this failure (its
+            // counter, as loaded, holds this attempt): a human check
+            // before the next password.
+            self.ask_captcha(&mut next);
+        }
         next.error = Some(ViewError::AuthenticationFailed);
         work.effects.insert(
             0,
@@ -495,6 +539,17 @@ impl FlowEngine {
         }
         let mut acc = Working::new(account);
         let mut work = Work::new();
+        if let (Some(serial), Some(source)) = (r.source_attempt, &f.source) {
+            // A right password is not a failure of its source: its count
+            // is taken back; the source's other failures stay (an
+            // attacker's own account cannot clear its guesses at others).
+            let key = source_key(source);
+            if let Some(counter) = records.load::<FailureCounter>(&key)?.present() {
+                let body = counter.body().take_back(serial);
+                let w = Write::replacing(&counter, counter.next(body, now)?);
+                work.commit.restrict(FlowWrite::put(&key, &w));
+            }
+        }
         match r.travel {
             Some(TravelAction::Block) if acc.now.body().lifecycle().can_authenticate() => {
                 // A preventive block, with its notice to the owner; its

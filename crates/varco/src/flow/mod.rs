@@ -25,6 +25,7 @@ mod command;
 mod config;
 mod decoy;
 mod engine;
+mod host_fact;
 mod input;
 mod login;
 mod provision;
@@ -41,10 +42,11 @@ pub use decoy::Padding;
 pub use engine::{
     FlowEngine, StartContext, Submit, challenge_key, destination_key, guard_key, source_key,
 };
+pub use host_fact::HostFact;
 pub use input::Input;
 pub use provision::NewAccount;
 pub use records::{FlowWrite, Records, WriteOp};
 pub use session::{SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
-pub use view::{BlockCause, EndReason, Method, Screen, Unblock, View, ViewError};
+pub use view::{BlockCause, EndReason, HostQuestion, Method, Screen, Unblock, View, ViewError};

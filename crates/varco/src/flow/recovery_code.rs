@@ -49,6 +49,7 @@ impl FlowEngine {
                     ticket: ticket.digest(),
                     checks: Checked::RecoveryCode,
                     attempt: Some(attempt),
+                    source_attempt: None,
                     doomed: None,
                     expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
                     passed: None,

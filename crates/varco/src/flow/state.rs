@@ -74,6 +74,9 @@ pub(crate) enum State {
     },
     Totp,
     RecoveryCode,
+    AwaitingHost {
+        question: super::view::HostQuestion,
+    },
     SignedIn {
         grant: SessionGrant,
     },
@@ -108,6 +111,11 @@ pub(crate) struct Reservation {
     /// padding (a decoy, a locked account).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) attempt: Option<Attempt>,
+    /// The source counter's serial for this attempt, if it counted one: a
+    /// right password takes it back (a source's successes are not its
+    /// failures), without clearing the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source_attempt: Option<u64>,
     /// Why it cannot succeed, when that was known before the check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) doomed: Option<String>,
@@ -170,6 +178,9 @@ pub struct Flow {
     /// Trust the device after a full sign-in.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) remember_device: bool,
+    /// A captcha passed and not yet spent: it admits one password attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) captcha: bool,
 }
 
 impl Flow {

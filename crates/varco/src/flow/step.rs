@@ -117,6 +117,8 @@ pub enum Rejection {
     CodeExhausted,
     /// The second factor's budget is locked.
     SecondFactorLocked,
+    /// The host's human check did not pass.
+    CaptchaFailed,
 }
 
 impl Rejection {
@@ -134,6 +136,7 @@ impl Rejection {
             Rejection::CodeExpired => "code_expired",
             Rejection::CodeExhausted => "code_exhausted",
             Rejection::SecondFactorLocked => "second_factor_locked",
+            Rejection::CaptchaFailed => "captcha_failed",
         }
     }
 
@@ -150,6 +153,7 @@ impl Rejection {
             Rejection::CodeExpired,
             Rejection::CodeExhausted,
             Rejection::SecondFactorLocked,
+            Rejection::CaptchaFailed,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -178,6 +182,13 @@ pub enum FlowOutcome {
     WrongClient,
     /// On to the next screen.
     Moved,
+    /// The host must answer a question (see
+    /// [`FlowEngine::answer`](super::FlowEngine::answer)).
+    AwaitingHost {
+        /// What to answer.
+        question: super::view::HostQuestion,
+    },
+
     /// A code was sent (or, when a shared budget is spent, silently not).
     CodeSent {
         /// The channel.
@@ -231,6 +242,8 @@ impl FlowOutcome {
             FlowOutcome::Stale => "stale",
             FlowOutcome::WrongClient => "wrong_client",
             FlowOutcome::Moved => "moved",
+            FlowOutcome::AwaitingHost { .. } => "awaiting_host",
+
             FlowOutcome::CodeSent { .. } => "code_sent",
             FlowOutcome::Rejected { .. } => "rejected",
             FlowOutcome::SignedIn { .. } => "signed_in",

@@ -161,6 +161,28 @@ impl EndReason {
     }
 }
 
+/// What the flow waits for the host to answer (through
+/// [`FlowEngine::answer`](super::FlowEngine::answer), never the user's
+/// input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostQuestion {
+    /// Is a human at the keyboard? The host shows its captcha (or slider)
+    /// and answers with the verdict. Asked when the request's source has
+    /// failed `captcha_after` times: a question about the source, never
+    /// the account, so it is the same for a known and an unknown one.
+    Captcha,
+}
+
+impl HostQuestion {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostQuestion::Captcha => "captcha",
+        }
+    }
+}
+
 /// The screen to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "screen", rename_all = "snake_case")]
@@ -180,6 +202,11 @@ pub enum Screen {
     Totp,
     /// Ask for a recovery code.
     RecoveryCode,
+    /// The host must answer a question first (a captcha).
+    AwaitingHost {
+        /// What to answer.
+        question: HostQuestion,
+    },
     /// Signed in: the host opens a session with the outcome's grant.
     SignedIn,
     /// Every factor passed, and the account is blocked: why, and how to
@@ -213,6 +240,7 @@ impl Screen {
             Screen::Code { .. } => "code",
             Screen::Totp => "totp",
             Screen::RecoveryCode => "recovery_code",
+            Screen::AwaitingHost { .. } => "awaiting_host",
             Screen::SignedIn => "signed_in",
             Screen::Blocked { .. } => "blocked",
             Screen::ActionRequired { .. } => "action_required",
@@ -232,6 +260,11 @@ pub enum ViewError {
     CodeWrong,
     /// The code expired: "RICHIEDI UN NUOVO CODICE".
     CodeExpired,
+    /// The host's human check did not pass: try it again.
+    CaptchaFailed,
+    /// The host could not deliver the code: send it again, or choose
+    /// another method.
+    NotDelivered,
 }
 
 impl ViewError {
@@ -241,6 +274,8 @@ impl ViewError {
             ViewError::AuthenticationFailed => "authentication_failed",
             ViewError::CodeWrong => "code_wrong",
             ViewError::CodeExpired => "code_expired",
+            ViewError::CaptchaFailed => "captcha_failed",
+            ViewError::NotDelivered => "not_delivered",
         }
     }
 }

@@ -60,6 +60,10 @@ pub struct FailureCounter {
     /// The serial of the attempt that set the current lock.
     #[serde(default, skip_serializing_if = "is_zero")]
     locked_by: u32,
+    /// The recent failures the current lock's threshold reset (0 for a
+    /// lock at a cap): what taking back the locking attempt restores.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    reset_by_lock: u32,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     permanent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +155,7 @@ impl FailureCounter {
             next.locked_until = Some(until);
             next.locked_by = next.serial;
         };
+        next.reset_by_lock = 0;
         let at_cap = next.consecutive >= policy.max_consecutive
             || (policy.permanent_after_locks > 0 && next.locks >= policy.permanent_after_locks);
         if at_cap {
@@ -163,6 +168,7 @@ impl FailureCounter {
             }
         } else if next.recent >= policy.threshold {
             next.locks = next.locks.saturating_add(1);
+            next.reset_by_lock = next.recent;
             next.recent = 0;
             let until = now + policy.wait(next.locks);
             lock_until(next, until);
@@ -206,16 +212,43 @@ impl FailureCounter {
 
     /// The counter with attempt `serial` taken back: it was counted as a
     /// failure first, and turned out right. Other failures stay (a trusted
-    /// device's success does not clear the account's counter).
+    /// device's success does not clear the account's counter; a source's
+    /// success does not clear its guesses at other accounts), even when
+    /// this attempt was the one that reached the threshold.
+    ///
+    /// ```
+    /// use varco::guard::{Decision, FailureCounter, LockoutPolicy};
+    ///
+    /// // Five failures lock (and none too quick, for the example).
+    /// let policy = LockoutPolicy { min_interval: std::time::Duration::ZERO, ..LockoutPolicy::default() };
+    /// let t = varco::Timestamp::from_unix_seconds(1_800_000_000);
+    /// let mut c = FailureCounter::default();
+    /// for _ in 0..5 {
+    ///     c = c.fail(&policy, t); // the fifth is the right password, counted first
+    /// }
+    /// let c = c.take_back(c.serial());
+    /// assert_eq!(c.decide(&policy, t), Decision::Allow); // its lock is undone
+    /// let c = c.fail(&policy, t); // and the four failures before it stay
+    /// assert!(matches!(c.decide(&policy, t), Decision::Locked { .. }));
+    /// ```
     pub fn take_back(&self, serial: u64) -> FailureCounter {
         let serial = u32::try_from(serial).unwrap_or(u32::MAX);
         let mut next = self.clone();
         next.consecutive = next.consecutive.saturating_sub(1);
-        next.recent = next.recent.saturating_sub(1);
         if next.locked_by == serial && serial != 0 {
             next.locked_until = None;
             next.permanent = false;
-            next.locks = next.locks.saturating_sub(1);
+            if next.reset_by_lock > 0 {
+                // The threshold's lock: its reset is undone too.
+                next.locks = next.locks.saturating_sub(1);
+                next.recent = next.recent.saturating_add(next.reset_by_lock - 1);
+                next.reset_by_lock = 0;
+            } else {
+                next.recent = next.recent.saturating_sub(1);
+            }
+            next.locked_by = 0;
+        } else {
+            next.recent = next.recent.saturating_sub(1);
         }
         next
     }
