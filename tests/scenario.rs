@@ -45,6 +45,7 @@ fn outcome_summary(o: &varco::flow::FlowOutcome) -> String {
         O::Blocked { cause } => format!("blocked:{}", cause.as_str()),
         O::Ended { reason } => format!("ended:{}", reason.as_str()),
         O::Applied { state } => format!("applied:{}", state.as_str()),
+        O::AwaitingHost { question } => format!("awaiting_host:{}", question.as_str()),
         o => o.as_str().to_owned(),
     }
 }
@@ -485,6 +486,15 @@ fn the_shared_scenario_runs_in_rust() {
                 );
                 assert_eq!(outcome_summary(&step.outcome), f[5], "{here}");
                 assert_eq!(view_summary(step.view.as_ref().unwrap()), f[6], "{here}");
+            }
+            "answer" => {
+                let fl = flows.as_ref().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let (key, _) = fl.flows[f[2]].clone();
+                let fact = varco::flow::HostFact::from_json(f[3]).unwrap();
+                let step = host::answer(&fl.engine, &fl.store, &key, None, &fact, now);
+                assert_eq!(outcome_summary(&step.outcome), f[4], "{here}");
+                assert_eq!(view_summary(step.view.as_ref().unwrap()), f[5], "{here}");
             }
             "command" => {
                 let fl = flows.as_ref().unwrap();

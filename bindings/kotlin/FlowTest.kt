@@ -62,13 +62,31 @@ fun request(store: MemoryStore, flowKey: String, secret: SecretText, token: Stri
     throw Check("the host loop did not settle")
 }
 
-class Browser(val store: MemoryStore, now: Long) {
+/** A host fact about the view whose token is `token`: answer, commit, Load / retry. */
+fun answer(store: MemoryStore, flowKey: String, token: String, fact: HostFact, now: Long, engine: FlowEngine = flowEngine): FlowStep {
+    val keys = mutableListOf<String>()
+    repeat(50) {
+        val step = engine.answer(store.get(flowKey), token, fact, store.load(keys), now)
+        try {
+            store.commit(step)
+        } catch (e: Conflict) {
+            return@repeat
+        }
+        when (val then = step.then) {
+            is Then.Load -> keys += then.keys
+            else -> return step
+        }
+    }
+    throw Check("the host loop did not settle")
+}
+
+class Browser(val store: MemoryStore, now: Long, val engine: FlowEngine = flowEngine) {
     val key: String
     val secret: SecretText
     var token: String
 
     init {
-        val started = flowEngine.start(FlowKind.LOGIN, "203.0.113.7", null, null, false, now)
+        val started = engine.start(FlowKind.LOGIN, "203.0.113.7", null, null, false, now)
         store.commit(started.step)
         key = started.flowKey
         secret = started.clientSecret
@@ -76,7 +94,13 @@ class Browser(val store: MemoryStore, now: Long) {
     }
 
     fun submit(input: FlowInput, now: Long): FlowStep {
-        val step = request(store, key, secret, token, input, now)
+        val step = request(store, key, secret, token, input, now, engine)
+        token = step.view!!.token
+        return step
+    }
+
+    fun answer(fact: HostFact, now: Long): FlowStep {
+        val step = answer(store, key, token, fact, now, engine)
         token = step.view!!.token
         return step
     }
@@ -137,6 +161,26 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         // address) the source's budget of 20 failures is spent.
         eq(outcomes.count { it == FlowOutcome.Rejected(Rejection.LOCKED) || it == FlowOutcome.Rejected(Rejection.SOURCE_LOCKED) }, 31, "refused")
     },
+    "flow: the host answers a captcha and reports a failed delivery" to {
+        val engine = scenarioEngine("{\"hash\":{\"m_kib\":8,\"t\":1,\"p\":1},\"captcha_after\":1}")
+        val store = MemoryStore()
+        store.commit(engine.provision(NewAccount("a1", "mario", null, "333 123 4567", true), SecretText("Correct-Horse-1"), FLOW_T0))
+        val b = Browser(store, FLOW_T0, engine)
+        b.submit(FlowInput.Identify("nobody"), FLOW_T0 + 1)
+        eq(b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 2).view!!.screen, Screen.AwaitingHost(HostQuestion.CAPTCHA))
+        // The question takes no password; only the host's answer moves it.
+        eq(code(raises<VarcoException> { b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 3) }), "RejectInput/INVALID_INPUT")
+        eq(b.answer(HostFact.Captcha(false), FLOW_T0 + 3).outcome, FlowOutcome.Rejected(Rejection.CAPTCHA_FAILED))
+        val old = b.token
+        eq(b.answer(HostFact.Captcha(true), FLOW_T0 + 4).view!!.screen, Screen.Password)
+        val stale = answer(store, b.key, old, HostFact.Captcha(true), FLOW_T0 + 4, engine)
+        eq(stale.outcome to stale.writes, FlowOutcome.Stale to emptyList<FlowWrite>())
+        val m = Browser(store, FLOW_T0 + 5, engine)
+        eq(m.submit(FlowInput.Identify("mario"), FLOW_T0 + 5).outcome, FlowOutcome.AwaitingHost(HostQuestion.CAPTCHA))
+        m.answer(HostFact.Captcha(true), FLOW_T0 + 6)
+        eq(m.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 7).outcome, FlowOutcome.CodeSent(Channel.SMS, true))
+        eq(m.answer(HostFact.DeliveryFailed, FLOW_T0 + 8).view!!.error, ViewError.NOT_DELIVERED)
+    },
     "flow: an operator block revokes the grant; bad input is an error" to {
         val store = provisioned()
         val b = Browser(store, FLOW_T0)
@@ -184,6 +228,7 @@ fun flowSummary(o: FlowOutcome): String = when (o) {
     is FlowOutcome.Blocked -> "blocked:${o.cause.name.lowercase()}"
     is FlowOutcome.Ended -> "ended:${o.reason.name.lowercase()}"
     is FlowOutcome.Applied -> "applied:${snake(o.state.javaClass.simpleName)}"
+    is FlowOutcome.AwaitingHost -> "awaiting_host:${o.question.name.lowercase()}"
     else -> snake(o.javaClass.simpleName)
 }
 
@@ -238,6 +283,18 @@ class FlowScenario {
                 flows[f[2]] = Triple(key, secret, step.view!!.token)
                 eq(flowSummary(step.outcome), f[5], where)
                 eq(viewSummary(step.view!!), f[6], where)
+            }
+            "answer" -> {
+                val (key, secret, token) = flows.getValue(f[2])
+                val m = flatJson(f[3])
+                val fact = when (m["fact"]) {
+                    "captcha" -> HostFact.Captcha(m["passed"] == "true")
+                    else -> HostFact.DeliveryFailed
+                }
+                val step = answer(store, key, token, fact, f[1].toLong(), engine!!)
+                flows[f[2]] = Triple(key, secret, step.view!!.token)
+                eq(flowSummary(step.outcome), f[4], where)
+                eq(viewSummary(step.view!!), f[5], where)
             }
             "command" -> {
                 val a = flatJson(f[2])

@@ -72,6 +72,23 @@ def request(engine, store, flow_key, secret, token, input, now):
     raise AssertionError("the host loop did not settle")
 
 
+def answer(engine, store, flow_key, token, fact, now):
+    """A host fact about the view whose token is `token`: answer, commit,
+    and Load / retry on conflict, until Respond."""
+    keys = []
+    for _ in range(50):
+        step = engine.answer(store.get(flow_key), token, fact, store.load(keys), now)
+        try:
+            store.commit(step)
+        except Conflict:
+            continue
+        if isinstance(step.then, v.Then.LOAD):
+            keys += step.then.keys
+        else:
+            return step
+    raise AssertionError("the host loop did not settle")
+
+
 class Client:
     """A browser: its flow, its secret, the token of the view it shows."""
 
@@ -165,6 +182,35 @@ class FlowTest(unittest.TestCase):
             self.assertNotIn(code, shown)
             self.assertNotIn("Correct-Horse-1", shown)
         self.assertNotIn(c.secret.reveal(), repr(c.secret))
+
+    def test_the_host_answers_a_captcha_and_reports_a_failed_delivery(self):
+        engine = v.FlowEngine('{"hash":{"m_kib":8,"t":1,"p":1},"captcha_after":1}', **KEYS)
+        self.store = Store()
+        provision(engine, self.store)
+        c = Client(engine, self.store, T0)
+        c.submit(v.FlowInput.IDENTIFY("nobody"), T0 + 1)
+        step = c.submit(v.FlowInput.PASSWORD(v.SecretText("guess")), T0 + 2)
+        self.assertEqual(step.view.screen, v.Screen.AWAITING_HOST(question=v.HostQuestion.CAPTCHA))
+        # No user input carries a verdict; the question takes no password.
+        self.assertFalse(hasattr(v.FlowInput, "CAPTCHA"))
+        with self.assertRaises(v.VarcoError.RejectInput):
+            c.submit(v.FlowInput.PASSWORD(v.SecretText("guess")), T0 + 3)
+        step = answer(engine, self.store, c.key, c.token, v.HostFact.CAPTCHA(passed=False), T0 + 3)
+        self.assertEqual(step.outcome, v.FlowOutcome.REJECTED(reason=v.Rejection.CAPTCHA_FAILED))
+        step = answer(engine, self.store, c.key, step.view.token, v.HostFact.CAPTCHA(passed=True), T0 + 4)
+        self.assertEqual(step.view.screen, v.Screen.PASSWORD())
+        # The same answer to an old view changes nothing.
+        stale = answer(engine, self.store, c.key, c.token, v.HostFact.CAPTCHA(passed=True), T0 + 4)
+        self.assertEqual((stale.outcome, stale.writes), (v.FlowOutcome.STALE(), []))
+        # mario's sign-in from that source is asked too, then goes on to a
+        # code the host cannot deliver.
+        m = Client(engine, self.store, T0 + 5)
+        step = m.submit(v.FlowInput.IDENTIFY("mario"), T0 + 5)
+        self.assertEqual(step.outcome, v.FlowOutcome.AWAITING_HOST(question=v.HostQuestion.CAPTCHA))
+        m.token = answer(engine, self.store, m.key, m.token, v.HostFact.CAPTCHA(passed=True), T0 + 6).view.token
+        m.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 7)
+        step = answer(engine, self.store, m.key, m.token, v.HostFact.DELIVERY_FAILED(), T0 + 8)
+        self.assertEqual(step.view.error, v.ViewError.NOT_DELIVERED)
 
     def test_an_operator_block_ends_the_sessions_and_bad_input_is_an_error(self):
         c = Client(self.engine, self.store, T0)

@@ -95,6 +95,8 @@ def flow_summary(o):
         return f"{name}:{o.reason.name.lower()}"
     if o.is_applied():
         return f"{name}:{variant_name(o.state)}"
+    if o.is_awaiting_host():
+        return f"{name}:{o.question.name.lower()}"
     return name
 
 
@@ -289,6 +291,14 @@ class ScenarioTest(unittest.TestCase):
                 flows[f[2]][2] = step.view.token
                 self.assertEqual(flow_summary(step.outcome), f[5], where)
                 self.assertEqual(view_summary(step.view), f[6], where)
+            elif kind == "answer":
+                key, _, token = flows[f[2]]
+                fact = json.loads(f[3])
+                fact = getattr(v.HostFact, fact.pop("fact").upper())(**fact)
+                step = test_flow.answer(engine, store, key, token, fact, int(f[1]))
+                flows[f[2]][2] = step.view.token
+                self.assertEqual(flow_summary(step.outcome), f[4], where)
+                self.assertEqual(view_summary(step.view), f[5], where)
             elif kind == "command":
                 actor = json.loads(f[2])
                 actor = v.Actor.OPERATOR(actor["id"]) if actor["actor"] == "operator" else v.Actor.HOST()

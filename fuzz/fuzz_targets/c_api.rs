@@ -77,7 +77,6 @@ fuzz_target!(|data: &[u8]| {
     let mut buf = vec![0u8; cap.max(1)];
     let mut n = 0usize;
     let mut step: *mut varco_step = null_mut();
-    let now = 1_800_000_000_000u64;
     let now_i = 1_800_000_000_000i64;
     const KEY: [u8; 32] = [7; 32];
     unsafe {

@@ -1,10 +1,12 @@
-//! The flow engine with arbitrary records, inputs and commands (ENGINE
-//! §6.15): `advance` and `command` never panic, and every step they return
+//! The flow engine with arbitrary records, inputs, host facts and commands
+//! (ENGINE §6.15): `advance`, `answer` and `command` never panic, and every
+//! step they return
 //! is whole: each write's record loads back as its kind, keys are named,
 //! and a step that asks to load or repeat shows no view.
 //!
 //! The input is lines: the first is an input's JSON (or `CMD` then an
-//! actor's and a command's JSON on the next two lines); `FLOW <json>`
+//! actor's and a command's JSON on the next two lines, or `FACT` then a
+//! host fact's JSON on the next); `FLOW <json>`
 //! replaces the started flow; `TOKEN <t>`, `SECRET <s>` and `TICKET <t>`
 //! set what the request carries; every other line is `key<TAB>json` (an
 //! empty json: looked up, absent).
@@ -14,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use rand::SeedableRng;
 use varco::Timestamp;
 use varco::flow::{
-    Actor, Command, EngineConfig, EngineKeys, Flow, FlowEngine, FlowKind, Input, Records,
+    Actor, Command, EngineConfig, EngineKeys, Flow, FlowEngine, FlowKind, HostFact, Input, Records,
     StartContext, Submit, Then, WriteOp,
 };
 use varco::hash::HashParams;
@@ -30,6 +32,8 @@ fn engine() -> FlowEngine {
     };
     let config = EngineConfig {
         hash: HashParams::new(8, 1, 1).unwrap(),
+        // A captcha from the first failure of a source: its paths reachable.
+        captcha_after: 1,
         ..EngineConfig::default()
     };
     FlowEngine::new(config, keys).unwrap()
@@ -89,6 +93,11 @@ fuzz_target!(|data: &[u8]| {
     let mut records = Records::new();
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default();
+    let fact = if first == "FACT" {
+        Some(lines.next().unwrap_or_default().to_owned())
+    } else {
+        None
+    };
     let command = if first == "CMD" {
         let actor = lines.next().unwrap_or_default().to_owned();
         let command = lines.next().unwrap_or_default().to_owned();
@@ -120,6 +129,17 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(step) = engine.command(&actor, &command, &records, at(1)) {
             check(&step);
+        }
+        return;
+    }
+    if let Some(fact) = fact {
+        let Ok(fact) = HostFact::from_json(&fact) else {
+            return;
+        };
+        for i in [1, 600, 100_000] {
+            if let Ok(step) = engine.answer(&flow, &token, &fact, &records, at(i), rng) {
+                check(&step);
+            }
         }
         return;
     }

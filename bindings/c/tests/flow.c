@@ -191,11 +191,57 @@ static void test_commands_and_sessions(void) {
   varco_engine_free(e);
 }
 
+static void test_host_facts(void) {
+  store_reset();
+  varco_engine *e = engine_with("{\"hash\":{\"m_kib\":8,\"t\":1,\"p\":1},\"captcha_after\":1}");
+  provision(e);
+  browser b;
+  browser_start(&b, e);
+  char view[2048];
+  say(&b, "identify", "identifier", "nobody", T0 + 1, view, sizeof view);
+  say(&b, "password", "password", "guess", T0 + 2, view, sizeof view);
+  CHECK(strstr(view, "\"screen\":\"awaiting_host\",\"question\":\"captcha\"") != NULL);
+  /* The question takes no password: only the host's answer moves it. */
+  varco_input *pw = input1("password", "password", "guess");
+  char *flow = store_get(b.flow_key);
+  varco_records *none = NULL;
+  CHECK_OK(varco_records_new(&none));
+  varco_step *s = NULL;
+  CHECK_RESULT(varco_engine_advance(e, S(flow), S(b.secret), S(b.token), pw, NULL, 0, none, T0 + 3, &s),
+               VARCO_INVALID_INPUT);
+  /* A malformed fact, a NULL one: clean errors. */
+  CHECK_RESULT(varco_engine_answer(e, S(flow), S(b.token), S("{\"fact\":\"captcha\"}"), none, T0 + 3, &s),
+               VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_engine_answer(e, S(flow), S(b.token), NULL, 4, none, T0 + 3, &s), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_engine_answer(e, S(flow), S(b.token), (const uint8_t *)"{\"\xff\"}", 4, none, T0 + 3, &s),
+               VARCO_INVALID_UTF8);
+  CHECK(s == NULL);
+  free(flow);
+  varco_records_free(none);
+  varco_input_free(pw);
+  char old[32];
+  snprintf(old, sizeof old, "%s", b.token);
+  s = answer_fact(&b, NULL, "{\"fact\":\"captcha\",\"passed\":true}", T0 + 4);
+  char *v = s ? read_plain(s, varco_step_view) : NULL;
+  CHECK(v != NULL && strstr(v, "\"screen\":\"password\"") != NULL);
+  free(v);
+  varco_step_free(s);
+  /* The same answer to the old view: stale, nothing written. */
+  s = answer_fact(&b, old, "{\"fact\":\"captcha\",\"passed\":true}", T0 + 4);
+  char out[512];
+  outcome_of(s, out, sizeof out);
+  CHECK(strcmp(out, "{\"outcome\":\"stale\"}") == 0);
+  CHECK(varco_step_write_count(s) == 0);
+  varco_step_free(s);
+  varco_engine_free(e);
+}
+
 int main(void) {
   RUN(test_a_login_with_an_sms_code);
   RUN(test_an_unknown_account_looks_like_a_wrong_password);
   RUN(test_racing_wrong_guesses_at_one_attempt_left_verify_one_password);
   RUN(test_commands_and_sessions);
+  RUN(test_host_facts);
   store_reset();
   return finish("c flow");
 }

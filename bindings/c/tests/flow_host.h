@@ -196,6 +196,55 @@ static void browser_start_at(browser *b, const varco_engine *e, const char *sour
   varco_step_free(s);
 }
 
+/* The records named by keys, as the store holds them now. */
+static varco_records *records_of(char **keys, size_t nkeys) {
+  varco_records *records = NULL;
+  CHECK_OK(varco_records_new(&records));
+  for (size_t i = 0; i < nkeys; i++) {
+    char *text = store_get(keys[i]);
+    CHECK_OK(varco_records_put(records, (const uint8_t *)keys[i], strlen(keys[i]), (const uint8_t *)text,
+                               text ? strlen(text) : 0));
+    free(text);
+  }
+  return records;
+}
+
+/* A host fact (JSON) about the view whose token is `token` (the browser's
+ * current one if NULL): answer, commit, load / retry until respond. Returns
+ * the final step (the caller frees it); the browser takes its token. */
+static varco_step *answer_fact(browser *b, const char *token, const char *fact, int64_t now) {
+  char *keys[32];
+  size_t nkeys = 0;
+  varco_step *s = NULL;
+  const char *t = token ? token : b->token;
+  for (int round = 0; round < 50; round++) {
+    varco_records *records = records_of(keys, nkeys);
+    char *flow = store_get(b->flow_key);
+    s = NULL;
+    varco_result r = varco_engine_answer(b->engine, S(flow), S(t), S(fact), records, now, &s);
+    free(flow);
+    varco_records_free(records);
+    CHECK_OK(r);
+    if (r != VARCO_OK) break;
+    if (!commit(s)) {
+      varco_step_free(s);
+      s = NULL;
+      continue;
+    }
+    int then = -1;
+    CHECK_OK(varco_step_then(s, &then));
+    if (then != 1) break;
+    for (size_t i = 0; i < varco_step_load_count(s) && nkeys < 32; i++) {
+      keys[nkeys++] = read_indexed(s, i, varco_step_load_key);
+    }
+    varco_step_free(s);
+    s = NULL;
+  }
+  for (size_t i = 0; i < nkeys; i++) free(keys[i]);
+  if (s) copy_view_token(s, b->token, sizeof b->token);
+  return s;
+}
+
 /* One user request: advance, commit, then load / repeat / retry until the
  * step says respond. Returns the final step (the caller frees it). */
 static varco_step *submit(browser *b, const varco_input *input, int64_t now) {
@@ -205,14 +254,7 @@ static varco_step *submit(browser *b, const varco_input *input, int64_t now) {
   int have_ticket = 0;
   varco_step *s = NULL;
   for (int round = 0; round < 200; round++) {
-    varco_records *records = NULL;
-    CHECK_OK(varco_records_new(&records));
-    for (size_t i = 0; i < nkeys; i++) {
-      char *text = store_get(keys[i]);
-      CHECK_OK(varco_records_put(records, (const uint8_t *)keys[i], strlen(keys[i]), (const uint8_t *)text,
-                                 text ? strlen(text) : 0));
-      free(text);
-    }
+    varco_records *records = records_of(keys, nkeys);
     char *flow = store_get(b->flow_key);
     s = NULL;
     varco_result r = varco_engine_advance(b->engine, S(flow), S(b->secret), S(b->token), input,
