@@ -459,8 +459,8 @@ fn the_shared_scenario_runs_in_rust() {
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
                 let (key, secret) = fl.flows[f[2]].clone();
                 let mut fields = std::collections::BTreeMap::new();
-                if f[4] != "-" {
-                    let (name, value) = f[4].split_once('=').unwrap();
+                for pair in f[4].split('&').filter(|p| *p != "-") {
+                    let (name, value) = pair.split_once('=').unwrap();
                     let sent = codes_sent(&fl.store);
                     let value = match (name, value) {
                         ("code", "current") => sent[sent.len() - 1].clone(),

@@ -205,9 +205,11 @@ fun scenarioEngine(config: String) = FlowEngine(
     null,
 )
 
-fun flowInput(name: String, field: Pair<String, String>?): FlowInput {
-    val value = field?.second ?: ""
+fun flowInput(name: String, fields: Map<String, String>): FlowInput {
+    val value = fields.values.firstOrNull() ?: ""
     return when (name) {
+        "new_password" -> FlowInput.NewPassword(SecretText(fields.getValue("password")), SecretText(fields.getValue("confirmation")))
+        "accept_terms" -> FlowInput.AcceptTerms
         "identify" -> FlowInput.Identify(value)
         "password" -> FlowInput.Password(SecretText(value))
         "choose_method" -> FlowInput.ChooseMethod(Method.valueOf(value.uppercase()))
@@ -257,7 +259,10 @@ class FlowScenario {
             "engine" -> { engine = scenarioEngine(f[1]); store = MemoryStore(); flows.clear() }
             "provision" -> {
                 val m = flatJson(f[2])
-                val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true")
+                val actions = Regex("\"required_actions\"\\s*:\\s*\\[([^\\]]*)\\]").find(f[2])?.groupValues?.get(1)
+                    ?.split(",")?.map { it.trim().trim('"') }?.filter { it.isNotEmpty() }
+                    ?.map { RequiredAction.valueOf(it.uppercase()) } ?: emptyList()
+                val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true", actions)
                 store.commit(engine!!.provision(a, SecretText(f[3]), f[1].toLong()))
             }
             "flow-start" -> {
@@ -267,9 +272,9 @@ class FlowScenario {
             }
             "flow" -> {
                 val (key, secret, token) = flows.getValue(f[2])
-                var field: Pair<String, String>? = null
-                if (f[4] != "-") {
-                    val (name, raw) = f[4].split("=", limit = 2)
+                val fields = linkedMapOf<String, String>()
+                for (pair in if (f[4] == "-") emptyList() else f[4].split("&")) {
+                    val (name, raw) = pair.split("=", limit = 2)
                     val sent = codesSent(store)
                     val value = when {
                         name == "code" && raw == "current" -> sent.last()
@@ -277,9 +282,9 @@ class FlowScenario {
                         name == "code" && raw == "wrong" -> listOf("000000", "111111").first { it !in sent }
                         else -> raw
                     }
-                    field = name to value
+                    fields[name] = value
                 }
-                val step = request(store, key, secret, token, flowInput(f[3], field), f[1].toLong(), engine!!)
+                val step = request(store, key, secret, token, flowInput(f[3], fields), f[1].toLong(), engine!!)
                 flows[f[2]] = Triple(key, secret, step.view!!.token)
                 eq(flowSummary(step.outcome), f[5], where)
                 eq(viewSummary(step.view!!), f[6], where)

@@ -67,12 +67,12 @@ def code_in(effects):
     return None
 
 
-def flow_input(name, field):
-    """An input from the scenario's name and field=value (secrets wrapped)."""
+def flow_input(name, fields):
+    """An input from the scenario's name and (field, value) pairs (secrets
+    wrapped)."""
     kwargs = {}
-    if field is not None:
-        key, value = field
-        if key in ("password", "code"):
+    for key, value in fields:
+        if key in ("password", "code", "confirmation"):
             value = v.SecretText(value)
         elif key == "method":
             value = getattr(v.Method, value.upper())
@@ -267,18 +267,21 @@ class ScenarioTest(unittest.TestCase):
                 store = test_flow.Store()
                 flows = {}
             elif kind == "provision":
+                fields = json.loads(f[2])
+                fields["required_actions"] = [getattr(v.RequiredAction, a.upper())
+                                              for a in fields.get("required_actions", [])]
                 store.commit(engine.provision(v.NewAccount(**{
                     "username": None, "email": None, "mobile": None, "second_factor": False,
-                    **json.loads(f[2])}), v.SecretText(f[3]), int(f[1])))
+                    **fields}), v.SecretText(f[3]), int(f[1])))
             elif kind == "flow-start":
                 started = engine.start(v.FlowKind.LOGIN, None if f[3] == "-" else f[3], None, None, False, int(f[1]))
                 store.commit(started.step)
                 flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
             elif kind == "flow":
                 key, secret, token = flows[f[2]]
-                field = None
-                if f[4] != "-":
-                    name, value = f[4].split("=", 1)
+                fields = []
+                for pair in ([] if f[4] == "-" else f[4].split("&")):
+                    name, value = pair.split("=", 1)
                     sent = codes_sent(store)
                     if name == "code" and value == "current":
                         value = sent[-1]
@@ -286,8 +289,8 @@ class ScenarioTest(unittest.TestCase):
                         value = sent[-2]
                     elif name == "code" and value == "wrong":
                         value = next(c for c in ("000000", "111111") if c not in sent)
-                    field = (name, value)
-                step = test_flow.request(engine, store, key, secret, token, flow_input(f[3], field), int(f[1]))
+                    fields.append((name, value))
+                step = test_flow.request(engine, store, key, secret, token, flow_input(f[3], fields), int(f[1]))
                 flows[f[2]][2] = step.view.token
                 self.assertEqual(flow_summary(step.outcome), f[5], where)
                 self.assertEqual(view_summary(step.view), f[6], where)

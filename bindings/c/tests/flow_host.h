@@ -289,7 +289,7 @@ static varco_step *submit(browser *b, const varco_input *input, int64_t now) {
   return s;
 }
 
-static varco_input *input1(const char *name, const char *field, const char *value) {
+static inline varco_input *input1(const char *name, const char *field, const char *value) {
   varco_input *i = NULL;
   CHECK_OK(varco_input_new(S(name), &i));
   if (field) CHECK_OK(varco_input_set(i, S(field), S(value)));

@@ -474,11 +474,17 @@ static void test_shared_scenario(void) {
     } else if (strcmp(f[0], "flow") == 0 && nf == 7) {
       browser *b = flow_named(f[2]);
       CHECK(b != NULL);
-      char *field = NULL, *value = NULL;
+      varco_input *in = NULL;
+      CHECK_OK(varco_input_new(S(f[3]), &in));
       char code[16];
-      if (strcmp(f[4], "-") != 0) {
-        field = f[4];
+      char *next_pair = strcmp(f[4], "-") != 0 ? f[4] : NULL;
+      while (next_pair) {
+        char *field = next_pair, *value = NULL;
+        char *amp = strchr(field, '&');
+        if (amp) *amp = 0;
+        next_pair = amp ? amp + 1 : NULL;
         char *eq = strchr(field, '=');
+        if (!eq) break;
         *eq = 0;
         value = eq + 1;
         if (strcmp(field, "code") == 0 && strcmp(value, "current") == 0 && sent_count > 0) {
@@ -497,8 +503,8 @@ static void test_shared_scenario(void) {
           }
           value = code;
         }
+        CHECK_OK(varco_input_set(in, S(field), S(value)));
       }
-      varco_input *in = input1(f[3], field, value);
       varco_step *st = b ? submit(b, in, strtoll(f[1], NULL, 10)) : NULL;
       varco_input_free(in);
       char o[2048] = {0}, view_got[256] = {0};

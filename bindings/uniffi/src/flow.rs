@@ -100,6 +100,8 @@ pub enum ViewError {
     CaptchaFailed,
     /// The host could not deliver the code.
     NotDelivered,
+    /// The new password breaks the policy (see `violations`).
+    PasswordRejected,
 }
 
 /// What a flow waits for the host to answer (the core's
@@ -194,6 +196,8 @@ pub struct View {
     pub methods: Vec<Method>,
     /// When "send again" becomes possible (Unix ms).
     pub resend_at: Option<Timestamp>,
+    /// How a refused new password breaks the policy: violation codes.
+    pub violations: Vec<String>,
 }
 
 /// Why a sign-in did not go on, for the host (the core's
@@ -224,6 +228,8 @@ pub enum Rejection {
     SecondFactorLocked,
     /// The host's captcha did not pass.
     CaptchaFailed,
+    /// A new password the policy refuses.
+    PasswordRejected,
 }
 
 /// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).
@@ -351,6 +357,15 @@ pub enum FlowInput {
         /// What the user typed.
         code: Arc<SecretText>,
     },
+    /// A new password, typed twice (a required change).
+    NewPassword {
+        /// The new password.
+        password: Arc<SecretText>,
+        /// The same again.
+        confirmation: Arc<SecretText>,
+    },
+    /// The terms accepted (a required action).
+    AcceptTerms,
     /// Send the code again.
     Resend,
     /// Back to choosing a method.
@@ -379,6 +394,14 @@ impl FlowInput {
             FlowInput::RecoveryCode { code } => I::RecoveryCode {
                 code: code.to_core(),
             },
+            FlowInput::NewPassword {
+                password,
+                confirmation,
+            } => I::NewPassword {
+                password: password.to_core(),
+                confirmation: confirmation.to_core(),
+            },
+            FlowInput::AcceptTerms => I::AcceptTerms,
             FlowInput::Resend => I::Resend,
             FlowInput::Back => I::Back,
             FlowInput::Cancel => I::Cancel,
@@ -748,6 +771,9 @@ pub struct NewAccount {
     pub mobile: Option<String>,
     /// Whether the opt-in second factor is on.
     pub second_factor: bool,
+    /// What the owner must do at the first sign-in.
+    #[uniffi(default)]
+    pub required_actions: Vec<RequiredAction>,
 }
 
 #[uniffi::export]
@@ -766,6 +792,7 @@ impl FlowEngine {
             email: account.email,
             mobile: account.mobile,
             second_factor: account.second_factor,
+            required_actions: account.required_actions,
         };
         let password = password.map(|p| p.to_core());
         Ok(self

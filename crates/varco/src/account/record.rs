@@ -290,6 +290,22 @@ impl Account {
         Ok((next, effects))
     }
 
+    /// The account once `action` is done: it is no longer required.
+    pub(crate) fn with_action_done(&self, action: RequiredAction) -> Account {
+        let mut next = self.clone();
+        next.required_actions.retain(|a| *a != action);
+        next
+    }
+
+    /// The account with a new password (its owner chose it): the epoch
+    /// moves, so every older flow and session ends.
+    pub(crate) fn with_new_password(&self, phc: String) -> Account {
+        let mut next = self.with_action_done(RequiredAction::ChangePassword);
+        next.password = Some(phc);
+        next.epoch = next.epoch.saturating_add(1);
+        next
+    }
+
     /// The account with its password hash replaced (an upgrade after a
     /// sign-in: same password, current parameters). The epoch stays: the
     /// password did not change.

@@ -8,6 +8,7 @@ use crate::guard::{GuardPolicies, LockoutPolicy, TravelPolicy};
 use crate::hash::HashParams;
 use crate::keys::KeyRing;
 use crate::otp::DeliveryConfig;
+use crate::policy::PasswordPolicy;
 
 /// When a sign-in needs a second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +38,10 @@ pub enum SecondFactorRule {
 pub struct EngineConfig {
     /// Argon2id parameters for new hashes (OWASP's by default).
     pub hash: HashParams,
+    /// What a new password must satisfy (a required change at sign-in;
+    /// later, recovery and registration): NIST SP 800-63B's preset by
+    /// default, or a policy in [`PasswordPolicy::from_json`]'s form.
+    pub password_policy: PasswordPolicy,
     /// Attempt budgets per factor and per trusted device.
     pub guard: GuardPolicies,
     /// The budget of each source (an address, a device id the host passes
@@ -78,6 +83,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             hash: HashParams::default(),
+            password_policy: PasswordPolicy::default(),
             guard: engine_guard_policies(),
             // One address may be a whole office behind NAT: twenty
             // failures before a wait, never a lock for good, and no

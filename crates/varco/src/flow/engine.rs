@@ -221,6 +221,7 @@ impl FlowEngine {
             step_up: false,
             remember_device: context.remember_device && context.device.is_some(),
             captcha: false,
+            violations: Vec::new(),
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -336,6 +337,7 @@ impl FlowEngine {
                 error: Some(ViewError::AuthenticationFailed),
                 methods: Vec::new(),
                 resend_at: None,
+                violations: Vec::new(),
             }),
             writes: Vec::new(),
             effects: Vec::new(),
@@ -376,6 +378,7 @@ impl FlowEngine {
                 _ => None,
             },
             error: f.error,
+            violations: f.violations.clone(),
             screen,
         }
     }

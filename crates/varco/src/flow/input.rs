@@ -51,6 +51,15 @@ pub enum Input {
         /// What the user typed.
         code: SecretString,
     },
+    /// A new password, typed twice (a required change at sign-in).
+    NewPassword {
+        /// The new password.
+        password: SecretString,
+        /// The same again.
+        confirmation: SecretString,
+    },
+    /// The terms of service are accepted (a required action at sign-in).
+    AcceptTerms,
     /// "Invia di nuovo": send the code again.
     Resend,
     /// Go back to choosing a method.
@@ -119,6 +128,11 @@ impl Input {
             "recovery_code" => Input::RecoveryCode {
                 code: take("code")?,
             },
+            "new_password" => Input::NewPassword {
+                password: take("password")?,
+                confirmation: take("confirmation")?,
+            },
+            "accept_terms" => Input::AcceptTerms,
             "resend" => Input::Resend,
             "back" => Input::Back,
             "cancel" => Input::Cancel,
@@ -147,6 +161,8 @@ impl Input {
             Input::Code { .. } => "code",
             Input::Totp { .. } => "totp",
             Input::RecoveryCode { .. } => "recovery_code",
+            Input::NewPassword { .. } => "new_password",
+            Input::AcceptTerms => "accept_terms",
             Input::Resend => "resend",
             Input::Back => "back",
             Input::Cancel => "cancel",

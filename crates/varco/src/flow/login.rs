@@ -25,6 +25,7 @@ use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest
 use super::view::{BlockCause, EndReason, Method, ViewError};
 use crate::account::{
     Account, AccountState, Claim, IdentifierKind, LifecycleEvent, LockCause, LookupKey,
+    RequiredAction,
 };
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
@@ -145,6 +146,28 @@ impl FlowEngine {
             (State::RecoveryCode, Input::RecoveryCode { code }) => {
                 self.recovery_code(flow, hold, code.expose(), records, now, rng)
             }
+            (
+                State::ActionRequired {
+                    action: RequiredAction::ChangePassword,
+                },
+                Input::NewPassword {
+                    password,
+                    confirmation,
+                },
+            ) => self.change_password(
+                flow,
+                password.expose(),
+                confirmation.expose(),
+                records,
+                now,
+                rng,
+            ),
+            (
+                State::ActionRequired {
+                    action: RequiredAction::AcceptTerms,
+                },
+                Input::AcceptTerms,
+            ) => self.accept_terms(flow, records, now, rng),
             (State::Code { .. } | State::Totp | State::RecoveryCode, Input::Back)
                 if f.methods.len() > 1 =>
             {
@@ -170,6 +193,7 @@ impl FlowEngine {
     pub(crate) fn moved(&self, next: &mut Flow) {
         next.view = next.view.saturating_add(1);
         next.error = None;
+        next.violations.clear();
         next.reservation = None;
     }
 
@@ -717,8 +741,9 @@ impl FlowEngine {
             FlowOutcome::Blocked { cause }
         } else if let Some(action) = a.required_actions().first().copied() {
             // Every factor passed, and the owner must act first: no session
-            // is granted until the action is done (its flow comes with
-            // password change and registration).
+            // is granted until the action is done (a new password, the
+            // terms accepted; an email to verify waits for the
+            // registration's confirmation link).
             next.state = State::ActionRequired { action };
             work.effects.push(Effect::Audit(
                 self.audit(&next, now, "action_required")

@@ -31,6 +31,7 @@ mod login;
 mod provision;
 mod records;
 mod recovery_code;
+mod required_action;
 mod session;
 mod state;
 mod step;

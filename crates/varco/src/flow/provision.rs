@@ -26,6 +26,9 @@ pub struct NewAccount {
     pub mobile: Option<String>,
     /// Whether the opt-in second factor is on.
     pub second_factor: bool,
+    /// What the owner must do at the first sign-in (an operator's
+    /// temporary password to change, terms to accept).
+    pub required_actions: Vec<crate::account::RequiredAction>,
 }
 
 impl NewAccount {
@@ -88,6 +91,9 @@ impl FlowEngine {
         }
         if let Some(p) = password {
             account = account.with_password_hash(&self.hasher.hash(p, rng)?);
+        }
+        for a in &new.required_actions {
+            account = account.with_required_action(*a);
         }
         let step = account.provision(now)?;
         let mut work = Work::new();

@@ -181,6 +181,9 @@ pub struct Flow {
     /// A captcha passed and not yet spent: it admits one password attempt.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) captcha: bool,
+    /// The codes of a refused new password's violations, for the view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) violations: Vec<String>,
 }
 
 impl Flow {
@@ -207,10 +210,7 @@ impl Flow {
     pub(crate) fn is_final(&self) -> bool {
         matches!(
             self.state,
-            State::SignedIn { .. }
-                | State::Blocked { .. }
-                | State::ActionRequired { .. }
-                | State::Ended { .. }
+            State::SignedIn { .. } | State::Blocked { .. } | State::Ended { .. }
         )
     }
 }
@@ -242,7 +242,7 @@ impl Record for Flow {
         {
             return bad("a source or device id of 1 to 128 bytes");
         }
-        if self.passed.len() > 8 || self.methods.len() > 8 {
+        if self.passed.len() > 8 || self.methods.len() > 8 || self.violations.len() > 32 {
             return bad("at most 8 methods");
         }
         if let Some(s) = &self.subject

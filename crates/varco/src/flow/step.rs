@@ -119,6 +119,8 @@ pub enum Rejection {
     SecondFactorLocked,
     /// The host's human check did not pass.
     CaptchaFailed,
+    /// A new password the policy refuses.
+    PasswordRejected,
 }
 
 impl Rejection {
@@ -137,6 +139,7 @@ impl Rejection {
             Rejection::CodeExhausted => "code_exhausted",
             Rejection::SecondFactorLocked => "second_factor_locked",
             Rejection::CaptchaFailed => "captcha_failed",
+            Rejection::PasswordRejected => "password_rejected",
         }
     }
 
@@ -154,6 +157,7 @@ impl Rejection {
             Rejection::CodeExhausted,
             Rejection::SecondFactorLocked,
             Rejection::CaptchaFailed,
+            Rejection::PasswordRejected,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)

@@ -265,6 +265,9 @@ pub enum ViewError {
     /// The host could not deliver the code: send it again, or choose
     /// another method.
     NotDelivered,
+    /// The new password breaks the policy (the view's `violations` say
+    /// how), or its two copies differ.
+    PasswordRejected,
 }
 
 impl ViewError {
@@ -276,6 +279,7 @@ impl ViewError {
             ViewError::CodeExpired => "code_expired",
             ViewError::CaptchaFailed => "captcha_failed",
             ViewError::NotDelivered => "not_delivered",
+            ViewError::PasswordRejected => "password_rejected",
         }
     }
 }
@@ -302,4 +306,9 @@ pub struct View {
     /// When "send again" becomes possible (on `code`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resend_at: Option<Timestamp>,
+    /// How a new password breaks the policy (with `password_rejected`):
+    /// the violations' stable codes (`too_short`, `common`,
+    /// `confirmation_mismatch`, ...), in the policy's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<String>,
 }

@@ -1,0 +1,190 @@
+//! What an owner must do before a sign-in completes (ENGINE §3: states
+//! before `Authenticated`): choose a new password (an operator's temporary
+//! one, an expired one), accept the terms. Each runs once every factor has
+//! passed, in the same flow, and ends in the next action or the session
+//! grant. Confirming an email waits for the registration's link (F7).
+
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+
+use super::engine::{FlowEngine, Work, guard_key};
+use super::login::Working;
+use super::records::Records;
+use super::state::{Flow, Subject};
+use super::step::{FlowOutcome, FlowStep, Rejection};
+use super::view::{EndReason, ViewError};
+use crate::account::{Account, IdentifierKind, RequiredAction};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::effect::Effect;
+use crate::guard::AccountGuard;
+use crate::policy::Context;
+use crate::record::Stored;
+use crate::{Error, Timestamp};
+
+/// An action step's account and budget record, or the step that ends the
+/// flow instead (the account changed since the factors passed).
+type ActionContext = Result<(Stored<Account>, Stored<AccountGuard>), FlowStep>;
+
+impl FlowEngine {
+    /// The account and its budget record, with the account still in the
+    /// flow's epoch.
+    fn action_context(
+        &self,
+        flow: &Stored<Flow>,
+        records: &Records,
+        now: Timestamp,
+    ) -> Result<ActionContext, Error> {
+        let f = flow.body();
+        let Some(Subject::Account { id }) = &f.subject else {
+            return Err(Error::Deserialize(
+                "flow: a required action without an account".into(),
+            ));
+        };
+        let keys = [crate::account::account_key(id), guard_key(id)];
+        let missing = Self::missing(records, &keys);
+        if !missing.is_empty() {
+            return Ok(Err(Self::load(missing)));
+        }
+        let Some(account) = Self::account_of(records, id)?.filter(|a| a.body().epoch() == f.epoch)
+        else {
+            return Ok(Err(self.ended(
+                flow,
+                f.clone(),
+                EndReason::AccountChanged,
+                now,
+            )?));
+        };
+        Ok(Ok((account, Self::guard_of(records, id)?)))
+    }
+
+    /// A new password, typed twice, checked against the engine's policy
+    /// (with the account's username and email as context, and its current
+    /// hash as history where the policy keeps one). A refusal shows the
+    /// violations and writes only the flow; an accepted password is hashed,
+    /// moves the account's epoch (older flows and sessions end), and the
+    /// owner is told.
+    pub(crate) fn change_password<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        password: &str,
+        confirmation: &str,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let max = crate::hash::PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES;
+        if password.len() > max || confirmation.len() > max {
+            return Err(Error::InvalidInput(format!(
+                "a password is at most {max} bytes"
+            )));
+        }
+        let (account, guard) = match self.action_context(flow, records, now)? {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
+        let a = account.body();
+        let key_of = |kind: IdentifierKind| {
+            a.identifiers()
+                .iter()
+                .find(|i| i.kind == kind)
+                .map(|i| i.key.as_str())
+        };
+        let history: Vec<String> = a.password_hash().map(str::to_owned).into_iter().collect();
+        let mut ctx = Context::new()
+            .confirmation(confirmation)
+            .second_factor(!self.methods_of(a).is_empty())
+            .history(&self.hasher, &history);
+        if let Some(u) = key_of(IdentifierKind::Username) {
+            ctx = ctx.username(u);
+        }
+        if let Some(e) = key_of(IdentifierKind::Email).or(a.email()) {
+            ctx = ctx.email(e);
+        }
+        let report = self.config.password_policy.check(password, &ctx);
+        let mut violations: Vec<String> = report
+            .violations()
+            .iter()
+            .map(|v| v.code().to_owned())
+            .collect();
+        // Two copies that differ are refused whatever the policy's rules.
+        let same = bool::from(password.as_bytes().ct_eq(confirmation.as_bytes()));
+        if !same && !violations.iter().any(|v| v == "confirmation_mismatch") {
+            violations.push("confirmation_mismatch".into());
+        }
+        let mut next = flow.body().clone();
+        let mut work = Work::new();
+        if !violations.is_empty() {
+            self.moved(&mut next);
+            next.error = Some(ViewError::PasswordRejected);
+            work.effects.push(Effect::Audit(
+                self.audit(&next, now, "new_password")
+                    .detail("reason", "policy")
+                    .detail("violations", violations.join(",")),
+            ));
+            next.violations = violations;
+            return self.respond(
+                flow,
+                next,
+                FlowOutcome::Rejected {
+                    reason: Rejection::PasswordRejected,
+                },
+                work,
+                now,
+            );
+        }
+        let phc = self.hasher.hash(password, rng)?;
+        let mut acc = Working::new(account.clone());
+        acc.now = acc.now.next(a.with_new_password(phc), now)?;
+        next.epoch = acc.now.body().epoch();
+        work.effects.push(Effect::NotifyOwner {
+            event: "password_changed".into(),
+            detail: String::new(),
+        });
+        work.effects.push(Effect::Audit(
+            AuditEvent::new(now, AuditKind::FlowStep, a.id())
+                .detail("flow", &next.id)
+                .detail("step", "password_changed"),
+        ));
+        self.after_factor(
+            flow,
+            next,
+            acc,
+            Working::new(guard),
+            records,
+            work,
+            now,
+            rng,
+        )
+    }
+
+    /// The terms accepted: the action is done, and the sign-in goes on.
+    pub(crate) fn accept_terms<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let (account, guard) = match self.action_context(flow, records, now)? {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
+        let done = account.body().with_action_done(RequiredAction::AcceptTerms);
+        let mut acc = Working::new(account.clone());
+        acc.now = acc.now.next(done, now)?;
+        let next = flow.body().clone();
+        let mut work = Work::new();
+        work.effects
+            .push(Effect::Audit(self.audit(&next, now, "terms_accepted")));
+        self.after_factor(
+            flow,
+            next,
+            acc,
+            Working::new(guard),
+            records,
+            work,
+            now,
+            rng,
+        )
+    }
+}

@@ -1,0 +1,238 @@
+//! What an owner must do before a sign-in completes (ENGINE §3): a new
+//! password (an operator's temporary one), the terms; each in the same
+//! flow, after every factor, before the session grant.
+
+#[path = "support/host.rs"]
+mod host;
+#[path = "support/login.rs"]
+mod login;
+
+use host::{Store, request};
+use login::*;
+use varco::account::RequiredAction;
+use varco::effect::Effect;
+use varco::flow::{
+    EndReason, FlowOutcome, Input, NewAccount, Rejection, Screen, SessionCheck, ViewError,
+};
+use varco::record::Stored;
+
+fn new_password(p: &str, again: &str) -> Input {
+    Input::NewPassword {
+        password: p.into(),
+        confirmation: again.into(),
+    }
+}
+
+/// mario, provisioned with `actions`, signed in up to the first action:
+/// the flow's key and secret.
+fn at_action(
+    engine: &varco::flow::FlowEngine,
+    store: &Store,
+    actions: &[RequiredAction],
+) -> (String, String) {
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        required_actions: actions.to_vec(),
+        ..NewAccount::default()
+    };
+    let step = engine
+        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .unwrap();
+    store.commit_step(&step).unwrap();
+    let (f, s) = start(engine, store, None, at(10));
+    let rng = &mut rand::rng();
+    let _ = request(engine, store, &f, &s, &identify("mario"), at(10), rng);
+    let (step, _) = request(
+        engine,
+        store,
+        &f,
+        &s,
+        &password("Temporary-Pass-1"),
+        at(11),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::ActionRequired { action: actions[0] }
+    );
+    (f, s)
+}
+
+fn epoch(store: &Store) -> u64 {
+    Stored::<varco::account::Account>::from_json(&store.get("account/a1").unwrap())
+        .unwrap()
+        .body()
+        .epoch()
+}
+
+#[test]
+fn a_forced_password_change_then_the_terms_then_the_session() {
+    let (engine, store) = (engine(), Store::new());
+    let (f, s) = at_action(
+        &engine,
+        &store,
+        &[RequiredAction::ChangePassword, RequiredAction::AcceptTerms],
+    );
+    let rng = &mut rand::rng();
+    // The policy refuses: every violation shown, nothing but the flow
+    // written, no hash.
+    let (step, trace) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("mario", "mario"),
+        at(12),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::PasswordRejected
+        }
+    );
+    let view = step.view.unwrap();
+    assert_eq!(view.error, Some(ViewError::PasswordRejected));
+    assert!(
+        view.violations.contains(&"too_short".to_owned()),
+        "{view:?}"
+    );
+    assert_eq!(step.writes.len(), 1);
+    assert_eq!(trace.work, 0);
+    // Two copies that differ: refused.
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("fiume violino tramonto", "fiume violino tramontO"),
+        at(13),
+        rng,
+    );
+    assert_eq!(
+        step.view.unwrap().violations,
+        vec!["confirmation_mismatch".to_owned()]
+    );
+    // Accepted: the account has the new hash and a new epoch, the owner
+    // is told, and the terms come next.
+    let before = epoch(&store);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("fiume violino tramonto", "fiume violino tramonto"),
+        at(14),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::ActionRequired {
+            action: RequiredAction::AcceptTerms
+        }
+    );
+    assert_eq!(epoch(&store), before + 1);
+    assert!(
+        step.effects
+            .iter()
+            .any(|e| matches!(e, Effect::NotifyOwner { event, .. } if event == "password_changed"))
+    );
+    let (step, _) = request(&engine, &store, &f, &s, &Input::AcceptTerms, at(15), rng);
+    let FlowOutcome::SignedIn { grant } = step.outcome else {
+        panic!("{:?}", step.outcome)
+    };
+    assert_eq!(grant.epoch, before + 1);
+    let account = Stored::from_json(&store.get("account/a1").unwrap()).unwrap();
+    assert_eq!(grant.check(&account, at(16), None), SessionCheck::Valid);
+    assert!(account.body().required_actions().is_empty());
+    // The old password no longer signs in; the new one does, with no
+    // action left.
+    let (f2, s2) = start(&engine, &store, None, at(20));
+    let _ = request(&engine, &store, &f2, &s2, &identify("mario"), at(20), rng);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f2,
+        &s2,
+        &password("Temporary-Pass-1"),
+        at(21),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::Rejected { .. }));
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f2,
+        &s2,
+        &password("fiume violino tramonto"),
+        at(22),
+        rng,
+    );
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+}
+
+#[test]
+fn an_action_takes_only_its_own_input_and_a_changed_account_ends_the_flow() {
+    let (engine, store) = (engine(), Store::new());
+    let (f, s) = at_action(&engine, &store, &[RequiredAction::AcceptTerms]);
+    let flow = Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap()).unwrap();
+    let input = new_password("fiume violino tramonto", "fiume violino tramonto");
+    let submit = varco::flow::Submit {
+        client_secret: &s,
+        token: &flow.body().token(),
+        input: &input,
+        ticket: None,
+    };
+    let err = engine
+        .advance(
+            &flow,
+            &submit,
+            &varco::flow::Records::new(),
+            at(12),
+            &mut rand::rng(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    // An operator block meanwhile (the epoch moves): the flow ends, no
+    // session.
+    let command = varco::flow::Command::Block {
+        account: "a1".into(),
+        reason: "stolen".into(),
+    };
+    let records = store.load(&["account/a1".into(), "guard/a1".into()]);
+    let step = engine
+        .command(
+            &varco::flow::Actor::Operator { id: "op-1".into() },
+            &command,
+            &records,
+            at(13),
+        )
+        .unwrap();
+    store.commit_step(&step).unwrap();
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &Input::AcceptTerms,
+        at(14),
+        &mut rand::rng(),
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Ended {
+            reason: EndReason::AccountChanged
+        }
+    );
+    assert_eq!(
+        step.view.unwrap().screen,
+        Screen::Ended {
+            reason: EndReason::AccountChanged
+        }
+    );
+}
