@@ -236,3 +236,44 @@ fn an_action_takes_only_its_own_input_and_a_changed_account_ends_the_flow() {
         }
     );
 }
+
+#[test]
+fn two_copies_that_differ_are_refused_even_by_a_policy_without_that_rule() {
+    let policy = varco::policy::PasswordPolicy::from_json(
+        r#"{"version":1,"rules":[{"rule":"length","min":8,"max":64}]}"#,
+    )
+    .unwrap();
+    let engine = engine_with(varco::flow::EngineConfig {
+        password_policy: policy,
+        ..config()
+    });
+    let store = Store::new();
+    let (f, s) = at_action(&engine, &store, &[RequiredAction::ChangePassword]);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("long enough 1", "long enough 2"),
+        at(12),
+        &mut rand::rng(),
+    );
+    assert_eq!(
+        step.view.unwrap().violations,
+        vec!["confirmation_mismatch".to_owned()]
+    );
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("long enough 1", "long enough 1"),
+        at(13),
+        &mut rand::rng(),
+    );
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+}
