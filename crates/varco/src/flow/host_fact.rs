@@ -157,15 +157,10 @@ impl FlowEngine {
                 ));
                 FlowOutcome::Moved
             }
-            (state, fact) => {
+            (_, fact) => {
                 return Err(Error::InvalidInput(format!(
                     "the {} screen does not await the fact {}",
-                    self.view_of(&Flow {
-                        state: state.clone(),
-                        ..f.clone()
-                    })
-                    .screen
-                    .as_str(),
+                    self.view_of(f).screen.as_str(),
                     fact.as_str()
                 )));
             }

@@ -176,14 +176,9 @@ impl FlowEngine {
                 self.moved(&mut next);
                 self.respond(flow, next, FlowOutcome::Moved, Work::new(), now)
             }
-            (state, input) => Err(Error::InvalidInput(format!(
+            (_, input) => Err(Error::InvalidInput(format!(
                 "the {} screen does not take the input {}",
-                self.view_of(&Flow {
-                    state: state.clone(),
-                    ..f.clone()
-                })
-                .screen
-                .as_str(),
+                self.view_of(f).screen.as_str(),
                 input.as_str()
             ))),
         }
