@@ -12,7 +12,7 @@ use varco::account::{Account, IdentifierKind, LifecycleEvent};
 use varco::effect::Effect;
 use varco::flow::{
     Actor, BlockCause, Command, EndReason, EngineConfig, FlowEngine, FlowKind, FlowOutcome, Input,
-    Method, Rejection, Screen, SecondFactorRule, StartContext, ViewError,
+    Method, Rejection, Requirement, Screen, SecondFactorRule, StartContext, ViewError,
 };
 use varco::keys::KeyRing;
 use varco::record::Stored;
@@ -1159,11 +1159,18 @@ fn sign_in_grants_are_revoked_when_the_epoch_moves() {
     };
     let account = || Stored::<Account>::from_json(&store.get("account/a1").unwrap()).unwrap();
     assert_eq!(
-        grant.check(&account(), at(13), None),
+        grant.check(&account(), at(13), &Requirement::default()),
         varco::flow::SessionCheck::Valid
     );
     assert_eq!(
-        grant.check(&account(), at(13 + 600), Some(Duration::from_secs(300))),
+        grant.check(
+            &account(),
+            at(13 + 600),
+            &Requirement {
+                max_age: Some(Duration::from_secs(300)),
+                level: 1
+            }
+        ),
         varco::flow::SessionCheck::StepUp
     );
     let op = Actor::Operator { id: "op".into() };
@@ -1180,7 +1187,7 @@ fn sign_in_grants_are_revoked_when_the_epoch_moves() {
         .unwrap();
     store.commit_step(&cmd).unwrap();
     assert_eq!(
-        grant.check(&account(), at(15), None),
+        grant.check(&account(), at(15), &Requirement::default()),
         varco::flow::SessionCheck::Revoked
     );
 }

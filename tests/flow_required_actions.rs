@@ -144,7 +144,10 @@ fn a_forced_password_change_then_the_terms_then_the_session() {
     };
     assert_eq!(grant.epoch, before + 1);
     let account = Stored::from_json(&store.get("account/a1").unwrap()).unwrap();
-    assert_eq!(grant.check(&account, at(16), None), SessionCheck::Valid);
+    assert_eq!(
+        grant.check(&account, at(16), &varco::flow::Requirement::default()),
+        SessionCheck::Valid
+    );
     assert!(account.body().required_actions().is_empty());
     // The old password no longer signs in; the new one does, with no
     // action left.

@@ -487,6 +487,53 @@ fn the_shared_scenario_runs_in_rust() {
                 assert_eq!(outcome_summary(&step.outcome), f[5], "{here}");
                 assert_eq!(view_summary(step.view.as_ref().unwrap()), f[6], "{here}");
             }
+            "session" => {
+                let fl = flows.as_ref().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let grant = varco::flow::SessionGrant::from_json(f[2]).unwrap();
+                let account = varco::record::Stored::<varco::account::Account>::from_json(
+                    &fl.store.get(&grant.account_key()).unwrap(),
+                )
+                .unwrap();
+                let required = varco::flow::Requirement {
+                    max_age: (f[3] != "-")
+                        .then(|| std::time::Duration::from_millis(f[3].parse().unwrap())),
+                    level: f[4].parse().unwrap(),
+                };
+                assert_eq!(
+                    grant.check(&account, now, &required).as_str(),
+                    f[5],
+                    "{here}"
+                );
+            }
+            "step-up" => {
+                let fl = flows.as_mut().unwrap();
+                let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
+                let grant = varco::flow::SessionGrant::from_json(f[3]).unwrap();
+                let required = varco::flow::Requirement {
+                    max_age: None,
+                    level: f[4].parse().unwrap(),
+                };
+                let started = fl
+                    .engine
+                    .start_from_grant(
+                        varco::flow::FlowKind::StepUp,
+                        &grant,
+                        &required,
+                        &varco::flow::StartContext::default(),
+                        now,
+                        &mut rand::rng(),
+                    )
+                    .unwrap();
+                fl.store.commit_step(&started.step).unwrap();
+                assert_eq!(
+                    view_summary(started.step.view.as_ref().unwrap()),
+                    f[5],
+                    "{here}"
+                );
+                let secret = started.client_secret.expose().to_owned();
+                fl.flows.insert(f[2].to_owned(), (started.flow_key, secret));
+            }
             "answer" => {
                 let fl = flows.as_ref().unwrap();
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());

@@ -80,17 +80,16 @@ fun answer(store: MemoryStore, flowKey: String, token: String, fact: HostFact, n
     throw Check("the host loop did not settle")
 }
 
-class Browser(val store: MemoryStore, now: Long, val engine: FlowEngine = flowEngine) {
-    val key: String
-    val secret: SecretText
-    var token: String
+class Browser(val store: MemoryStore, started: StartedFlow, val engine: FlowEngine = flowEngine) {
+    constructor(store: MemoryStore, now: Long, engine: FlowEngine = flowEngine) :
+        this(store, engine.start(FlowKind.LOGIN, "203.0.113.7", null, null, false, now), engine)
+
+    val key: String = started.flowKey
+    val secret: SecretText = started.clientSecret
+    var token: String = started.step.view!!.token
 
     init {
-        val started = engine.start(FlowKind.LOGIN, "203.0.113.7", null, null, false, now)
         store.commit(started.step)
-        key = started.flowKey
-        secret = started.clientSecret
-        token = started.step.view!!.token
     }
 
     fun submit(input: FlowInput, now: Long): FlowStep {
@@ -132,6 +131,22 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         val done = b.submit(FlowInput.Code(SecretText(code)), FLOW_T0 + 4).outcome
         check(done is FlowOutcome.SignedIn && done.grant.account == "a1" && done.grant.level.toInt() == 2) { "$done" }
         check(!sent.toString().contains(code)) { "code in toString" }
+    },
+    "flow: a step-up proves the factors again for a fresh level-2 grant" to {
+        val store = MemoryStore()
+        store.commit(flowEngine.provision(NewAccount("a1", "mario", null, "333 123 4567", false), SecretText("Correct-Horse-1"), FLOW_T0))
+        val b = Browser(store, FLOW_T0)
+        b.submit(FlowInput.Identify("mario"), FLOW_T0 + 1)
+        val grant = (b.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 2).outcome as FlowOutcome.SignedIn).grant
+        eq(grant.level.toInt(), 1)
+        eq(flowEngine.checkSession(grant, store.get("account/a1"), FLOW_T0 + 3, null, 2u), SessionCheck.STEP_UP)
+        eq(code(raises<VarcoException> { flowEngine.checkSession(grant, store.get("account/a1"), FLOW_T0 + 3, null, 3u) }), "RejectInput/INVALID_INPUT")
+        val up = Browser(store, flowEngine.startFromGrant(FlowKind.STEP_UP, grant, 2u, null, null, null, false, FLOW_T0 + 10))
+        eq(up.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 11).view!!.screen, Screen.Code(Channel.SMS))
+        val fresh = (up.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 12).outcome as FlowOutcome.SignedIn).grant
+        eq(fresh.level.toInt() to fresh.at, 2 to FLOW_T0 + 12)
+        eq(flowEngine.checkSession(fresh, store.get("account/a1"), FLOW_T0 + 13, 300_000L, 2u), SessionCheck.VALID)
+        eq(code(raises<VarcoException> { flowEngine.start(FlowKind.STEP_UP, null, null, null, false, FLOW_T0) }), "RejectInput/INVALID_INPUT")
     },
     "flow: an unknown account looks like a wrong password" to {
         val store = provisioned()
@@ -189,7 +204,7 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         val grant = (b.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 3).outcome as FlowOutcome.SignedIn).grant
         val step = flowEngine.command(Actor.Operator("op-1"), Command.Block("a1", "stolen"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0 + 4)
         store.commit(step)
-        eq(flowEngine.checkSession(grant, store.get("account/a1"), FLOW_T0 + 5, null), SessionCheck.REVOKED)
+        eq(flowEngine.checkSession(grant, store.get("account/a1"), FLOW_T0 + 5, null, 1u), SessionCheck.REVOKED)
         eq(code(raises<VarcoException> { flowEngine.advance("{", b.secret, b.token, FlowInput.Cancel, null, emptyList(), FLOW_T0) }), "UnusableRecord/DESERIALIZE")
         eq(code(raises<VarcoException> { flowEngine.command(Actor.Host, Command.Unblock("a1"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0) }), "RejectInput/INVALID_INPUT")
     },
@@ -221,6 +236,12 @@ fun flowInput(name: String, fields: Map<String, String>): FlowInput {
         "cancel" -> FlowInput.Cancel
         else -> throw Check("unknown input $name")
     }
+}
+
+/** A session grant from the core's JSON (no methods, no device in the scenario's). */
+fun grantOf(json: String): SessionGrant {
+    val m = flatJson(json)
+    return SessionGrant(m.getValue("account"), m.getValue("epoch").toULong(), m.getValue("level").toUByte(), emptyList(), m.getValue("at").toLong(), m["device"])
 }
 
 fun flowSummary(o: FlowOutcome): String = when (o) {
@@ -288,6 +309,18 @@ class FlowScenario {
                 flows[f[2]] = Triple(key, secret, step.view!!.token)
                 eq(flowSummary(step.outcome), f[5], where)
                 eq(viewSummary(step.view!!), f[6], where)
+            }
+            "session" -> {
+                val g = grantOf(f[2])
+                val maxAge = if (f[3] == "-") null else f[3].toLong()
+                val check = engine!!.checkSession(g, store.get("account/" + g.account), f[1].toLong(), maxAge, f[4].toUByte())
+                eq(check.name.lowercase(), f[5], where)
+            }
+            "step-up" -> {
+                val s = engine!!.startFromGrant(FlowKind.STEP_UP, grantOf(f[3]), f[4].toUByte(), null, null, null, false, f[1].toLong())
+                store.commit(s.step)
+                flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
+                eq(viewSummary(s.step.view!!), f[5], where)
             }
             "answer" -> {
                 val (key, secret, token) = flows.getValue(f[2])

@@ -137,8 +137,36 @@ class FlowTest(unittest.TestCase):
         step = c.submit(v.FlowInput.CODE(v.SecretText(code)), T0 + 4)
         self.assertIsInstance(step.outcome, v.FlowOutcome.SIGNED_IN)
         self.assertEqual((step.outcome.grant.account, step.outcome.grant.level), ("a1", 2))
-        self.assertEqual(self.engine.check_session(step.outcome.grant, self.store.get("account/a1"), T0 + 5, None),
+        self.assertEqual(self.engine.check_session(step.outcome.grant, self.store.get("account/a1"), T0 + 5, None, 1),
                          v.SessionCheck.VALID)
+
+    def test_a_step_up_proves_the_factors_again_for_a_fresh_level_2_grant(self):
+        store = Store()
+        provision(self.engine, store, second_factor=False)
+        c = Client(self.engine, store, T0)
+        c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)
+        grant = c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2).outcome.grant
+        self.assertEqual(grant.level, 1)
+        account = lambda: store.get("account/" + grant.account)
+        self.assertEqual(self.engine.check_session(grant, account(), T0 + 3, None, 2), v.SessionCheck.STEP_UP)
+        self.assertEqual(self.engine.check_session(grant, account(), T0 + 600_000, 300_000, 1),
+                         v.SessionCheck.STEP_UP)
+        with self.assertRaises(v.VarcoError.RejectInput):
+            self.engine.check_session(grant, account(), T0 + 3, None, 3)
+        started = self.engine.start_from_grant(v.FlowKind.STEP_UP, grant, 2, None, None, None, False, T0 + 10)
+        store.commit(started.step)
+        self.assertEqual(started.step.view.screen, v.Screen.PASSWORD())
+        c.key, c.secret, c.token = started.flow_key, started.client_secret, started.step.view.token
+        step = c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 11)
+        self.assertEqual(step.view.screen, v.Screen.CODE(channel=v.Channel.SMS))
+        step = c.submit(v.FlowInput.CODE(v.SecretText(last_code(store))), T0 + 12)
+        fresh = step.outcome.grant
+        self.assertEqual((fresh.level, fresh.at, fresh.methods), (2, T0 + 12, [v.Method.SMS]))
+        self.assertEqual(self.engine.check_session(fresh, account(), T0 + 13, 300_000, 2), v.SessionCheck.VALID)
+        with self.assertRaises(v.VarcoError.RejectInput):
+            self.engine.start(v.FlowKind.STEP_UP, None, None, None, False, T0)
+        with self.assertRaises(v.VarcoError.RejectInput):
+            self.engine.start_from_grant(v.FlowKind.STEP_UP, grant, 3, None, None, None, False, T0)
 
     def test_an_unknown_account_looks_like_a_wrong_password(self):
         views = []
@@ -221,7 +249,7 @@ class FlowTest(unittest.TestCase):
         step = self.engine.command(v.Actor.OPERATOR("op-1"), v.Command.BLOCK("a1", "stolen"), records, T0 + 4)
         self.store.commit(step)
         self.assertEqual(step.outcome, v.FlowOutcome.APPLIED(state=v.AccountState.SUSPENDED()))
-        self.assertEqual(self.engine.check_session(grant, self.store.get("account/a1"), T0 + 5, None),
+        self.assertEqual(self.engine.check_session(grant, self.store.get("account/a1"), T0 + 5, None, 1),
                          v.SessionCheck.REVOKED)
         with self.assertRaises(v.VarcoError.RejectInput) as e:
             self.engine.command(v.Actor.HOST(), v.Command.UNBLOCK("a1"), records, T0 + 6)

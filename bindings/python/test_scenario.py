@@ -80,6 +80,14 @@ def flow_input(name, fields):
     return getattr(v.FlowInput, name.upper())(**kwargs)
 
 
+def grant_of(text):
+    """A session grant from the core's JSON."""
+    g = json.loads(text)
+    return v.SessionGrant(account=g["account"], epoch=g["epoch"], level=g["level"],
+                          methods=[getattr(v.Method, m.upper()) for m in g.get("methods", [])],
+                          at=g["at"], device=g.get("device"))
+
+
 def flow_summary(o):
     """A flow outcome as the scenario writes it."""
     name = variant_name(o)
@@ -294,6 +302,18 @@ class ScenarioTest(unittest.TestCase):
                 flows[f[2]][2] = step.view.token
                 self.assertEqual(flow_summary(step.outcome), f[5], where)
                 self.assertEqual(view_summary(step.view), f[6], where)
+            elif kind == "session":
+                grant = grant_of(f[2])
+                max_age = None if f[3] == "-" else int(f[3])
+                check = engine.check_session(grant, store.get("account/" + grant.account), int(f[1]), max_age,
+                                             int(f[4]))
+                self.assertEqual(check.name.lower(), f[5], where)
+            elif kind == "step-up":
+                started = engine.start_from_grant(v.FlowKind.STEP_UP, grant_of(f[3]), int(f[4]), None, None, None,
+                                                  False, int(f[1]))
+                store.commit(started.step)
+                flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
+                self.assertEqual(view_summary(started.step.view), f[5], where)
             elif kind == "answer":
                 key, _, token = flows[f[2]]
                 fact = json.loads(f[3])

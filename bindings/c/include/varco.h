@@ -412,6 +412,29 @@ enum varco_result varco_engine_start(const struct varco_engine *engine,
                                      struct varco_step **out);
 
 /**
+ * Starts a flow from a signed-in session's `grant` (the JSON of a
+ * `signed_in` outcome's `grant`): `kind` `step_up` proves the factors
+ * again, up to `level` (1 or 2), and ends with a fresh grant. `source`,
+ * `device`, `place` and `remember_device` as in [`varco_engine_start`]
+ * (a NULL `device` is the grant's). Thread-safe.
+ */
+enum varco_result varco_engine_start_from_grant(const struct varco_engine *engine,
+                                                const uint8_t *kind,
+                                                size_t kind_len,
+                                                const uint8_t *grant,
+                                                size_t grant_len,
+                                                int level,
+                                                const uint8_t *source,
+                                                size_t source_len,
+                                                const uint8_t *device,
+                                                size_t device_len,
+                                                const uint8_t *place,
+                                                size_t place_len,
+                                                int remember_device,
+                                                int64_t now_ms,
+                                                struct varco_step **out);
+
+/**
  * One user input to a flow: the stored flow, the client's secret, the
  * token of the view it answers, the input, the ticket when repeating
  * (NULL otherwise), the records loaded so far. Thread-safe.
@@ -479,8 +502,8 @@ enum varco_result varco_engine_provision(const struct varco_engine *engine,
 /**
  * Whether a session grant (the JSON of a `signed_in` outcome's `grant`)
  * still holds for the stored account: `*check` is 0 valid, 1 revoked, 2
- * step-up (older than `max_age_ms`; a negative `max_age_ms` asks for no
- * age). Thread-safe.
+ * step-up (older than `max_age_ms`, or below `min_level`, 1 or 2; a
+ * negative `max_age_ms` asks for no age). Thread-safe.
  */
 enum varco_result varco_engine_check_session(const struct varco_engine *engine,
                                              const uint8_t *grant,
@@ -489,6 +512,7 @@ enum varco_result varco_engine_check_session(const struct varco_engine *engine,
                                              size_t account_len,
                                              int64_t now_ms,
                                              int64_t max_age_ms,
+                                             int min_level,
                                              int *check);
 
 /**

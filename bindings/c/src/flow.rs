@@ -14,8 +14,8 @@ use varco::record::{Expect, Stored};
 use zeroize::Zeroizing;
 
 use crate::ffi::{
-    OrFail, at_ms, bytes, free, give, guard, handle, handle_mut, opt_text, out_ptr, parse, put,
-    refuse, text, write_out,
+    OrFail, at_ms, bytes, fail, free, give, guard, handle, handle_mut, opt_text, out_ptr, parse,
+    put, refuse, text, write_out,
 };
 use crate::result::varco_result;
 use crate::step::{give_step, json, varco_step};
@@ -324,26 +324,125 @@ pub unsafe extern "C" fn varco_engine_start(
 ) -> varco_result {
     guard(|| {
         let e = unsafe { handle(engine, "engine") }?;
-        let place = unsafe { opt_text(place, place_len, "place") }?
-            .map(varco::guard::Place::from_json)
-            .transpose()
-            .or_fail()?;
         let kind: FlowKind = parse(unsafe { text(kind, kind_len, "kind") }?)?;
-        let ctx = varco::flow::StartContext {
-            source: unsafe { opt_text(source, source_len, "source") }?.map(str::to_owned),
-            device: unsafe { opt_text(device, device_len, "device") }?.map(str::to_owned),
-            place,
-            remember_device: remember_device != 0,
-        };
+        let ctx = unsafe {
+            start_context(
+                source,
+                source_len,
+                device,
+                device_len,
+                place,
+                place_len,
+                remember_device,
+            )
+        }?;
         let started = e
             .inner
             .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
-        let mut step = flow_step(started.step);
-        step.flow_key = Some(started.flow_key);
-        step.secret = Some(Zeroizing::new(started.client_secret.expose().to_owned()));
-        unsafe { give_step(out, step) }
+        unsafe { give_started(out, started) }
     })
+}
+
+/// Starts a flow from a signed-in session's `grant` (the JSON of a
+/// `signed_in` outcome's `grant`): `kind` `step_up` proves the factors
+/// again, up to `level` (1 or 2), and ends with a fresh grant. `source`,
+/// `device`, `place` and `remember_device` as in [`varco_engine_start`]
+/// (a NULL `device` is the grant's). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_engine_start_from_grant(
+    engine: *const varco_engine,
+    kind: *const u8,
+    kind_len: usize,
+    grant: *const u8,
+    grant_len: usize,
+    level: c_int,
+    source: *const u8,
+    source_len: usize,
+    device: *const u8,
+    device_len: usize,
+    place: *const u8,
+    place_len: usize,
+    remember_device: c_int,
+    now_ms: i64,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let e = unsafe { handle(engine, "engine") }?;
+        let kind: FlowKind = parse(unsafe { text(kind, kind_len, "kind") }?)?;
+        let grant =
+            varco::flow::SessionGrant::from_json(unsafe { text(grant, grant_len, "grant") }?)
+                .or_fail()?;
+        let ctx = unsafe {
+            start_context(
+                source,
+                source_len,
+                device,
+                device_len,
+                place,
+                place_len,
+                remember_device,
+            )
+        }?;
+        let required = varco::flow::Requirement {
+            max_age: None,
+            level: level_of(level)?,
+        };
+        let started = e
+            .inner
+            .start_from_grant(
+                kind,
+                &grant,
+                &required,
+                &ctx,
+                at_ms(now_ms)?,
+                &mut rand::rng(),
+            )
+            .or_fail()?;
+        unsafe { give_started(out, started) }
+    })
+}
+
+/// A level given as a C int: 1 or 2.
+fn level_of(level: c_int) -> Result<u8, varco_result> {
+    u8::try_from(level)
+        .ok()
+        .filter(|l| (1..=2).contains(l))
+        .ok_or_else(|| fail(varco::Error::InvalidInput("a level is 1 or 2".into())))
+}
+
+/// The request's context, as the start functions take it.
+#[allow(clippy::too_many_arguments)]
+unsafe fn start_context(
+    source: *const u8,
+    source_len: usize,
+    device: *const u8,
+    device_len: usize,
+    place: *const u8,
+    place_len: usize,
+    remember_device: c_int,
+) -> Result<varco::flow::StartContext, varco_result> {
+    let place = unsafe { opt_text(place, place_len, "place") }?
+        .map(varco::guard::Place::from_json)
+        .transpose()
+        .or_fail()?;
+    Ok(varco::flow::StartContext {
+        source: unsafe { opt_text(source, source_len, "source") }?.map(str::to_owned),
+        device: unsafe { opt_text(device, device_len, "device") }?.map(str::to_owned),
+        place,
+        remember_device: remember_device != 0,
+    })
+}
+
+/// Hands a started flow's step (with its key and client secret) to `out`.
+unsafe fn give_started(
+    out: *mut *mut varco_step,
+    started: varco::flow::Started,
+) -> Result<(), varco_result> {
+    let mut step = flow_step(started.step);
+    step.flow_key = Some(started.flow_key);
+    step.secret = Some(Zeroizing::new(started.client_secret.expose().to_owned()));
+    unsafe { give_step(out, step) }
 }
 
 /// One user input to a flow: the stored flow, the client's secret, the
@@ -492,8 +591,8 @@ pub unsafe extern "C" fn varco_engine_provision(
 
 /// Whether a session grant (the JSON of a `signed_in` outcome's `grant`)
 /// still holds for the stored account: `*check` is 0 valid, 1 revoked, 2
-/// step-up (older than `max_age_ms`; a negative `max_age_ms` asks for no
-/// age). Thread-safe.
+/// step-up (older than `max_age_ms`, or below `min_level`, 1 or 2; a
+/// negative `max_age_ms` asks for no age). Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_engine_check_session(
     engine: *const varco_engine,
@@ -503,6 +602,7 @@ pub unsafe extern "C" fn varco_engine_check_session(
     account_len: usize,
     now_ms: i64,
     max_age_ms: i64,
+    min_level: c_int,
     check: *mut c_int,
 ) -> varco_result {
     guard(|| {
@@ -518,7 +618,11 @@ pub unsafe extern "C" fn varco_engine_check_session(
         let max_age = u64::try_from(max_age_ms)
             .ok()
             .map(std::time::Duration::from_millis);
-        let c = match grant.check(&account, at_ms(now_ms)?, max_age) {
+        let required = varco::flow::Requirement {
+            max_age,
+            level: level_of(min_level)?,
+        };
+        let c = match grant.check(&account, at_ms(now_ms)?, &required) {
             varco::flow::SessionCheck::Valid => 0,
             varco::flow::SessionCheck::Revoked => 1,
             varco::flow::SessionCheck::StepUp => 2,

@@ -181,13 +181,65 @@ static void test_commands_and_sessions(void) {
   char *blocked = store_get("account/a1");
   int check = -1;
   const char *grant = "{\"account\":\"a1\",\"epoch\":0,\"level\":2,\"methods\":[\"sms\"],\"at\":1800000000000}";
-  CHECK_OK(varco_engine_check_session(e, S(grant), S(account), T0, -1, &check));
+  CHECK_OK(varco_engine_check_session(e, S(grant), S(account), T0, -1, 1, &check));
   CHECK(check == 0);
-  CHECK_OK(varco_engine_check_session(e, S(grant), S(blocked), T0, -1, &check));
+  CHECK_OK(varco_engine_check_session(e, S(grant), S(blocked), T0, -1, 1, &check));
   CHECK(check == 1);
   free(account);
   free(blocked);
   varco_records_free(r);
+  varco_engine_free(e);
+}
+
+/* The grant object of a signed_in outcome, copied into out. */
+static void grant_of(const char *outcome, char *out, size_t cap) {
+  out[0] = 0;
+  const char *g = strstr(outcome, "\"grant\":{");
+  if (!g) return;
+  g += strlen("\"grant\":");
+  const char *end = strchr(g, '}');
+  if (!end || (size_t)(end - g + 2) > cap) return;
+  memcpy(out, g, (size_t)(end - g + 1));
+  out[end - g + 1] = 0;
+}
+
+static void test_a_step_up_gives_a_fresh_level_2_grant(void) {
+  store_reset();
+  varco_engine *e = engine_new();
+  varco_step *s = NULL;
+  CHECK_OK(varco_engine_provision(e, S("{\"id\":\"a1\",\"username\":\"mario\",\"mobile\":\"333 123 4567\"}"),
+                                  S("Correct \"Horse\" 1"), T0, &s));
+  CHECK(commit(s));
+  varco_step_free(s);
+  browser b;
+  browser_start(&b, e);
+  say(&b, "identify", "identifier", "mario", T0 + 1, NULL, 0);
+  char grant[512], fresh[512];
+  grant_of(say(&b, "password", "password", "Correct \"Horse\" 1", T0 + 2, NULL, 0), grant, sizeof grant);
+  CHECK(strstr(grant, "\"level\":1") != NULL);
+  char *account = store_get("account/a1");
+  int check = -1;
+  CHECK_OK(varco_engine_check_session(e, S(grant), S(account), T0 + 3, -1, 2, &check));
+  CHECK(check == 2);
+  CHECK_RESULT(varco_engine_check_session(e, S(grant), S(account), T0 + 3, -1, 3, &check), VARCO_INVALID_INPUT);
+  s = NULL;
+  CHECK_RESULT(varco_engine_start_from_grant(e, S("step_up"), S(grant), 3, NULL, 0, NULL, 0, NULL, 0, 0, T0, &s),
+               VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_engine_start_from_grant(e, S("login"), S(grant), 2, NULL, 0, NULL, 0, NULL, 0, 0, T0, &s),
+               VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_engine_start(e, S("step_up"), NULL, 0, NULL, 0, NULL, 0, 0, T0, &s), VARCO_INVALID_INPUT);
+  CHECK(s == NULL);
+  CHECK_OK(varco_engine_start_from_grant(e, S("step_up"), S(grant), 2, NULL, 0, NULL, 0, NULL, 0, 0, T0 + 10, &s));
+  browser up;
+  browser_adopt(&up, e, s);
+  CHECK(starts(say(&up, "password", "password", "Correct \"Horse\" 1", T0 + 11, NULL, 0), "{\"outcome\":\"code_sent\""));
+  char code[7];
+  sms_code(code);
+  grant_of(say(&up, "code", "code", code, T0 + 12, NULL, 0), fresh, sizeof fresh);
+  CHECK(strstr(fresh, "\"level\":2") != NULL);
+  CHECK_OK(varco_engine_check_session(e, S(fresh), S(account), T0 + 13, 300000, 2, &check));
+  CHECK(check == 0);
+  free(account);
   varco_engine_free(e);
 }
 
@@ -242,6 +294,7 @@ int main(void) {
   RUN(test_racing_wrong_guesses_at_one_attempt_left_verify_one_password);
   RUN(test_commands_and_sessions);
   RUN(test_host_facts);
+  RUN(test_a_step_up_gives_a_fresh_level_2_grant);
   store_reset();
   return finish("c flow");
 }

@@ -183,17 +183,22 @@ static void copy_view_token(const varco_step *s, char *token, size_t cap) {
   free(view);
 }
 
-static void browser_start_at(browser *b, const varco_engine *e, const char *source, int64_t now) {
-  varco_step *s = NULL;
+/* A browser holding the flow a start step began (the step is freed). */
+static void browser_adopt(browser *b, const varco_engine *e, varco_step *s) {
   b->engine = e;
-  CHECK_OK(varco_engine_start(e, S("login"), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0,
-                              now, &s));
   size_t n = 0;
   CHECK_OK(varco_step_flow_key(s, (uint8_t *)b->flow_key, sizeof b->flow_key, &n));
   CHECK_OK(varco_step_client_secret(s, (uint8_t *)b->secret, sizeof b->secret, &n));
   copy_view_token(s, b->token, sizeof b->token);
   CHECK(commit(s));
   varco_step_free(s);
+}
+
+static void browser_start_at(browser *b, const varco_engine *e, const char *source, int64_t now) {
+  varco_step *s = NULL;
+  CHECK_OK(varco_engine_start(e, S("login"), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0,
+                              now, &s));
+  browser_adopt(b, e, s);
 }
 
 /* The records named by keys, as the store holds them now. */

@@ -517,6 +517,33 @@ static void test_shared_scenario(void) {
       CHECK(strcmp(got, f[5]) == 0);
       CHECK(strcmp(view_got, f[6]) == 0);
       if (strcmp(view_got, f[6]) != 0) fprintf(stderr, "  view %s\n", view_got);
+    } else if (strcmp(f[0], "session") == 0 && nf == 6) {
+      char account[64], key[96];
+      json_field(f[2], "account", account, sizeof account);
+      snprintf(key, sizeof key, "account/%s", account);
+      char *text = store_get(key);
+      CHECK(text != NULL);
+      int check = -1;
+      int64_t max_age = strcmp(f[3], "-") == 0 ? -1 : strtoll(f[3], NULL, 10);
+      CHECK_OK(varco_engine_check_session(flow_engine, S(f[2]), (const uint8_t *)text, text ? strlen(text) : 0,
+                                          strtoll(f[1], NULL, 10), max_age, atoi(f[4]), &check));
+      static const char *const names[3] = {"valid", "revoked", "step_up"};
+      CHECK(check >= 0 && check < 3 && strcmp(names[check], f[5]) == 0);
+      free(text);
+    } else if (strcmp(f[0], "step-up") == 0 && nf == 6 && flow_count < MAX_FLOWS) {
+      varco_step *st = NULL;
+      CHECK_OK(varco_engine_start_from_grant(flow_engine, S("step_up"), S(f[3]), atoi(f[4]), NULL, 0, NULL, 0, NULL, 0,
+                                             0, strtoll(f[1], NULL, 10), &st));
+      char view_got[256] = {0};
+      char *view = st ? read_plain(st, varco_step_view) : NULL;
+      view_summary(view ? view : "", view_got, sizeof view_got);
+      free(view);
+      CHECK(strcmp(view_got, f[5]) == 0);
+      if (st) {
+        snprintf(flow_names[flow_count], sizeof flow_names[0], "%s", f[2]);
+        browser_adopt(&flow_browsers[flow_count], flow_engine, st);
+        flow_count++;
+      }
     } else if (strcmp(f[0], "answer") == 0 && nf == 6) {
       browser *b = flow_named(f[2]);
       CHECK(b != NULL);

@@ -23,6 +23,9 @@ use crate::{Effect, HostKey, VarcoError, at_ms};
 pub enum FlowKind {
     /// Sign-in.
     Login,
+    /// A signed-in user proves their factors again and gets a fresh grant
+    /// (started by `FlowEngine.start_from_grant`).
+    StepUp,
 }
 
 /// A second factor (the core's `varco::flow::Method`).
@@ -656,11 +659,48 @@ impl FlowEngine {
         let s = self
             .inner
             .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())?;
-        Ok(StartedFlow {
-            step: s.step.into(),
-            flow_key: s.flow_key,
-            client_secret: secret(zeroize::Zeroizing::new(s.client_secret.expose().to_owned())),
-        })
+        Ok(started(s))
+    }
+
+    /// Starts a flow from a signed-in session's grant: `StepUp` proves the
+    /// factors again, up to `level` (1 or 2), and ends with a fresh grant.
+    /// `source`, `device` (none: the grant's), `place_json` and
+    /// `remember_device` as in `start`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_from_grant(
+        &self,
+        kind: FlowKind,
+        grant: SessionGrant,
+        level: u8,
+        source: Option<String>,
+        device: Option<String>,
+        place_json: Option<String>,
+        remember_device: bool,
+        now_ms: i64,
+    ) -> Result<StartedFlow, VarcoError> {
+        let place = place_json
+            .as_deref()
+            .map(varco::guard::Place::from_json)
+            .transpose()?;
+        let ctx = varco::flow::StartContext {
+            source,
+            device,
+            place,
+            remember_device,
+        };
+        let required = varco::flow::Requirement {
+            max_age: None,
+            level,
+        };
+        let s = self.inner.start_from_grant(
+            kind,
+            &grant,
+            &required,
+            &ctx,
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )?;
+        Ok(started(s))
     }
 
     /// One user input to a flow: the stored flow, the client secret, the
@@ -741,20 +781,29 @@ impl FlowEngine {
     }
 
     /// Whether a grant still holds for the stored account; with
-    /// `max_age_ms`, whether it is recent enough for a sensitive change.
+    /// `max_age_ms` and `min_level` (1 or 2), whether it is recent and
+    /// strong enough for a sensitive change (`StepUp` when it is not).
     pub fn check_session(
         &self,
         grant: SessionGrant,
         account: String,
         now_ms: i64,
         max_age_ms: Option<i64>,
+        min_level: u8,
     ) -> Result<SessionCheck, VarcoError> {
+        if !(1..=2).contains(&min_level) {
+            return Err(varco::Error::InvalidInput("a level is 1 or 2".into()).into());
+        }
         let account = Stored::<Account>::from_json(&account)?;
         let max_age = max_age_ms
             .map(|ms| u64::try_from(ms).map(Duration::from_millis))
             .transpose()
             .map_err(|_| varco::Error::InvalidInput("max_age_ms is negative".into()))?;
-        Ok(grant.check(&account, at_ms(now_ms)?, max_age))
+        let required = varco::flow::Requirement {
+            max_age,
+            level: min_level,
+        };
+        Ok(grant.check(&account, at_ms(now_ms)?, &required))
     }
 }
 
@@ -804,5 +853,14 @@ impl FlowEngine {
                 &mut rand::rng(),
             )?
             .into())
+    }
+}
+
+/// A started flow, for the foreign side.
+fn started(s: varco::flow::Started) -> StartedFlow {
+    StartedFlow {
+        step: s.step.into(),
+        flow_key: s.flow_key,
+        client_secret: secret(zeroize::Zeroizing::new(s.client_secret.expose().to_owned())),
     }
 }

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::flow::{
     Actor, Command, EngineKeys, Flow, FlowEngine, FlowKind, FlowOutcome, FlowStep, HostFact, Input,
-    NewAccount, Records, StartContext, Submit, Then, WriteOp,
+    NewAccount, Records, Requirement, SessionGrant, StartContext, Submit, Then, WriteOp,
 };
 use varco::keys::KeyRing;
 use varco::record::{Expect, Stored};
@@ -61,6 +61,30 @@ pub(crate) enum FlowCommand {
         /// Trust the device after a full sign-in (`trusted_device_days`).
         #[arg(long)]
         remember_device: bool,
+        /// A step-up instead of a sign-in: the session's grant (the JSON of
+        /// a `signed_in` outcome's `grant`), proved again up to `--level`.
+        #[arg(long)]
+        grant: Option<String>,
+        /// The level a step-up reaches: 1 (the password), 2 (a second
+        /// factor too).
+        #[arg(long, default_value_t = 2, requires = "grant")]
+        level: u8,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Whether a session grant still holds for its stored account: prints
+    /// `valid`, `revoked` or `step_up` (too old for `--max-age`, or below
+    /// `--level`); exits 0 only for `valid`.
+    Check {
+        /// The grant (JSON).
+        #[arg(long)]
+        grant: String,
+        /// The oldest sign-in accepted, in seconds.
+        #[arg(long)]
+        max_age: Option<u64>,
+        /// The level asked: 1 or 2.
+        #[arg(long, default_value_t = 1)]
+        level: u8,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -304,6 +328,8 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             device,
             place,
             remember_device,
+            grant,
+            level,
             engine: a,
         } => {
             let e = engine(&a)?;
@@ -317,7 +343,17 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                 place,
                 remember_device,
             };
-            let started = e.start(FlowKind::Login, &ctx, now(a.time), rng)?;
+            let started = match grant {
+                None => e.start(FlowKind::Login, &ctx, now(a.time), rng)?,
+                Some(g) => {
+                    let required = Requirement {
+                        max_age: None,
+                        level,
+                    };
+                    let grant = SessionGrant::from_json(&g)?;
+                    e.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, now(a.time), rng)?
+                }
+            };
             commit(&a.store, &started.step)?;
             let extra = json!({
                 "flow_key": started.flow_key,
@@ -325,6 +361,30 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             });
             outln!("{}", show(&started.step, extra));
             Ok(0)
+        }
+        FlowCommand::Check {
+            grant,
+            max_age,
+            level,
+            engine: a,
+        } => {
+            if !(1..=2).contains(&level) {
+                return Err(bad_input("--level is 1 or 2"));
+            }
+            let grant = SessionGrant::from_json(&grant)?;
+            let key = grant.account_key();
+            let Some(text) = read(&a.store, &key)? else {
+                outln!("{}", json!({"check": "revoked"}));
+                return Ok(1);
+            };
+            let account = Stored::<varco::account::Account>::from_json(&text)?;
+            let required = Requirement {
+                max_age: max_age.map(std::time::Duration::from_secs),
+                level,
+            };
+            let check = grant.check(&account, now(a.time), &required);
+            outln!("{}", json!({"check": check.as_str()}));
+            Ok(u8::from(check != varco::flow::SessionCheck::Valid))
         }
         FlowCommand::Advance { flow, engine: a } => {
             let e = engine(&a)?;

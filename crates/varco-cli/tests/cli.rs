@@ -1007,3 +1007,81 @@ fn flow_answer_takes_the_hosts_facts_and_refuses_malformed_ones() {
     assert_eq!(code, Some(3));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn flow_check_and_step_up_give_a_fresh_level_2_grant() {
+    let (dir, args) = flow_dir();
+    let (code, _) = flow_run(
+        &args,
+        &[
+            "provision",
+            "--account",
+            r#"{"id":"a1","username":"mario","mobile":"333 1234567"}"#,
+        ],
+        "Correct-Horse-1\n",
+    );
+    assert_eq!(code, Some(0));
+    let run = |extra: &[&str], inputs: &[serde_json::Value]| {
+        let (_, started) = flow_run(&args, extra, "");
+        let key = started["flow_key"].as_str().unwrap().to_owned();
+        let secret = started["client_secret"].as_str().unwrap().to_owned();
+        let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+        let mut last = started;
+        for input in inputs {
+            let input = match input.as_str() {
+                // The code the last step sent.
+                Some("sent code") => {
+                    let sms = last["effects"][0]["text"].as_str().unwrap();
+                    let c: String = sms.chars().filter(char::is_ascii_digit).take(6).collect();
+                    serde_json::json!({"input":"code","code": c})
+                }
+                _ => input.clone(),
+            };
+            let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+            let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+            token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
+            last = v;
+        }
+        last
+    };
+    let pw = serde_json::json!({"input":"password","password":"Correct-Horse-1"});
+    let v = run(
+        &["start"],
+        &[
+            serde_json::json!({"input":"identify","identifier":"mario"}),
+            pw.clone(),
+        ],
+    );
+    let grant = v["outcome"]["grant"].to_string();
+    assert_eq!(v["outcome"]["grant"]["level"], 1);
+    let check = |grant: &str, level: &str| {
+        flow_run(&args, &["check", "--grant", grant, "--level", level], "")
+    };
+    assert_eq!(
+        check(&grant, "1"),
+        (Some(0), serde_json::json!({"check":"valid"}))
+    );
+    assert_eq!(
+        check(&grant, "2"),
+        (Some(1), serde_json::json!({"check":"step_up"}))
+    );
+    assert_eq!(check(&grant, "3").0, Some(3));
+    let v = run(
+        &["start", "--grant", &grant, "--level", "2"],
+        &[pw, serde_json::json!("sent code")],
+    );
+    assert_eq!(v["outcome"]["outcome"], "signed_in");
+    let fresh = v["outcome"]["grant"].to_string();
+    assert_eq!(v["outcome"]["grant"]["level"], 2);
+    assert_eq!(
+        check(&fresh, "2"),
+        (Some(0), serde_json::json!({"check":"valid"}))
+    );
+    // A grant for an account the store does not hold is revoked.
+    let other = grant.replace("\"a1\"", "\"a9\"");
+    assert_eq!(
+        check(&other, "1"),
+        (Some(1), serde_json::json!({"check":"revoked"}))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

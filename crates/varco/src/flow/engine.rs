@@ -9,6 +9,7 @@ use super::config::{EngineConfig, EngineKeys};
 use super::decoy::{Decoys, Padding};
 use super::input::Input;
 use super::records::{Commit, FlowWrite, Records};
+use super::session::{Requirement, SessionGrant};
 use super::state::{Flow, FlowKind, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Secret, Started, Then, matches_digest};
 use super::view::{Screen, View, ViewError};
@@ -189,6 +190,116 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<Started, Error> {
+        if kind == FlowKind::StepUp {
+            return Err(Error::InvalidInput(
+                "a step-up starts from a session grant: start_from_grant".into(),
+            ));
+        }
+        self.begin(kind, State::Identify, None, context, now, rng)
+    }
+
+    /// Starts a flow from a signed-in session's grant: the flows a session
+    /// opens (ENGINE §3, sessions). `required` is what the flow asks of the
+    /// grant.
+    ///
+    /// [`FlowKind::StepUp`] is the one such kind today: a signed-in user proves
+    /// their factors again for a sensitive change, and the flow ends with
+    /// a fresh grant. It is a sign-in without the identifier: the
+    /// password, counted as at sign-in (the same budgets, the same three
+    /// phases), then the second factor when `required.level` is 2 or the
+    /// account's policy asks for it (`required.max_age` does not matter: the
+    /// new grant is fresh). The grant's account and epoch are the flow's: if
+    /// the epoch has moved since (the session was revoked), the flow ends
+    /// with `account_changed` and grants nothing.
+    ///
+    /// Asking the password again, not only the missing factor, is a
+    /// choice: a session that is too old must not be raised to level 2 by
+    /// a second factor alone (a stolen phone on an open session), and one
+    /// rule for "too old" and "too weak" is one rule to get right.
+    ///
+    /// ```
+    /// use varco::flow::*;
+    /// use varco::keys::KeyRing;
+    /// use varco::Timestamp;
+    ///
+    /// let keys = EngineKeys {
+    ///     codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+    ///     sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+    ///     decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+    ///     peppers: None,
+    /// };
+    /// let engine = FlowEngine::from_json("{}", keys).unwrap();
+    /// let grant = SessionGrant::from_json(r#"{"account":"a1","epoch":0,"level":1,"at":1800000000000}"#).unwrap();
+    /// let now = Timestamp::from_unix_seconds(1_800_000_600);
+    /// let level2 = Requirement { max_age: None, level: 2 };
+    /// let started = engine
+    ///     .start_from_grant(FlowKind::StepUp, &grant, &level2, &StartContext::default(), now, &mut rand::rng())
+    ///     .unwrap();
+    /// assert_eq!(started.step.view.unwrap().screen, Screen::Password);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`start`](Self::start); [`Error::InvalidInput`] for a kind that
+    /// does not start from a grant (a login), a level other than 1 or 2,
+    /// or a grant with no account.
+    pub fn start_from_grant<R: CryptoRng + ?Sized>(
+        &self,
+        kind: FlowKind,
+        grant: &SessionGrant,
+        required: &Requirement,
+        context: &StartContext,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Started, Error> {
+        let level = required.level;
+        if kind != FlowKind::StepUp {
+            return Err(Error::InvalidInput(format!(
+                "a {} flow does not start from a session grant: start",
+                kind.as_str()
+            )));
+        }
+        if !(1..=2).contains(&level) {
+            return Err(Error::InvalidInput(
+                "a step-up asks for level 1 or 2".into(),
+            ));
+        }
+        if grant.account.is_empty() || grant.account.len() > 80 {
+            return Err(Error::InvalidInput(
+                "a grant names an account of 1 to 80 bytes".into(),
+            ));
+        }
+        let mut context = context.clone();
+        if context.device.is_none() {
+            context.device.clone_from(&grant.device);
+        }
+        let subject = Subject::Account {
+            id: grant.account.clone(),
+        };
+        let mut started = self.begin(
+            FlowKind::StepUp,
+            State::Password,
+            Some((subject, grant.epoch, level == 2)),
+            &context,
+            now,
+            rng,
+        )?;
+        if let Some(Effect::Audit(event)) = started.step.effects.first_mut() {
+            *event = event.clone().detail("level", level);
+        }
+        Ok(started)
+    }
+
+    /// A new flow in `state`, about `subject` (its id, epoch and whether a
+    /// second factor is wanted whatever the account's policy).
+    fn begin<R: CryptoRng + ?Sized>(
+        &self,
+        kind: FlowKind,
+        state: State,
+        subject: Option<(Subject, u64, bool)>,
+        context: &StartContext,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Started, Error> {
         for id in [&context.source, &context.device].into_iter().flatten() {
             if id.is_empty() || id.len() > 128 {
                 return Err(Error::InvalidInput(
@@ -202,9 +313,10 @@ impl FlowEngine {
         let flow = Flow {
             id: data_encoding::HEXLOWER.encode(&id),
             kind,
-            state: State::Identify,
-            subject: None,
-            epoch: 0,
+            state,
+            epoch: subject.as_ref().map_or(0, |s| s.1),
+            step_up: subject.as_ref().is_some_and(|s| s.2),
+            subject: subject.map(|s| s.0),
             client: secret.digest(),
             created_at: now,
             expires_at: now + Duration::from_secs(self.config.flow_ttl_secs),
@@ -218,7 +330,6 @@ impl FlowEngine {
             methods: Vec::new(),
             resend_at: None,
             place: context.place.clone(),
-            step_up: false,
             remember_device: context.remember_device && context.device.is_some(),
             captcha: false,
             violations: Vec::new(),
@@ -227,10 +338,15 @@ impl FlowEngine {
         let new = Stored::new(flow.clone());
         let record = new.next(flow, now)?;
         let key = record.body().record_key();
-        let event = AuditEvent::new(now, AuditKind::FlowStep, record.body().id())
-            .detail("flow", record.body().id())
-            .detail("kind", kind.as_str())
-            .detail("step", "start");
+        let subject = record.body().subject.as_ref();
+        let event = AuditEvent::new(
+            now,
+            AuditKind::FlowStep,
+            subject.map_or(record.body().id(), Subject::id),
+        )
+        .detail("flow", record.body().id())
+        .detail("kind", kind.as_str())
+        .detail("step", "start");
         let view = self.view_of(record.body());
         Ok(Started {
             step: FlowStep {
@@ -277,7 +393,7 @@ impl FlowEngine {
             return Ok(self.unchanged(f, FlowOutcome::Stale));
         }
         match f.kind {
-            FlowKind::Login => self.login(flow, submit, records, now, rng),
+            FlowKind::Login | FlowKind::StepUp => self.login(flow, submit, records, now, rng),
         }
     }
 

@@ -20,7 +20,7 @@ use super::engine::{
 use super::input::Input;
 use super::records::{FlowWrite, Records};
 use super::session::SessionGrant;
-use super::state::{Checked, Flow, Reservation, State, Subject};
+use super::state::{Checked, Flow, FlowKind, Reservation, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest};
 use super::view::{BlockCause, EndReason, Method, ViewError};
 use crate::account::{
@@ -403,7 +403,9 @@ impl FlowEngine {
             rehash: None,
             travel: None,
         });
-        if let Some(a) = account {
+        if let (Some(a), FlowKind::Login) = (account, f.kind) {
+            // A sign-in relies on the account as the password finds it; a
+            // step-up on the grant's epoch, which it keeps.
             next.epoch = a.body().epoch();
         }
         work.commit.consume(self.flow_write(flow, next, now)?);
@@ -780,6 +782,7 @@ impl FlowEngine {
             work.effects.push(Effect::Audit(
                 AuditEvent::new(now, AuditKind::SignedIn, a.id())
                     .detail("flow", &next.id)
+                    .detail("kind", next.kind.as_str())
                     .detail("level", grant.level),
             ));
             FlowOutcome::SignedIn { grant }

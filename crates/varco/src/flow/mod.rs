@@ -47,7 +47,7 @@ pub use host_fact::HostFact;
 pub use input::Input;
 pub use provision::NewAccount;
 pub use records::{FlowWrite, Records, WriteOp};
-pub use session::{SessionCheck, SessionGrant};
+pub use session::{Requirement, SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
 pub use view::{BlockCause, EndReason, HostQuestion, Method, Screen, Unblock, View, ViewError};

@@ -15,17 +15,18 @@ use crate::{Error, Timestamp};
 /// ```
 /// use std::time::Duration;
 /// use varco::account::Account;
-/// use varco::flow::{SessionCheck, SessionGrant};
+/// use varco::flow::{Requirement, SessionCheck, SessionGrant};
 /// use varco::record::Stored;
 /// use varco::Timestamp;
 ///
 /// let t = Timestamp::from_unix_seconds(1_800_000_000);
 /// let account = Stored::new(Account::new("a1", t).unwrap());
 /// let grant = SessionGrant::from_json(r#"{"account":"a1","epoch":0,"level":2,"methods":["sms"],"at":1800000000000}"#).unwrap();
-/// assert_eq!(grant.check(&account, t, None), SessionCheck::Valid);
+/// assert_eq!(grant.check(&account, t, &Requirement::default()), SessionCheck::Valid);
 /// // A sensitive change wants a sign-in at most 5 minutes old.
 /// let later = Timestamp::from_unix_seconds(1_800_000_000 + 600);
-/// assert_eq!(grant.check(&account, later, Some(Duration::from_secs(300))), SessionCheck::StepUp);
+/// let recent = Requirement { max_age: Some(Duration::from_secs(300)), level: 1 };
+/// assert_eq!(grant.check(&account, later, &recent), SessionCheck::StepUp);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +47,32 @@ pub struct SessionGrant {
     pub device: Option<String>,
 }
 
+/// What a host's action asks of a grant: at most this old, at least this
+/// level. A grant that falls short needs a step-up
+/// ([`FlowEngine::start_from_grant`](super::FlowEngine::start_from_grant)).
+///
+/// ```
+/// use varco::flow::Requirement;
+/// // Any live session:
+/// assert_eq!(Requirement::default(), Requirement { max_age: None, level: 1 });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    /// The oldest sign-in accepted, if the action cares.
+    pub max_age: Option<Duration>,
+    /// The assurance level asked: 1 (a password), 2 (a second factor too).
+    pub level: u8,
+}
+
+impl Default for Requirement {
+    fn default() -> Self {
+        Requirement {
+            max_age: None,
+            level: 1,
+        }
+    }
+}
+
 /// Whether a grant still holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,7 +82,8 @@ pub enum SessionCheck {
     /// It no longer holds (the account's epoch moved, the account is
     /// blocked or is another): end the session.
     Revoked,
-    /// It holds, but is too old for what is asked: sign in again.
+    /// It holds, but is too old or too weak for what is asked: a step-up
+    /// first.
     StepUp,
 }
 
@@ -79,26 +107,38 @@ impl SessionGrant {
         crate::error::input_from_json(json, "session grant")
     }
 
+    /// The key of the account record to load for [`check`](Self::check).
+    ///
+    /// ```
+    /// let g = varco::flow::SessionGrant::from_json(r#"{"account":"a1","epoch":0,"level":1,"at":0}"#).unwrap();
+    /// assert_eq!(g.account_key(), "account/a1");
+    /// ```
+    pub fn account_key(&self) -> String {
+        crate::account::account_key(&self.account)
+    }
+
     /// The grant as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Whether the grant still holds for `account` at `now`; with
-    /// `max_age`, whether it is recent enough for a sensitive change.
+    /// Whether the grant still holds for `account` at `now`, and whether
+    /// it meets what the action asks (`required`): recent enough, strong
+    /// enough.
     pub fn check(
         &self,
         account: &Stored<Account>,
         now: Timestamp,
-        max_age: Option<Duration>,
+        required: &Requirement,
     ) -> SessionCheck {
         let a = account.body();
         if a.id() != self.account || a.epoch() != self.epoch || !a.lifecycle().can_authenticate() {
             return SessionCheck::Revoked;
         }
-        match max_age {
-            Some(age) if now.since(self.at) > age => SessionCheck::StepUp,
-            _ => SessionCheck::Valid,
+        let too_old = required.max_age.is_some_and(|age| now.since(self.at) > age);
+        if too_old || self.level < required.level {
+            return SessionCheck::StepUp;
         }
+        SessionCheck::Valid
     }
 }

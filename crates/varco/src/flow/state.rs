@@ -16,6 +16,10 @@ use crate::{Error, Timestamp};
 pub enum FlowKind {
     /// Sign-in: identifier, password, second factor (FLOWS F4).
     Login,
+    /// A signed-in user proves their factors again for a sensitive change
+    /// and gets a fresh grant (started by
+    /// [`FlowEngine::start_from_grant`](super::FlowEngine::start_from_grant)).
+    StepUp,
 }
 
 impl FlowKind {
@@ -23,6 +27,7 @@ impl FlowKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FlowKind::Login => "login",
+            FlowKind::StepUp => "step_up",
         }
     }
 }
@@ -36,6 +41,7 @@ impl std::str::FromStr for FlowKind {
     fn from_str(s: &str) -> Result<Self, Error> {
         match s {
             "login" => Ok(FlowKind::Login),
+            "step_up" => Ok(FlowKind::StepUp),
             _ => Err(Error::InvalidInput(format!(
                 "unknown flow kind {:?}",
                 crate::guard::clip(s)
