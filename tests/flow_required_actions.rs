@@ -280,3 +280,183 @@ fn two_copies_that_differ_are_refused_even_by_a_policy_without_that_rule() {
         step.outcome
     );
 }
+
+/// mario with an email, provisioned with `actions`, signed in up to the
+/// first: the flow's key and secret.
+fn with_email_at_action(
+    engine: &varco::flow::FlowEngine,
+    store: &Store,
+    actions: &[RequiredAction],
+) -> (String, String, varco::flow::FlowStep) {
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        email: Some("Mario@Example.it".into()),
+        required_actions: actions.to_vec(),
+        ..NewAccount::default()
+    };
+    let step = engine
+        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .unwrap();
+    store.commit_step(&step).unwrap();
+    let (f, s) = start(engine, store, None, at(10));
+    let rng = &mut rand::rng();
+    let _ = request(engine, store, &f, &s, &identify("mario"), at(10), rng);
+    let (step, _) = request(
+        engine,
+        store,
+        &f,
+        &s,
+        &password("Temporary-Pass-1"),
+        at(11),
+        rng,
+    );
+    (f, s, step)
+}
+
+fn actions_left(store: &Store) -> Vec<RequiredAction> {
+    Stored::<varco::account::Account>::from_json(&store.get("account/a1").unwrap())
+        .unwrap()
+        .body()
+        .required_actions()
+        .to_vec()
+}
+
+fn emails_to(step: &varco::flow::FlowStep, to: &str) -> usize {
+    step.effects
+        .iter()
+        .filter(|e| matches!(e, Effect::SendEmail { to: t, .. } if t == to))
+        .count()
+}
+
+#[test]
+fn an_email_to_confirm_gets_a_code_after_the_new_password_and_only_its_code_passes() {
+    let (engine, store) = (engine(), Store::new());
+    let (f, s, _) = with_email_at_action(
+        &engine,
+        &store,
+        &[RequiredAction::ChangePassword, RequiredAction::VerifyEmail],
+    );
+    let rng = &mut rand::rng();
+    let one_hash = {
+        let before = engine.hasher().work();
+        engine.hasher().hash("x", rng).unwrap();
+        engine.hasher().work() - before
+    };
+    let (step, trace) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("fiume violino tramonto", "fiume violino tramonto"),
+        at(12),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::ActionRequired {
+            action: RequiredAction::VerifyEmail
+        }
+    );
+    assert_eq!(
+        trace.work, one_hash,
+        "the new password is hashed once, though the step loads the email's budget"
+    );
+    assert_eq!(emails_to(&step, "mario@example.it"), 1);
+    let view = step.view.unwrap();
+    assert_eq!(
+        view.screen,
+        Screen::ActionRequired {
+            action: RequiredAction::VerifyEmail
+        }
+    );
+    assert!(view.resend_at.is_some());
+    let code = last_code(&store);
+    // A wrong code: the same screen with its error; the account unchanged
+    // and its budgets untouched.
+    let guard_before = store.get("guard/a1");
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &login::code(&wrong_code(&code)),
+        at(13),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongCode
+        }
+    );
+    assert_eq!(step.view.unwrap().error, Some(ViewError::CodeWrong));
+    assert_eq!(store.get("guard/a1"), guard_before);
+    assert_eq!(actions_left(&store), vec![RequiredAction::VerifyEmail]);
+    // The right code: the action is done, the session granted.
+    let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(14), rng);
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+    assert!(actions_left(&store).is_empty());
+}
+
+#[test]
+fn an_email_code_is_resent_in_time_and_its_attempts_end_the_flow() {
+    let (engine, store) = (engine(), Store::new());
+    let (f, s, step) = with_email_at_action(&engine, &store, &[RequiredAction::VerifyEmail]);
+    assert_eq!(emails_to(&step, "mario@example.it"), 1);
+    let first = last_code(&store);
+    let rng = &mut rand::rng();
+    // Too soon: nothing goes out.
+    let (step, _) = request(&engine, &store, &f, &s, &Input::Resend, at(12), rng);
+    assert_eq!(emails_to(&step, "mario@example.it"), 0);
+    let (step, _) = request(&engine, &store, &f, &s, &Input::Resend, at(200), rng);
+    assert_eq!(emails_to(&step, "mario@example.it"), 1);
+    let second = last_code(&store);
+    if first != second {
+        // The replaced code no longer passes.
+        let (step, _) = request(&engine, &store, &f, &s, &login::code(&first), at(201), rng);
+        assert_eq!(
+            step.outcome,
+            FlowOutcome::Rejected {
+                reason: Rejection::WrongCode
+            }
+        );
+    }
+    let mut ended = None;
+    for i in 0..10 {
+        let (step, _) = request(
+            &engine,
+            &store,
+            &f,
+            &s,
+            &login::code(&wrong_code(&second)),
+            at(202 + i),
+            rng,
+        );
+        if let FlowOutcome::Ended { reason } = step.outcome {
+            ended = Some(reason);
+            break;
+        }
+    }
+    assert_eq!(ended, Some(EndReason::AttemptsUsedUp));
+    assert_eq!(actions_left(&store), vec![RequiredAction::VerifyEmail]);
+}
+
+#[test]
+fn verify_email_needs_an_email() {
+    let engine = engine();
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        required_actions: vec![RequiredAction::VerifyEmail],
+        ..NewAccount::default()
+    };
+    let e = engine
+        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .unwrap_err();
+    assert!(e.to_string().contains("no email"), "{e}");
+}

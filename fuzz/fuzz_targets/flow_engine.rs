@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use varco::Timestamp;
 use varco::flow::{
     Actor, Command, EngineConfig, EngineKeys, Flow, FlowEngine, FlowKind, HostFact, Input, Records,
-    StartContext, Submit, Then, WriteOp,
+    Requirement, SessionGrant, StartContext, Submit, Then, WriteOp,
 };
 use varco::hash::HashParams;
 use varco::keys::KeyRing;
@@ -69,19 +69,33 @@ fuzz_target!(|data: &[u8]| {
     let engine = engine();
     let rng = &mut rand::rngs::StdRng::seed_from_u64(7);
     let now = Timestamp::from_unix_seconds(1_800_000_000);
-    let started = engine
-        .start(
-            FlowKind::Login,
-            &StartContext {
-                source: Some("s".into()),
-                device: None,
-                place: None,
-                remember_device: false,
-            },
-            now,
-            rng,
-        )
-        .unwrap();
+    let ctx = StartContext {
+        source: Some("s".into()),
+        device: None,
+        place: None,
+        remember_device: false,
+    };
+    // "STEPUP" then a grant's JSON on the first two lines: a step-up from
+    // that grant (any level it names, refused cleanly when out of range).
+    let started = match text.strip_prefix("STEPUP\n") {
+        Some(rest) => {
+            let Ok(grant) = SessionGrant::from_json(rest.lines().next().unwrap_or_default()) else {
+                return;
+            };
+            let required = Requirement {
+                max_age: None,
+                level: grant.level,
+            };
+            match engine.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, now, rng) {
+                Ok(s) => s,
+                Err(_) => return,
+            }
+        }
+        None => engine.start(FlowKind::Login, &ctx, now, rng).unwrap(),
+    };
+    let text = text
+        .strip_prefix("STEPUP\n")
+        .map_or(text, |rest| rest.split_once('\n').map_or("", |(_, r)| r));
     let mut flow = Stored::<Flow>::from_json(match &started.step.writes[0].op {
         WriteOp::Put { json, .. } => json,
         WriteOp::Assert { .. } => unreachable!(),

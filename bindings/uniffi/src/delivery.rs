@@ -29,6 +29,8 @@ pub enum Purpose {
     PasswordChange,
     /// Activating an account created by an operator or an administrator.
     Activation,
+    /// Confirming an account's email address.
+    EmailVerification,
 }
 
 /// How a code travels (the core's `varco::otp::Channel`).

@@ -68,6 +68,7 @@ fn unit_enums_round_trip_every_variant() {
             Purpose::Enrollment,
             Purpose::PasswordChange,
             Purpose::Activation,
+            Purpose::EmailVerification,
         ],
         |v| match v {
             Purpose::Login => 0,
@@ -76,8 +77,9 @@ fn unit_enums_round_trip_every_variant() {
             Purpose::Enrollment => 3,
             Purpose::PasswordChange => 4,
             Purpose::Activation => 5,
+            Purpose::EmailVerification => 6,
         },
-        6,
+        7,
     );
     check(
         &[Channel::Sms, Channel::Email],

@@ -479,6 +479,9 @@ impl FlowEngine {
                 unblock: cause.unblock(),
             },
             State::ActionRequired { action } => Screen::ActionRequired { action: *action },
+            State::VerifyEmail { .. } => Screen::ActionRequired {
+                action: crate::account::RequiredAction::VerifyEmail,
+            },
             State::Ended { reason } => Screen::Ended { reason: *reason },
         };
         View {
@@ -490,7 +493,7 @@ impl FlowEngine {
                 Vec::new()
             },
             resend_at: match f.state {
-                State::Code { .. } => f.resend_at,
+                State::Code { .. } | State::VerifyEmail { .. } => f.resend_at,
                 _ => None,
             },
             error: f.error,

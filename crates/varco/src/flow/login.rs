@@ -139,7 +139,12 @@ impl FlowEngine {
             (State::Code { .. }, Input::Code { code }) => {
                 self.code(flow, code.expose(), records, now, rng)
             }
-            (State::Code { .. }, Input::Resend) => self.resend(flow, records, now, rng),
+            (State::Code { .. } | State::VerifyEmail { .. }, Input::Resend) => {
+                self.resend(flow, records, now, rng)
+            }
+            (State::VerifyEmail { .. }, Input::Code { code }) => {
+                self.verify_email(flow, code.expose(), records, now, rng)
+            }
             (State::Totp, Input::Totp { code }) => {
                 self.totp(flow, code.expose(), records, now, rng)
             }
@@ -736,12 +741,27 @@ impl FlowEngine {
                     .detail("reason", cause.as_str()),
             ));
             FlowOutcome::Blocked { cause }
-        } else if let Some(action) = a.required_actions().first().copied() {
+        } else if let Some(action) = Self::next_action(&a) {
             // Every factor passed, and the owner must act first: no session
             // is granted until the action is done (a new password, the
-            // terms accepted; an email to verify waits for the
-            // registration's confirmation link).
+            // terms accepted, the code emailed to the address to confirm).
             next.state = State::ActionRequired { action };
+            if let (RequiredAction::VerifyEmail, Some(email)) = (action, a.email()) {
+                let to = Destination::email(email);
+                let sent = self.send_code(
+                    &mut next,
+                    to,
+                    Purpose::EmailVerification,
+                    records,
+                    &mut work,
+                    now,
+                    rng,
+                )?;
+                let Some((challenge, _)) = sent else {
+                    return Ok(Self::load(vec![destination_key(email)]));
+                };
+                next.state = State::VerifyEmail { challenge };
+            }
             work.effects.push(Effect::Audit(
                 self.audit(&next, now, "action_required")
                     .detail("action", action.as_str()),
@@ -789,6 +809,15 @@ impl FlowEngine {
         };
         self.commit_account_and_guard(&acc, &guard, &mut work);
         self.respond(flow, next, outcome, work, now)
+    }
+
+    /// The first required action the account can do now: an email to
+    /// confirm waits until the account has one.
+    pub(crate) fn next_action(a: &Account) -> Option<RequiredAction> {
+        a.required_actions()
+            .iter()
+            .copied()
+            .find(|r| *r != RequiredAction::VerifyEmail || a.email().is_some())
     }
 
     /// The guard's write (a restriction) and the account's write or
@@ -850,6 +879,32 @@ impl FlowEngine {
                 )));
             }
         };
+        let channel = to.channel();
+        let Some((challenge, sent)) =
+            self.send_code(next, to, Purpose::Login, records, work, now, rng)?
+        else {
+            return Ok(None);
+        };
+        next.state = State::Code { challenge, channel };
+        Ok(Some(FlowOutcome::CodeSent { channel, sent }))
+    }
+
+    /// Issues a code to `to` for `purpose` within the destination's
+    /// budget: the challenge's id and whether it went out (the daily cap
+    /// acts silently: nothing goes out, the screen is the same, and any
+    /// code typed counts as wrong). Sets the flow's next resend time.
+    /// `None` when the destination's budget is not loaded.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn send_code<R: CryptoRng + ?Sized>(
+        &self,
+        next: &mut Flow,
+        to: Destination,
+        purpose: Purpose,
+        records: &Records,
+        work: &mut Work,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Option<(String, bool)>, Error> {
         let key = destination_key(to.address());
         if !records.is_loaded(&key) {
             return Ok(None);
@@ -858,43 +913,31 @@ impl FlowEngine {
             .load::<DestinationBudget>(&key)?
             .present()
             .unwrap_or_else(|| Stored::new(DestinationBudget::new(to.address())));
-        let channel = to.channel();
         let step = Challenge::issue(
             &self.config.delivery,
             &self.codes,
-            Purpose::Login,
+            purpose,
             to,
             &budget,
             now,
             rng,
         )?;
         work.effects.extend(step.effects);
-        let sent = match (step.writes.budget, step.writes.challenge) {
+        Ok(Some(match (step.writes.budget, step.writes.challenge) {
             (Some(b), Some(c)) => {
                 work.commit.restrict(FlowWrite::put(&key, &b));
                 let id = c.record.body().id().to_owned();
                 work.commit.consume(FlowWrite::put(&challenge_key(&id), &c));
                 next.resend_at = Some(c.record.body().next_resend_at());
-                next.state = State::Code {
-                    challenge: id,
-                    channel,
-                };
-                true
+                (id, true)
             }
             _ => {
-                // The daily cap: nothing goes out, the screen is the same,
-                // and any code typed counts as wrong.
                 let mut id = [0u8; 16];
                 rng.fill_bytes(&mut id);
                 next.resend_at = Some(now + self.config.delivery.resend_cooldown);
-                next.state = State::Code {
-                    challenge: data_encoding::HEXLOWER.encode(&id),
-                    channel,
-                };
-                false
+                (data_encoding::HEXLOWER.encode(&id), false)
             }
-        };
-        Ok(Some(FlowOutcome::CodeSent { channel, sent }))
+        }))
     }
 
     /// The account and guard of a flow past its password, with the checks
@@ -1252,15 +1295,22 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let State::Code { challenge, channel } = &f.state else {
-            return Err(Error::Internal("resend outside the code screen".into()));
+        let (challenge, channel) = match &f.state {
+            State::Code { challenge, channel } => (challenge, channel),
+            State::VerifyEmail { challenge } => (challenge, &crate::otp::Channel::Email),
+            _ => return Err(Error::Internal("resend outside a code screen".into())),
         };
         let ckey = challenge_key(challenge);
-        let (account, _) =
-            match self.second_factor_context(flow, records, std::slice::from_ref(&ckey), now)? {
-                Ok(c) => c,
-                Err(step) => return Ok(step),
-            };
+        let extra = std::slice::from_ref(&ckey);
+        let context = if matches!(f.state, State::VerifyEmail { .. }) {
+            self.action_context(flow, records, extra, now)?
+        } else {
+            self.second_factor_context(flow, records, extra, now)?
+        };
+        let (account, _) = match context {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
         let method = match channel {
             crate::otp::Channel::Sms => Method::Sms,
             crate::otp::Channel::Email => Method::Email,

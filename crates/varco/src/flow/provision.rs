@@ -67,8 +67,8 @@ impl FlowEngine {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a bad id, identifier or mobile, or two
-    /// identifiers with one key; a hashing error for a password over the
+    /// [`Error::InvalidInput`] for a bad id, identifier or mobile, two
+    /// identifiers with one key, or `verify_email` without an email; a hashing error for a password over the
     /// bound; [`Error::InvalidTime`] for a `now` past the year 9999.
     pub fn provision<R: CryptoRng + ?Sized>(
         &self,
@@ -93,6 +93,11 @@ impl FlowEngine {
             account = account.with_password_hash(&self.hasher.hash(p, rng)?);
         }
         for a in &new.required_actions {
+            if *a == crate::account::RequiredAction::VerifyEmail && new.email.is_none() {
+                return Err(Error::InvalidInput(
+                    "verify_email: the account has no email to confirm".into(),
+                ));
+            }
             account = account.with_required_action(*a);
         }
         let step = account.provision(now)?;

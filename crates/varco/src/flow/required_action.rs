@@ -2,21 +2,25 @@
 //! before `Authenticated`): choose a new password (an operator's temporary
 //! one, an expired one), accept the terms. Each runs once every factor has
 //! passed, in the same flow, and ends in the next action or the session
-//! grant. Confirming an email waits for the registration's link (F7).
+//! grant. Confirming an email is a code sent to it (purpose
+//! `email_verification`): the code's own attempts bound the guesses, the
+//! destination's budget bounds the sends, and a resend works as at the
+//! second factor.
 
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 
-use super::engine::{FlowEngine, Work, guard_key};
+use super::engine::{FlowEngine, Work, challenge_key, destination_key, guard_key};
 use super::login::Working;
 use super::records::Records;
-use super::state::{Flow, Subject};
+use super::state::{Flow, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection};
 use super::view::{EndReason, ViewError};
 use crate::account::{Account, IdentifierKind, RequiredAction};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::AccountGuard;
+use crate::otp::{Challenge, CodeOutcome, Purpose};
 use crate::policy::Context;
 use crate::record::Stored;
 use crate::{Error, Timestamp};
@@ -27,11 +31,13 @@ type ActionContext = Result<(Stored<Account>, Stored<AccountGuard>), FlowStep>;
 
 impl FlowEngine {
     /// The account and its budget record, with the account still in the
-    /// flow's epoch.
-    fn action_context(
+    /// flow's epoch; `extra` records loaded too, and the budget of an
+    /// email to confirm (a later action's step may send its code).
+    pub(crate) fn action_context(
         &self,
         flow: &Stored<Flow>,
         records: &Records,
+        extra: &[String],
         now: Timestamp,
     ) -> Result<ActionContext, Error> {
         let f = flow.body();
@@ -40,7 +46,8 @@ impl FlowEngine {
                 "flow: a required action without an account".into(),
             ));
         };
-        let keys = [crate::account::account_key(id), guard_key(id)];
+        let mut keys = vec![crate::account::account_key(id), guard_key(id)];
+        keys.extend_from_slice(extra);
         let missing = Self::missing(records, &keys);
         if !missing.is_empty() {
             return Ok(Err(Self::load(missing)));
@@ -54,6 +61,16 @@ impl FlowEngine {
                 now,
             )?));
         };
+        let a = account.body();
+        if let (true, Some(email)) = (
+            a.required_actions().contains(&RequiredAction::VerifyEmail),
+            a.email(),
+        ) {
+            let key = destination_key(email);
+            if !records.is_loaded(&key) {
+                return Ok(Err(Self::load(vec![key])));
+            }
+        }
         Ok(Ok((account, Self::guard_of(records, id)?)))
     }
 
@@ -78,7 +95,7 @@ impl FlowEngine {
                 "a password is at most {max} bytes"
             )));
         }
-        let (account, guard) = match self.action_context(flow, records, now)? {
+        let (account, guard) = match self.action_context(flow, records, &[], now)? {
             Ok(c) => c,
             Err(step) => return Ok(step),
         };
@@ -165,7 +182,7 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        let (account, guard) = match self.action_context(flow, records, now)? {
+        let (account, guard) = match self.action_context(flow, records, &[], now)? {
             Ok(c) => c,
             Err(step) => return Ok(step),
         };
@@ -186,5 +203,97 @@ impl FlowEngine {
             now,
             rng,
         )
+    }
+
+    /// The code emailed for `verify_email`: right, the action is done and
+    /// the sign-in goes on; wrong or expired, the same screen with its
+    /// error (a resend sends a new code); its attempts used up, the flow
+    /// ends. Nothing is counted in the account's budgets: the code proves
+    /// an address, not the owner (every factor has passed already).
+    pub(crate) fn verify_email<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        code: &str,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        let State::VerifyEmail { challenge } = &f.state else {
+            return Err(Error::Internal("an email code outside its screen".into()));
+        };
+        let ckey = challenge_key(challenge);
+        let (account, guard) =
+            match self.action_context(flow, records, std::slice::from_ref(&ckey), now)? {
+                Ok(c) => c,
+                Err(step) => return Ok(step),
+            };
+        let mut next = f.clone();
+        let mut work = Work::new();
+        let outcome = match records.load::<Challenge>(&ckey)?.present() {
+            Some(c) => {
+                let step = c.verify(
+                    &self.config.delivery,
+                    &self.codes,
+                    code,
+                    Purpose::EmailVerification,
+                    now,
+                )?;
+                if let Some(w) = &step.writes {
+                    work.commit
+                        .consume(super::records::FlowWrite::put(&ckey, w));
+                }
+                work.effects.extend(step.effects);
+                step.outcome
+            }
+            // The daily cap kept the code from going out: any code is wrong.
+            None => CodeOutcome::Wrong { attempts_left: 1 },
+        };
+        let refused = |reason: Rejection, error: ViewError, mut next: Flow, mut work: Work| {
+            self.moved(&mut next);
+            next.error = Some(error);
+            work.effects.push(Effect::Audit(
+                self.audit(&next, now, "verify_email")
+                    .detail("reason", reason.as_str()),
+            ));
+            self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
+        };
+        match outcome {
+            CodeOutcome::Accepted => {
+                let done = account.body().with_action_done(RequiredAction::VerifyEmail);
+                let mut acc = Working::new(account.clone());
+                acc.now = acc.now.next(done, now)?;
+                work.effects
+                    .push(Effect::Audit(self.audit(&next, now, "email_verified")));
+                self.after_factor(
+                    flow,
+                    next,
+                    acc,
+                    Working::new(guard),
+                    records,
+                    work,
+                    now,
+                    rng,
+                )
+            }
+            CodeOutcome::Wrong { .. } => {
+                refused(Rejection::WrongCode, ViewError::CodeWrong, next, work)
+            }
+            CodeOutcome::Expired => {
+                refused(Rejection::CodeExpired, ViewError::CodeExpired, next, work)
+            }
+            _ => {
+                self.end(&mut next, EndReason::AttemptsUsedUp);
+                self.respond(
+                    flow,
+                    next,
+                    FlowOutcome::Ended {
+                        reason: EndReason::AttemptsUsedUp,
+                    },
+                    work,
+                    now,
+                )
+            }
+        }
     }
 }

@@ -92,6 +92,10 @@ pub(crate) enum State {
     ActionRequired {
         action: crate::account::RequiredAction,
     },
+    /// The required action `verify_email`, with the code emailed for it.
+    VerifyEmail {
+        challenge: String,
+    },
     Ended {
         reason: EndReason,
     },
@@ -256,7 +260,7 @@ impl Record for Flow {
         {
             return bad("a subject id of 1 to 80 bytes");
         }
-        if let State::Code { challenge, .. } = &self.state
+        if let State::Code { challenge, .. } | State::VerifyEmail { challenge } = &self.state
             && !is_id(challenge)
         {
             return bad("a 32-hex-digit challenge id");

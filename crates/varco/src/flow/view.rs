@@ -217,8 +217,10 @@ pub enum Screen {
         /// How.
         unblock: Unblock,
     },
-    /// Every factor passed, and the owner must act before signing in
-    /// (change the password, confirm the email, accept the terms).
+    /// Every factor passed, and the owner must act before signing in:
+    /// change the password (`new_password`), confirm the email (the `code`
+    /// emailed to it; `resend`, with the view's `resend_at`), accept the
+    /// terms (`accept_terms`).
     ActionRequired {
         /// What.
         action: crate::account::RequiredAction,

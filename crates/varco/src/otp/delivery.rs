@@ -74,17 +74,21 @@ pub enum Purpose {
     PasswordChange,
     /// Activating an account created by an operator or an administrator.
     Activation,
+    /// Confirming an account's email address (a required action at
+    /// sign-in).
+    EmailVerification,
 }
 
 impl Purpose {
     /// Every purpose.
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Login,
         Purpose::Registration,
         Purpose::Recovery,
         Purpose::Enrollment,
         Purpose::PasswordChange,
         Purpose::Activation,
+        Purpose::EmailVerification,
     ];
 
     /// The stable name (`login`, `password_change`, ...), as in JSON.
@@ -96,6 +100,7 @@ impl Purpose {
             Purpose::Enrollment => "enrollment",
             Purpose::PasswordChange => "password_change",
             Purpose::Activation => "activation",
+            Purpose::EmailVerification => "email_verification",
         }
     }
 }

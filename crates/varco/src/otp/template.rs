@@ -147,12 +147,18 @@ fn action(lang: Lang, purpose: Purpose, service: &str) -> String {
         (Lang::It, Purpose::Enrollment) => format!("la verifica del numero su {service}"),
         (Lang::It, Purpose::PasswordChange) => format!("il cambio password su {service}"),
         (Lang::It, Purpose::Activation) => format!("l'attivazione dell'utenza su {service}"),
+        (Lang::It, Purpose::EmailVerification) => {
+            format!("la verifica dell'indirizzo email su {service}")
+        }
         (Lang::En, Purpose::Login) => format!("signing in to {service}"),
         (Lang::En, Purpose::Registration) => format!("registering with {service}"),
         (Lang::En, Purpose::Recovery) => format!("recovering your {service} account"),
         (Lang::En, Purpose::Enrollment) => format!("verifying your number with {service}"),
         (Lang::En, Purpose::PasswordChange) => format!("changing your {service} password"),
         (Lang::En, Purpose::Activation) => format!("activating your {service} account"),
+        (Lang::En, Purpose::EmailVerification) => {
+            format!("confirming your email address with {service}")
+        }
     }
 }
 
