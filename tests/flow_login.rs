@@ -1096,6 +1096,72 @@ fn a_legacy_hash_signs_in_and_is_upgraded_by_a_write() {
 }
 
 #[test]
+fn an_imported_legacy_hash_is_wrapped_at_provisioning_and_upgraded_at_sign_in() {
+    let (engine, store) = (engine(), Store::new());
+    // SHA-512-crypt and bcrypt, from passlib (tests/data/legacy_hashes.tsv).
+    let bcrypt = "$2b$04$f..FfCDhfXf.VTTKifttHen/ATM.B9D1AAr1v6StgEmFbX5k/.Qq2";
+    let new = varco::flow::NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        imported_hash: Some(bcrypt.into()),
+        ..Default::default()
+    };
+    let rng = &mut rand::rng();
+    assert!(
+        engine.provision(&new, Some("x"), at(0), rng).is_err(),
+        "not both"
+    );
+    let bad = varco::flow::NewAccount {
+        imported_hash: Some("$2b$04$short".into()),
+        ..new.clone()
+    };
+    assert_eq!(
+        engine.provision(&bad, None, at(0), rng).unwrap_err().code(),
+        "malformed_hash"
+    );
+    store
+        .commit_step(&engine.provision(&new, None, at(0), rng).unwrap())
+        .unwrap();
+    let stored = || {
+        Stored::<Account>::from_json(&store.get("account/a1").unwrap())
+            .unwrap()
+            .body()
+            .password_hash()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(stored().starts_with("$varco-wrap$"), "{}", stored());
+    assert!(
+        !stored().contains("FbX5k/.Qq2"),
+        "the bcrypt digest is gone"
+    );
+    let (f, s) = start(&engine, &store, None, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let (step, _) = request(&engine, &store, &f, &s, &password("wrong"), at(12), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongPassword
+        }
+    );
+    let (step, trace) = request(&engine, &store, &f, &s, &password("password"), at(13), rng);
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "{:?}",
+        step.outcome
+    );
+    assert_eq!(trace.password_checks, 1);
+    assert!(stored().starts_with("$argon2id$"), "{}", stored());
+    assert!(
+        engine
+            .hasher()
+            .verify("password", &stored())
+            .unwrap()
+            .is_valid()
+    );
+}
+
+#[test]
 fn no_secret_reaches_the_debug_forms_the_audit_events_or_the_flow_record() {
     let (engine, store) = (engine(), Store::new());
     provision(&engine, &store, &mario(true));

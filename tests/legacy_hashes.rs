@@ -73,3 +73,95 @@ fn a_peppered_hasher_verifies_legacy_hashes_only_when_told() {
     let accepting = peppered.with_legacy_unpeppered(true);
     assert!(accepting.verify(&password, stored).unwrap().is_valid());
 }
+
+/// The bulk wrap at import: each of passlib's hashes, wrapped in Argon2id
+/// (with a pepper, as a host that has one would), verifies its password
+/// and nothing else, keeps no trace of its digest, and asks for a rehash.
+/// The wrap remakes every scheme's digest from the password exactly as the
+/// hash stores it: a wrong remake could never verify.
+#[test]
+fn every_passlib_hash_wrapped_in_argon2id_verifies_only_its_password() {
+    let h = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap())
+        .with_pepper(Pepper::new("p1", vec![7; 32]).unwrap());
+    let rng = &mut rand::rng();
+    let mut wrapped_schemes = std::collections::HashSet::new();
+    for (scheme, password, stored) in rows() {
+        let wrapped = match h.wrap_legacy(stored, rng) {
+            Ok(w) => w,
+            Err(e) => {
+                // Only a SHA-crypt salt its crate does not encode.
+                assert!(
+                    scheme.ends_with("crypt") && e.code() == "malformed_hash",
+                    "{stored}: {e}"
+                );
+                continue;
+            }
+        };
+        wrapped_schemes.insert(scheme);
+        let digest = &stored[stored.rfind('$').unwrap() + 1..];
+        let tail = &digest[digest.len().saturating_sub(20)..];
+        assert!(!wrapped.contains(tail), "{scheme}: the digest is not kept");
+        assert!(!LegacyHash::is_legacy(&wrapped));
+        assert_eq!(
+            h.verify(&password, &wrapped).unwrap(),
+            Verification::Valid { needs_rehash: true },
+            "{scheme} {password:?}"
+        );
+        assert!(h.needs_rehash(&wrapped).unwrap());
+        let longer = format!("{password}!");
+        if !(scheme == "bcrypt" && password.len() >= 72) {
+            assert_eq!(
+                h.verify(&longer, &wrapped).unwrap(),
+                Verification::Invalid,
+                "{scheme} {password:?}!"
+            );
+        }
+        // Without the pepper it was made with, it does not verify.
+        let other = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap())
+            .with_pepper(Pepper::new("p1", vec![8; 32]).unwrap());
+        assert_eq!(
+            other.verify(&password, &wrapped).unwrap(),
+            Verification::Invalid
+        );
+    }
+    assert_eq!(
+        wrapped_schemes.len(),
+        5,
+        "every scheme wraps: {wrapped_schemes:?}"
+    );
+}
+
+#[test]
+fn malformed_wrapped_hashes_are_errors_that_cost_one_argon2_run() {
+    let h = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+    let good = h
+        .wrap_legacy(rows().next().unwrap().2, &mut rand::rng())
+        .unwrap();
+    for bad in [
+        "$varco-wrap$".to_owned(),
+        "$varco-wrap$!!$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
+        good.replace("$argon2id$", "$argon2x$"),
+        format!("$varco-wrap${}$argon2id$v=19$m=64,t=1,p=1$x$y", "bm9wZQ"),
+    ] {
+        let before = h.work();
+        assert_eq!(
+            h.verify("pw", &bad).unwrap_err().code(),
+            "malformed_hash",
+            "{bad}"
+        );
+        assert_eq!(h.work() - before, 64, "{bad}");
+        assert!(
+            h.needs_rehash(&bad).is_err() || bad.contains("argon2x"),
+            "{bad}"
+        );
+    }
+    assert!(
+        h.wrap_legacy("$argon2id$v=19$m=64,t=1,p=1$x$y", &mut rand::rng())
+            .is_err()
+    );
+    // The SHA-crypt specification's vector verifies, but its salt
+    // ("saltstring") is not one the crate encodes: it stays unwrapped.
+    let spec = "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5";
+    assert!(h.verify("Hello world!", spec).unwrap().is_valid());
+    assert!(h.wrap_legacy(spec, &mut rand::rng()).is_err());
+}

@@ -330,6 +330,13 @@ fn the_shared_scenario_runs_in_rust() {
                 );
                 let other = format!("{}x", f[1]);
                 assert!(!h.verify(&other, f[2]).unwrap().is_valid(), "{here}");
+                let wrapped = h.wrap_legacy(f[2], &mut rand::rng()).unwrap();
+                assert_eq!(
+                    h.verify(f[1], &wrapped).unwrap(),
+                    varco::hash::Verification::Valid { needs_rehash: true },
+                    "{here}: wrapped"
+                );
+                assert!(!h.verify(&other, &wrapped).unwrap().is_valid(), "{here}");
             }
             "lookup" => {
                 let kind: IdentifierKind = f[1].parse().unwrap();

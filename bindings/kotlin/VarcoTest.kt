@@ -215,6 +215,10 @@ fun scenario(path: String) {
                 val h = Hasher.withParams(64u, 1u, 1u)
                 eq(h.verify(f[1], f[2]), VerifyResult(true, true), where)
                 check(!h.verify(f[1] + "x", f[2]).valid) { where }
+                val wrapped = h.wrapLegacy(f[2])
+                check(wrapped.startsWith("\$varco-wrap\$")) { where }
+                eq(h.verify(f[1], wrapped), VerifyResult(true, true), where)
+                check(!h.verify(f[1] + "x", wrapped).valid) { where }
             }
             "lookup" -> {
                 val got = try {

@@ -239,6 +239,10 @@ class ScenarioTest(unittest.TestCase):
                 h = v.Hasher.with_params(64, 1, 1)
                 self.assertEqual(h.verify(f[1], f[2]), v.VerifyResult(valid=True, needs_rehash=True), where)
                 self.assertFalse(h.verify(f[1] + "x", f[2]).valid, where)
+                wrapped = h.wrap_legacy(f[2])
+                self.assertTrue(wrapped.startswith("$varco-wrap$"), where)
+                self.assertEqual(h.verify(f[1], wrapped), v.VerifyResult(valid=True, needs_rehash=True), where)
+                self.assertFalse(h.verify(f[1] + "x", wrapped).valid, where)
             elif kind == "lookup":
                 try:
                     got = v.lookup_key(getattr(v.IdentifierKind, f[1].upper()), f[2], None).record_key

@@ -741,6 +741,22 @@ enum varco_result varco_hasher_hash(const struct varco_hasher *hasher,
                                     size_t *written);
 
 /**
+ * Wraps an imported legacy hash (bcrypt, PBKDF2, SHA-crypt) in Argon2id
+ * at import, into `buf` (512 bytes always suffice):
+ * [`varco_hasher_verify`] checks a password against it and asks for a
+ * rehash when it matches. A hash that is not a readable legacy hash, or a
+ * SHA-crypt salt that cannot be remade, is `VARCO_UNUSABLE_RECORD` with
+ * `VARCO_ERROR_MALFORMED_HASH` as the last error code.
+ * Thread-safe.
+ */
+enum varco_result varco_hasher_wrap_legacy(const struct varco_hasher *hasher,
+                                           const uint8_t *legacy,
+                                           size_t legacy_len,
+                                           uint8_t *buf,
+                                           size_t cap,
+                                           size_t *written);
+
+/**
  * Verifies a password against a stored PHC string, in constant time. On
  * success `*valid` says whether it matches and `*needs_rehash` whether the
  * stored hash should be replaced now (it matched, with old parameters or

@@ -150,6 +150,31 @@ pub unsafe extern "C" fn varco_hasher_hash(
     })
 }
 
+/// Wraps an imported legacy hash (bcrypt, PBKDF2, SHA-crypt) in Argon2id
+/// at import, into `buf` (512 bytes always suffice):
+/// [`varco_hasher_verify`] checks a password against it and asks for a
+/// rehash when it matches. A hash that is not a readable legacy hash, or a
+/// SHA-crypt salt that cannot be remade, is `VARCO_UNUSABLE_RECORD` with
+/// `VARCO_ERROR_MALFORMED_HASH` as the last error code.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_hasher_wrap_legacy(
+    hasher: *const varco_hasher,
+    legacy: *const u8,
+    legacy_len: usize,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    guard(|| {
+        let h = unsafe { handle(hasher, "hasher") }?;
+        let legacy = unsafe { text(legacy, legacy_len, "legacy") }?;
+        out_ptr(written, "written")?;
+        let wrapped = h.inner.wrap_legacy(legacy, &mut rand::rng()).or_fail()?;
+        unsafe { write_out(wrapped.as_bytes(), buf, cap, written) }
+    })
+}
+
 /// Verifies a password against a stored PHC string, in constant time. On
 /// success `*valid` says whether it matches and `*needs_rehash` whether the
 /// stored hash should be replaced now (it matched, with old parameters or

@@ -382,6 +382,16 @@ static void test_shared_scenario(void) {
       snprintf(other, sizeof other, "%sx", f[1]);
       CHECK_OK(varco_hasher_verify(h, S(other), S(f[2]), &valid, &rehash));
       CHECK(!valid);
+      char wrapped[512];
+      CHECK_OK(varco_hasher_wrap_legacy(h, S(f[2]), (uint8_t *)wrapped, sizeof wrapped, &n));
+      CHECK(strncmp(wrapped, "$varco-wrap$", 12) == 0);
+      CHECK_OK(varco_hasher_verify(h, S(f[1]), S(wrapped), &valid, &rehash));
+      CHECK(valid && rehash);
+      CHECK_OK(varco_hasher_verify(h, S(other), S(wrapped), &valid, &rehash));
+      CHECK(!valid);
+      CHECK_RESULT(varco_hasher_wrap_legacy(h, S("$argon2id$x"), (uint8_t *)wrapped, sizeof wrapped, &n),
+                   VARCO_UNUSABLE_RECORD);
+      CHECK(varco_last_error_code() == VARCO_ERROR_MALFORMED_HASH);
       varco_hasher_free(h);
     } else if (strcmp(f[0], "lookup") == 0 && nf == 4) {
       char key[512];

@@ -823,6 +823,10 @@ pub struct NewAccount {
     /// What the owner must do at the first sign-in.
     #[uniffi(default)]
     pub required_actions: Vec<RequiredAction>,
+    /// A hash imported from an earlier system instead of a password (a
+    /// legacy one is wrapped in Argon2id at once).
+    #[uniffi(default)]
+    pub imported_hash: Option<String>,
 }
 
 #[uniffi::export]
@@ -842,6 +846,7 @@ impl FlowEngine {
             mobile: account.mobile,
             second_factor: account.second_factor,
             required_actions: account.required_actions,
+            imported_hash: account.imported_hash,
         };
         let password = password.map(|p| p.to_core());
         Ok(self

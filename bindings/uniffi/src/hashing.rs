@@ -91,6 +91,13 @@ impl Hasher {
         })
     }
 
+    /// Wraps an imported legacy hash (bcrypt, PBKDF2, SHA-crypt) in
+    /// Argon2id at import: `verify` checks the password against it, and
+    /// asks for a rehash when it matches.
+    pub fn wrap_legacy(&self, legacy: String) -> Result<String, VarcoError> {
+        Ok(self.inner.wrap_legacy(&legacy, &mut rand::rng())?)
+    }
+
     /// Whether a stored PHC string should be replaced (other parameters,
     /// algorithm or pepper).
     pub fn needs_rehash(&self, phc: String) -> Result<bool, VarcoError> {

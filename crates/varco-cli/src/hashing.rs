@@ -23,6 +23,13 @@ pub(crate) struct HashArgs {
     p: Option<u32>,
     #[command(flatten)]
     pepper: PepperArgs,
+    /// Bulk wrap at import: stdin holds legacy hashes (bcrypt, PBKDF2,
+    /// SHA-crypt), one per line; each is printed wrapped in Argon2id, or as
+    /// it is when it cannot be (an Argon2 hash, a SHA-crypt salt that
+    /// cannot be remade), line for line. A line that is no hash at all
+    /// stops the run (exit 3, its line number on stderr).
+    #[arg(long, conflicts_with = "json")]
+    wrap: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -78,6 +85,9 @@ pub(crate) fn hash(a: HashArgs) -> Result<u8, Fail> {
         _ => HashParams::default(),
     };
     let hasher = with_pepper(PasswordHasher::new(params), &a.pepper)?;
+    if a.wrap {
+        return wrap(&hasher);
+    }
     let password = read_password()?;
     let phc = hasher.hash(&password, &mut rand::rng())?;
     if a.json {
@@ -89,6 +99,43 @@ pub(crate) fn hash(a: HashArgs) -> Result<u8, Fail> {
     } else {
         outln!("{phc}");
     }
+    Ok(0)
+}
+
+/// `varco hash --wrap`: stdin's legacy hashes, streamed line by line.
+fn wrap(hasher: &PasswordHasher) -> Result<u8, Fail> {
+    use std::io::BufRead;
+    let (mut wrapped, mut kept) = (0u64, 0u64);
+    let stdin = std::io::stdin();
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.map_err(|e| io_fail("stdin", e))?;
+        let stored = line.trim();
+        if stored.is_empty() {
+            continue;
+        }
+        let at = |e: varco::Error| bad_input(format!("line {}: {e}", n + 1));
+        let out = if varco::hash::LegacyHash::is_legacy(stored) {
+            match hasher.wrap_legacy(stored, &mut rand::rng()) {
+                Ok(w) => {
+                    wrapped += 1;
+                    w
+                }
+                // Readable, but not wrappable: kept for the sign-in to
+                // replace; unreadable: the error.
+                Err(_) => {
+                    varco::hash::LegacyHash::parse(stored).map_err(at)?;
+                    kept += 1;
+                    stored.to_owned()
+                }
+            }
+        } else {
+            hasher.needs_rehash(stored).map_err(at)?;
+            kept += 1;
+            stored.to_owned()
+        };
+        outln!("{out}");
+    }
+    eprintln!("wrapped {wrapped}, kept {kept} as they were");
     Ok(0)
 }
 

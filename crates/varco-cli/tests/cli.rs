@@ -1085,3 +1085,28 @@ fn flow_check_and_step_up_give_a_fresh_level_2_grant() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn hash_wrap_wraps_legacy_hashes_line_for_line_and_verify_takes_them() {
+    let bcrypt = "$2b$04$f..FfCDhfXf.VTTKifttHen/ATM.B9D1AAr1v6StgEmFbX5k/.Qq2";
+    let spec = "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5";
+    let input = format!("{bcrypt}\n\n{spec}\n");
+    let cheap = ["hash", "--m-kib", "64", "--t", "1", "--p", "1", "--wrap"];
+    let o = varco(&cheap, input.as_bytes());
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("$varco-wrap$") && !lines[0].contains("FbX5k"));
+    assert_eq!(lines[1], spec, "kept: its salt cannot be remade");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrapped 1, kept 1"));
+    let o = varco(&["verify", lines[0]], b"password\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("needs rehash"));
+    let o = varco(&["verify", lines[0]], b"Password\n");
+    assert_eq!(o.status.code(), Some(1));
+    // A line that is no hash stops the run, with its number.
+    let o = varco(&cheap, format!("{bcrypt}\nnot a hash\n").as_bytes());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"));
+}

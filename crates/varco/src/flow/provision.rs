@@ -29,6 +29,13 @@ pub struct NewAccount {
     /// What the owner must do at the first sign-in (an operator's
     /// temporary password to change, terms to accept).
     pub required_actions: Vec<crate::account::RequiredAction>,
+    /// A hash imported from an earlier system, instead of a password: an
+    /// Argon2 PHC string is kept as it is; a legacy one (bcrypt, PBKDF2,
+    /// SHA-crypt) is wrapped in Argon2id at once
+    /// ([`PasswordHasher::wrap_legacy`](crate::hash::PasswordHasher::wrap_legacy)),
+    /// or kept as it is where its salt cannot be remade. Either way the
+    /// first sign-in stores a plain Argon2id hash.
+    pub imported_hash: Option<String>,
 }
 
 impl NewAccount {
@@ -68,7 +75,9 @@ impl FlowEngine {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad id, identifier or mobile, two
-    /// identifiers with one key, or `verify_email` without an email; a hashing error for a password over the
+    /// identifiers with one key, `verify_email` without an email, or both a
+    /// password and an imported hash; [`Error::MalformedHash`] for an
+    /// imported hash that cannot be read; a hashing error for a password over the
     /// bound; [`Error::InvalidTime`] for a `now` past the year 9999.
     pub fn provision<R: CryptoRng + ?Sized>(
         &self,
@@ -89,8 +98,30 @@ impl FlowEngine {
             let key = LookupKey::of(IdentifierKind::Mobile, m, rules)?;
             account = account.with_mobile(key.key());
         }
-        if let Some(p) = password {
-            account = account.with_password_hash(&self.hasher.hash(p, rng)?);
+        match (password, &new.imported_hash) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "a password or an imported hash, not both".into(),
+                ));
+            }
+            (Some(p), None) => {
+                account = account.with_password_hash(&self.hasher.hash(p, rng)?);
+            }
+            (None, Some(h)) => {
+                let stored = if crate::hash::LegacyHash::is_legacy(h) {
+                    match self.hasher.wrap_legacy(h, rng) {
+                        Ok(wrapped) => wrapped,
+                        Err(_) if crate::hash::LegacyHash::parse(h).is_ok() => h.clone(),
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    // Readable, or refused now rather than at every sign-in.
+                    self.hasher.needs_rehash(h)?;
+                    h.clone()
+                };
+                account = account.with_password_hash(&stored);
+            }
+            (None, None) => {}
         }
         for a in &new.required_actions {
             if *a == crate::account::RequiredAction::VerifyEmail && new.email.is_none() {

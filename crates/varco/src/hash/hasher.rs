@@ -13,6 +13,9 @@ use super::{HashParams, LegacyHash, Pepper};
 use crate::keys::KeyRing;
 use crate::{Error, Normalization};
 
+/// The prefix of a wrapped legacy hash ([`PasswordHasher::wrap_legacy`]).
+const WRAP_PREFIX: &str = "$varco-wrap$";
+
 /// The result of checking a password against a stored hash.
 ///
 /// ```
@@ -353,9 +356,23 @@ impl PasswordHasher {
         if LegacyHash::is_legacy(phc) {
             return self.verify_legacy(password, phc);
         }
+        if phc.starts_with(WRAP_PREFIX) {
+            return self.verify_wrapped(password, phc);
+        }
+        self.verify_argon2(password, self.prepare(password), phc)
+    }
+
+    /// Argon2 over `prepared` (the password bounded and normalised, or a
+    /// wrapped hash's legacy digest) against a PHC string.
+    fn verify_argon2(
+        &self,
+        password: &str,
+        prepared: Result<Zeroizing<String>, Error>,
+        phc: &str,
+    ) -> Result<Verification, Error> {
         let checked = self.parse(phc).and_then(|stored| {
             let pepper = self.pepper_for(&stored.input.keyid)?;
-            let pw = self.prepare(password)?;
+            let pw = prepared?;
             Ok((stored, pepper, pw))
         });
         let (stored, pepper, pw) = match checked {
@@ -410,6 +427,93 @@ impl PasswordHasher {
         })
     }
 
+    /// Wraps an imported legacy hash at import, before any sign-in: Argon2id
+    /// (this hasher's parameters and pepper) over the legacy digest, so that
+    /// a copy of the database no longer holds a hash that can be attacked
+    /// at the legacy scheme's speed. The result
+    /// (`$varco-wrap$<setting>$argon2id$…`) keeps the legacy scheme, cost
+    /// and salt but not its digest. [`verify`](Self::verify) remakes the
+    /// digest from the password, checks it with Argon2, and asks for a
+    /// rehash on success: the first sign-in stores a plain Argon2id hash.
+    ///
+    /// The trade-off: a wrapped hash costs the legacy check plus the
+    /// Argon2 run at every sign-in until it is replaced, like an unwrapped
+    /// one (see [`verify`](Self::verify)); what changes is what a stolen
+    /// copy of the records is worth.
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher, Verification};
+    ///
+    /// let hasher = PasswordHasher::new(HashParams::new(64, 1, 1).unwrap());
+    /// // bcrypt, cost 4, made by passlib.
+    /// let legacy = "$2b$04$4bLAdFxpkTA2nzbj0RRnsuOZmKX6spLEB1CQciSNFHMUjS3Tudg1.";
+    /// let wrapped = hasher.wrap_legacy(legacy, &mut rand::rng()).unwrap();
+    /// assert!(wrapped.starts_with("$varco-wrap$") && !wrapped.contains("SjS3Tudg1"));
+    /// assert_eq!(hasher.verify("password", &wrapped).unwrap(), Verification::Valid { needs_rehash: true });
+    /// assert_eq!(hasher.verify("Password", &wrapped).unwrap(), Verification::Invalid);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MalformedHash`] for a hash that is not a readable legacy
+    /// hash, or a SHA-crypt hash whose salt its crate does not encode
+    /// (keep it as it is: the first sign-in replaces it).
+    pub fn wrap_legacy<R: CryptoRng + ?Sized>(
+        &self,
+        legacy: &str,
+        rng: &mut R,
+    ) -> Result<String, Error> {
+        let h = LegacyHash::parse(legacy)?;
+        if !h.can_wrap() {
+            return Err(Error::MalformedHash(format!(
+                "legacy hash: this {} hash's salt cannot be remade; keep it unwrapped",
+                h.scheme().as_str()
+            )));
+        }
+        let digest = h.stored_digest();
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill_bytes(&mut salt);
+        let input = self.current_input(salt.to_vec());
+        let mut out = Zeroizing::new(vec![0u8; self.params.output_len() as usize]);
+        self.compute(&input, self.pepper.as_ref(), digest.as_bytes(), &mut out)?;
+        let inner = phc::encode(&input, &out)?;
+        Ok(format!(
+            "{WRAP_PREFIX}{}{inner}",
+            data_encoding::BASE64URL_NOPAD.encode(h.setting().as_bytes())
+        ))
+    }
+
+    /// A wrapped legacy hash: the legacy digest of the password (bounded
+    /// first), then the Argon2 run against it; a match asks for a rehash.
+    fn verify_wrapped(&self, password: &str, stored: &str) -> Result<Verification, Error> {
+        let parsed = stored[WRAP_PREFIX.len()..]
+            .split_once('$')
+            .and_then(|(setting, inner)| {
+                let setting = data_encoding::BASE64URL_NOPAD
+                    .decode(setting.as_bytes())
+                    .ok()?;
+                let h = LegacyHash::parse(std::str::from_utf8(&setting).ok()?).ok()?;
+                Some((h, format!("${inner}")))
+            });
+        let Some((legacy, inner)) = parsed else {
+            self.dummy_work(password);
+            return Err(Error::MalformedHash(
+                "wrapped hash: $varco-wrap$<setting>$<argon2 PHC string>".into(),
+            ));
+        };
+        let digest = if password.len() > self.max_password_bytes {
+            Err(Error::PasswordTooLong {
+                max: self.max_password_bytes,
+                actual: password.len(),
+            })
+        } else {
+            legacy.digest_of(password)
+        };
+        Ok(match self.verify_argon2(password, digest, &inner)? {
+            Verification::Valid { .. } => Verification::Valid { needs_rehash: true },
+            Verification::Invalid => Verification::Invalid,
+        })
+    }
+
     /// True when a stored hash was not made with this hasher's current
     /// algorithm (Argon2id v=19), parameters, output length, salt length or
     /// pepper key id. Cheap: it parses, it does not hash.
@@ -434,6 +538,13 @@ impl PasswordHasher {
         if LegacyHash::is_legacy(phc) {
             // An imported hash is always replaced (once it is readable).
             return LegacyHash::parse(phc).map(|_| true);
+        }
+        if let Some(rest) = phc.strip_prefix(WRAP_PREFIX) {
+            // So is a wrapped one.
+            let inner = rest.split_once('$').map(|(_, i)| format!("${i}"));
+            return self
+                .parse(inner.as_deref().unwrap_or_default())
+                .map(|_| true);
         }
         Ok(self.stale(&self.parse(phc)?))
     }

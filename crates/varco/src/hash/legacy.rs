@@ -246,6 +246,122 @@ impl LegacyHash {
     }
 }
 
+/// What a wrap keeps of a legacy hash, and how it remakes its digest
+/// (see [`PasswordHasher::wrap_legacy`](super::PasswordHasher::wrap_legacy)):
+/// the setting is the hash with its digest blanked, the digest is the
+/// scheme's own text of it (bcrypt's 31 characters, SHA-crypt's last
+/// field) or, for PBKDF2, its bytes in hex.
+impl LegacyHash {
+    /// The digest field's start in the text (after its last `$`, or
+    /// bcrypt's 22 characters of salt).
+    fn digest_start(&self) -> usize {
+        match self.scheme {
+            LegacyScheme::Bcrypt => 29,
+            _ => self.text.rfind('$').map_or(self.text.len(), |i| i + 1),
+        }
+    }
+
+    /// Whether a wrap can remake this hash's digest from a password: a
+    /// SHA-crypt salt must be one its crate encodes (passlib's are; a
+    /// hand-made salt such as `saltstring` is not).
+    pub(crate) fn can_wrap(&self) -> bool {
+        match self.scheme {
+            LegacyScheme::Sha256Crypt | LegacyScheme::Sha512Crypt => {
+                self.sha_crypt_salt().is_some()
+            }
+            _ => true,
+        }
+    }
+
+    /// The hash with its digest replaced by characters that decode to
+    /// zeros: a legacy hash that [`parse`](Self::parse) reads, holding the
+    /// scheme, cost and salt and nothing of the password.
+    pub(crate) fn setting(&self) -> String {
+        let at = self.digest_start();
+        let filler = match self.scheme {
+            LegacyScheme::Pbkdf2Sha256 | LegacyScheme::Pbkdf2Sha512 => 'A',
+            _ => '.',
+        };
+        let blank: String = std::iter::repeat_n(filler, self.text.len() - at).collect();
+        format!("{}{blank}", &self.text[..at])
+    }
+
+    /// The digest this hash stores.
+    pub(crate) fn stored_digest(&self) -> Zeroizing<String> {
+        match &self.pbkdf2 {
+            Some((_, expected)) => Zeroizing::new(data_encoding::HEXLOWER.encode(expected)),
+            None => Zeroizing::new(self.text[self.digest_start()..].to_owned()),
+        }
+    }
+
+    /// The digest the scheme makes of `password` (its bytes as typed) under
+    /// this hash's setting: the [`stored_digest`](Self::stored_digest) when
+    /// the password is right.
+    ///
+    /// # Errors
+    /// [`Error::MalformedHash`] for a setting its crate cannot read.
+    pub(crate) fn digest_of(&self, password: &str) -> Result<Zeroizing<String>, Error> {
+        let pw = password.as_bytes();
+        let bad = |m: String| Error::MalformedHash(format!("legacy hash: {m}"));
+        match self.scheme {
+            LegacyScheme::Bcrypt => {
+                let parts: bcrypt::HashParts =
+                    self.text.parse().map_err(|e| bad(format!("bcrypt: {e}")))?;
+                let made = bcrypt::hash_with_salt(pw, parts.get_cost(), parts.get_salt_raw())
+                    .map_err(|e| bad(format!("bcrypt: {e}")))?;
+                let text = Zeroizing::new(made.format_for_version(bcrypt::Version::TwoB));
+                Ok(Zeroizing::new(text[29..].to_owned()))
+            }
+            LegacyScheme::Pbkdf2Sha256 | LegacyScheme::Pbkdf2Sha512 => {
+                let Some((salt, expected)) = &self.pbkdf2 else {
+                    return Err(Error::Internal("pbkdf2 hash without its parts".into()));
+                };
+                let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+                if self.scheme == LegacyScheme::Pbkdf2Sha256 {
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, salt, self.cost, &mut out);
+                } else {
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pw, salt, self.cost, &mut out);
+                }
+                Ok(Zeroizing::new(data_encoding::HEXLOWER.encode(&out)))
+            }
+            LegacyScheme::Sha256Crypt | LegacyScheme::Sha512Crypt => {
+                use sha_crypt::CustomizedPasswordHasher;
+                let salt = self
+                    .sha_crypt_salt()
+                    .ok_or_else(|| bad("sha-crypt: a salt its crate does not encode".into()))?;
+                let params = sha_crypt::Params::new(self.cost)
+                    .map_err(|e| bad(format!("sha-crypt: {e}")))?;
+                let id = if self.scheme == LegacyScheme::Sha256Crypt {
+                    "5"
+                } else {
+                    "6"
+                };
+                let made = sha_crypt::ShaCrypt::default()
+                    .hash_password_customized(pw, &salt, Some(id), None, params)
+                    .map_err(|e| bad(format!("sha-crypt: {e}")))?;
+                let text = Zeroizing::new(made.to_string());
+                let at = text.rfind('$').map_or(0, |i| i + 1);
+                Ok(Zeroizing::new(text[at..].to_owned()))
+            }
+        }
+    }
+
+    /// A SHA-crypt salt's bytes, when the crate's own encoding of them
+    /// gives back the salt as stored.
+    fn sha_crypt_salt(&self) -> Option<Vec<u8>> {
+        use base64ct::{Base64ShaCrypt, Encoding};
+        let fields: Vec<&str> = self.text.split('$').collect();
+        // "", "5" | "6", ["rounds=N",] salt, digest
+        let salt = match fields.as_slice() {
+            [_, _, r, salt, _] if r.starts_with("rounds=") => *salt,
+            [_, _, salt, _] => *salt,
+            _ => return None,
+        };
+        let raw = Base64ShaCrypt::decode_vec(salt).ok()?;
+        (Base64ShaCrypt::encode_string(&raw) == salt).then_some(raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
