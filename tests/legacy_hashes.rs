@@ -100,7 +100,16 @@ fn every_passlib_hash_wrapped_in_argon2id_verifies_only_its_password() {
         wrapped_schemes.insert(scheme);
         let digest = &stored[stored.rfind('$').unwrap() + 1..];
         let tail = &digest[digest.len().saturating_sub(20)..];
-        assert!(!wrapped.contains(tail), "{scheme}: the digest is not kept");
+        let setting = wrapped["$varco-wrap$".len()..].split('$').next().unwrap();
+        let setting = data_encoding::BASE64URL_NOPAD
+            .decode(setting.as_bytes())
+            .unwrap();
+        let setting = String::from_utf8(setting).unwrap();
+        assert!(
+            !wrapped.contains(tail) && !setting.contains(tail),
+            "{scheme}: the digest is not kept: {setting}"
+        );
+        assert_eq!(setting.len(), stored.len(), "{scheme}: the setting's shape");
         assert!(!LegacyHash::is_legacy(&wrapped));
         assert_eq!(
             h.verify(&password, &wrapped).unwrap(),

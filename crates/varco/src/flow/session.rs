@@ -142,3 +142,44 @@ impl SessionGrant {
         SessionCheck::Valid
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_is_too_old_one_millisecond_past_its_max_age_and_too_weak_below_its_level() {
+        let t = Timestamp::from_unix_seconds(1_800_000_000);
+        let account = Stored::new(Account::new("a1", t).unwrap());
+        let grant = SessionGrant {
+            account: "a1".into(),
+            epoch: 0,
+            level: 1,
+            methods: Vec::new(),
+            at: t,
+            device: None,
+        };
+        let recent = Requirement {
+            max_age: Some(Duration::from_secs(300)),
+            level: 1,
+        };
+        let at = |ms: u64| Timestamp::from_unix_millis(1_800_000_000_000 + ms);
+        assert_eq!(
+            grant.check(&account, at(300_000), &recent),
+            SessionCheck::Valid
+        );
+        assert_eq!(
+            grant.check(&account, at(300_001), &recent),
+            SessionCheck::StepUp
+        );
+        let strong = Requirement { level: 2, ..recent };
+        assert_eq!(grant.check(&account, at(0), &strong), SessionCheck::StepUp);
+        let level2 = SessionGrant {
+            level: 2,
+            ..grant.clone()
+        };
+        assert_eq!(level2.check(&account, at(0), &strong), SessionCheck::Valid);
+        let other = SessionGrant { epoch: 1, ..grant };
+        assert_eq!(other.check(&account, at(0), &recent), SessionCheck::Revoked);
+    }
+}
