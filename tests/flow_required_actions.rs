@@ -460,3 +460,52 @@ fn verify_email_needs_an_email() {
         .unwrap_err();
     assert!(e.to_string().contains("no email"), "{e}");
 }
+
+#[test]
+fn an_emailed_second_factor_code_confirms_the_address_too() {
+    let (engine, store) = (engine(), Store::new());
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        email: Some("mario@example.it".into()),
+        second_factor: true,
+        required_actions: vec![RequiredAction::VerifyEmail],
+        ..NewAccount::default()
+    };
+    let rng = &mut rand::rng();
+    store
+        .commit_step(
+            &engine
+                .provision(&new, Some("Temporary-Pass-1"), at(0), rng)
+                .unwrap(),
+        )
+        .unwrap();
+    let (f, s) = start(&engine, &store, None, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(10), rng);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &password("Temporary-Pass-1"),
+        at(11),
+        rng,
+    );
+    assert_eq!(emails_to(&step, "mario@example.it"), 1);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &login::code(&last_code(&store)),
+        at(12),
+        rng,
+    );
+    assert!(
+        matches!(step.outcome, FlowOutcome::SignedIn { .. }),
+        "no second email code: {:?}",
+        step.outcome
+    );
+    assert_eq!(emails_to(&step, "mario@example.it"), 0);
+    assert!(actions_left(&store).is_empty());
+}

@@ -1196,16 +1196,21 @@ impl FlowEngine {
                     crate::otp::Channel::Sms => Method::Sms,
                     crate::otp::Channel::Email => Method::Email,
                 });
-                self.after_factor(
-                    flow,
-                    next,
-                    Working::new(account),
-                    guard,
-                    records,
-                    work,
-                    now,
-                    rng,
-                )
+                let mut acc = Working::new(account.clone());
+                let a = account.body();
+                if *channel == crate::otp::Channel::Email
+                    && a.required_actions().contains(&RequiredAction::VerifyEmail)
+                    && stored
+                        .as_ref()
+                        .is_some_and(|c| Some(c.body().destination().address()) == a.email())
+                {
+                    // The code just passed was sent to the address to
+                    // confirm: it is confirmed, not asked a second time.
+                    acc.now = acc
+                        .now
+                        .next(a.with_action_done(RequiredAction::VerifyEmail), now)?;
+                }
+                self.after_factor(flow, next, acc, guard, records, work, now, rng)
             }
             CodeOutcome::Wrong { .. } => self.second_factor_failed(
                 flow,
