@@ -186,13 +186,38 @@ impl FlowEngine {
             Ok(c) => c,
             Err(step) => return Ok(step),
         };
-        let done = account.body().with_action_done(RequiredAction::AcceptTerms);
+        self.action_done(
+            flow,
+            (account, guard),
+            RequiredAction::AcceptTerms,
+            "terms_accepted",
+            Work::new(),
+            records,
+            now,
+            rng,
+        )
+    }
+
+    /// An action done: the account without it, the step's audit event,
+    /// and the sign-in goes on (the next action, or the grant).
+    #[allow(clippy::too_many_arguments)]
+    fn action_done<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        (account, guard): (Stored<Account>, Stored<AccountGuard>),
+        action: RequiredAction,
+        step: &str,
+        mut work: Work,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let done = account.body().with_action_done(action);
         let mut acc = Working::new(account.clone());
         acc.now = acc.now.next(done, now)?;
         let next = flow.body().clone();
-        let mut work = Work::new();
         work.effects
-            .push(Effect::Audit(self.audit(&next, now, "terms_accepted")));
+            .push(Effect::Audit(self.audit(&next, now, step)));
         self.after_factor(
             flow,
             next,
@@ -259,23 +284,16 @@ impl FlowEngine {
             self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
         };
         match outcome {
-            CodeOutcome::Accepted => {
-                let done = account.body().with_action_done(RequiredAction::VerifyEmail);
-                let mut acc = Working::new(account.clone());
-                acc.now = acc.now.next(done, now)?;
-                work.effects
-                    .push(Effect::Audit(self.audit(&next, now, "email_verified")));
-                self.after_factor(
-                    flow,
-                    next,
-                    acc,
-                    Working::new(guard),
-                    records,
-                    work,
-                    now,
-                    rng,
-                )
-            }
+            CodeOutcome::Accepted => self.action_done(
+                flow,
+                (account, guard),
+                RequiredAction::VerifyEmail,
+                "email_verified",
+                work,
+                records,
+                now,
+                rng,
+            ),
             CodeOutcome::Wrong { .. } => {
                 refused(Rejection::WrongCode, ViewError::CodeWrong, next, work)
             }
