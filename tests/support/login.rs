@@ -98,6 +98,7 @@ pub fn put<T: varco::record::Record>(
             json: w.record.to_json(),
             revision: w.record.revision(),
             expect: w.expect,
+            expires_at: w.record.expires_at(),
         },
     }
 }

@@ -1225,6 +1225,19 @@ enum varco_result varco_step_write_revision(const struct varco_step *step,
                                             int64_t *replaces);
 
 /**
+ * When record `index` ends by itself, in milliseconds since the Unix
+ * epoch (a flow, a challenge), or 0 when it lasts. Index it and delete
+ * rows whose time has passed on a schedule:
+ *
+ * ```text
+ * DELETE FROM records WHERE expires_at > 0 AND expires_at <= now
+ * ```
+ */
+enum varco_result varco_step_write_expires_at(const struct varco_step *step,
+                                              size_t index,
+                                              int64_t *expires_at);
+
+/**
  * How many effects the step asks for (0 for NULL).
  */
 size_t varco_step_effect_count(const struct varco_step *step);

@@ -271,11 +271,13 @@ fn flow_step(s: varco::flow::FlowStep) -> varco_step {
                 json,
                 revision,
                 expect,
+                expires_at,
             } => varco::step::RecordWrite {
                 kind,
                 json: json.clone(),
                 revision: *revision,
                 expect: *expect,
+                expires_at: *expires_at,
             },
             WriteOp::Assert { revision } => varco::step::RecordWrite {
                 kind: "assert",
@@ -284,6 +286,7 @@ fn flow_step(s: varco::flow::FlowStep) -> varco_step {
                 expect: Expect::Revision {
                     revision: *revision,
                 },
+                expires_at: None,
             },
         });
     }

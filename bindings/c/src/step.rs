@@ -241,6 +241,31 @@ pub unsafe extern "C" fn varco_step_write_revision(
     })
 }
 
+/// When record `index` ends by itself, in milliseconds since the Unix
+/// epoch (a flow, a challenge), or 0 when it lasts. Index it and delete
+/// rows whose time has passed on a schedule:
+///
+/// ```text
+/// DELETE FROM records WHERE expires_at > 0 AND expires_at <= now
+/// ```
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_write_expires_at(
+    step: *const varco_step,
+    index: usize,
+    expires_at: *mut i64,
+) -> varco_result {
+    guard(|| {
+        let s = unsafe { handle(step, "step") }?;
+        out_ptr(expires_at, "expires_at")?;
+        let w = write_at(s, index)?;
+        let at = w
+            .expires_at
+            .map_or(0, |t| i64::try_from(t.as_unix_millis()).unwrap_or(i64::MAX));
+        unsafe { put(expires_at, at) };
+        Ok(())
+    })
+}
+
 /// How many effects the step asks for (0 for NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_step_effect_count(step: *const varco_step) -> usize {

@@ -443,6 +443,9 @@ pub enum FlowWrite {
         revision: i64,
         /// The revision it replaces; 0 when it must not exist yet.
         replaces: i64,
+        /// When the record ends by itself (a flow, a challenge): index it
+        /// and delete it once passed. `None` for records that last.
+        expires_at: Option<Timestamp>,
     },
     /// Write nothing; fail the commit unless the record is at `revision`.
     Assert {
@@ -557,7 +560,9 @@ impl From<varco::flow::FlowStep> for FlowStep {
                         json,
                         revision: r,
                         expect,
+                        expires_at,
                     } => FlowWrite::Put {
+                        expires_at,
                         key: w.key,
                         kind: kind.to_owned(),
                         record: json,

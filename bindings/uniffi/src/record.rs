@@ -22,6 +22,9 @@ pub struct Write {
     pub revision: i64,
     /// The revision it replaces; 0 when the record must not exist yet.
     pub replaces: i64,
+    /// When the record ends by itself (a challenge): index it and delete
+    /// it once passed. `None` for records that last.
+    pub expires_at: Option<varco::Timestamp>,
 }
 
 /// The core's writes, in commit order.
@@ -36,6 +39,7 @@ pub(crate) fn writes(w: &impl Writes) -> Vec<Write> {
                 varco::record::Expect::Absent => 0,
                 varco::record::Expect::Revision { revision: r } => revision(r),
             },
+            expires_at: w.expires_at,
         })
         .collect()
 }

@@ -1,7 +1,7 @@
 //! Effects: what the host must do after a step (send this SMS, this email,
 //! write this audit event). varco never does them itself.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use zeroize::Zeroizing;
 
 use crate::audit::AuditEvent;
@@ -9,8 +9,9 @@ use crate::audit::AuditEvent;
 /// Something the host must carry out.
 ///
 /// Messages carry the one-time code, the only place it ever appears: `Debug`
-/// redacts their text, and they are not `Deserialize` (they are never
-/// persisted). Serialize them only to hand them to a sender.
+/// redacts their text. Serialize them only to hand them to a sender; an
+/// outbox keeps them sealed ([`crate::outbox`]), which is why they are
+/// `Deserialize` too.
 ///
 /// ```
 /// use varco::effect::Effect;
@@ -19,15 +20,15 @@ use crate::audit::AuditEvent;
 /// let e = Effect::SendSms { to: "+393339876543".into(), text: Zeroizing::new("Usa il codice 123456".into()) };
 /// assert!(!format!("{e:?}").contains("123456"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "effect", rename_all = "snake_case")]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Effect {
     /// Send a text message.
     SendSms {
         /// The number, as given.
         to: String,
         /// The text, with the code in it.
-        #[serde(serialize_with = "expose")]
+        #[serde(serialize_with = "expose", deserialize_with = "secret_text")]
         text: Zeroizing<String>,
     },
     /// Send an email.
@@ -37,7 +38,7 @@ pub enum Effect {
         /// The subject (no secrets in it).
         subject: String,
         /// The body, with the code in it.
-        #[serde(serialize_with = "expose")]
+        #[serde(serialize_with = "expose", deserialize_with = "secret_text")]
         body: Zeroizing<String>,
     },
     /// Tell the account's owner, on every address the host has for them,
@@ -64,6 +65,16 @@ impl Effect {
             Effect::Audit(..) => "audit",
         }
     }
+
+    /// Whether the effect carries a secret (a message with a code or a
+    /// link token in it): an outbox seals these at rest.
+    pub fn carries_secret(&self) -> bool {
+        matches!(self, Effect::SendSms { .. } | Effect::SendEmail { .. })
+    }
+}
+
+fn secret_text<'de, D: Deserializer<'de>>(d: D) -> Result<Zeroizing<String>, D::Error> {
+    String::deserialize(d).map(Zeroizing::new)
 }
 
 fn expose<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {

@@ -58,6 +58,7 @@ pub mod i18n;
 pub mod keys;
 pub mod normalize;
 pub mod otp;
+pub mod outbox;
 pub mod policy;
 pub mod record;
 pub mod seal;

@@ -88,6 +88,9 @@ pub struct RecordWrite {
     pub revision: u64,
     /// What the store must find first.
     pub expect: Expect,
+    /// When the record ends by itself, if it does (a store may purge it
+    /// then).
+    pub expires_at: Option<crate::Timestamp>,
 }
 
 /// The writes of a step, in the order a host commits them.
@@ -104,6 +107,7 @@ impl<T: Record> Writes for Write<T> {
             json: self.record.to_json(),
             revision: self.record.revision(),
             expect: self.expect,
+            expires_at: self.record.expires_at(),
         }]
     }
 }

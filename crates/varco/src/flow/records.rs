@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::Error;
+use crate::Timestamp;
 use crate::record::{Expect, Record, Stored};
-use crate::step::Write;
+use crate::step::{RecordWrite, Write};
 
 /// The records a host loaded for a step, by key: the stored text of each,
 /// or `None` for a key it looked up and did not find. A key not given at
@@ -108,6 +109,11 @@ pub enum WriteOp {
         /// What the store must find first.
         #[serde(flatten)]
         expect: Expect,
+        /// When the record ends by itself (a flow, a challenge): a store
+        /// indexes it and may purge the record once it has passed. `None`
+        /// for records that last (accounts, budgets, padding).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_at: Option<Timestamp>,
     },
     /// Write nothing, but fail the commit unless the record is still at
     /// `revision`: what a granting step relied on.
@@ -136,6 +142,37 @@ impl FlowWrite {
                 json: w.record.to_json(),
                 revision: w.record.revision(),
                 expect: w.expect,
+                expires_at: w.record.expires_at(),
+            },
+        }
+    }
+
+    /// The write of a record a step outside the flow engine returned (an
+    /// account's provisioning, a guard's step), under its key: so that one
+    /// store commits both.
+    ///
+    /// ```
+    /// use varco::flow::{FlowWrite, WriteOp};
+    /// use varco::step::Writes;
+    /// use varco::guard::{FailureCounter, LockoutPolicy};
+    /// use varco::record::{Expect, Stored};
+    /// use varco::Timestamp;
+    ///
+    /// let now = Timestamp::from_unix_seconds(1_800_000_000);
+    /// let counter = Stored::new(FailureCounter::default());
+    /// let step = counter.begin(&LockoutPolicy::default(), now).unwrap();
+    /// let w = FlowWrite::of_record("source/1.2.3.4", step.writes.record_writes().remove(0));
+    /// assert!(matches!(w.op, WriteOp::Put { expect: Expect::Absent, .. }));
+    /// ```
+    pub fn of_record(key: impl Into<String>, w: RecordWrite) -> Self {
+        FlowWrite {
+            key: key.into(),
+            op: WriteOp::Put {
+                kind: w.kind,
+                json: w.json,
+                revision: w.revision,
+                expect: w.expect,
+                expires_at: w.expires_at,
             },
         }
     }

@@ -1,0 +1,363 @@
+//! The host loop of ENGINE §4 as functions, so that a Rust host does not
+//! write it: [`start`] a flow, [`run`] one user submission through it,
+//! [`answer`] a host fact, [`provision`] an account.
+//!
+//! ```text
+//! load the flow and the records the engine asked for
+//! step = advance(flow, secret, token, input, records, now, rng)
+//! commit step.writes atomically with the step's outbox row
+//!   conflict               -> reload, advance again (bounded: RunError::Conflicts)
+//! then Load(keys)          -> load them too, advance again
+//! then CommitAndRepeat(t)  -> reload, advance again with the same input and t
+//! then Respond             -> return the step; its effects are in the outbox
+//! ```
+//!
+//! The effects are sent after the reply, by a sender that drains the
+//! outbox ([`deliver`](crate::deliver)), so that an answer takes the same
+//! time for a known and an unknown account.
+
+use rand_core::CryptoRng;
+use varco::Timestamp;
+use varco::flow::{
+    Flow, FlowEngine, FlowKind, FlowStep, HostFact, Input, NewAccount, StartContext, Started,
+    Submit, Then,
+};
+use varco::record::Stored;
+
+use crate::{Committed, OutboxRow, Store, StoreError};
+
+/// Why a request through the host loop did not give a step.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The engine refused the call (a malformed record, a bad input, a
+    /// record of a newer version than this engine knows); nothing was
+    /// written.
+    #[error("engine: {0}")]
+    Engine(#[from] varco::Error),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// There is no flow at this key (never started, or expired and swept):
+    /// start a new one.
+    #[error("no flow at this key")]
+    UnknownFlow,
+    /// Every try met a commit conflict: other requests kept changing the
+    /// same records. Nothing of this request was committed by the last
+    /// try; the client may submit again.
+    #[error("gave up after {conflicts} commit conflicts in a row")]
+    Conflicts {
+        /// How many.
+        conflicts: u32,
+    },
+    /// The engine kept asking for more (a bug, or records changing under
+    /// it without conflicts): the loop stopped after this many calls.
+    #[error("the host loop did not settle after {calls} engine calls")]
+    Unsettled {
+        /// How many calls it made.
+        calls: u32,
+    },
+    /// A new record's key was taken (a flow id drawn twice, an account
+    /// id or identifier already claimed).
+    #[error("a new record's key is taken: {key}")]
+    Taken {
+        /// The key.
+        key: String,
+    },
+}
+
+/// The host loop's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Conflicts in a row before [`RunError::Conflicts`].
+    pub max_conflicts: u32,
+    /// Engine calls before [`RunError::Unsettled`] (a sign-in takes three
+    /// to five).
+    pub max_calls: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            max_conflicts: 64,
+            max_calls: 256,
+        }
+    }
+}
+
+/// One user submission, as the client sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The flow's key ([`Started::flow_key`]).
+    pub flow_key: &'a str,
+    /// The client secret the flow was started with.
+    pub client_secret: &'a str,
+    /// The token of the view the input answers ([`View::token`](varco::flow::View::token)).
+    pub token: &'a str,
+    /// The input.
+    pub input: &'a Input,
+}
+
+/// What the host loop ended with.
+#[derive(Debug)]
+pub struct Ran {
+    /// The last step: its outcome and view are the answer; its effects
+    /// (and those of the steps before it) are in the outbox.
+    pub step: FlowStep,
+    /// Commit conflicts met on the way (retried).
+    pub conflicts: u32,
+    /// Engine calls made.
+    pub calls: u32,
+}
+
+/// Starts a flow and commits it: the client gets
+/// [`Started::client_secret`] and the step's view.
+///
+/// # Errors
+/// [`RunError::Engine`] for the engine's refusals; [`RunError::Store`];
+/// [`RunError::Taken`] if the drawn flow id exists (it never does).
+pub fn start<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    kind: FlowKind,
+    context: &StartContext,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Started, RunError> {
+    let started = engine.start(kind, context, now, rng)?;
+    commit_new(engine, store, &started.step, now, rng)?;
+    Ok(started)
+}
+
+/// Stores a new account: its claims (each must not exist) and the account,
+/// with its password hashed by the engine.
+///
+/// # Errors
+/// [`RunError::Engine`] for an account the engine refuses;
+/// [`RunError::Taken`] when the id or an identifier is claimed already.
+pub fn provision<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    new: &NewAccount,
+    password: Option<&str>,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<FlowStep, RunError> {
+    let step = engine.provision(new, password, now, rng)?;
+    commit_new(engine, store, &step, now, rng)?;
+    Ok(step)
+}
+
+fn commit_new<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    step: &FlowStep,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<(), RunError> {
+    match commit_step(engine, store, step, now, rng)? {
+        Committed::Done => Ok(()),
+        Committed::Conflict { key } => Err(RunError::Taken { key }),
+    }
+}
+
+/// Commits a step's writes with its outbox row (when it has effects).
+///
+/// # Errors
+/// [`RunError::Engine`] if the effects cannot be sealed;
+/// [`RunError::Store`].
+pub fn commit_step<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    step: &FlowStep,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Committed, RunError> {
+    if step.writes.is_empty() && step.effects.is_empty() {
+        return Ok(Committed::Done);
+    }
+    let row = if step.effects.is_empty() {
+        None
+    } else {
+        let step_id = step_id(rng);
+        Some(OutboxRow {
+            effects: engine.seal_outbox(&step.effects, &step_id, rng)?,
+            step_id,
+            created_at: now,
+        })
+    };
+    Ok(store.commit(&step.writes, row.as_ref())?)
+}
+
+/// A fresh step id: 128 random bits, hex.
+fn step_id<R: CryptoRng + ?Sized>(rng: &mut R) -> String {
+    let mut b = [0u8; 16];
+    rng.fill_bytes(&mut b);
+    data_encoding::HEXLOWER.encode(&b)
+}
+
+fn load_flow<S: Store + ?Sized>(store: &S, key: &str) -> Result<Stored<Flow>, RunError> {
+    let row = store.get(key)?.ok_or(RunError::UnknownFlow)?;
+    Ok(Stored::<Flow>::from_json(&row.json)?)
+}
+
+/// One user submission through the host loop, with the default bounds.
+///
+/// ```
+/// use varco::flow::*;
+/// use varco::hash::HashParams;
+/// use varco::keys::KeyRing;
+/// use varco::Timestamp;
+/// use varco_store::{MemoryStore, Request, run, start};
+///
+/// let keys = EngineKeys {
+///     codes: KeyRing::new("c1", vec![1; 32]).unwrap(),
+///     sealing: KeyRing::new("s1", vec![2; 32]).unwrap(),
+///     decoy: KeyRing::new("d1", vec![3; 32]).unwrap(),
+///     peppers: None,
+/// };
+/// let config = EngineConfig { hash: HashParams::new(8, 1, 1).unwrap(), ..EngineConfig::default() };
+/// let engine = FlowEngine::new(config, keys).unwrap();
+/// let store = MemoryStore::new();
+/// let now = Timestamp::from_unix_seconds(1_800_000_000);
+/// let rng = &mut rand::rng();
+/// let started = start(&engine, &store, FlowKind::Login, &StartContext::default(), now, rng).unwrap();
+/// let view = started.step.view.unwrap();
+/// let input = Input::Identify { identifier: "nobody".into() };
+/// let request = Request { flow_key: &started.flow_key, client_secret: started.client_secret.expose(), token: &view.token, input: &input };
+/// let ran = run(&engine, &store, &request, now, rng).unwrap();
+/// // An unknown user is asked for a password like anyone.
+/// assert_eq!(ran.step.view.unwrap().screen, Screen::Password);
+/// ```
+///
+/// # Errors
+/// See [`RunError`]: nothing of a failed try stays committed except what
+/// earlier steps of the same request committed (a reservation), which is
+/// what the engine's protocol expects.
+pub fn run<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    request: &Request<'_>,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Ran, RunError> {
+    run_with(engine, store, request, now, rng, RunOptions::default())
+}
+
+/// [`run`] with explicit bounds.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    request: &Request<'_>,
+    now: Timestamp,
+    rng: &mut R,
+    options: RunOptions,
+) -> Result<Ran, RunError> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut ticket: Option<varco::flow::Secret> = None;
+    let mut conflicts = 0;
+    let mut in_a_row = 0;
+    for calls in 1..=options.max_calls {
+        let flow = load_flow(store, request.flow_key)?;
+        let records = store.load(&keys)?;
+        let submit = Submit {
+            client_secret: request.client_secret,
+            token: request.token,
+            input: request.input,
+            ticket: ticket.as_ref().map(varco::flow::Secret::expose),
+        };
+        let step = engine.advance(&flow, &submit, &records, now, rng)?;
+        match commit_step(engine, store, &step, now, rng)? {
+            Committed::Conflict { .. } => {
+                conflicts += 1;
+                in_a_row += 1;
+                if in_a_row >= options.max_conflicts {
+                    return Err(RunError::Conflicts {
+                        conflicts: in_a_row,
+                    });
+                }
+                continue;
+            }
+            Committed::Done => in_a_row = 0,
+        }
+        match &step.then {
+            Then::Respond => {
+                return Ok(Ran {
+                    step,
+                    conflicts,
+                    calls,
+                });
+            }
+            Then::Load { keys: more } => {
+                for k in more {
+                    if !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+            Then::CommitAndRepeat { ticket: t } => ticket = Some(t.clone()),
+        }
+    }
+    Err(RunError::Unsettled {
+        calls: options.max_calls,
+    })
+}
+
+/// A host fact (a human check passed, a payment confirmed, ...) through
+/// the host loop: `token` is the view the fact is about (`None`: the
+/// flow's current one).
+///
+/// # Errors
+/// As [`run`].
+pub fn answer<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    flow_key: &str,
+    token: Option<&str>,
+    fact: &HostFact,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Ran, RunError> {
+    let options = RunOptions::default();
+    let mut keys: Vec<String> = Vec::new();
+    let mut conflicts = 0;
+    let mut in_a_row = 0;
+    let token = match token {
+        Some(t) => t.to_owned(),
+        None => load_flow(store, flow_key)?.body().token(),
+    };
+    for calls in 1..=options.max_calls {
+        let flow = load_flow(store, flow_key)?;
+        let records = store.load(&keys)?;
+        let step = engine.answer(&flow, &token, fact, &records, now, rng)?;
+        match commit_step(engine, store, &step, now, rng)? {
+            Committed::Conflict { .. } => {
+                conflicts += 1;
+                in_a_row += 1;
+                if in_a_row >= options.max_conflicts {
+                    return Err(RunError::Conflicts {
+                        conflicts: in_a_row,
+                    });
+                }
+                continue;
+            }
+            Committed::Done => in_a_row = 0,
+        }
+        match &step.then {
+            Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            _ => {
+                return Ok(Ran {
+                    step,
+                    conflicts,
+                    calls,
+                });
+            }
+        }
+    }
+    Err(RunError::Unsettled {
+        calls: options.max_calls,
+    })
+}

@@ -1,0 +1,83 @@
+//! Stores for varco's flows, and the host loop that runs on them.
+//!
+//! varco's core is pure: a step returns the records to write, each with a
+//! compare-and-swap expectation, and the effects to carry out (ENGINE §2,
+//! §4). This crate gives a host the rest:
+//!
+//! - a [`Store`] interface and three stores: [`MemoryStore`] (tests,
+//!   embedded hosts), [`SqliteStore`] (one file, the embedded default) and
+//!   [`PgStore`] (PostgreSQL, for many application servers);
+//! - a transactional outbox: a step's effects are stored in the same
+//!   commit as its writes, one row per step, messages sealed
+//!   ([`varco::outbox`]); [`deliver`] sends them at least once with an
+//!   idempotency key per effect and deletes a row once sent;
+//! - expiry: every record that ends by itself (flows, challenges) carries
+//!   its expiry, indexed, and [`sweep`] deletes what has passed;
+//! - the host loop as functions: [`start`], [`run`], [`answer`],
+//!   [`provision`], with bounded retries on conflict.
+//!
+//! # Choices
+//! - **rusqlite** for SQLite, not sqlx: a commit must take SQLite's write
+//!   lock before it reads what it checks (`BEGIN IMMEDIATE`), or two
+//!   processes can both read, both pass their check, and one fail late
+//!   with `SQLITE_BUSY` that no busy timeout retries. rusqlite lets us
+//!   choose the transaction's kind and the busy timeout; SQLite is
+//!   compiled in (`bundled`), so nothing is installed.
+//! - **postgres / tokio-postgres** for PostgreSQL: the plain client of
+//!   the rust-postgres project, blocking and async over one protocol
+//!   implementation. sqlx would bring a second SQLite (`libsqlite3-sys`
+//!   twice cannot link) and compile-time query checks we do not need for
+//!   a dozen fixed statements.
+//!
+//! # Isolation and sharding (PostgreSQL)
+//! A commit runs at `READ COMMITTED`, which is enough because every write
+//! is a conditional statement on one row: `INSERT ... ON CONFLICT DO
+//! NOTHING` for "must not exist", `UPDATE ... WHERE revision = r` for a
+//! compare-and-swap, `SELECT ... FOR SHARE` for an assert. Each takes the
+//! row's lock and re-checks its condition on the newest version after any
+//! wait, so of two racing commits of one revision exactly one matches; the
+//! other sees zero rows and rolls back as a conflict. A deadlock between
+//! two commits (40P01) or a serialization failure (40001) is reported as a
+//! conflict too, and retried by the host loop. Stronger isolation would
+//! add aborts, not safety.
+//!
+//! Every commit touches the records of one account (its account, claims,
+//! guard, challenges, flows) plus padding and source counters, so the
+//! account id is the natural shard key: route an account's keys to one
+//! database. Source counters (`source/...`) and padding (`pad/...`) are
+//! shared across accounts: keep them on each shard (a source's budget is
+//! then per shard, which is stricter than needed, never looser per shard).
+//!
+//! ```
+//! use varco_store::{MemoryStore, Store};
+//!
+//! let store = MemoryStore::new();
+//! assert_eq!(store.counts().unwrap().records, 0);
+//! ```
+
+mod error;
+mod host;
+mod memory;
+mod outbox;
+pub mod schema;
+mod store;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use error::StoreError;
+pub use host::{
+    Ran, Request, RunError, RunOptions, answer, commit_step, provision, run, run_with, start,
+};
+pub use memory::MemoryStore;
+pub use outbox::{Delivered, Delivery, deliver, sweep};
+pub use store::{
+    Committed, Counts, MAX_KEY_LEN, MAX_RECORD_LEN, MAX_WRITES, OutboxRow, Row, Store,
+};
+
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{Durability, SqliteOptions, SqliteStore};

@@ -1,0 +1,324 @@
+//! The PostgreSQL store (blocking): for many application servers sharing
+//! one database. See the crate docs for the isolation level and sharding.
+//!
+//! A commit is one transaction at `READ COMMITTED`: each write a
+//! conditional statement on one row, then the outbox row, then `COMMIT`.
+//! Zero rows matched, a deadlock (40P01) or a serialization failure
+//! (40001) roll it back and report [`Committed::Conflict`].
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use postgres::{Client, NoTls, Statement};
+use varco::Timestamp;
+use varco::flow::{FlowWrite, Records};
+
+use crate::schema;
+use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
+
+pub(crate) const GET: &str = "SELECT revision, body, expires_at FROM varco_records WHERE key = $1";
+pub(crate) const LOAD: &str = "SELECT key, body FROM varco_records WHERE key = ANY($1)";
+pub(crate) const INSERT: &str = "INSERT INTO varco_records (key, kind, revision, body, expires_at)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING";
+pub(crate) const UPDATE: &str =
+    "UPDATE varco_records SET kind = $2, revision = $3, body = $4, expires_at = $5
+     WHERE key = $1 AND revision = $6";
+pub(crate) const ASSERT: &str =
+    "SELECT 1 FROM varco_records WHERE key = $1 AND revision = $2 FOR SHARE";
+pub(crate) const OUTBOX: &str =
+    "INSERT INTO varco_outbox (step_id, created_at, effects) VALUES ($1, $2, $3)";
+pub(crate) const CLAIM: &str = "UPDATE varco_outbox SET claimed_until = $1 WHERE seq IN (
+       SELECT seq FROM varco_outbox WHERE claimed_until <= $2 ORDER BY seq LIMIT $3
+       FOR UPDATE SKIP LOCKED)
+     RETURNING seq, step_id, created_at, effects";
+pub(crate) const DELETE_OUTBOX: &str = "DELETE FROM varco_outbox WHERE step_id = $1";
+pub(crate) const PURGE: &str = "DELETE FROM varco_records WHERE key IN (
+       SELECT key FROM varco_records WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2
+       FOR UPDATE SKIP LOCKED)";
+pub(crate) const KEYS: &str =
+    "SELECT key FROM varco_records WHERE starts_with(key, $1) ORDER BY key LIMIT $2";
+pub(crate) const COUNTS: &str = "SELECT (SELECT count(*) FROM varco_records),
+       (SELECT count(*) FROM varco_records WHERE expires_at IS NOT NULL),
+       (SELECT count(*) FROM varco_outbox)";
+pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7215066431221)";
+
+/// Whether a database error means "another transaction won": retry.
+pub(crate) fn is_conflict(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    })
+}
+
+struct Conn {
+    client: Client,
+    get: Statement,
+    load: Statement,
+    insert: Statement,
+    update: Statement,
+    assert: Statement,
+    outbox: Statement,
+}
+
+/// A store in a PostgreSQL database, with a pool of connections (one per
+/// concurrent caller, kept for reuse).
+///
+/// ```no_run
+/// use varco_store::{PgStore, Store};
+///
+/// let store = PgStore::connect("host=/run/postgresql user=varco dbname=varco").unwrap();
+/// assert!(store.get("account/a1").unwrap().is_none());
+/// ```
+pub struct PgStore {
+    config: String,
+    idle: Mutex<Vec<Conn>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The connection string may hold a password.
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects (a libpq-style connection string or URL) and migrates the
+    /// schema to the newest version.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] if it cannot connect or migrate;
+    /// [`StoreError::SchemaTooNew`] for a database a newer varco-store
+    /// migrated.
+    pub fn connect(config: &str) -> Result<Self, StoreError> {
+        let store = PgStore {
+            config: config.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let mut client = Client::connect(&store.config, NoTls)?;
+        migrate(&mut client)?;
+        let conn = prepare(client)?;
+        store.release(conn);
+        Ok(store)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let taken = self.idle.lock().map_err(|_| StoreError::Poisoned)?.pop();
+        let mut conn = match taken {
+            Some(c) if !c.client.is_closed() => c,
+            _ => prepare(Client::connect(&self.config, NoTls)?)?,
+        };
+        let out = f(&mut conn);
+        if !conn.client.is_closed() {
+            self.release(conn);
+        }
+        out
+    }
+
+    fn release(&self, conn: Conn) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+    }
+}
+
+fn prepare(mut client: Client) -> Result<Conn, StoreError> {
+    Ok(Conn {
+        get: client.prepare(GET)?,
+        load: client.prepare(LOAD)?,
+        insert: client.prepare(INSERT)?,
+        update: client.prepare(UPDATE)?,
+        assert: client.prepare(ASSERT)?,
+        outbox: client.prepare(OUTBOX)?,
+        client,
+    })
+}
+
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute(MIGRATION_LOCK, &[])?;
+    tx.batch_execute(schema::VERSION_TABLE)?;
+    let found: Option<i64> = tx
+        .query_opt("SELECT version FROM varco_schema", &[])?
+        .map(|r| r.get(0));
+    let found = match found {
+        Some(v) => v,
+        None => {
+            tx.execute("INSERT INTO varco_schema (version) VALUES (0)", &[])?;
+            0
+        }
+    };
+    if found > schema::VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            known: schema::VERSION,
+        });
+    }
+    for (version, sql) in schema::POSTGRES {
+        if *version > found {
+            tx.batch_execute(sql)?;
+            tx.execute("UPDATE varco_schema SET version = $1", &[version])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The commit's body: `Ok(None)` when done, `Ok(Some(key))` on a conflict.
+fn try_commit(
+    c: &mut Conn,
+    plan: &[(&str, Op<'_>)],
+    outbox: Option<&OutboxRow>,
+) -> Result<Option<String>, tokio_postgres::Error> {
+    let mut tx = c.client.transaction()?;
+    for (key, op) in plan {
+        let matched = match op {
+            Op::Insert {
+                kind,
+                json,
+                revision,
+                expires_at,
+            } => tx.execute(&c.insert, &[key, kind, revision, json, expires_at])? == 1,
+            Op::Update {
+                kind,
+                json,
+                revision,
+                replaces,
+                expires_at,
+            } => {
+                tx.execute(
+                    &c.update,
+                    &[key, kind, revision, json, expires_at, replaces],
+                )? == 1
+            }
+            Op::Assert { revision } => tx.query_opt(&c.assert, &[key, revision])?.is_some(),
+        };
+        if !matched {
+            tx.rollback()?;
+            return Ok(Some((*key).to_owned()));
+        }
+    }
+    if let Some(row) = outbox {
+        tx.execute(
+            &c.outbox,
+            &[&row.step_id, &millis(row.created_at), &row.effects],
+        )?;
+    }
+    tx.commit()?;
+    Ok(None)
+}
+
+impl Store for PgStore {
+    fn get(&self, key: &str) -> Result<Option<Row>, StoreError> {
+        check_key(key)?;
+        self.with(|c| {
+            Ok(c.client.query_opt(&c.get, &[&key])?.map(|r| Row {
+                revision: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
+                json: r.get(1),
+                expires_at: r.get::<_, Option<i64>>(2).map(from_millis),
+            }))
+        })
+    }
+
+    fn load(&self, keys: &[String]) -> Result<Records, StoreError> {
+        check_keys(keys)?;
+        let mut out = Records::new();
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        self.with(|c| {
+            let mut found: std::collections::BTreeMap<String, String> = c
+                .client
+                .query(&c.load, &[&keys])?
+                .into_iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for k in keys {
+                out.insert(k.clone(), found.remove(k));
+            }
+            Ok(out)
+        })
+    }
+
+    fn commit(
+        &self,
+        writes: &[FlowWrite],
+        outbox: Option<&OutboxRow>,
+    ) -> Result<Committed, StoreError> {
+        let plan = plan(writes)?;
+        check_outbox(outbox)?;
+        self.with(|c| match try_commit(c, &plan, outbox) {
+            Ok(None) => Ok(Committed::Done),
+            Ok(Some(key)) => Ok(Committed::Conflict { key }),
+            Err(e) if is_conflict(&e) => Ok(Committed::Conflict {
+                key: plan
+                    .first()
+                    .map(|(k, _)| (*k).to_owned())
+                    .unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        })
+    }
+
+    fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let now = millis(now);
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let mut rows: Vec<(i64, OutboxRow)> = c
+                .client
+                .query(CLAIM, &[&until, &now, &limit])?
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.get(0),
+                        OutboxRow {
+                            step_id: r.get(1),
+                            created_at: from_millis(r.get(2)),
+                            effects: r.get(3),
+                        },
+                    )
+                })
+                .collect();
+            rows.sort_by_key(|(seq, _)| *seq);
+            Ok(rows.into_iter().map(|(_, r)| r).collect())
+        })
+    }
+
+    fn delete_outbox(&self, step_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| Ok(c.client.execute(DELETE_OUTBOX, &[&step_id])? > 0))
+    }
+
+    fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|c| Ok(c.client.execute(PURGE, &[&millis(now), &limit])?))
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        self.with(|c| {
+            let r = c.client.query_one(COUNTS, &[])?;
+            let n = |i: usize| u64::try_from(r.get::<_, i64>(i)).unwrap_or(0);
+            Ok(Counts {
+                records: n(0),
+                expiring: n(1),
+                outbox: n(2),
+            })
+        })
+    }
+
+    fn keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|c| {
+            Ok(c.client
+                .query(KEYS, &[&prefix, &limit])?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+}

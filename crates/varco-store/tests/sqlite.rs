@@ -1,0 +1,32 @@
+//! The conformance suite against the SQLite store (a fresh file per test).
+#![allow(clippy::unwrap_used)] // test helpers: a failure should panic
+
+#[macro_use]
+mod conformance;
+
+use std::sync::Arc;
+use varco_store::{Durability, SqliteOptions, SqliteStore};
+
+fn file() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("varco-store-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{:016x}.db", rand::random::<u64>()))
+}
+
+fn store() -> Arc<SqliteStore> {
+    Arc::new(SqliteStore::open(file()).unwrap())
+}
+
+conformance!(store);
+
+#[test]
+fn unknown_logins_leave_nothing() {
+    // What grows and what a sweep removes does not depend on fsync: the
+    // flood runs with `synchronous = NORMAL` to keep the suite quick.
+    let options = SqliteOptions {
+        durability: Durability::Normal,
+        ..SqliteOptions::default()
+    };
+    let store = Arc::new(SqliteStore::open_with(file(), options).unwrap());
+    conformance::unknown_logins_leave_nothing(store, 100_000);
+}
