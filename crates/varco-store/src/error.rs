@@ -39,6 +39,12 @@ impl From<rusqlite::Error> for StoreError {
 #[cfg(feature = "postgres")]
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Database(format!("postgres: {e}"))
+        // The error's own text is only "db error": take the server's.
+        match e.as_db_error() {
+            Some(db) => {
+                StoreError::Database(format!("postgres: {} ({})", db.message(), db.code().code()))
+            }
+            None => StoreError::Database(format!("postgres: {e}")),
+        }
     }
 }

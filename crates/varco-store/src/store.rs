@@ -186,11 +186,19 @@ pub(crate) fn from_millis(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(u64::try_from(ms).unwrap_or(0))
 }
 
+/// A key is 1 to [`MAX_KEY_LEN`] bytes with no control character: the
+/// core's keys never have one, and PostgreSQL's text cannot hold a NUL, so
+/// every store refuses the same keys.
 pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(StoreError::Invalid(format!(
             "a record key is 1 to {MAX_KEY_LEN} bytes"
         )));
+    }
+    if key.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "a record key has a control character".into(),
+        ));
     }
     Ok(())
 }
@@ -234,6 +242,11 @@ pub(crate) fn plan(writes: &[FlowWrite]) -> Result<Vec<(&str, Op<'_>)>, StoreErr
                     return Err(StoreError::Invalid(format!(
                         "a record is at most {MAX_RECORD_LEN} bytes"
                     )));
+                }
+                // JSON escapes a NUL; a raw one is not a record (and
+                // PostgreSQL's text cannot hold it).
+                if json.contains('\0') {
+                    return Err(StoreError::Invalid("a record holds a NUL byte".into()));
                 }
                 let revision = signed(*revision, "a revision")?;
                 let expires_at = expires_at.map(millis);

@@ -18,6 +18,11 @@ fn store() -> Arc<SqliteStore> {
 }
 
 conformance!(store);
+processes!(|| file().to_string_lossy().into_owned(), open_spec);
+
+fn open_spec(path: &str) -> Arc<dyn varco_store::Store> {
+    Arc::new(SqliteStore::open(path).unwrap())
+}
 
 #[test]
 fn unknown_logins_leave_nothing() {
