@@ -1,127 +1,144 @@
-//! `varco account`: the account lifecycle on a saved record file.
+//! `varco account`: accounts in the database (`--db`): create one with its
+//! password from stdin, import many (one JSON account a line, legacy hashes
+//! wrapped at once), show what the store holds of one.
 
-use clap::{Args, Subcommand};
-use varco::account::{Lifecycle, LifecycleEvent, LifecycleOutcome};
+use clap::Subcommand;
+use serde_json::{Value, json};
+use varco::account::Account;
+use varco::flow::NewAccount;
 use varco::record::Stored;
-use varco::step::RecordStep;
+use varco_store::RunError;
 
-use crate::support::{Fail, bad_input, io_fail, now, write_atomic};
-
-#[derive(Args)]
-pub(crate) struct AccountArgs {
-    /// The account's lifecycle record (JSON).
-    #[arg(long)]
-    state: std::path::PathBuf,
-    /// Unix time to use instead of the clock.
-    #[arg(long)]
-    time: Option<u64>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
-}
+use crate::flow::{EngineArgs, engine, open_store, run_fail, send_and_sweep, store_fail};
+use crate::support::{Fail, bad_input, now, read_stdin_lines};
 
 #[derive(Subcommand)]
 pub(crate) enum AccountCommand {
-    /// Create a new account's record, waiting for activation (the file must
-    /// not exist).
+    /// Create an account: `--account '{"id":"a1","username":"mario",
+    /// "mobile":"+39…","second_factor":true}'`; its password from stdin (an
+    /// empty stdin: none). An id or identifier taken already: exit 3,
+    /// nothing written.
     Create {
-        #[command(flatten)]
-        account: AccountArgs,
-    },
-    /// Apply an event, given as JSON: `{"event":"activate"}`,
-    /// `{"event":"operator_block","operator":"op-7","reason":"fraud"}`, ...
-    /// An event not legal in the state changes nothing (exit 3).
-    Apply {
-        /// The event.
+        /// The account (JSON).
         #[arg(long)]
-        event: String,
+        account: String,
         #[command(flatten)]
-        account: AccountArgs,
+        engine: EngineArgs,
     },
-    /// Record a sign-in (resets the inactivity clock).
-    Activity {
+    /// Import accounts from stdin, one JSON account a line, with
+    /// `imported_hash` for the hash of the system they come from (bcrypt,
+    /// PBKDF2 and SHA-crypt are wrapped in Argon2id at once). Prints one
+    /// result a line and a summary; exit 0 when every line was created, 1
+    /// when some were taken or refused (the others are created).
+    Import {
         #[command(flatten)]
-        account: AccountArgs,
+        engine: EngineArgs,
     },
-    /// Make an active account dormant after this many days without a
-    /// sign-in; otherwise nothing changes.
-    Inactivity {
-        /// Days without a sign-in.
-        #[arg(long, default_value_t = 180)]
-        days: u32,
-        #[command(flatten)]
-        account: AccountArgs,
-    },
-    /// Show the state.
+    /// Show an account: its identifiers, state, methods and epoch (never a
+    /// hash or a secret). Exit 1 if there is none.
     Show {
+        /// The account's id.
+        #[arg(long)]
+        id: String,
         #[command(flatten)]
-        account: AccountArgs,
+        engine: EngineArgs,
     },
-}
-
-fn load(a: &AccountArgs) -> Result<Stored<Lifecycle>, Fail> {
-    let text = std::fs::read_to_string(&a.state)
-        .map_err(|e| io_fail(&a.state.display().to_string(), e))?;
-    Ok(Stored::<Lifecycle>::from_json(&text)?)
-}
-
-fn show(outcome: &LifecycleOutcome, revision: u64, json_out: bool) {
-    if json_out {
-        let mut v = serde_json::to_value(outcome).unwrap_or_default();
-        if let serde_json::Value::Object(m) = &mut v {
-            m.insert("revision".into(), revision.into());
-        }
-        outln!("{v}");
-    } else {
-        outln!(
-            "state: {} ({})",
-            outcome.state.as_str(),
-            if outcome.can_authenticate {
-                "can sign in"
-            } else {
-                "cannot sign in"
-            }
-        );
-    }
 }
 
 pub(crate) fn account(c: AccountCommand) -> Result<u8, Fail> {
-    let (a, step): (&AccountArgs, RecordStep<LifecycleOutcome, Lifecycle>) = match &c {
-        AccountCommand::Create { account } => {
-            if account.state.exists() {
-                return Err(bad_input(format!(
-                    "{} exists: create never replaces a record",
-                    account.state.display()
-                )));
+    let rng = &mut rand::rng();
+    match c {
+        AccountCommand::Create { account, engine: a } => {
+            let e = engine(&a)?;
+            let store = open_store(&a.db)?;
+            let new = NewAccount::from_json(&account)?;
+            let lines = read_stdin_lines()?;
+            let password = lines.first().filter(|p| !p.is_empty()).map(String::as_str);
+            let t = now(a.time);
+            let step = varco_store::provision(&e, &*store, &new, password, t, rng).map_err(
+                |err| match err {
+                    RunError::Taken { .. } => {
+                        bad_input("an account or identifier by that name exists")
+                    }
+                    other => run_fail(other),
+                },
+            )?;
+            let sent = send_and_sweep(&e, &*store, t)?;
+            outln!(
+                "{}",
+                json!({"outcome": step.outcome, "created": new.id, "effects": sent})
+            );
+            Ok(0)
+        }
+        AccountCommand::Import { engine: a } => {
+            let e = engine(&a)?;
+            let store = open_store(&a.db)?;
+            let lines = read_stdin_lines()?;
+            let t = now(a.time);
+            let (mut created, mut refused) = (0u64, 0u64);
+            for (i, line) in lines.iter().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let result = NewAccount::from_json(line)
+                    .map_err(RunError::from)
+                    .and_then(|new| {
+                        varco_store::provision(&e, &*store, &new, None, t, rng).map(|_| new.id)
+                    });
+                let shown = match result {
+                    Ok(id) => {
+                        created += 1;
+                        json!({"line": i + 1, "created": id})
+                    }
+                    Err(RunError::Taken { key }) => {
+                        refused += 1;
+                        json!({"line": i + 1, "taken": key})
+                    }
+                    Err(RunError::Engine(err)) => {
+                        refused += 1;
+                        json!({"line": i + 1, "refused": err.code(), "detail": err.to_string()})
+                    }
+                    Err(other) => return Err(run_fail(other)),
+                };
+                outln!("{shown}");
             }
-            (account, Lifecycle::create(now(account.time))?)
+            send_and_sweep(&e, &*store, t)?;
+            outln!("{}", json!({"created": created, "refused": refused}));
+            Ok(u8::from(refused > 0))
         }
-        AccountCommand::Apply { event, account } => {
-            let event = LifecycleEvent::from_json(event)?;
-            (account, load(account)?.apply(&event, now(account.time))?)
+        AccountCommand::Show { id, engine: a } => {
+            let store = open_store(&a.db)?;
+            let key = format!("account/{id}");
+            if key.len() > varco_store::MAX_KEY_LEN {
+                return Err(bad_input("an account id is at most 64 characters"));
+            }
+            let Some(row) = store.get(&key).map_err(store_fail)? else {
+                outln!("{}", json!({"account": id, "found": false}));
+                return Ok(1);
+            };
+            let stored = Stored::<Account>::from_json(&row.json)?;
+            outln!("{}", public_view(&stored));
+            Ok(0)
         }
-        AccountCommand::Activity { account } => {
-            (account, load(account)?.record_activity(now(account.time))?)
-        }
-        AccountCommand::Inactivity { days, account } => {
-            let after = std::time::Duration::from_secs(u64::from(*days) * 86_400);
-            let current = load(account)?;
-            (account, current.check_inactivity(after, now(account.time))?)
-        }
-        AccountCommand::Show { account } => {
-            let current = load(account)?;
-            let outcome = LifecycleOutcome::of(current.body().state());
-            show(&outcome, current.revision(), account.json);
-            return Ok(0);
-        }
-    };
-    let revision = match &step.writes {
-        Some(w) => {
-            write_atomic(&a.state, &w.record.to_json())?;
-            w.record.revision()
-        }
-        None => load(a)?.revision(),
-    };
-    show(&step.outcome, revision, a.json);
-    Ok(0)
+    }
+}
+
+/// What `show` prints of an account: no hash, no sealed secret, no code.
+fn public_view(stored: &Stored<Account>) -> Value {
+    let a = stored.body();
+    json!({
+        "account": a.id(),
+        "found": true,
+        "revision": stored.revision(),
+        "identifiers": a.identifiers(),
+        "mobile": a.mobile(),
+        "email": a.email(),
+        "password": a.password_hash().is_some(),
+        "totp": a.has_totp(),
+        "recovery_codes": a.has_recovery_codes(),
+        "second_factor": a.second_factor_on(),
+        "lifecycle": a.lifecycle(),
+        "required_actions": a.required_actions(),
+        "epoch": a.epoch(),
+    })
 }

@@ -1,6 +1,6 @@
 //! `varco codes new` and `varco codes redeem`: one-time recovery codes.
 
-use crate::support::{Fail, bad_input, io_fail, now, read_password, write_atomic};
+use crate::support::{Fail, bad_input, io_fail, lock_state, now, read_password, write_atomic};
 use clap::Subcommand;
 use serde_json::json;
 use varco::hash::{HashParams, PasswordHasher};
@@ -44,6 +44,7 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
     match c {
         CodesCommand::New { count, out, json } => {
             // A new set replaces the one in the file, if any.
+            let _lock = lock_state(&out)?;
             let current = match std::fs::read_to_string(&out) {
                 Ok(text) => Stored::<RecoveryCodeSet>::from_json(&text)?,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -68,6 +69,7 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
         }
         CodesCommand::Redeem { set, json } => {
             let code = read_password()?;
+            let _lock = lock_state(&set)?;
             let text = std::fs::read_to_string(&set)
                 .map_err(|e| io_fail(&set.display().to_string(), e))?;
             let stored = Stored::<RecoveryCodeSet>::from_json(&text)?;

@@ -1,51 +1,46 @@
-//! `varco flow`: the flow engine over a directory of record files, with
-//! the host loop of ENGINE §4 run by the command itself. For trying flows
-//! and for scripts; one process at a time per directory (a server uses a
-//! real store, `varco-store`).
+//! `varco flow`: the flow engine over a store (SQLite by default,
+//! PostgreSQL by connection string), with the host loop of ENGINE §4 run
+//! by `varco-store`. Parallel invocations on one database are safe: every
+//! commit is a compare-and-swap in one transaction. Each command then acts
+//! as the outbox's sender (it prints the effects it takes out, with their
+//! idempotency keys) and sweeps what has expired.
 
-use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
+use varco::Timestamp;
 use varco::flow::{
-    Actor, Command, EngineKeys, Flow, FlowEngine, FlowKind, FlowOutcome, FlowStep, HostFact, Input,
-    NewAccount, Records, Requirement, SessionGrant, StartContext, Submit, Then, WriteOp,
+    Actor, Command, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowStep, HostFact, Input,
+    Records, Requirement, SessionGrant, StartContext,
 };
 use varco::keys::KeyRing;
-use varco::record::{Expect, Stored};
+use varco::record::Stored;
+use varco_store::{Committed, Request, RunError, Store, StoreError};
 use zeroize::Zeroizing;
 
-use crate::support::{Fail, bad_input, io_fail, now, read_stdin_lines, write_atomic};
+use crate::support::{Fail, bad_input, io_fail, now, read_stdin_lines};
 
 #[derive(Args)]
 pub(crate) struct EngineArgs {
-    /// The directory that holds the records (one file per key).
-    #[arg(long)]
-    store: PathBuf,
+    /// The database: a SQLite file (created if missing), or a PostgreSQL
+    /// connection string (`host=… dbname=…` or `postgres://…`).
+    #[arg(long, env = "VARCO_DB", default_value = "varco.db")]
+    pub(crate) db: String,
     /// The engine's keys: one `<role> <id> <hex>` per line, role `codes`,
     /// `sealing`, `decoy` or `pepper`; per role the first is current.
-    #[arg(long)]
-    keys: PathBuf,
+    #[arg(long, env = "VARCO_KEYS")]
+    pub(crate) keys: std::path::PathBuf,
     /// The engine's configuration (JSON); the defaults without it.
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<std::path::PathBuf>,
     /// Unix time to use instead of the clock.
     #[arg(long)]
-    time: Option<u64>,
+    pub(crate) time: Option<u64>,
 }
 
 #[derive(Subcommand)]
 pub(crate) enum FlowCommand {
-    /// Create an account: `--account '{"id":"a1","username":"mario",
-    /// "mobile":"+39…","second_factor":true}'`; its password from stdin
-    /// (an empty stdin: none).
-    Provision {
-        /// The account (JSON).
-        #[arg(long)]
-        account: String,
-        #[command(flatten)]
-        engine: EngineArgs,
-    },
     /// Start a sign-in: prints the flow's key, its client secret and the
     /// first view.
     Start {
@@ -129,7 +124,7 @@ pub(crate) enum FlowCommand {
 }
 
 /// The engine of a key file and a configuration file.
-fn engine(a: &EngineArgs) -> Result<FlowEngine, Fail> {
+pub(crate) fn engine(a: &EngineArgs) -> Result<FlowEngine, Fail> {
     let text = Zeroizing::new(
         std::fs::read_to_string(&a.keys).map_err(|e| io_fail(&a.keys.display().to_string(), e))?,
     );
@@ -175,82 +170,74 @@ fn engine(a: &EngineArgs) -> Result<FlowEngine, Fail> {
     Ok(FlowEngine::from_json(&config, keys)?)
 }
 
-/// The file of a record key: every character but `[A-Za-z0-9._-]` and `/`
-/// percent-encoded, `/` a directory.
-fn path_of(store: &Path, key: &str) -> Result<PathBuf, Fail> {
-    if key.is_empty()
-        || key
-            .split('/')
-            .any(|p| p.is_empty() || p == "." || p == "..")
-    {
-        return Err(bad_input(format!(
-            "a record key the store cannot hold: {key:?}"
-        )));
+/// Opens the store `--db` names: a PostgreSQL connection string, or a
+/// SQLite file.
+pub(crate) fn open_store(db: &str) -> Result<Box<dyn Store>, Fail> {
+    let postgres = db.starts_with("postgres://")
+        || db.starts_with("postgresql://")
+        || db
+            .split_whitespace()
+            .any(|w| w.starts_with("host=") || w.starts_with("dbname="));
+    Ok(if postgres {
+        Box::new(varco_store::PgStore::connect(db).map_err(store_fail)?)
+    } else {
+        Box::new(varco_store::SqliteStore::open(db).map_err(store_fail)?)
+    })
+}
+
+pub(crate) fn store_fail(e: StoreError) -> Fail {
+    Fail {
+        code: 4,
+        message: format!("store: {e}"),
     }
-    let mut s = String::new();
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/' => {
-                s.push(b as char)
+}
+
+pub(crate) fn run_fail(e: RunError) -> Fail {
+    match e {
+        RunError::Engine(e) => e.into(),
+        RunError::Store(e) => store_fail(e),
+        RunError::UnknownFlow => bad_input("no such flow in the store (never started, or expired)"),
+        RunError::Taken { key } => bad_input(format!("taken already: {key}")),
+        other => Fail {
+            code: 4,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The outbox's sender for the CLI: takes out every due row, prints its
+/// effects (each with its idempotency key) by returning them, deletes the
+/// row. Then sweeps what has expired.
+pub(crate) fn send_and_sweep(
+    e: &FlowEngine,
+    store: &dyn Store,
+    now: Timestamp,
+) -> Result<Vec<Value>, Fail> {
+    let mut sent = Vec::new();
+    loop {
+        let done = varco_store::deliver(e, store, now, Duration::from_secs(60), 100, |d| {
+            let mut v = serde_json::to_value(d.effect).map_err(|_| ())?;
+            if let Value::Object(o) = &mut v {
+                o.insert("idempotency_key".into(), json!(d.idempotency_key));
             }
-            _ => s.push_str(&format!("%{b:02X}")),
+            sent.push(v);
+            Ok::<(), ()>(())
+        })
+        .map_err(store_fail)?;
+        if done.rows + done.failed + done.unreadable < 100 {
+            break;
         }
     }
-    Ok(store.join(format!("{s}.json")))
+    varco_store::sweep(store, now).map_err(store_fail)?;
+    Ok(sent)
 }
 
-fn read(store: &Path, key: &str) -> Result<Option<String>, Fail> {
-    let p = path_of(store, key)?;
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_fail(&p.display().to_string(), e)),
-    }
-}
-
-fn revision_of(text: &str) -> Option<u64> {
-    serde_json::from_str::<Value>(text).ok()?["revision"].as_u64()
-}
-
-/// Commits a step's writes: every expectation checked first, then each
-/// record written (through a temporary file and a rename). `false` on a
-/// conflict.
-fn commit(store: &Path, step: &FlowStep) -> Result<bool, Fail> {
-    for w in &step.writes {
-        let current = read(store, &w.key)?.as_deref().and_then(revision_of);
-        let ok = match &w.op {
-            WriteOp::Put {
-                expect: Expect::Absent,
-                ..
-            } => current.is_none(),
-            WriteOp::Put {
-                expect: Expect::Revision { revision },
-                ..
-            }
-            | WriteOp::Assert { revision } => current == Some(*revision),
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    for w in &step.writes {
-        if let WriteOp::Put { json, .. } = &w.op {
-            let p = path_of(store, &w.key)?;
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| io_fail(&dir.display().to_string(), e))?;
-            }
-            write_atomic(&p, json)?;
-        }
-    }
-    Ok(true)
-}
-
-/// The final step as JSON: outcome, view, effects.
-fn show(step: &FlowStep, extra: Value) -> Value {
+/// The final step as JSON: outcome, view, and the effects sent.
+fn show(step: &FlowStep, effects: Vec<Value>, extra: Value) -> Value {
     let mut out = json!({
         "outcome": step.outcome,
         "view": step.view,
-        "effects": step.effects,
+        "effects": effects,
     });
     if let (Value::Object(o), Value::Object(e)) = (&mut out, extra) {
         o.extend(e);
@@ -258,51 +245,17 @@ fn show(step: &FlowStep, extra: Value) -> Value {
     out
 }
 
-/// The host loop of ENGINE §4 over the store: load the flow and the
-/// records asked for, call `call` (with the ticket when repeating), commit,
-/// and load / repeat / retry until the step says respond; prints it. Exit
-/// status 1 for a refusal or an end.
-fn settle(
-    store: &Path,
-    flow: &str,
-    mut call: impl FnMut(&Stored<Flow>, &Records, Option<&str>) -> Result<FlowStep, Fail>,
-) -> Result<u8, Fail> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut ticket: Option<Zeroizing<String>> = None;
-    for _ in 0..100 {
-        let stored = read(store, flow)?
-            .ok_or_else(|| bad_input(format!("no flow {flow:?} in the store")))?;
-        let stored = Stored::<Flow>::from_json(&stored)?;
-        let mut records = Records::new();
-        for k in &keys {
-            records.insert(k.clone(), read(store, k)?);
-        }
-        let step = call(&stored, &records, ticket.as_deref().map(String::as_str))?;
-        if !commit(store, &step)? {
-            continue;
-        }
-        match &step.then {
-            Then::Respond => {
-                outln!("{}", show(&step, json!({})));
-                return Ok(match step.outcome {
-                    FlowOutcome::Rejected { .. }
-                    | FlowOutcome::Ended { .. }
-                    | FlowOutcome::Blocked { .. } => 1,
-                    _ => 0,
-                });
-            }
-            Then::Load { keys: more } => keys.extend(more.iter().cloned()),
-            Then::CommitAndRepeat { ticket: t } => {
-                ticket = Some(Zeroizing::new(t.expose().to_owned()));
-            }
-        }
+/// Exit status 1 for a refusal or an end, 0 otherwise.
+fn status(step: &FlowStep) -> u8 {
+    match step.outcome {
+        FlowOutcome::Rejected { .. } | FlowOutcome::Ended { .. } | FlowOutcome::Blocked { .. } => 1,
+        _ => 0,
     }
-    Err(bad_input("the flow did not settle"))
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Request {
+struct Submission {
     client_secret: varco::SecretString,
     token: String,
     input: Input,
@@ -311,18 +264,6 @@ struct Request {
 pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
     let rng = &mut rand::rng();
     match c {
-        FlowCommand::Provision { account, engine: a } => {
-            let e = engine(&a)?;
-            let new = NewAccount::from_json(&account)?;
-            let lines = read_stdin_lines()?;
-            let password = lines.first().filter(|p| !p.is_empty()).map(String::as_str);
-            let step = e.provision(&new, password, now(a.time), rng)?;
-            if !commit(&a.store, &step)? {
-                return Err(bad_input("an account or identifier by that name exists"));
-            }
-            outln!("{}", show(&step, json!({})));
-            Ok(0)
-        }
         FlowCommand::Start {
             source,
             device,
@@ -333,6 +274,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             engine: a,
         } => {
             let e = engine(&a)?;
+            let store = open_store(&a.db)?;
             let place = place
                 .as_deref()
                 .map(varco::guard::Place::from_json)
@@ -343,23 +285,34 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                 place,
                 remember_device,
             };
+            let t = now(a.time);
             let started = match grant {
-                None => e.start(FlowKind::Login, &ctx, now(a.time), rng)?,
+                None => varco_store::start(&e, &*store, FlowKind::Login, &ctx, t, rng)
+                    .map_err(run_fail)?,
                 Some(g) => {
                     let required = Requirement {
                         max_age: None,
                         level,
                     };
                     let grant = SessionGrant::from_json(&g)?;
-                    e.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, now(a.time), rng)?
+                    let started =
+                        e.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, t, rng)?;
+                    match varco_store::commit_step(&e, &*store, &started.step, t, rng)
+                        .map_err(run_fail)?
+                    {
+                        Committed::Done => started,
+                        Committed::Conflict { key } => {
+                            return Err(bad_input(format!("taken already: {key}")));
+                        }
+                    }
                 }
             };
-            commit(&a.store, &started.step)?;
+            let sent = send_and_sweep(&e, &*store, t)?;
             let extra = json!({
                 "flow_key": started.flow_key,
                 "client_secret": started.client_secret.expose(),
             });
-            outln!("{}", show(&started.step, extra));
+            outln!("{}", show(&started.step, sent, extra));
             Ok(0)
         }
         FlowCommand::Check {
@@ -371,15 +324,16 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             if !(1..=2).contains(&level) {
                 return Err(bad_input("--level is 1 or 2"));
             }
+            let store = open_store(&a.db)?;
             let grant = SessionGrant::from_json(&grant)?;
             let key = grant.account_key();
-            let Some(text) = read(&a.store, &key)? else {
+            let Some(row) = store.get(&key).map_err(store_fail)? else {
                 outln!("{}", json!({"check": "revoked"}));
                 return Ok(1);
             };
-            let account = Stored::<varco::account::Account>::from_json(&text)?;
+            let account = Stored::<varco::account::Account>::from_json(&row.json)?;
             let required = Requirement {
-                max_age: max_age.map(std::time::Duration::from_secs),
+                max_age: max_age.map(Duration::from_secs),
                 level,
             };
             let check = grant.check(&account, now(a.time), &required);
@@ -388,19 +342,22 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
         }
         FlowCommand::Advance { flow, engine: a } => {
             let e = engine(&a)?;
+            let store = open_store(&a.db)?;
             let lines = read_stdin_lines()?;
             let text = Zeroizing::new(lines.join("\n"));
-            let req: Request =
+            let sub: Submission =
                 serde_json::from_str(&text).map_err(|err| bad_input(format!("stdin: {err}")))?;
-            settle(&a.store, &flow, |stored, records, ticket| {
-                let submit = Submit {
-                    client_secret: req.client_secret.expose(),
-                    token: &req.token,
-                    input: &req.input,
-                    ticket,
-                };
-                Ok(e.advance(stored, &submit, records, now(a.time), rng)?)
-            })
+            let request = Request {
+                flow_key: &flow,
+                client_secret: sub.client_secret.expose(),
+                token: &sub.token,
+                input: &sub.input,
+            };
+            let t = now(a.time);
+            let ran = varco_store::run(&e, &*store, &request, t, rng).map_err(run_fail)?;
+            let sent = send_and_sweep(&e, &*store, t)?;
+            outln!("{}", show(&ran.step, sent, json!({})));
+            Ok(status(&ran.step))
         }
         FlowCommand::Answer {
             flow,
@@ -409,10 +366,14 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             engine: a,
         } => {
             let e = engine(&a)?;
+            let store = open_store(&a.db)?;
             let fact = HostFact::from_json(&fact)?;
-            settle(&a.store, &flow, |stored, records, _| {
-                Ok(e.answer(stored, &token, &fact, records, now(a.time), rng)?)
-            })
+            let t = now(a.time);
+            let ran = varco_store::answer(&e, &*store, &flow, Some(&token), &fact, t, rng)
+                .map_err(run_fail)?;
+            let sent = send_and_sweep(&e, &*store, t)?;
+            outln!("{}", show(&ran.step, sent, json!({})));
+            Ok(status(&ran.step))
         }
         FlowCommand::Command {
             actor,
@@ -420,21 +381,24 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             engine: a,
         } => {
             let e = engine(&a)?;
+            let store = open_store(&a.db)?;
             let actor = Actor::from_json(&actor)?;
             let command = Command::from_json(&command)?;
             let id = command.account().to_owned();
-            let mut records = Records::new();
-            for k in [format!("account/{id}"), format!("guard/{id}")] {
-                let r = read(&a.store, &k)?;
-                records.insert(k, r);
+            let keys = [format!("account/{id}"), format!("guard/{id}")];
+            let records: Records = store.load(&keys).map_err(store_fail)?;
+            let t = now(a.time);
+            let step = e.command(&actor, &command, &records, t)?;
+            match varco_store::commit_step(&e, &*store, &step, t, rng).map_err(run_fail)? {
+                Committed::Done => {}
+                Committed::Conflict { .. } => {
+                    return Err(bad_input(
+                        "the account changed meanwhile: run the command again",
+                    ));
+                }
             }
-            let step = e.command(&actor, &command, &records, now(a.time))?;
-            if !commit(&a.store, &step)? {
-                return Err(bad_input(
-                    "the account changed meanwhile: run the command again",
-                ));
-            }
-            outln!("{}", show(&step, json!({})));
+            let sent = send_and_sweep(&e, &*store, t)?;
+            outln!("{}", show(&step, sent, json!({})));
             Ok(0)
         }
     }

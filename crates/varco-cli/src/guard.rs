@@ -1,6 +1,6 @@
 //! `varco guard`: attempt budgets and lockout on a saved state file.
 
-use crate::support::{Fail, bad_input, io_fail, now, write_atomic};
+use crate::support::{Fail, bad_input, io_fail, lock_state, now, write_atomic};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::Timestamp;
@@ -179,6 +179,7 @@ pub(crate) fn guard(c: GuardCommand) -> Result<u8, Fail> {
         | GuardCommand::Trust { ref guard }
         | GuardCommand::Status { ref guard } => (guard.clone(), None),
     };
+    let _lock = lock_state(&a.state)?;
     let (g, p) = load_guard(&a)?;
     let factor: Factor = a.factor.parse()?;
     let device = a.device.as_deref();

@@ -24,10 +24,12 @@ macro_rules! outln {
 mod account;
 mod breach;
 mod codes;
+mod demo;
 mod flow;
 mod guard;
 mod hashing;
 mod identifier;
+mod lifecycle;
 mod otp;
 mod otp_record;
 mod policy;
@@ -39,10 +41,12 @@ use account::{AccountCommand, account};
 use breach::{BreachCommand, breach_check, breach_prefix};
 use clap::{Parser, Subcommand};
 use codes::{CodesCommand, codes};
+use demo::{DemoArgs, demo};
 use flow::{FlowCommand, flow};
 use guard::{GuardCommand, guard};
 use hashing::{HashArgs, VerifyArgs, hash, verify};
 use identifier::{IdCommand, id};
+use lifecycle::{LifecycleCommand, lifecycle};
 use otp::{HotpCommand, TotpCommand, hotp, totp};
 use policy::{PolicyCommand, policy_check, policy_show};
 
@@ -84,18 +88,26 @@ enum Command {
     /// Attempt budgets and lockout on a saved state file (created if missing).
     #[command(subcommand)]
     Guard(GuardCommand),
+    /// Accounts in the database: create one, import many (legacy hashes
+    /// wrapped), show one.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// The account lifecycle (activation, dormancy, blocks) on a saved
     /// record file.
     #[command(subcommand)]
-    Account(AccountCommand),
+    Lifecycle(LifecycleCommand),
     /// Identifiers: the key a username, email, number or tax code is found
     /// by; tax codes checked. The identifier is read from stdin.
     #[command(subcommand)]
     Id(IdCommand),
-    /// The flow engine over a directory of records: provision an account,
-    /// start a sign-in, advance it, give a command (JSON in and out).
+    /// The flow engine on the database: start a sign-in or a step-up,
+    /// advance it, answer a host fact, give a command, check a session
+    /// (JSON in and out).
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// The seed journeys on a temporary database, each step's view and
+    /// every message as it would be sent.
+    Demo(DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +124,8 @@ fn main() -> ExitCode {
         Command::Codes(c) => codes(c),
         Command::Guard(c) => guard(c),
         Command::Account(c) => account(c),
+        Command::Lifecycle(c) => lifecycle(c),
+        Command::Demo(a) => demo(a),
         Command::Id(c) => id(c),
         Command::Flow(c) => flow(c),
     };

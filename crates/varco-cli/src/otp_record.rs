@@ -10,7 +10,7 @@ use varco::record::Stored;
 use varco::seal::{Sealed, SealingKeys};
 
 use crate::otp::{TotpArgs, outcome_json, totp_config};
-use crate::support::{Fail, bad_input, io_fail, now, read_password, write_atomic};
+use crate::support::{Fail, bad_input, io_fail, lock_state, now, read_password, write_atomic};
 
 /// Where the sealed record lives and what it is bound to.
 #[derive(Args)]
@@ -58,6 +58,7 @@ pub(crate) fn enroll(
     account: &str,
     totp: &TotpArgs,
 ) -> Result<u8, Fail> {
+    let _lock = lock_state(&a.record)?;
     if a.record.exists() {
         return Err(bad_input(format!(
             "{} exists: an enrolment never replaces a record",
@@ -95,6 +96,7 @@ pub(crate) fn enroll(
 
 pub(crate) fn check(a: &RecordArgs, t: Timestamp, json_out: bool) -> Result<u8, Fail> {
     let keys = sealing_keys(&a.keys)?;
+    let _lock = lock_state(&a.record)?;
     let text = std::fs::read_to_string(&a.record)
         .map_err(|e| io_fail(&a.record.display().to_string(), e))?;
     let record = Record::from_json(&text)?;

@@ -73,6 +73,26 @@ pub(crate) fn now(time: Option<u64>) -> Timestamp {
     }
 }
 
+/// Takes an exclusive lock on the state file `path` (on `<path>.lock`
+/// beside it, since a write replaces the file itself), held until the
+/// returned file is dropped: parallel invocations on one state file take
+/// turns, each reading, deciding and writing whole, so no failure is lost
+/// and no code is accepted twice. The lock file stays (it is empty).
+pub(crate) fn lock_state(path: &std::path::Path) -> Result<std::fs::File, Fail> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| io_fail(&lock.display().to_string(), e))?;
+    file.lock()
+        .map_err(|e| io_fail(&lock.display().to_string(), e))?;
+    Ok(file)
+}
+
 /// Writes a file through a temporary file and a rename, so that a crash
 /// never leaves half a set.
 pub(crate) fn write_atomic(path: &std::path::Path, text: &str) -> Result<(), Fail> {

@@ -686,7 +686,7 @@ fn the_account_lifecycle_runs_on_a_record_file() {
     let s = state.to_str().unwrap();
     let run = |args: &[&str]| {
         varco(
-            &[&["account"], args, &["--state", s, "--json"]].concat(),
+            &[&["lifecycle"], args, &["--state", s, "--json"]].concat(),
             b"",
         )
     };
@@ -853,8 +853,8 @@ fn flow_dir() -> (std::path::PathBuf, Vec<String>) {
     )
     .unwrap();
     let args = vec![
-        "--store".to_owned(),
-        dir.join("store").display().to_string(),
+        "--db".to_owned(),
+        dir.join("varco.db").display().to_string(),
         "--keys".to_owned(),
         dir.join("keys").display().to_string(),
         "--config".to_owned(),
@@ -872,8 +872,13 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
+/// `varco flow <extra> <args>`, or `varco account …` for its commands.
 fn flow_run(args: &[String], extra: &[&str], stdin: &str) -> (Option<i32>, serde_json::Value) {
-    let mut all: Vec<&str> = vec!["flow"];
+    let group = match extra.first() {
+        Some(&("create" | "import" | "show")) => "account",
+        _ => "flow",
+    };
+    let mut all: Vec<&str> = vec![group];
     all.extend_from_slice(extra);
     all.extend(args.iter().map(String::as_str));
     let o = varco(&all, stdin.as_bytes());
@@ -887,7 +892,7 @@ fn flow_sign_in_with_an_sms_code_and_an_operator_block() {
     let (code, _) = flow_run(
         &args,
         &[
-            "provision",
+            "create",
             "--account",
             r#"{"id":"a1","username":"mario","mobile":"333 1234567","second_factor":true}"#,
         ],
@@ -897,11 +902,7 @@ fn flow_sign_in_with_an_sms_code_and_an_operator_block() {
     // The same username again: refused, nothing overwritten.
     let (code, _) = flow_run(
         &args,
-        &[
-            "provision",
-            "--account",
-            r#"{"id":"a2","username":"Mario"}"#,
-        ],
+        &["create", "--account", r#"{"id":"a2","username":"Mario"}"#],
         "x\n",
     );
     assert_eq!(code, Some(3));
@@ -966,7 +967,7 @@ fn flow_answer_takes_the_hosts_facts_and_refuses_malformed_ones() {
     let (code, _) = flow_run(
         &args,
         &[
-            "provision",
+            "create",
             "--account",
             r#"{"id":"a1","username":"mario","mobile":"333 1234567","second_factor":true}"#,
         ],
@@ -1014,7 +1015,7 @@ fn flow_check_and_step_up_give_a_fresh_level_2_grant() {
     let (code, _) = flow_run(
         &args,
         &[
-            "provision",
+            "create",
             "--account",
             r#"{"id":"a1","username":"mario","mobile":"333 1234567"}"#,
         ],
@@ -1109,4 +1110,235 @@ fn hash_wrap_wraps_legacy_hashes_line_for_line_and_verify_takes_them() {
     let o = varco(&cheap, format!("{bcrypt}\nnot a hash\n").as_bytes());
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"));
+}
+
+/// Runs `n` copies of `varco` at once, each with its own arguments and
+/// stdin; their outputs in order.
+fn varco_at_once(runs: Vec<(Vec<String>, Vec<u8>)>) -> Vec<Output> {
+    let handles: Vec<_> = runs
+        .into_iter()
+        .map(|(args, stdin)| {
+            std::thread::spawn(move || {
+                let a: Vec<&str> = args.iter().map(String::as_str).collect();
+                varco(&a, &stdin)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn parallel_guard_failures_are_all_counted() {
+    let dir = std::env::temp_dir().join(format!("varco-cli-par-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = varco(&["guard", "policy"], b"");
+    let mut p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    p["password"]["threshold"] = 50.into();
+    p["password"]["min_interval_ms"] = 0.into();
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, p.to_string()).unwrap();
+    let state = dir.join("g.json");
+    let args = |_| {
+        let v = [
+            "guard",
+            "fail",
+            "--state",
+            state.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--time",
+            "1800000000",
+        ];
+        (v.iter().map(|s| (*s).to_owned()).collect(), Vec::new())
+    };
+    let outs = varco_at_once((0..20).map(args).collect());
+    assert!(outs.iter().all(|o| o.status.code() == Some(0)));
+    let o = varco(
+        &[
+            "guard",
+            "status",
+            "--state",
+            state.to_str().unwrap(),
+            "--json",
+            "--time",
+            "1800000000",
+        ],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["factors"]["password"]["consecutive"], 20,
+        "no failure lost"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn parallel_redeems_of_one_recovery_code_accept_it_once() {
+    let dir = std::env::temp_dir().join(format!("varco-cli-codes-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = dir.join("set.json");
+    let s = set.to_str().unwrap().to_owned();
+    let o = varco(
+        &["codes", "new", "--count", "3", "--out", &s, "--json"],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let code = v["codes"][0].as_str().unwrap().to_owned();
+    let runs = (0..8)
+        .map(|_| {
+            let a = ["codes", "redeem", "--set", &s].map(str::to_owned).to_vec();
+            (a, format!("{code}\n").into_bytes())
+        })
+        .collect();
+    let outs = varco_at_once(runs);
+    let accepted = outs.iter().filter(|o| o.status.code() == Some(0)).count();
+    assert_eq!(accepted, 1, "one code, one acceptance");
+    assert!(outs.iter().all(|o| matches!(o.status.code(), Some(0 | 1))));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn parallel_sign_ins_on_one_database_keep_the_budget() {
+    let (dir, args) = flow_dir();
+    let (code, _) = flow_run(
+        &args,
+        &["create", "--account", r#"{"id":"a1","username":"mario"}"#],
+        "Correct-Horse-1\n",
+    );
+    assert_eq!(code, Some(0));
+    // 12 flows at the password screen, then 12 wrong passwords at once,
+    // each from its own process.
+    let mut runs = Vec::new();
+    for _ in 0..12 {
+        let (_, started) = flow_run(&args, &["start"], "");
+        let key = started["flow_key"].as_str().unwrap().to_owned();
+        let secret = started["client_secret"].as_str().unwrap().to_owned();
+        let token = started["view"]["token"].as_str().unwrap().to_owned();
+        let req = serde_json::json!({"client_secret": secret, "token": token,
+            "input": {"input":"identify","identifier":"mario"}});
+        let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+        let token = v["view"]["token"].as_str().unwrap().to_owned();
+        let req = serde_json::json!({"client_secret": secret, "token": token,
+            "input": {"input":"password","password":"wrong"}});
+        let mut a: Vec<String> = ["flow", "advance", "--flow", &key]
+            .map(str::to_owned)
+            .to_vec();
+        a.extend(args.iter().cloned());
+        runs.push((a, req.to_string().into_bytes()));
+    }
+    let outs = varco_at_once(runs);
+    let reasons: Vec<String> = outs
+        .iter()
+        .map(|o| {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+            v["outcome"]["reason"].as_str().unwrap_or("?").to_owned()
+        })
+        .collect();
+    let wrong = reasons.iter().filter(|r| *r == "wrong_password").count();
+    assert_eq!(wrong, 5, "the threshold, exactly: {reasons:?}");
+    assert!(
+        outs.iter().all(|o| o.status.code() == Some(1)),
+        "{reasons:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn demo_runs_the_seed_journeys_on_a_temporary_database() {
+    let o = varco(&["demo", "--json", "--time", "1800000000"], b"");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l["outcome"]["outcome"].as_str())
+        .collect();
+    assert!(outcomes.contains(&"signed_in"));
+    assert!(outcomes.contains(&"blocked"));
+    // The SMS as the sender hands it over, with the code in it.
+    assert!(lines.iter().any(|l| {
+        l["sent"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Usa il codice temporaneo"))
+    }));
+    // An unknown user, a wrong password and a locked password: one view.
+    let view_of = |reason: &str| {
+        lines
+            .iter()
+            .find(|l| l["outcome"]["reason"] == reason)
+            .map(|l| l["view"].clone())
+            .unwrap()
+    };
+    assert_eq!(view_of("unknown_account"), view_of("wrong_password"));
+    assert_eq!(view_of("locked"), view_of("wrong_password"));
+    // Text mode says the same in words.
+    let o = varco(&["demo"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("== F4: sign-in with a password and an SMS code"));
+}
+
+#[test]
+fn account_import_wraps_legacy_hashes_and_reports_each_line() {
+    let (dir, args) = flow_dir();
+    let bcrypt = "$2b$04$f..FfCDhfXf.VTTKifttHen/ATM.B9D1AAr1v6StgEmFbX5k/.Qq2";
+    let lines = [
+        serde_json::json!({"id":"i1","username":"anna","imported_hash": bcrypt}).to_string(),
+        serde_json::json!({"id":"i2","username":"ANNA"}).to_string(),
+        "{not json".to_owned(),
+        serde_json::json!({"id":"i3","email":"bruno@example.it"}).to_string(),
+    ]
+    .join("\n");
+    let mut all = vec!["account", "import"];
+    all.extend(args.iter().map(String::as_str));
+    let o = varco(&all, lines.as_bytes());
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out[0]["created"], "i1");
+    assert_eq!(
+        out[1]["taken"], "claim/login/anna",
+        "one namespace, case-folded"
+    );
+    assert_eq!(out[2]["refused"], "invalid_input");
+    assert_eq!(out[3]["created"], "i3");
+    assert_eq!(out[4], serde_json::json!({"created": 2, "refused": 2}));
+    // The imported bcrypt password ("password", from passlib) signs in.
+    let (_, started) = flow_run(&args, &["start"], "");
+    let key = started["flow_key"].as_str().unwrap().to_owned();
+    let secret = started["client_secret"].as_str().unwrap().to_owned();
+    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+    let mut last = serde_json::Value::Null;
+    for input in [
+        serde_json::json!({"input":"identify","identifier":"Anna"}),
+        serde_json::json!({"input":"password","password":"password"}),
+    ] {
+        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+        let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+        token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
+        last = v;
+    }
+    assert_eq!(last["outcome"]["outcome"], "signed_in", "{last}");
+    // Shown without its hash.
+    let (code, v) = flow_run(&args, &["show", "--id", "i1"], "");
+    assert_eq!(code, Some(0));
+    assert_eq!(v["password"], true);
+    assert!(!v.to_string().contains("$2b$") && !v.to_string().contains("argon2"));
+    let (code, v) = flow_run(&args, &["show", "--id", "nobody"], "");
+    assert_eq!((code, &v["found"]), (Some(1), &serde_json::json!(false)));
+    std::fs::remove_dir_all(dir).unwrap();
 }

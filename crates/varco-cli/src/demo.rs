@@ -1,0 +1,362 @@
+//! `varco demo`: the seed journeys that exist, run on a temporary SQLite
+//! database through the same host loop a server runs (`varco-store`). Each
+//! step prints what the user typed, the view they would see, and every
+//! message as the outbox's sender would hand it to the SMS or mail
+//! provider. Keys are drawn at random for the run and forgotten.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Value, json};
+use varco::Timestamp;
+use varco::effect::Effect;
+use varco::flow::{
+    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowStep, Input, NewAccount,
+    StartContext,
+};
+use varco::keys::KeyRing;
+use varco_store::{Committed, Request, SqliteStore, Store};
+
+use crate::flow::{run_fail, store_fail};
+use crate::support::{Fail, io_fail, now};
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Keep the database at this path (it must not exist) instead of a
+    /// temporary file removed at the end.
+    #[arg(long)]
+    keep: Option<PathBuf>,
+    /// Unix time of the first step instead of the clock.
+    #[arg(long)]
+    time: Option<u64>,
+}
+
+struct Demo {
+    engine: FlowEngine,
+    store: SqliteStore,
+    t: Timestamp,
+    json: bool,
+    /// The last code a message carried.
+    last_code: String,
+    /// Print nothing for a while (repeated attempts).
+    quiet: bool,
+}
+
+/// A flow as the client holds it.
+struct Client {
+    key: String,
+    secret: String,
+    token: String,
+}
+
+impl Demo {
+    fn tick(&mut self, seconds: u64) {
+        self.t = Timestamp::from_unix_millis(self.t.as_unix_millis() + seconds * 1000);
+    }
+
+    fn title(&self, text: &str) {
+        if self.json {
+            outln!("{}", json!({"journey": text}));
+        } else {
+            outln!("\n== {text}");
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if self.json {
+            outln!("{}", json!({"note": text}));
+        } else {
+            outln!("   ({text})");
+        }
+    }
+
+    /// Prints the step: the view without its random ids, or the outcome.
+    fn show(&self, typed: &str, step: &FlowStep) {
+        if self.quiet {
+            return;
+        }
+        let mut view = serde_json::to_value(&step.view).unwrap_or_default();
+        if let Value::Object(o) = &mut view {
+            o.remove("flow");
+            o.remove("token");
+        }
+        let outcome = serde_json::to_value(&step.outcome).unwrap_or_default();
+        if self.json {
+            outln!(
+                "{}",
+                json!({"typed": typed, "outcome": outcome, "view": view})
+            );
+        } else {
+            outln!("> {typed}");
+            if !view.is_null() {
+                outln!("  the user sees: {view}");
+            }
+            outln!("  the host gets: {outcome}");
+        }
+    }
+
+    /// The outbox's sender: prints every message and notice, and keeps the
+    /// code the last message carried. Audit events are counted only.
+    fn send(&mut self) -> Result<(), Fail> {
+        let mut lines = Vec::new();
+        let mut audits = 0;
+        let mut code = None;
+        varco_store::deliver(
+            &self.engine,
+            &self.store,
+            self.t,
+            std::time::Duration::from_secs(60),
+            1000,
+            |d| {
+                match d.effect {
+                    Effect::SendSms { to, text } => {
+                        code = Some(digits(text));
+                        lines.push(json!({"sms": to, "text": text.as_str()}));
+                    }
+                    Effect::SendEmail { to, subject, body } => {
+                        code = Some(digits(body));
+                        lines.push(json!({"email": to, "subject": subject, "body": body.as_str()}));
+                    }
+                    Effect::Audit(_) => audits += 1,
+                    other => lines.push(serde_json::to_value(other).unwrap_or_default()),
+                }
+                Ok::<(), ()>(())
+            },
+        )
+        .map_err(store_fail)?;
+        if let Some(c) = code {
+            self.last_code = c;
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        for l in lines {
+            if self.json {
+                outln!("{}", json!({"sent": l}));
+            } else {
+                outln!("  sent:          {l}");
+            }
+        }
+        if audits > 0 && !self.json {
+            outln!("  audit log:     {audits} event(s)");
+        }
+        Ok(())
+    }
+
+    fn create(&mut self, account: Value, password: &str) -> Result<(), Fail> {
+        let new = NewAccount::from_json(&account.to_string())?;
+        let _ = varco_store::provision(
+            &self.engine,
+            &self.store,
+            &new,
+            Some(password),
+            self.t,
+            &mut rand::rng(),
+        )
+        .map_err(run_fail)?;
+        self.note(&format!("account created: {account}"));
+        self.send()
+    }
+
+    fn start(&mut self) -> Result<Client, Fail> {
+        let started = varco_store::start(
+            &self.engine,
+            &self.store,
+            FlowKind::Login,
+            &StartContext::default(),
+            self.t,
+            &mut rand::rng(),
+        )
+        .map_err(run_fail)?;
+        self.show("(opens the sign-in page)", &started.step);
+        self.send()?;
+        Ok(Client {
+            key: started.flow_key,
+            secret: started.client_secret.expose().to_owned(),
+            token: started
+                .step
+                .view
+                .as_ref()
+                .map(|v| v.token.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn say(&mut self, c: &mut Client, typed: &str, input: &Input) -> Result<(), Fail> {
+        self.tick(2);
+        let request = Request {
+            flow_key: &c.key,
+            client_secret: &c.secret,
+            token: &c.token,
+            input,
+        };
+        let ran = varco_store::run(
+            &self.engine,
+            &self.store,
+            &request,
+            self.t,
+            &mut rand::rng(),
+        )
+        .map_err(run_fail)?;
+        if let Some(v) = &ran.step.view {
+            c.token.clone_from(&v.token);
+        }
+        self.show(typed, &ran.step);
+        self.send()
+    }
+
+    fn sign_in(&mut self, user: &str, password: &str) -> Result<Client, Fail> {
+        let mut c = self.start()?;
+        let identify = Input::Identify {
+            identifier: user.into(),
+        };
+        self.say(&mut c, &format!("username {user}"), &identify)?;
+        let pw = Input::Password {
+            password: password.into(),
+        };
+        self.say(&mut c, &format!("password {password}"), &pw)?;
+        Ok(c)
+    }
+
+    fn code(&mut self, c: &mut Client, code: &str) -> Result<(), Fail> {
+        let input = Input::Code { code: code.into() };
+        self.say(c, &format!("code {code}"), &input)
+    }
+
+    fn operator(&mut self, command: Value) -> Result<(), Fail> {
+        self.tick(2);
+        let actor = Actor::from_json(r#"{"actor":"operator","id":"op-7"}"#)?;
+        let command = Command::from_json(&command.to_string())?;
+        let id = command.account().to_owned();
+        let records = self
+            .store
+            .load(&[format!("account/{id}"), format!("guard/{id}")])
+            .map_err(store_fail)?;
+        let step = self.engine.command(&actor, &command, &records, self.t)?;
+        match varco_store::commit_step(&self.engine, &self.store, &step, self.t, &mut rand::rng())
+            .map_err(run_fail)?
+        {
+            Committed::Done => {}
+            Committed::Conflict { key } => {
+                return Err(Fail {
+                    code: 4,
+                    message: format!("the demo's own records changed: {key}"),
+                });
+            }
+        }
+        self.show("(an operator, op-7)", &step);
+        self.send()
+    }
+}
+
+/// The six digits of a message.
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).take(6).collect()
+}
+
+fn keys() -> Result<EngineKeys, Fail> {
+    let draw = || {
+        let mut b = vec![0u8; 32];
+        rand::fill(&mut b[..]);
+        b
+    };
+    Ok(EngineKeys {
+        codes: KeyRing::new("c1", draw())?,
+        sealing: KeyRing::new("s1", draw())?,
+        decoy: KeyRing::new("d1", draw())?,
+        peppers: None,
+    })
+}
+
+pub(crate) fn demo(a: DemoArgs) -> Result<u8, Fail> {
+    let (path, temp) = match &a.keep {
+        Some(p) if p.exists() => {
+            return Err(crate::support::bad_input(format!(
+                "{} exists: the demo starts from an empty database",
+                p.display()
+            )));
+        }
+        Some(p) => (p.clone(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "varco-demo-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            std::fs::create_dir_all(&dir).map_err(|e| io_fail(&dir.display().to_string(), e))?;
+            (dir.join("varco.db"), Some(dir))
+        }
+    };
+    let result = (|| {
+        let store = SqliteStore::open(&path).map_err(store_fail)?;
+        let engine = FlowEngine::new(EngineConfig::default(), keys()?)?;
+        let mut d = Demo {
+            engine,
+            store,
+            t: now(a.time),
+            json: a.json,
+            last_code: String::new(),
+            quiet: false,
+        };
+        journeys(&mut d)
+    })();
+    if let Some(dir) = temp {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result?;
+    if a.keep.is_some() && !a.json {
+        outln!("\nThe database is kept at {}.", path.display());
+    }
+    Ok(0)
+}
+
+fn journeys(d: &mut Demo) -> Result<(), Fail> {
+    d.title("F4: sign-in with a password and an SMS code");
+    d.create(
+        json!({"id":"a1","username":"mario.rossi","mobile":"+393331234567","second_factor":true}),
+        "fiume violino tramonto",
+    )?;
+    let mut c = d.sign_in("mario.rossi", "fiume violino tramonto")?;
+    d.code(&mut c, "000000")?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+
+    d.title("F4: an unknown username looks the same as a wrong password");
+    d.sign_in("nobody", "fiume violino tramonto")?;
+    d.sign_in("mario.rossi", "wrong password")?;
+    d.note("the same view for both: errore di autenticazione");
+
+    d.title("F5: too many wrong passwords lock the password, not the account");
+    d.create(
+        json!({"id":"a2","username":"giulia","email":"giulia@example.it"}),
+        "lampada nuvola cammino",
+    )?;
+    d.sign_in("giulia", "guess")?;
+    d.quiet = true;
+    for _ in 0..3 {
+        d.sign_in("giulia", "guess")?;
+    }
+    d.quiet = false;
+    d.note("three more wrong passwords, the same view each time; then the fifth:");
+    d.sign_in("giulia", "guess")?;
+    d.sign_in("giulia", "lampada nuvola cammino")?;
+    d.note("locked: the right password is refused too, with the same generic view");
+    d.tick(3 * 3600);
+    d.note("three hours later the lock has expired");
+    d.sign_in("giulia", "lampada nuvola cammino")?;
+
+    d.title("F5: an operator blocks an account; the reason shows only after every factor");
+    d.operator(json!({"command":"block","account":"a1","reason":"stolen credentials"}))?;
+    let mut c = d.sign_in("mario.rossi", "fiume violino tramonto")?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    d.note("the owner calls support, who lift the block");
+    d.operator(json!({"command":"unblock","account":"a1"}))?;
+    let mut c = d.sign_in("mario.rossi", "fiume violino tramonto")?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    Ok(())
+}
