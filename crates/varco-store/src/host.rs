@@ -176,17 +176,27 @@ pub fn commit_step<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     if step.writes.is_empty() && step.effects.is_empty() {
         return Ok(Committed::Done);
     }
-    let row = if step.effects.is_empty() {
-        None
-    } else {
-        let step_id = step_id(rng);
-        Some(OutboxRow {
-            effects: engine.seal_outbox(&step.effects, &step_id, rng)?,
-            step_id,
-            created_at: now,
-        })
-    };
+    let row = outbox_row(engine, step, now, rng)?;
     Ok(store.commit(&step.writes, row.as_ref())?)
+}
+
+/// The outbox row of a step: `None` when it has no effects; otherwise a
+/// fresh step id and the effects sealed under it.
+pub(crate) fn outbox_row<R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    step: &FlowStep,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Option<OutboxRow>, RunError> {
+    if step.effects.is_empty() {
+        return Ok(None);
+    }
+    let step_id = step_id(rng);
+    Ok(Some(OutboxRow {
+        effects: engine.seal_outbox(&step.effects, &step_id, rng)?,
+        step_id,
+        created_at: now,
+    }))
 }
 
 /// A fresh step id: 128 random bits, hex.
@@ -256,54 +266,104 @@ pub fn run_with<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     rng: &mut R,
     options: RunOptions,
 ) -> Result<Ran, RunError> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut ticket: Option<varco::flow::Secret> = None;
-    let mut conflicts = 0;
-    let mut in_a_row = 0;
-    for calls in 1..=options.max_calls {
+    let mut lp = Loop::new(options);
+    loop {
         let flow = load_flow(store, request.flow_key)?;
-        let records = store.load(&keys)?;
+        let records = store.load(&lp.keys)?;
         let submit = Submit {
             client_secret: request.client_secret,
             token: request.token,
             input: request.input,
-            ticket: ticket.as_ref().map(varco::flow::Secret::expose),
+            ticket: lp.ticket.as_ref().map(varco::flow::Secret::expose),
         };
         let step = engine.advance(&flow, &submit, &records, now, rng)?;
-        match commit_step(engine, store, &step, now, rng)? {
+        let committed = commit_step(engine, store, &step, now, rng)?;
+        if let Some(ran) = lp.after(step, &committed)? {
+            return Ok(ran);
+        }
+    }
+}
+
+/// The host loop's state between engine calls, shared by the blocking and
+/// the async loops: the keys to load, the ticket to repeat with, and the
+/// counts that bound it.
+pub(crate) struct Loop {
+    pub(crate) keys: Vec<String>,
+    pub(crate) ticket: Option<varco::flow::Secret>,
+    options: RunOptions,
+    conflicts: u32,
+    in_a_row: u32,
+    calls: u32,
+    /// `answer` takes no ticket: it settles on anything but `Load`.
+    fact: bool,
+}
+
+impl Loop {
+    pub(crate) fn new(options: RunOptions) -> Self {
+        Loop {
+            keys: Vec::new(),
+            ticket: None,
+            options,
+            conflicts: 0,
+            in_a_row: 0,
+            calls: 0,
+            fact: false,
+        }
+    }
+
+    pub(crate) fn for_fact(options: RunOptions) -> Self {
+        Loop {
+            fact: true,
+            ..Loop::new(options)
+        }
+    }
+
+    /// What to do after an engine call and its commit: `Some` when the
+    /// request is answered, `None` to call the engine again.
+    pub(crate) fn after(
+        &mut self,
+        step: FlowStep,
+        committed: &Committed,
+    ) -> Result<Option<Ran>, RunError> {
+        self.calls += 1;
+        match committed {
             Committed::Conflict { .. } => {
-                conflicts += 1;
-                in_a_row += 1;
-                if in_a_row >= options.max_conflicts {
+                self.conflicts += 1;
+                self.in_a_row += 1;
+                if self.in_a_row >= self.options.max_conflicts {
                     return Err(RunError::Conflicts {
-                        conflicts: in_a_row,
+                        conflicts: self.in_a_row,
                     });
                 }
-                continue;
             }
-            Committed::Done => in_a_row = 0,
-        }
-        match &step.then {
-            Then::Respond => {
-                return Ok(Ran {
-                    step,
-                    conflicts,
-                    calls,
-                });
-            }
-            Then::Load { keys: more } => {
-                for k in more {
-                    if !keys.contains(k) {
-                        keys.push(k.clone());
+            Committed::Done => {
+                self.in_a_row = 0;
+                match &step.then {
+                    Then::Load { keys: more } => {
+                        for k in more {
+                            if !self.keys.contains(k) {
+                                self.keys.push(k.clone());
+                            }
+                        }
+                    }
+                    Then::CommitAndRepeat { ticket } if !self.fact => {
+                        self.ticket = Some(ticket.clone());
+                    }
+                    _ => {
+                        return Ok(Some(Ran {
+                            step,
+                            conflicts: self.conflicts,
+                            calls: self.calls,
+                        }));
                     }
                 }
             }
-            Then::CommitAndRepeat { ticket: t } => ticket = Some(t.clone()),
         }
+        if self.calls >= self.options.max_calls {
+            return Err(RunError::Unsettled { calls: self.calls });
+        }
+        Ok(None)
     }
-    Err(RunError::Unsettled {
-        calls: options.max_calls,
-    })
 }
 
 /// A host fact (a human check passed, a payment confirmed, ...) through
@@ -321,43 +381,18 @@ pub fn answer<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     now: Timestamp,
     rng: &mut R,
 ) -> Result<Ran, RunError> {
-    let options = RunOptions::default();
-    let mut keys: Vec<String> = Vec::new();
-    let mut conflicts = 0;
-    let mut in_a_row = 0;
     let token = match token {
         Some(t) => t.to_owned(),
         None => load_flow(store, flow_key)?.body().token(),
     };
-    for calls in 1..=options.max_calls {
+    let mut lp = Loop::for_fact(RunOptions::default());
+    loop {
         let flow = load_flow(store, flow_key)?;
-        let records = store.load(&keys)?;
+        let records = store.load(&lp.keys)?;
         let step = engine.answer(&flow, &token, fact, &records, now, rng)?;
-        match commit_step(engine, store, &step, now, rng)? {
-            Committed::Conflict { .. } => {
-                conflicts += 1;
-                in_a_row += 1;
-                if in_a_row >= options.max_conflicts {
-                    return Err(RunError::Conflicts {
-                        conflicts: in_a_row,
-                    });
-                }
-                continue;
-            }
-            Committed::Done => in_a_row = 0,
-        }
-        match &step.then {
-            Then::Load { keys: more } => keys.extend(more.iter().cloned()),
-            _ => {
-                return Ok(Ran {
-                    step,
-                    conflicts,
-                    calls,
-                });
-            }
+        let committed = commit_step(engine, store, &step, now, rng)?;
+        if let Some(ran) = lp.after(step, &committed)? {
+            return Ok(ran);
         }
     }
-    Err(RunError::Unsettled {
-        calls: options.max_calls,
-    })
 }

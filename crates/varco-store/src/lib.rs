@@ -14,7 +14,11 @@
 //! - expiry: every record that ends by itself (flows, challenges) carries
 //!   its expiry, indexed, and [`sweep`] deletes what has passed;
 //! - the host loop as functions: [`start`], [`run`], [`answer`],
-//!   [`provision`], with bounded retries on conflict.
+//!   [`provision`], with bounded retries on conflict;
+//! - the same for async servers (feature `tokio`, on by default):
+//!   [`AsyncStore`], [`Blocking`] for the memory and SQLite stores,
+//!   [`AsyncPgStore`], and [`run_async`], [`start_async`],
+//!   [`provision_async`].
 //!
 //! # Choices
 //! - **rusqlite** for SQLite, not sqlx: a commit must take SQLite's write
@@ -55,6 +59,8 @@
 //! assert_eq!(store.counts().unwrap().records, 0);
 //! ```
 
+#[cfg(feature = "tokio")]
+mod asynchronous;
 mod error;
 mod host;
 mod memory;
@@ -64,6 +70,8 @@ mod store;
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(all(feature = "postgres", feature = "tokio"))]
+mod postgres_async;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -77,7 +85,13 @@ pub use store::{
     Committed, Counts, MAX_KEY_LEN, MAX_RECORD_LEN, MAX_WRITES, OutboxRow, Row, Store,
 };
 
+#[cfg(feature = "tokio")]
+pub use asynchronous::{
+    AsyncStore, Blocking, OwnedRequest, commit_step_async, provision_async, run_async, start_async,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
+#[cfg(all(feature = "postgres", feature = "tokio"))]
+pub use postgres_async::AsyncPgStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteOptions, SqliteStore};

@@ -781,6 +781,7 @@ pub fn unknown_logins_leave_nothing<S: Store + 'static>(store: Arc<S>, logins: u
     assert_eq!(store.counts().unwrap().outbox, 0, "{n} rows sent");
 }
 
+#[allow(unused_macros)] // the async suite uses the helpers only
 macro_rules! conformance {
     ($make:expr) => {
         #[test]

@@ -1,0 +1,268 @@
+//! The PostgreSQL store, async (tokio-postgres): the statements, isolation
+//! and conflict rules of the blocking [`PgStore`](crate::PgStore), on a
+//! pool of connections whose I/O tasks run on the caller's runtime.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls, Statement};
+use varco::Timestamp;
+use varco::flow::{FlowWrite, Records};
+
+use crate::asynchronous::AsyncStore;
+use crate::postgres::{
+    ASSERT, CLAIM, COUNTS, DELETE_OUTBOX, GET, INSERT, LOAD, OUTBOX, PURGE, UPDATE, is_conflict,
+};
+use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::{Committed, Counts, OutboxRow, Row, StoreError};
+
+struct Conn {
+    client: Client,
+    get: Statement,
+    load: Statement,
+    insert: Statement,
+    update: Statement,
+    assert: Statement,
+    outbox: Statement,
+}
+
+/// A PostgreSQL store for async servers: a pool of `tokio-postgres`
+/// connections (one per concurrent caller, kept for reuse). Connect it
+/// from inside a tokio runtime: each connection's I/O runs as a task on it.
+///
+/// ```no_run
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use varco_store::{AsyncPgStore, AsyncStore};
+///
+/// let store = AsyncPgStore::connect("host=/run/postgresql user=varco dbname=varco").await.unwrap();
+/// assert!(store.get("account/a1".into()).await.unwrap().is_none());
+/// # });
+/// ```
+pub struct AsyncPgStore {
+    config: String,
+    idle: Mutex<Vec<Conn>>,
+}
+
+impl std::fmt::Debug for AsyncPgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The connection string may hold a password.
+        f.debug_struct("AsyncPgStore").finish_non_exhaustive()
+    }
+}
+
+async fn open(config: &str) -> Result<Conn, StoreError> {
+    let (client, connection) = tokio_postgres::connect(config, NoTls).await?;
+    tokio::spawn(async move {
+        // The connection ends when its client is dropped; an error here
+        // shows on the client's next call.
+        let _ = connection.await;
+    });
+    Ok(Conn {
+        get: client.prepare(GET).await?,
+        load: client.prepare(LOAD).await?,
+        insert: client.prepare(INSERT).await?,
+        update: client.prepare(UPDATE).await?,
+        assert: client.prepare(ASSERT).await?,
+        outbox: client.prepare(OUTBOX).await?,
+        client,
+    })
+}
+
+impl AsyncPgStore {
+    /// Connects and migrates the schema to the newest version (through the
+    /// blocking client, once, on the blocking pool).
+    ///
+    /// # Errors
+    /// As [`PgStore::connect`](crate::PgStore::connect).
+    pub async fn connect(config: &str) -> Result<Self, StoreError> {
+        let c = config.to_owned();
+        tokio::task::spawn_blocking(move || crate::PgStore::connect(&c).map(drop))
+            .await
+            .map_err(|e| StoreError::Database(format!("migration task failed: {e}")))??;
+        let store = AsyncPgStore {
+            config: config.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let conn = open(config).await?;
+        store.release(conn);
+        Ok(store)
+    }
+
+    async fn take(&self) -> Result<Conn, StoreError> {
+        let taken = self.idle.lock().map_err(|_| StoreError::Poisoned)?.pop();
+        match taken {
+            Some(c) if !c.client.is_closed() => Ok(c),
+            _ => open(&self.config).await,
+        }
+    }
+
+    fn release(&self, conn: Conn) {
+        if !conn.client.is_closed()
+            && let Ok(mut idle) = self.idle.lock()
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+async fn try_commit(
+    c: &mut Conn,
+    plan: &[(&str, Op<'_>)],
+    outbox: Option<&OutboxRow>,
+) -> Result<Option<String>, tokio_postgres::Error> {
+    let tx = c.client.transaction().await?;
+    for (key, op) in plan {
+        let matched = match op {
+            Op::Insert {
+                kind,
+                json,
+                revision,
+                expires_at,
+            } => {
+                tx.execute(&c.insert, &[key, kind, revision, json, expires_at])
+                    .await?
+                    == 1
+            }
+            Op::Update {
+                kind,
+                json,
+                revision,
+                replaces,
+                expires_at,
+            } => {
+                tx.execute(
+                    &c.update,
+                    &[key, kind, revision, json, expires_at, replaces],
+                )
+                .await?
+                    == 1
+            }
+            Op::Assert { revision } => tx.query_opt(&c.assert, &[key, revision]).await?.is_some(),
+        };
+        if !matched {
+            tx.rollback().await?;
+            return Ok(Some((*key).to_owned()));
+        }
+    }
+    if let Some(row) = outbox {
+        tx.execute(
+            &c.outbox,
+            &[&row.step_id, &millis(row.created_at), &row.effects],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(None)
+}
+
+impl AsyncStore for AsyncPgStore {
+    async fn get(&self, key: String) -> Result<Option<Row>, StoreError> {
+        check_key(&key)?;
+        let c = self.take().await?;
+        let out = c.client.query_opt(&c.get, &[&key]).await;
+        self.release(c);
+        Ok(out?.map(|r| Row {
+            revision: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
+            json: r.get(1),
+            expires_at: r.get::<_, Option<i64>>(2).map(from_millis),
+        }))
+    }
+
+    async fn load(&self, keys: Vec<String>) -> Result<Records, StoreError> {
+        check_keys(&keys)?;
+        let mut out = Records::new();
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        let c = self.take().await?;
+        let rows = c.client.query(&c.load, &[&keys]).await;
+        self.release(c);
+        let mut found: std::collections::BTreeMap<String, String> =
+            rows?.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        for k in keys {
+            let v = found.remove(&k);
+            out.insert(k, v);
+        }
+        Ok(out)
+    }
+
+    async fn commit(
+        &self,
+        writes: Vec<FlowWrite>,
+        outbox: Option<OutboxRow>,
+    ) -> Result<Committed, StoreError> {
+        let plan = plan(&writes)?;
+        check_outbox(outbox.as_ref())?;
+        let mut c = self.take().await?;
+        let result = try_commit(&mut c, &plan, outbox.as_ref()).await;
+        self.release(c);
+        match result {
+            Ok(None) => Ok(Committed::Done),
+            Ok(Some(key)) => Ok(Committed::Conflict { key }),
+            Err(e) if is_conflict(&e) => Ok(Committed::Conflict {
+                key: plan
+                    .first()
+                    .map(|(k, _)| (*k).to_owned())
+                    .unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let now = millis(now);
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let c = self.take().await?;
+        let rows = c.client.query(CLAIM, &[&until, &now, &limit]).await;
+        self.release(c);
+        let mut rows: Vec<(i64, OutboxRow)> = rows?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    OutboxRow {
+                        step_id: r.get(1),
+                        created_at: from_millis(r.get(2)),
+                        effects: r.get(3),
+                    },
+                )
+            })
+            .collect();
+        rows.sort_by_key(|(seq, _)| *seq);
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    async fn delete_outbox(&self, step_id: String) -> Result<bool, StoreError> {
+        let c = self.take().await?;
+        let n = c.client.execute(DELETE_OUTBOX, &[&step_id]).await;
+        self.release(c);
+        Ok(n? > 0)
+    }
+
+    async fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let c = self.take().await?;
+        let n = c.client.execute(PURGE, &[&millis(now), &limit]).await;
+        self.release(c);
+        Ok(n?)
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let c = self.take().await?;
+        let r = c.client.query_one(COUNTS, &[]).await;
+        self.release(c);
+        let r = r?;
+        let n = |i: usize| u64::try_from(r.get::<_, i64>(i)).unwrap_or(0);
+        Ok(Counts {
+            records: n(0),
+            expiring: n(1),
+            outbox: n(2),
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! The async interface under real concurrency: 64 tasks on a
+//! multi-threaded tokio runtime, through `run_async`, against the memory
+//! and SQLite stores behind `Blocking` and, with the `postgres-tests`
+//! feature, `AsyncPgStore` on a real server (`VARCO_PG_URL`). The set-up
+//! and the final checks use the blocking stores, outside the runtime.
+#![allow(clippy::unwrap_used)] // test helpers: a failure should panic
+
+#[macro_use]
+mod conformance;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use conformance::*;
+use varco::flow::{FlowEngine, FlowOutcome, Input, Rejection};
+use varco_store::{AsyncStore, Blocking, MemoryStore, OwnedRequest, SqliteStore, Store, run_async};
+
+fn owned(f: &Open, input: Input) -> OwnedRequest {
+    OwnedRequest {
+        flow_key: f.key.clone(),
+        client_secret: f.secret.clone(),
+        token: f.token.clone(),
+        input,
+    }
+}
+
+/// Runs `n` requests as tasks at once on a 4-thread runtime; their outcomes.
+fn race<A, F, Fut>(
+    connect: F,
+    engine: &Arc<FlowEngine>,
+    requests: Vec<OwnedRequest>,
+) -> Vec<FlowOutcome>
+where
+    A: AsyncStore + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = A>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Arc::new(connect().await);
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|r| {
+                let (e, s) = (engine.clone(), store.clone());
+                tokio::spawn(async move {
+                    run_async(&e, &*s, &r, at(100))
+                        .await
+                        .map(|ran| ran.step.outcome)
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap().unwrap());
+        }
+        out
+    })
+}
+
+/// §6.1 through the async loop: at one attempt left, 64 tasks guess at
+/// once, each on its own flow; one password is verified.
+fn guesses_at_one_left<A, F, Fut>(setup: &dyn Store, connect: F)
+where
+    A: AsyncStore + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = A>,
+{
+    let engine = engine();
+    account(&engine, setup, "a1", "mario", false);
+    let threshold = engine.config().guard.password.threshold;
+    for i in 0..threshold - 1 {
+        let now = at(u64::from(i) * 2);
+        let f = open(&engine, setup, "mario", now);
+        let r = submit(&engine, setup, &f, &password("wrong"), now);
+        assert!(outcome(&r).contains("WrongPassword"));
+    }
+    let requests = (0..64)
+        .map(|_| owned(&open(&engine, setup, "mario", at(100)), password("wrong")))
+        .collect();
+    let outcomes = race(connect, &engine, requests);
+    let wrong = FlowOutcome::Rejected {
+        reason: Rejection::WrongPassword,
+    };
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == wrong).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(consecutive(setup, "a1"), threshold);
+}
+
+/// §6.4 through the async loop: one code from 16 tasks, accepted once.
+fn one_code_sixteen_tasks<A, F, Fut>(setup: &dyn Store, connect: F)
+where
+    A: AsyncStore + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = A>,
+{
+    let engine = engine();
+    account(&engine, setup, "a1", "mario", true);
+    let mut f = open(&engine, setup, "mario", at(100));
+    let ran = submit(&engine, setup, &f, &password(PASSWORD), at(100)).unwrap();
+    f.token = ran.step.view.unwrap().token;
+    let code = last_code(&engine, setup);
+    let requests = (0..16)
+        .map(|_| {
+            owned(
+                &f,
+                Input::Code {
+                    code: code.clone().into(),
+                },
+            )
+        })
+        .collect();
+    let outcomes = race(connect, &engine, requests);
+    let signed_in = outcomes
+        .iter()
+        .filter(|o| matches!(o, FlowOutcome::SignedIn { .. }))
+        .count();
+    assert_eq!(signed_in, 1, "{outcomes:?}");
+}
+
+fn sqlite_file() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("varco-store-async-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{:016x}.db", rand::random::<u64>()))
+}
+
+#[test]
+fn memory_guesses_at_one_left() {
+    let store = Blocking::new(MemoryStore::new());
+    let s = store.clone();
+    guesses_at_one_left(store.inner(), || async move { s });
+}
+
+#[test]
+fn memory_one_code_sixteen_tasks() {
+    let store = Blocking::new(MemoryStore::new());
+    let s = store.clone();
+    one_code_sixteen_tasks(store.inner(), || async move { s });
+}
+
+#[test]
+fn sqlite_guesses_at_one_left() {
+    let file = sqlite_file();
+    let setup = SqliteStore::open(&file).unwrap();
+    guesses_at_one_left(&setup, || async move {
+        Blocking::new(SqliteStore::open(&file).unwrap())
+    });
+}
+
+#[test]
+fn sqlite_one_code_sixteen_tasks() {
+    let file = sqlite_file();
+    let setup = SqliteStore::open(&file).unwrap();
+    one_code_sixteen_tasks(&setup, || async move {
+        Blocking::new(SqliteStore::open(&file).unwrap())
+    });
+}
+
+#[cfg(feature = "postgres-tests")]
+mod postgres {
+    use super::*;
+    use varco_store::{AsyncPgStore, PgStore};
+
+    fn fresh_database() -> String {
+        let url = std::env::var("VARCO_PG_URL").expect("VARCO_PG_URL (./scripts/test sets it)");
+        let name = format!("varco_a_{:016x}", rand::random::<u64>());
+        let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        format!("{url} dbname={name}")
+    }
+
+    #[test]
+    fn postgres_guesses_at_one_left() {
+        let url = fresh_database();
+        let setup = PgStore::connect(&url).unwrap();
+        guesses_at_one_left(&setup, || async move {
+            AsyncPgStore::connect(&url).await.unwrap()
+        });
+    }
+
+    #[test]
+    fn postgres_one_code_sixteen_tasks() {
+        let url = fresh_database();
+        let setup = PgStore::connect(&url).unwrap();
+        one_code_sixteen_tasks(&setup, || async move {
+            AsyncPgStore::connect(&url).await.unwrap()
+        });
+    }
+}
