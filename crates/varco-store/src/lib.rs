@@ -45,12 +45,26 @@
 //! conflict too, and retried by the host loop. Stronger isolation would
 //! add aborts, not safety.
 //!
-//! Every commit touches the records of one account (its account, claims,
-//! guard, challenges, flows) plus padding and source counters, so the
-//! account id is the natural shard key: route an account's keys to one
-//! database. Source counters (`source/...`) and padding (`pad/...`) are
-//! shared across accounts: keep them on each shard (a source's budget is
-//! then per shard, which is stricter than needed, never looser per shard).
+//! When one database is not enough, shard by account. A sign-in's commits
+//! touch one account's records (account, guard, challenges, its flows)
+//! plus a source counter and a padding record; route the keys of an
+//! account, and of the flows started for it, to the shard its id hashes
+//! to (a flow is created before its account is known: keep the shard in
+//! the client's session once the identifier is, or start every flow on
+//! the shard of its identifier's lookup key). Three kinds of key do not
+//! follow the account, and this crate does not route them yet (a
+//! `Store` that routes is the place):
+//! - **claims** (`claim/<namespace>/<key>`) make identifiers unique, so
+//!   each must have one home whatever account holds it: keep them in one
+//!   directory database, committed before the account's shard (a crash
+//!   between leaves a name reserved with no account, never a name given
+//!   twice; a sweep of claims whose account is missing finds them);
+//! - **source counters** (`source/...`) are then per shard, and a source
+//!   that spreads guesses over accounts on N shards gets N budgets: divide
+//!   the source budget by N to keep the global bound (the account's own
+//!   budget stays exact, on its shard);
+//! - **padding** (`pad/...`) only keeps the shape of a path: per shard is
+//!   right.
 //!
 //! ```
 //! use varco_store::{MemoryStore, Store};

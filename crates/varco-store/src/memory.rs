@@ -8,7 +8,9 @@ use std::time::Duration;
 use varco::Timestamp;
 use varco::flow::{FlowWrite, Records};
 
-use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::store::{
+    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan,
+};
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
 #[derive(Default)]
@@ -88,12 +90,7 @@ impl Store for MemoryStore {
         let mut state = self.lock()?;
         for (key, op) in &plan {
             let current = state.records.get(*key).map(|(r, _, _)| *r);
-            let ok = match op {
-                Op::Insert { .. } => current.is_none(),
-                Op::Update { replaces, .. } => current == Some(*replaces),
-                Op::Assert { revision } => current == Some(*revision),
-            };
-            if !ok {
+            if !op.holds(current) {
                 return Ok(Committed::Conflict {
                     key: (*key).to_owned(),
                 });
@@ -144,7 +141,7 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = millis(now);
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_until(now, lease);
         let mut state = self.lock()?;
         let mut out = Vec::new();
         for (row, claimed_until) in state.outbox.values_mut() {

@@ -5,6 +5,15 @@
 //! conditional statement on one row, then the outbox row, then `COMMIT`.
 //! Zero rows matched, a deadlock (40P01) or a serialization failure
 //! (40001) roll it back and report [`Committed::Conflict`].
+//!
+//! Durability is the server's: with its defaults a commit returns once it
+//! is on disk, so a power cut loses no failure count. That wait is most of
+//! a step's cost on a slow disk (BENCHMARKS.md). A host that accepts
+//! losing the last fraction of a second of commits on a crash of the
+//! server (never a torn or half-applied one) may add
+//! `options='-c synchronous_commit=off'` to the connection string, as
+//! [`Durability::Normal`](crate::Durability::Normal) does for SQLite; a
+//! failure count lost that way is one free guess per lost commit.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -14,7 +23,9 @@ use varco::Timestamp;
 use varco::flow::{FlowWrite, Records};
 
 use crate::schema;
-use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::store::{
+    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+};
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
 pub(crate) const GET: &str = "SELECT revision, body, expires_at FROM varco_records WHERE key = $1";
@@ -222,21 +233,17 @@ impl Store for PgStore {
 
     fn load(&self, keys: &[String]) -> Result<Records, StoreError> {
         check_keys(keys)?;
-        let mut out = Records::new();
         if keys.is_empty() {
-            return Ok(out);
+            return Ok(Records::new());
         }
         self.with(|c| {
-            let mut found: std::collections::BTreeMap<String, String> = c
+            let found = c
                 .client
                 .query(&c.load, &[&keys])?
                 .into_iter()
                 .map(|r| (r.get(0), r.get(1)))
                 .collect();
-            for k in keys {
-                out.insert(k.clone(), found.remove(k));
-            }
-            Ok(out)
+            Ok(records_of(keys, found))
         })
     }
 
@@ -267,7 +274,7 @@ impl Store for PgStore {
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = millis(now);
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_until(now, lease);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(|c| {
             let mut rows: Vec<(i64, OutboxRow)> = c

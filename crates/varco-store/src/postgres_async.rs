@@ -13,7 +13,9 @@ use crate::asynchronous::AsyncStore;
 use crate::postgres::{
     ASSERT, CLAIM, COUNTS, DELETE_OUTBOX, GET, INSERT, LOAD, OUTBOX, PURGE, UPDATE, is_conflict,
 };
-use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::store::{
+    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+};
 use crate::{Committed, Counts, OutboxRow, Row, StoreError};
 
 struct Conn {
@@ -170,20 +172,14 @@ impl AsyncStore for AsyncPgStore {
 
     async fn load(&self, keys: Vec<String>) -> Result<Records, StoreError> {
         check_keys(&keys)?;
-        let mut out = Records::new();
         if keys.is_empty() {
-            return Ok(out);
+            return Ok(Records::new());
         }
         let c = self.take().await?;
         let rows = c.client.query(&c.load, &[&keys]).await;
         self.release(c);
-        let mut found: std::collections::BTreeMap<String, String> =
-            rows?.into_iter().map(|r| (r.get(0), r.get(1))).collect();
-        for k in keys {
-            let v = found.remove(&k);
-            out.insert(k, v);
-        }
-        Ok(out)
+        let found = rows?.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(records_of(&keys, found))
     }
 
     async fn commit(
@@ -216,7 +212,7 @@ impl AsyncStore for AsyncPgStore {
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = millis(now);
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_until(now, lease);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let c = self.take().await?;
         let rows = c.client.query(CLAIM, &[&until, &now, &limit]).await;

@@ -20,7 +20,9 @@ use varco::Timestamp;
 use varco::flow::{FlowWrite, Records};
 
 use crate::schema;
-use crate::store::{Op, check_key, check_keys, check_outbox, from_millis, millis, plan};
+use crate::store::{
+    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+};
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
 /// How durable a commit is.
@@ -207,9 +209,8 @@ impl Store for SqliteStore {
 
     fn load(&self, keys: &[String]) -> Result<Records, StoreError> {
         check_keys(keys)?;
-        let mut out = Records::new();
         if keys.is_empty() {
-            return Ok(out);
+            return Ok(Records::new());
         }
         self.with(|c| {
             // One statement: one snapshot for every key.
@@ -225,10 +226,7 @@ impl Store for SqliteStore {
                 let (k, v) = row?;
                 found.insert(k, v);
             }
-            for k in keys {
-                out.insert(k.clone(), found.remove(k));
-            }
-            Ok(out)
+            Ok(records_of(keys, found))
         })
     }
 
@@ -246,12 +244,7 @@ impl Store for SqliteStore {
                     .prepare_cached("SELECT revision FROM varco_records WHERE key = ?1")?
                     .query_row(params![key], |r| r.get(0))
                     .optional()?;
-                let ok = match op {
-                    Op::Insert { .. } => current.is_none(),
-                    Op::Update { replaces, .. } => current == Some(*replaces),
-                    Op::Assert { revision } => current == Some(*revision),
-                };
-                if !ok {
+                if !op.holds(current) {
                     // Dropping the transaction rolls it back.
                     return Ok(Committed::Conflict {
                         key: (*key).to_owned(),
@@ -307,7 +300,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = millis(now);
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = lease_until(now, lease);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -174,6 +174,36 @@ pub(crate) enum Op<'a> {
     },
 }
 
+impl Op<'_> {
+    /// Whether the write's expectation holds for the record's current
+    /// revision (`None`: absent).
+    pub(crate) fn holds(&self, current: Option<i64>) -> bool {
+        match self {
+            Op::Insert { .. } => current.is_none(),
+            Op::Update { replaces, .. } => current == Some(*replaces),
+            Op::Assert { revision } => current == Some(*revision),
+        }
+    }
+}
+
+/// The records of a load: each key's text from `found`, `None` where
+/// none was found.
+pub(crate) fn records_of(
+    keys: &[String],
+    mut found: std::collections::BTreeMap<String, String>,
+) -> Records {
+    let mut out = Records::new();
+    for k in keys {
+        out.insert(k.clone(), found.remove(k));
+    }
+    out
+}
+
+/// The end of a claim of `lease` from `now`, in milliseconds.
+pub(crate) fn lease_until(now: i64, lease: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+}
+
 pub(crate) fn signed(r: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| StoreError::Invalid(format!("{what} past 2^63 - 1")))
 }
