@@ -132,6 +132,24 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         check(done is FlowOutcome.SignedIn && done.grant.account == "a1" && done.grant.level.toInt() == 2) { "$done" }
         check(!sent.toString().contains(code)) { "code in toString" }
     },
+    "flow: a step's outbox row seals its messages" to {
+        val store = provisioned()
+        val b = Browser(store, FLOW_T0)
+        b.submit(FlowInput.Identify("mario"), FLOW_T0 + 1)
+        val step = b.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 2)
+        val sms = step.effects.filterIsInstance<Effect.SendSms>().single().text.reveal()
+        val otp = Regex("\\d{6}").find(sms)!!.value
+        val row = step.outbox!!
+        eq(row.stepId.length, 32)
+        check(!row.effects.contains(otp)) { "a code in clear in the outbox" }
+        val opened = flowEngine.openOutbox(row.effects, row.stepId)
+        eq(opened.filterIsInstance<Effect.SendSms>().map { it.text.reveal() }, listOf(sms))
+        eq(opened.size, step.effects.size)
+        eq(code(raises<VarcoException> { flowEngine.openOutbox(row.effects, "0".repeat(32)) }), "UnusableRecord/SEAL")
+        // A flow ends by itself: its write carries its expiry, for the store's sweep.
+        val started = flowEngine.start(FlowKind.LOGIN, null, null, null, false, FLOW_T0)
+        check(((started.step.writes[0] as FlowWrite.Put).expiresAt ?: 0L) > FLOW_T0) { "no expiry on a flow" }
+    },
     "flow: a step-up proves the factors again for a fresh level-2 grant" to {
         val store = MemoryStore()
         store.commit(flowEngine.provision(NewAccount("a1", "mario", null, "333 123 4567", false), SecretText("Correct-Horse-1"), FLOW_T0))

@@ -140,6 +140,31 @@ class FlowTest(unittest.TestCase):
         self.assertEqual(self.engine.check_session(step.outcome.grant, self.store.get("account/a1"), T0 + 5, None, 1),
                          v.SessionCheck.VALID)
 
+    def test_a_steps_outbox_row_seals_its_messages(self):
+        c = Client(self.engine, self.store, T0)
+        c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)
+        step = c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2)
+        sms = [e for e in step.effects if isinstance(e, v.Effect.SEND_SMS)]
+        self.assertEqual(len(sms), 1)
+        code = re.search(r"\d{6}", sms[0].text.reveal()).group(0)
+        row = step.outbox
+        self.assertEqual(len(row.step_id), 32)
+        self.assertNotIn(code, row.effects)
+        opened = self.engine.open_outbox(row.effects, row.step_id)
+        self.assertEqual([e.text.reveal() for e in opened if isinstance(e, v.Effect.SEND_SMS)],
+                         [sms[0].text.reveal()])
+        self.assertEqual(len(opened), len(step.effects))
+        # A flow ends by itself: its write carries its expiry, for the store's sweep.
+        started = self.engine.start(v.FlowKind.LOGIN, None, None, None, False, T0)
+        self.assertGreater(started.step.writes[0].expires_at, T0)
+        account = v.NewAccount(id="a9", username="nino", email=None, mobile=None, second_factor=False)
+        self.assertEqual([w.expires_at for w in self.engine.provision(account, None, T0).writes], [None, None])
+        # Moved to another step's row, or altered, it does not open.
+        with self.assertRaises(v.VarcoError.UnusableRecord):
+            self.engine.open_outbox(row.effects, "0" * 32)
+        with self.assertRaises(v.VarcoError.UnusableRecord):
+            self.engine.open_outbox(row.effects.replace('"sealed":"', '"sealed":"A', 1), row.step_id)
+
     def test_a_step_up_proves_the_factors_again_for_a_fresh_level_2_grant(self):
         store = Store()
         provision(self.engine, store, second_factor=False)

@@ -573,6 +573,43 @@ enum varco_result varco_step_flow_key(const struct varco_step *step,
                                       size_t *written);
 
 /**
+ * The step id of the step's outbox row (a fresh one per step); `*written`
+ * is 0 for a step without effects. Store it, and
+ * [`varco_step_outbox`]'s text, in the same commit as the step's writes;
+ * the idempotency key of effect `i` is `<step id>/<i>`.
+ */
+enum varco_result varco_step_outbox_id(const struct varco_step *step,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *written);
+
+/**
+ * The step's effects as its outbox row stores them: messages sealed, so
+ * the row holds no code in clear; `*written` is 0 for a step without
+ * effects. A sender opens it with [`varco_engine_open_outbox`].
+ */
+enum varco_result varco_step_outbox(const struct varco_step *step,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *written);
+
+/**
+ * Opens a stored outbox row for its sender: `*out` gets a step whose
+ * effects ([`varco_step_effect_count`](crate::step::varco_step_effect_count),
+ * [`varco_step_effect`](crate::step::varco_step_effect)) are the row's, in
+ * order (its outcome is `{}`). Fails with `VARCO_UNUSABLE_RECORD` for a
+ * row that was altered, moved to another step id, or sealed under a key
+ * the engine no longer holds. Free `*out` with `varco_step_free`.
+ * Thread-safe.
+ */
+enum varco_result varco_engine_open_outbox(const struct varco_engine *engine,
+                                           const uint8_t *row,
+                                           size_t row_len,
+                                           const uint8_t *step_id,
+                                           size_t step_id_len,
+                                           struct varco_step **out);
+
+/**
  * The key of write `index` (flow steps name each record they write).
  * A write whose kind ([`varco_step_write_kind`](crate::step::varco_step_write_kind))
  * is `assert` stores nothing: the commit fails unless the record is

@@ -260,8 +260,16 @@ pub unsafe extern "C" fn varco_records_free(records: *mut varco_records) {
 }
 
 /// A core flow step as a `varco_step`.
-fn flow_step(s: varco::flow::FlowStep) -> varco_step {
+/// The core's step for C, with its outbox row (a fresh step id and the
+/// effects sealed) when it has effects.
+fn flow_step(
+    e: &varco::flow::FlowEngine,
+    s: varco::flow::FlowStep,
+) -> Result<varco_step, varco_result> {
     let mut step = varco_step::new(json(&s.outcome), None);
+    if let Some(row) = e.outbox_row(&s.effects, &mut rand::rng()).or_fail()? {
+        step.outbox = Some((row.step_id, row.effects));
+    }
     step.view = s.view.as_ref().map(json);
     for w in &s.writes {
         step.keys.push(w.key.clone());
@@ -301,7 +309,7 @@ fn flow_step(s: varco::flow::FlowStep) -> varco_step {
             step.ticket = Some(Zeroizing::new(ticket.expose().to_owned()));
         }
     }
-    step.with_effects(s.effects)
+    Ok(step.with_effects(s.effects))
 }
 
 /// Starts a flow of `kind` (`login`) for a request from `source` and
@@ -343,7 +351,7 @@ pub unsafe extern "C" fn varco_engine_start(
             .inner
             .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
-        unsafe { give_started(out, started) }
+        unsafe { give_started(&e.inner, out, started) }
     })
 }
 
@@ -402,7 +410,7 @@ pub unsafe extern "C" fn varco_engine_start_from_grant(
                 &mut rand::rng(),
             )
             .or_fail()?;
-        unsafe { give_started(out, started) }
+        unsafe { give_started(&e.inner, out, started) }
     })
 }
 
@@ -439,10 +447,11 @@ unsafe fn start_context(
 
 /// Hands a started flow's step (with its key and client secret) to `out`.
 unsafe fn give_started(
+    e: &varco::flow::FlowEngine,
     out: *mut *mut varco_step,
     started: varco::flow::Started,
 ) -> Result<(), varco_result> {
-    let mut step = flow_step(started.step);
+    let mut step = flow_step(e, started.step)?;
     step.flow_key = Some(started.flow_key);
     step.secret = Some(Zeroizing::new(started.client_secret.expose().to_owned()));
     unsafe { give_step(out, step) }
@@ -492,7 +501,7 @@ pub unsafe extern "C" fn varco_engine_advance(
             .inner
             .advance(&flow, &submit, &r.inner, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
-        unsafe { give_step(out, flow_step(step)) }
+        unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })
 }
 
@@ -532,7 +541,7 @@ pub unsafe extern "C" fn varco_engine_answer(
                 &mut rand::rng(),
             )
             .or_fail()?;
-        unsafe { give_step(out, flow_step(step)) }
+        unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })
 }
 
@@ -562,7 +571,7 @@ pub unsafe extern "C" fn varco_engine_command(
             .inner
             .command(&actor, &command, &r.inner, at_ms(now_ms)?)
             .or_fail()?;
-        unsafe { give_step(out, flow_step(step)) }
+        unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })
 }
 
@@ -588,7 +597,7 @@ pub unsafe extern "C" fn varco_engine_provision(
             .inner
             .provision(&new, password, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
-        unsafe { give_step(out, flow_step(step)) }
+        unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })
 }
 
@@ -756,6 +765,79 @@ pub unsafe extern "C" fn varco_step_flow_key(
     written: *mut usize,
 ) -> varco_result {
     unsafe { text_field(step, |s| s.flow_key.as_deref(), buf, cap, written) }
+}
+
+/// The step id of the step's outbox row (a fresh one per step); `*written`
+/// is 0 for a step without effects. Store it, and
+/// [`varco_step_outbox`]'s text, in the same commit as the step's writes;
+/// the idempotency key of effect `i` is `<step id>/<i>`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_outbox_id(
+    step: *const varco_step,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    unsafe {
+        text_field(
+            step,
+            |s| s.outbox.as_ref().map(|(id, _)| id.as_str()),
+            buf,
+            cap,
+            written,
+        )
+    }
+}
+
+/// The step's effects as its outbox row stores them: messages sealed, so
+/// the row holds no code in clear; `*written` is 0 for a step without
+/// effects. A sender opens it with [`varco_engine_open_outbox`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_step_outbox(
+    step: *const varco_step,
+    buf: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> varco_result {
+    unsafe {
+        text_field(
+            step,
+            |s| s.outbox.as_ref().map(|(_, row)| row.as_str()),
+            buf,
+            cap,
+            written,
+        )
+    }
+}
+
+/// Opens a stored outbox row for its sender: `*out` gets a step whose
+/// effects ([`varco_step_effect_count`](crate::step::varco_step_effect_count),
+/// [`varco_step_effect`](crate::step::varco_step_effect)) are the row's, in
+/// order (its outcome is `{}`). Fails with `VARCO_UNUSABLE_RECORD` for a
+/// row that was altered, moved to another step id, or sealed under a key
+/// the engine no longer holds. Free `*out` with `varco_step_free`.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn varco_engine_open_outbox(
+    engine: *const varco_engine,
+    row: *const u8,
+    row_len: usize,
+    step_id: *const u8,
+    step_id_len: usize,
+    out: *mut *mut varco_step,
+) -> varco_result {
+    guard(|| {
+        let e = unsafe { handle(engine, "engine") }?;
+        let row = unsafe { text(row, row_len, "row") }?;
+        let id = unsafe { text(step_id, step_id_len, "step_id") }?;
+        let effects = e.inner.open_outbox(row, id).or_fail()?;
+        unsafe {
+            give_step(
+                out,
+                varco_step::new("{}".into(), None).with_effects(effects),
+            )
+        }
+    })
 }
 
 /// The key of write `index` (flow steps name each record they write).

@@ -22,6 +22,8 @@ pub struct varco_step {
     /// 1 load, 2 commit and repeat), the keys to load, the ticket, and for
     /// a started flow its key and client secret.
     pub(crate) keys: Vec<String>,
+    /// A flow step's outbox row: its step id and its sealed effects.
+    pub(crate) outbox: Option<(String, String)>,
     pub(crate) view: Option<String>,
     pub(crate) then: std::ffi::c_int,
     pub(crate) load: Vec<String>,
@@ -47,6 +49,7 @@ impl varco_step {
             ticket: None,
             secret: None,
             flow_key: None,
+            outbox: None,
         }
     }
 

@@ -288,8 +288,63 @@ static void test_host_facts(void) {
   varco_engine_free(e);
 }
 
+/* A step's outbox row: a fresh step id, the SMS sealed (no code in it),
+ * opened by the sender to the same effects; moved to another id, it does
+ * not open. */
+static void test_an_outbox_row_seals_its_messages(void) {
+  store_reset();
+  varco_engine *e = engine_new();
+  provision(e);
+  browser b;
+  browser_start(&b, e);
+  say(&b, "identify", "identifier", "mario", T0 + 1, NULL, 0);
+  varco_input *i = input1("password", "password", "Correct \"Horse\" 1");
+  varco_step *s = submit(&b, i, T0 + 2);
+  varco_input_free(i);
+  CHECK(s != NULL);
+  char code[7];
+  sms_code(code);
+  CHECK(strlen(code) == 6);
+  char *id = read_plain(s, varco_step_outbox_id);
+  char *row = read_plain(s, varco_step_outbox);
+  CHECK(id && strlen(id) == 32);
+  CHECK(row && strlen(row) > 0 && strstr(row, code) == NULL);
+  varco_step *opened = NULL;
+  CHECK_OK(varco_engine_open_outbox(e, S(row), S(id), &opened));
+  CHECK(varco_step_effect_count(opened) == varco_step_effect_count(s));
+  int found = 0;
+  for (size_t k = 0; k < varco_step_effect_count(opened); k++) {
+    char *a = read_indexed(opened, k, varco_step_effect);
+    char *x = read_indexed(s, k, varco_step_effect);
+    CHECK(a && x && strcmp(a, x) == 0);
+    if (a && strstr(a, code)) found = 1;
+    free(a);
+    free(x);
+  }
+  CHECK(found);
+  varco_step_free(opened);
+  opened = NULL;
+  CHECK_RESULT(varco_engine_open_outbox(e, S(row), S("00000000000000000000000000000000"), &opened),
+               VARCO_UNUSABLE_RECORD);
+  CHECK(opened == NULL);
+  CHECK_RESULT(varco_engine_open_outbox(e, NULL, 0, S(id), &opened), VARCO_NULL_POINTER);
+  /* A flow ends by itself: its write carries its expiry, for the sweep. */
+  varco_step *st = NULL;
+  CHECK_OK(varco_engine_start(e, S("login"), NULL, 0, NULL, 0, NULL, 0, 0, T0, &st));
+  int64_t expires = 0;
+  CHECK_OK(varco_step_write_expires_at(st, 0, &expires));
+  CHECK(expires > T0);
+  CHECK_RESULT(varco_step_write_expires_at(st, 9, &expires), VARCO_OUT_OF_RANGE);
+  varco_step_free(st);
+  free(id);
+  free(row);
+  varco_step_free(s);
+  varco_engine_free(e);
+}
+
 int main(void) {
   RUN(test_a_login_with_an_sms_code);
+  RUN(test_an_outbox_row_seals_its_messages);
   RUN(test_an_unknown_account_looks_like_a_wrong_password);
   RUN(test_racing_wrong_guesses_at_one_attempt_left_verify_one_password);
   RUN(test_commands_and_sessions);

@@ -485,8 +485,23 @@ pub struct FlowStep {
     pub writes: Vec<FlowWrite>,
     /// For the outbox.
     pub effects: Vec<Effect>,
+    /// The same effects as the outbox row to store in the step's commit
+    /// (messages sealed), `None` when there are none.
+    pub outbox: Option<OutboxRow>,
     /// What to do next.
     pub then: Then,
+}
+
+/// A step's row for a transactional outbox (the core's
+/// `varco::outbox::Row`): store it in the same commit as the step's
+/// writes; a sender opens it with `FlowEngine.open_outbox` and sends each
+/// effect with the idempotency key `<step_id>/<index>`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct OutboxRow {
+    /// A fresh id for the step.
+    pub step_id: String,
+    /// The effects, messages sealed: no code in clear.
+    pub effects: String,
 }
 
 /// A started flow: its step (the flow's first write), its key, and the
@@ -579,6 +594,7 @@ impl From<varco::flow::FlowStep> for FlowStep {
                 })
                 .collect(),
             effects: effects(s.effects),
+            outbox: None,
             then: match s.then {
                 T::Respond => Then::Respond,
                 T::Load { keys } => Then::Load { keys },
@@ -664,7 +680,7 @@ impl FlowEngine {
         let s = self
             .inner
             .start(kind, &ctx, at_ms(now_ms)?, &mut rand::rng())?;
-        Ok(started(s))
+        self.started(s)
     }
 
     /// Starts a flow from a signed-in session's grant: `StepUp` proves the
@@ -705,7 +721,7 @@ impl FlowEngine {
             at_ms(now_ms)?,
             &mut rand::rng(),
         )?;
-        Ok(started(s))
+        self.started(s)
     }
 
     /// One user input to a flow: the stored flow, the client secret, the
@@ -739,7 +755,7 @@ impl FlowEngine {
             at_ms(now_ms)?,
             &mut rand::rng(),
         )?;
-        Ok(step.into())
+        self.step(step)
     }
 
     /// A fact only the host knows (a captcha's verdict, a failed
@@ -763,7 +779,7 @@ impl FlowEngine {
             at_ms(now_ms)?,
             &mut rand::rng(),
         )?;
-        Ok(step.into())
+        self.step(step)
     }
 
     /// A command (an operator's block, the host's report of a
@@ -779,10 +795,10 @@ impl FlowEngine {
             Actor::Operator { id } => varco::flow::Actor::Operator { id },
             Actor::Host => varco::flow::Actor::Host {},
         };
-        Ok(self
-            .inner
-            .command(&actor, &command, &loaded(records), at_ms(now_ms)?)?
-            .into())
+        self.step(
+            self.inner
+                .command(&actor, &command, &loaded(records), at_ms(now_ms)?)?,
+        )
     }
 
     /// Whether a grant still holds for the stored account; with
@@ -854,23 +870,43 @@ impl FlowEngine {
             imported_hash: account.imported_hash,
         };
         let password = password.map(|p| p.to_core());
-        Ok(self
-            .inner
-            .provision(
-                &new,
-                password.as_ref().map(varco::SecretString::expose),
-                at_ms(now_ms)?,
-                &mut rand::rng(),
-            )?
-            .into())
+        self.step(self.inner.provision(
+            &new,
+            password.as_ref().map(varco::SecretString::expose),
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )?)
+    }
+
+    /// The effects of a stored outbox row, for its sender: each to send
+    /// with the idempotency key `<step_id>/<index>`. Fails for a row that
+    /// was altered, moved to another step id, or sealed under a key the
+    /// engine no longer holds.
+    pub fn open_outbox(&self, effects: String, step_id: String) -> Result<Vec<Effect>, VarcoError> {
+        Ok(crate::effect::effects(
+            self.inner.open_outbox(&effects, &step_id)?,
+        ))
     }
 }
 
-/// A started flow, for the foreign side.
-fn started(s: varco::flow::Started) -> StartedFlow {
-    StartedFlow {
-        step: s.step.into(),
-        flow_key: s.flow_key,
-        client_secret: secret(zeroize::Zeroizing::new(s.client_secret.expose().to_owned())),
+impl FlowEngine {
+    /// The core's step for the foreign side, with its outbox row.
+    fn step(&self, s: varco::flow::FlowStep) -> Result<FlowStep, VarcoError> {
+        let row = self.inner.outbox_row(&s.effects, &mut rand::rng())?;
+        let mut step = FlowStep::from(s);
+        step.outbox = row.map(|r| OutboxRow {
+            step_id: r.step_id,
+            effects: r.effects,
+        });
+        Ok(step)
+    }
+
+    /// A started flow, for the foreign side.
+    fn started(&self, s: varco::flow::Started) -> Result<StartedFlow, VarcoError> {
+        Ok(StartedFlow {
+            step: self.step(s.step)?,
+            flow_key: s.flow_key,
+            client_secret: secret(zeroize::Zeroizing::new(s.client_secret.expose().to_owned())),
+        })
     }
 }

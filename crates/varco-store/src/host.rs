@@ -180,30 +180,19 @@ pub fn commit_step<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     Ok(store.commit(&step.writes, row.as_ref())?)
 }
 
-/// The outbox row of a step: `None` when it has no effects; otherwise a
-/// fresh step id and the effects sealed under it.
+/// The outbox row of a step ([`FlowEngine::outbox_row`]), stamped with
+/// the time of its commit.
 pub(crate) fn outbox_row<R: CryptoRng + ?Sized>(
     engine: &FlowEngine,
     step: &FlowStep,
     now: Timestamp,
     rng: &mut R,
 ) -> Result<Option<OutboxRow>, RunError> {
-    if step.effects.is_empty() {
-        return Ok(None);
-    }
-    let step_id = step_id(rng);
-    Ok(Some(OutboxRow {
-        effects: engine.seal_outbox(&step.effects, &step_id, rng)?,
-        step_id,
+    Ok(engine.outbox_row(&step.effects, rng)?.map(|row| OutboxRow {
+        step_id: row.step_id,
         created_at: now,
+        effects: row.effects,
     }))
-}
-
-/// A fresh step id: 128 random bits, hex.
-fn step_id<R: CryptoRng + ?Sized>(rng: &mut R) -> String {
-    let mut b = [0u8; 16];
-    rng.fill_bytes(&mut b);
-    data_encoding::HEXLOWER.encode(&b)
 }
 
 fn load_flow<S: Store + ?Sized>(store: &S, key: &str) -> Result<Stored<Flow>, RunError> {

@@ -48,7 +48,7 @@ pub const MAX_STORED_LEN: usize = 256 * 1024;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Row {
+struct Stored {
     v: u32,
     effects: Vec<Entry>,
 }
@@ -96,7 +96,7 @@ pub fn seal_effects<R: CryptoRng + ?Sized>(
             Entry::Plain(e.clone())
         });
     }
-    serde_json::to_string(&Row {
+    serde_json::to_string(&Stored {
         v: 1,
         effects: entries,
     })
@@ -115,7 +115,7 @@ pub fn open_effects(stored: &str, step_id: &str, keys: &SealingKeys) -> Result<V
     if stored.len() > MAX_STORED_LEN {
         return Err(Error::Deserialize("outbox row too long".into()));
     }
-    let row: Row =
+    let row: Stored =
         serde_json::from_str(stored).map_err(|e| Error::Deserialize(format!("outbox row: {e}")))?;
     if row.v != 1 {
         return Err(Error::Deserialize(format!(
@@ -150,7 +150,62 @@ pub fn open_effects(stored: &str, step_id: &str, keys: &SealingKeys) -> Result<V
     Ok(out)
 }
 
+/// A step's row for the outbox: a fresh step id (128 random bits, hex)
+/// and the step's effects sealed under it ([`seal_effects`]). Store both
+/// in the same commit as the step's writes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The step's id: idempotency keys derive from it ([`idempotency_key`]).
+    pub step_id: String,
+    /// The stored form of the effects (messages sealed).
+    pub effects: String,
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("step_id", &self.step_id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl crate::flow::FlowEngine {
+    /// The outbox row of a step's effects: `None` when there are none.
+    ///
+    /// ```
+    /// # use varco::flow::*; use varco::hash::HashParams; use varco::keys::KeyRing;
+    /// # let keys = EngineKeys { codes: KeyRing::new("c1", vec![1; 32]).unwrap(), sealing: KeyRing::new("s1", vec![2; 32]).unwrap(), decoy: KeyRing::new("d1", vec![3; 32]).unwrap(), peppers: None };
+    /// # let engine = FlowEngine::new(EngineConfig { hash: HashParams::new(8, 1, 1).unwrap(), ..EngineConfig::default() }, keys).unwrap();
+    /// use varco::effect::Effect;
+    /// use zeroize::Zeroizing;
+    ///
+    /// let sms = vec![Effect::SendSms { to: "+39333".into(), text: Zeroizing::new("Codice 123456".into()) }];
+    /// let row = engine.outbox_row(&sms, &mut rand::rng()).unwrap().unwrap();
+    /// assert_eq!(row.step_id.len(), 32);
+    /// assert!(!row.effects.contains("123456"));
+    /// assert_eq!(engine.open_outbox(&row.effects, &row.step_id).unwrap(), sms);
+    /// assert!(engine.outbox_row(&[], &mut rand::rng()).unwrap().is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`seal_effects`].
+    pub fn outbox_row<R: CryptoRng + ?Sized>(
+        &self,
+        effects: &[Effect],
+        rng: &mut R,
+    ) -> Result<Option<Row>, Error> {
+        if effects.is_empty() {
+            return Ok(None);
+        }
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        let step_id = data_encoding::HEXLOWER.encode(&id);
+        Ok(Some(Row {
+            effects: self.seal_outbox(effects, &step_id, rng)?,
+            step_id,
+        }))
+    }
+
     /// [`seal_effects`] under the engine's sealing keys.
     ///
     /// # Errors
@@ -251,7 +306,7 @@ mod tests {
 
     #[test]
     fn a_message_in_clear_is_refused() {
-        let plain = serde_json::to_string(&Row {
+        let plain = serde_json::to_string(&Stored {
             v: 1,
             effects: vec![Entry::Plain(effects().remove(2))],
         })
