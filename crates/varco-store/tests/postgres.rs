@@ -42,3 +42,21 @@ fn unknown_logins_leave_nothing() {
     let url = format!("{} options='-c synchronous_commit=off'", fresh_database());
     conformance::unknown_logins_leave_nothing(Arc::new(PgStore::connect(&url).unwrap()), 100_000);
 }
+
+#[test]
+fn a_schema_newer_than_this_code_is_refused_and_left_alone() {
+    let url = fresh_database();
+    drop(PgStore::connect(&url).unwrap());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.execute("UPDATE varco_schema SET version = 99", &[])
+        .unwrap();
+    match PgStore::connect(&url) {
+        Err(varco_store::StoreError::SchemaTooNew { found: 99, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let v: i64 = c
+        .query_one("SELECT version FROM varco_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(v, 99);
+}

@@ -35,3 +35,26 @@ fn unknown_logins_leave_nothing() {
     let store = Arc::new(SqliteStore::open_with(file(), options).unwrap());
     conformance::unknown_logins_leave_nothing(store, 100_000);
 }
+
+#[test]
+fn a_schema_newer_than_this_code_is_refused_and_left_alone() {
+    let path = file();
+    drop(SqliteStore::open(&path).unwrap());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute("UPDATE varco_schema SET version = 99", [])
+        .unwrap();
+    drop(c);
+    match SqliteStore::open(&path) {
+        Err(varco_store::StoreError::SchemaTooNew { found: 99, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = c
+        .query_row("SELECT version FROM varco_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 99);
+    // Opening a migrated database again changes nothing.
+    let again = file();
+    drop(SqliteStore::open(&again).unwrap());
+    drop(SqliteStore::open(&again).unwrap());
+}

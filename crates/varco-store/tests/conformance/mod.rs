@@ -696,6 +696,30 @@ pub fn many_flows_one_budget<S: Store + 'static>(store: Arc<S>) {
     assert_eq!(consecutive(&*store, "a1") as usize, verified);
 }
 
+/// §6.21: 16 registrations racing for one username (and 16 for one
+/// email) create one account each; the others are told it is taken.
+pub fn racing_registrations_create_one<S: Store + 'static>(store: Arc<S>) {
+    let engine = engine();
+    let (e, s) = (engine.clone(), store.clone());
+    let results = at_once(16, move |i| {
+        let new = NewAccount {
+            id: format!("r{i}"),
+            username: Some(if i % 2 == 0 { "Mario" } else { "mario" }.into()),
+            ..NewAccount::default()
+        };
+        provision(&e, &*s, &new, Some(PASSWORD), at(0), &mut rand::rng())
+    });
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(created, 1);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.is_ok() || matches!(r, Err(RunError::Taken { .. })))
+    );
+    assert_eq!(store.keys("account/", 100).unwrap().len(), 1);
+    assert_eq!(store.keys("claim/", 100).unwrap(), ["claim/login/mario"]);
+}
+
 /// A record of a newer version than this engine knows is an error, and
 /// nothing is written over it.
 pub fn newer_record_version_is_refused<S: Store>(store: &S) {
@@ -831,6 +855,10 @@ macro_rules! conformance {
         #[test]
         fn many_flows_one_budget() {
             conformance::many_flows_one_budget($make());
+        }
+        #[test]
+        fn racing_registrations_create_one() {
+            conformance::racing_registrations_create_one($make());
         }
         #[test]
         fn newer_record_version_is_refused() {
