@@ -150,6 +150,8 @@ fn argon2_bound(params: HashParams, threads: usize, seconds: f64) -> f64 {
 
 struct Totals {
     requests: u64,
+    /// Engine steps (calls), each with its commit.
+    steps: u64,
     sign_ins: u64,
     wrong: u64,
     conflicts: u64,
@@ -167,6 +169,7 @@ fn client(
 ) -> Totals {
     let mut t = Totals {
         requests: 0,
+        steps: 0,
         sign_ins: 0,
         wrong: 0,
         conflicts: 0,
@@ -192,6 +195,7 @@ fn client(
         );
         t.latencies.push(began.elapsed());
         t.requests += 1;
+        t.steps += 1;
         let Ok(started) = started else {
             t.errors += 1;
             continue;
@@ -212,6 +216,7 @@ fn client(
             match ran {
                 Ok(ran) => {
                     t.conflicts += u64::from(ran.conflicts);
+                    t.steps += u64::from(ran.calls);
                     match ran.step.outcome {
                         FlowOutcome::SignedIn { .. } => t.sign_ins += 1,
                         FlowOutcome::Rejected {
@@ -246,7 +251,7 @@ fn main() {
         println!("argon2 bound: {b:.1} verifications/s on {cores} threads (OWASP parameters)");
     }
     println!(
-        "| store | hasher | clients | accounts | requests/s | sign-ins/s | mean ms | p50 ms | p99 ms | retried on conflict | errors |{}",
+        "| store | hasher | clients | accounts | requests/s | steps/s | sign-ins/s | mean ms | p50 ms | p99 ms | retried on conflict | errors |{}",
         if bound.is_some() {
             " of the Argon2 bound |"
         } else {
@@ -254,7 +259,7 @@ fn main() {
         }
     );
     println!(
-        "|---|---|---|---|---|---|---|---|---|---|---|{}",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|{}",
         if bound.is_some() { "---|" } else { "" }
     );
     for kind in &a.stores {
@@ -290,6 +295,7 @@ fn main() {
             stop.store(true, Ordering::Relaxed);
             let mut all = Totals {
                 requests: 0,
+                steps: 0,
                 sign_ins: 0,
                 wrong: 0,
                 conflicts: 0,
@@ -299,6 +305,7 @@ fn main() {
             for h in handles {
                 let t = h.join().unwrap();
                 all.requests += t.requests;
+                all.steps += t.steps;
                 all.sign_ins += t.sign_ins;
                 all.wrong += t.wrong;
                 all.conflicts += t.conflicts;
@@ -318,10 +325,11 @@ fn main() {
                 )
             });
             println!(
-                "| {kind} | {} | {clients} | {} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} % | {} |{bound_share}",
+                "| {kind} | {} | {clients} | {} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} % | {} |{bound_share}",
                 a.hasher,
                 a.accounts,
                 all.requests as f64 / secs,
+                all.steps as f64 / secs,
                 sign_ins,
                 mean,
                 percentile(&all.latencies, 0.5),

@@ -41,11 +41,10 @@ use std::time::Duration;
 
 use varco::Timestamp;
 use varco::flow::{
-    Flow, FlowEngine, FlowKind, FlowStep, Input, NewAccount, Records, StartContext, Started, Submit,
+    FlowEngine, FlowKind, FlowStep, Input, NewAccount, Records, StartContext, Started, Submit,
 };
-use varco::record::Stored;
 
-use crate::host::{Loop, outbox_row};
+use crate::host::{Loop, outbox_row, split_flow, with_flow};
 use crate::{Committed, Counts, OutboxRow, Ran, RunError, RunOptions, Store, StoreError};
 use varco::flow::FlowWrite;
 
@@ -182,14 +181,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| RunError::Store(StoreError::Database(format!("an engine task failed: {e}"))))?
 }
 
-async fn load_flow<S: AsyncStore + ?Sized>(store: &S, key: &str) -> Result<Stored<Flow>, RunError> {
-    let row = store
-        .get(key.to_owned())
-        .await?
-        .ok_or(RunError::UnknownFlow)?;
-    Ok(Stored::<Flow>::from_json(&row.json)?)
-}
-
 /// Commits a step's writes with its outbox row (effects sealed).
 ///
 /// # Errors
@@ -219,8 +210,8 @@ pub async fn run_async<S: AsyncStore + ?Sized>(
 ) -> Result<Ran, RunError> {
     let mut lp = Loop::new(RunOptions::default());
     loop {
-        let flow = load_flow(store, &request.flow_key).await?;
-        let records = store.load(lp.keys.clone()).await?;
+        let loaded = store.load(with_flow(&request.flow_key, &lp.keys)).await?;
+        let (flow, records) = split_flow(&request.flow_key, loaded)?;
         let (e, req) = (engine.clone(), request.clone());
         let ticket = lp.ticket.as_ref().map(|t| t.expose().to_owned());
         let step = blocking(move || {

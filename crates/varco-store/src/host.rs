@@ -19,8 +19,8 @@
 use rand_core::CryptoRng;
 use varco::Timestamp;
 use varco::flow::{
-    Flow, FlowEngine, FlowKind, FlowStep, HostFact, Input, NewAccount, StartContext, Started,
-    Submit, Then,
+    Flow, FlowEngine, FlowKind, FlowStep, HostFact, Input, NewAccount, Records, StartContext,
+    Started, Submit, Then,
 };
 use varco::record::Stored;
 
@@ -200,6 +200,27 @@ fn load_flow<S: Store + ?Sized>(store: &S, key: &str) -> Result<Stored<Flow>, Ru
     Ok(Stored::<Flow>::from_json(&row.json)?)
 }
 
+/// The flow and the records a step asked for, in one read (one snapshot,
+/// one round trip): `keys` with the flow's key in front.
+pub(crate) fn split_flow(
+    flow_key: &str,
+    mut records: Records,
+) -> Result<(Stored<Flow>, Records), RunError> {
+    let text = records
+        .remove(flow_key)
+        .flatten()
+        .ok_or(RunError::UnknownFlow)?;
+    Ok((Stored::<Flow>::from_json(&text)?, records))
+}
+
+/// The keys to read for a step: the flow's, then those the engine asked
+/// for (never the flow's twice).
+pub(crate) fn with_flow(flow_key: &str, keys: &[String]) -> Vec<String> {
+    std::iter::once(flow_key.to_owned())
+        .chain(keys.iter().filter(|k| *k != flow_key).cloned())
+        .collect()
+}
+
 /// One user submission through the host loop, with the default bounds.
 ///
 /// ```
@@ -257,8 +278,10 @@ pub fn run_with<S: Store + ?Sized, R: CryptoRng + ?Sized>(
 ) -> Result<Ran, RunError> {
     let mut lp = Loop::new(options);
     loop {
-        let flow = load_flow(store, request.flow_key)?;
-        let records = store.load(&lp.keys)?;
+        let (flow, records) = split_flow(
+            request.flow_key,
+            store.load(&with_flow(request.flow_key, &lp.keys))?,
+        )?;
         let submit = Submit {
             client_secret: request.client_secret,
             token: request.token,
@@ -376,8 +399,7 @@ pub fn answer<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     };
     let mut lp = Loop::for_fact(RunOptions::default());
     loop {
-        let flow = load_flow(store, flow_key)?;
-        let records = store.load(&lp.keys)?;
+        let (flow, records) = split_flow(flow_key, store.load(&with_flow(flow_key, &lp.keys))?)?;
         let step = engine.answer(&flow, &token, fact, &records, now, rng)?;
         let committed = commit_step(engine, store, &step, now, rng)?;
         if let Some(ran) = lp.after(step, &committed)? {

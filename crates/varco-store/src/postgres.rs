@@ -1,10 +1,13 @@
 //! The PostgreSQL store (blocking): for many application servers sharing
 //! one database. See the crate docs for the isolation level and sharding.
 //!
-//! A commit is one transaction at `READ COMMITTED`: each write a
-//! conditional statement on one row, then the outbox row, then `COMMIT`.
-//! Zero rows matched, a deadlock (40P01) or a serialization failure
-//! (40001) roll it back and report [`Committed::Conflict`].
+//! A commit is one statement, `SELECT varco_commit(...)` (a function the
+//! schema's version 2 creates, see [`schema`](crate::schema)), run as its
+//! own transaction at `READ COMMITTED`: each write a conditional statement
+//! on one row, then the outbox row. A write that matches no row raises
+//! `VC001`, a deadlock (40P01) or a serialization failure (40001) aborts:
+//! each rolls the whole commit back and reports [`Committed::Conflict`].
+//! One round trip per commit, whatever its number of writes.
 //!
 //! Durability is the server's: with its defaults a commit returns once it
 //! is on disk, so a power cut loses no failure count. That wait is most of
@@ -30,15 +33,6 @@ use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
 pub(crate) const GET: &str = "SELECT revision, body, expires_at FROM varco_records WHERE key = $1";
 pub(crate) const LOAD: &str = "SELECT key, body FROM varco_records WHERE key = ANY($1)";
-pub(crate) const INSERT: &str = "INSERT INTO varco_records (key, kind, revision, body, expires_at)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING";
-pub(crate) const UPDATE: &str =
-    "UPDATE varco_records SET kind = $2, revision = $3, body = $4, expires_at = $5
-     WHERE key = $1 AND revision = $6";
-pub(crate) const ASSERT: &str =
-    "SELECT 1 FROM varco_records WHERE key = $1 AND revision = $2 FOR SHARE";
-pub(crate) const OUTBOX: &str =
-    "INSERT INTO varco_outbox (step_id, created_at, effects) VALUES ($1, $2, $3)";
 pub(crate) const CLAIM: &str = "UPDATE varco_outbox SET claimed_until = $1 WHERE seq IN (
        SELECT seq FROM varco_outbox WHERE claimed_until <= $2 ORDER BY seq LIMIT $3
        FOR UPDATE SKIP LOCKED)
@@ -52,24 +46,119 @@ pub(crate) const KEYS: &str =
 pub(crate) const COUNTS: &str = "SELECT (SELECT count(*) FROM varco_records),
        (SELECT count(*) FROM varco_records WHERE expires_at IS NOT NULL),
        (SELECT count(*) FROM varco_outbox)";
+/// A step's whole commit, one statement (schema version 2).
+pub(crate) const COMMIT: &str = "SELECT varco_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 pub(crate) const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7215066431221)";
 
-/// Whether a database error means "another transaction won": retry.
-pub(crate) fn is_conflict(e: &tokio_postgres::Error) -> bool {
+/// The key whose expectation failed, when a commit's error means another
+/// request won: `varco_commit`'s own `VC001` (its message is the key), a
+/// deadlock (40P01) or a serialization failure (40001), which name no key
+/// (the commit's first is given).
+pub(crate) fn conflict_of(e: &tokio_postgres::Error, first: &str) -> Option<String> {
     use tokio_postgres::error::SqlState;
-    e.code().is_some_and(|c| {
-        *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
-    })
+    let db = e.as_db_error()?;
+    if db.code().code() == "VC001" {
+        return Some(db.message().to_owned());
+    }
+    let c = db.code();
+    (*c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+        .then(|| first.to_owned())
+}
+
+/// `varco_commit`'s arguments: the writes as parallel arrays, in order.
+pub(crate) struct CommitArgs<'a> {
+    keys: Vec<&'a str>,
+    ops: Vec<i32>,
+    kinds: Vec<&'a str>,
+    revisions: Vec<i64>,
+    replaces: Vec<i64>,
+    bodies: Vec<Option<&'a str>>,
+    expires: Vec<Option<i64>>,
+    outbox_id: Option<&'a str>,
+    outbox_at: Option<i64>,
+    outbox_effects: Option<&'a str>,
+}
+
+impl<'a> CommitArgs<'a> {
+    pub(crate) fn new(plan: &'a [(&'a str, Op<'a>)], outbox: Option<&'a OutboxRow>) -> Self {
+        let mut a = CommitArgs {
+            keys: Vec::with_capacity(plan.len()),
+            ops: Vec::with_capacity(plan.len()),
+            kinds: Vec::with_capacity(plan.len()),
+            revisions: Vec::with_capacity(plan.len()),
+            replaces: Vec::with_capacity(plan.len()),
+            bodies: Vec::with_capacity(plan.len()),
+            expires: Vec::with_capacity(plan.len()),
+            outbox_id: outbox.map(|o| o.step_id.as_str()),
+            outbox_at: outbox.map(|o| millis(o.created_at)),
+            outbox_effects: outbox.map(|o| o.effects.as_str()),
+        };
+        for (key, op) in plan {
+            a.keys.push(key);
+            let (code, kind, revision, replaces, body, expires) = match op {
+                Op::Insert {
+                    kind,
+                    json,
+                    revision,
+                    expires_at,
+                } => (0, *kind, *revision, 0, Some(*json), *expires_at),
+                Op::Update {
+                    kind,
+                    json,
+                    revision,
+                    replaces,
+                    expires_at,
+                } => (1, *kind, *revision, *replaces, Some(*json), *expires_at),
+                Op::Assert { revision } => (2, "", *revision, 0, None, None),
+            };
+            a.ops.push(code);
+            a.kinds.push(kind);
+            a.revisions.push(revision);
+            a.replaces.push(replaces);
+            a.bodies.push(body);
+            a.expires.push(expires);
+        }
+        a
+    }
+
+    pub(crate) fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 10] {
+        [
+            &self.keys,
+            &self.ops,
+            &self.kinds,
+            &self.revisions,
+            &self.replaces,
+            &self.bodies,
+            &self.expires,
+            &self.outbox_id,
+            &self.outbox_at,
+            &self.outbox_effects,
+        ]
+    }
+}
+
+/// A commit's result from `varco_commit`'s.
+pub(crate) fn committed(
+    result: Result<u64, tokio_postgres::Error>,
+    plan: &[(&str, Op<'_>)],
+) -> Result<Committed, StoreError> {
+    match result {
+        Ok(_) => Ok(Committed::Done),
+        Err(e) => {
+            let first = plan.first().map_or("", |(k, _)| *k);
+            match conflict_of(&e, first) {
+                Some(key) => Ok(Committed::Conflict { key }),
+                None => Err(e.into()),
+            }
+        }
+    }
 }
 
 struct Conn {
     client: Client,
     get: Statement,
     load: Statement,
-    insert: Statement,
-    update: Statement,
-    assert: Statement,
-    outbox: Statement,
+    commit: Statement,
 }
 
 /// A store in a PostgreSQL database, with a pool of connections (one per
@@ -137,10 +226,7 @@ fn prepare(mut client: Client) -> Result<Conn, StoreError> {
     Ok(Conn {
         get: client.prepare(GET)?,
         load: client.prepare(LOAD)?,
-        insert: client.prepare(INSERT)?,
-        update: client.prepare(UPDATE)?,
-        assert: client.prepare(ASSERT)?,
-        outbox: client.prepare(OUTBOX)?,
+        commit: client.prepare(COMMIT)?,
         client,
     })
 }
@@ -173,50 +259,6 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The commit's body: `Ok(None)` when done, `Ok(Some(key))` on a conflict.
-fn try_commit(
-    c: &mut Conn,
-    plan: &[(&str, Op<'_>)],
-    outbox: Option<&OutboxRow>,
-) -> Result<Option<String>, tokio_postgres::Error> {
-    let mut tx = c.client.transaction()?;
-    for (key, op) in plan {
-        let matched = match op {
-            Op::Insert {
-                kind,
-                json,
-                revision,
-                expires_at,
-            } => tx.execute(&c.insert, &[key, kind, revision, json, expires_at])? == 1,
-            Op::Update {
-                kind,
-                json,
-                revision,
-                replaces,
-                expires_at,
-            } => {
-                tx.execute(
-                    &c.update,
-                    &[key, kind, revision, json, expires_at, replaces],
-                )? == 1
-            }
-            Op::Assert { revision } => tx.query_opt(&c.assert, &[key, revision])?.is_some(),
-        };
-        if !matched {
-            tx.rollback()?;
-            return Ok(Some((*key).to_owned()));
-        }
-    }
-    if let Some(row) = outbox {
-        tx.execute(
-            &c.outbox,
-            &[&row.step_id, &millis(row.created_at), &row.effects],
-        )?;
-    }
-    tx.commit()?;
-    Ok(None)
 }
 
 impl Store for PgStore {
@@ -254,17 +296,8 @@ impl Store for PgStore {
     ) -> Result<Committed, StoreError> {
         let plan = plan(writes)?;
         check_outbox(outbox)?;
-        self.with(|c| match try_commit(c, &plan, outbox) {
-            Ok(None) => Ok(Committed::Done),
-            Ok(Some(key)) => Ok(Committed::Conflict { key }),
-            Err(e) if is_conflict(&e) => Ok(Committed::Conflict {
-                key: plan
-                    .first()
-                    .map(|(k, _)| (*k).to_owned())
-                    .unwrap_or_default(),
-            }),
-            Err(e) => Err(e.into()),
-        })
+        let args = CommitArgs::new(&plan, outbox);
+        self.with(|c| committed(c.client.execute(&c.commit, &args.params()), &plan))
     }
 
     fn claim_outbox(

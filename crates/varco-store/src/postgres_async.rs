@@ -1,6 +1,7 @@
-//! The PostgreSQL store, async (tokio-postgres): the statements, isolation
-//! and conflict rules of the blocking [`PgStore`](crate::PgStore), on a
-//! pool of connections whose I/O tasks run on the caller's runtime.
+//! The PostgreSQL store, async (tokio-postgres): the statements (one
+//! `varco_commit` per commit), isolation and conflict rules of the
+//! blocking [`PgStore`](crate::PgStore), on a pool of connections whose
+//! I/O tasks run on the caller's runtime.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -11,10 +12,10 @@ use varco::flow::{FlowWrite, Records};
 
 use crate::asynchronous::AsyncStore;
 use crate::postgres::{
-    ASSERT, CLAIM, COUNTS, DELETE_OUTBOX, GET, INSERT, LOAD, OUTBOX, PURGE, UPDATE, is_conflict,
+    CLAIM, COMMIT, COUNTS, CommitArgs, DELETE_OUTBOX, GET, LOAD, PURGE, committed,
 };
 use crate::store::{
-    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+    check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
 };
 use crate::{Committed, Counts, OutboxRow, Row, StoreError};
 
@@ -22,10 +23,7 @@ struct Conn {
     client: Client,
     get: Statement,
     load: Statement,
-    insert: Statement,
-    update: Statement,
-    assert: Statement,
-    outbox: Statement,
+    commit: Statement,
 }
 
 /// A PostgreSQL store for async servers: a pool of `tokio-postgres`
@@ -62,10 +60,7 @@ async fn open(config: &str) -> Result<Conn, StoreError> {
     Ok(Conn {
         get: client.prepare(GET).await?,
         load: client.prepare(LOAD).await?,
-        insert: client.prepare(INSERT).await?,
-        update: client.prepare(UPDATE).await?,
-        assert: client.prepare(ASSERT).await?,
-        outbox: client.prepare(OUTBOX).await?,
+        commit: client.prepare(COMMIT).await?,
         client,
     })
 }
@@ -107,56 +102,6 @@ impl AsyncPgStore {
     }
 }
 
-async fn try_commit(
-    c: &mut Conn,
-    plan: &[(&str, Op<'_>)],
-    outbox: Option<&OutboxRow>,
-) -> Result<Option<String>, tokio_postgres::Error> {
-    let tx = c.client.transaction().await?;
-    for (key, op) in plan {
-        let matched = match op {
-            Op::Insert {
-                kind,
-                json,
-                revision,
-                expires_at,
-            } => {
-                tx.execute(&c.insert, &[key, kind, revision, json, expires_at])
-                    .await?
-                    == 1
-            }
-            Op::Update {
-                kind,
-                json,
-                revision,
-                replaces,
-                expires_at,
-            } => {
-                tx.execute(
-                    &c.update,
-                    &[key, kind, revision, json, expires_at, replaces],
-                )
-                .await?
-                    == 1
-            }
-            Op::Assert { revision } => tx.query_opt(&c.assert, &[key, revision]).await?.is_some(),
-        };
-        if !matched {
-            tx.rollback().await?;
-            return Ok(Some((*key).to_owned()));
-        }
-    }
-    if let Some(row) = outbox {
-        tx.execute(
-            &c.outbox,
-            &[&row.step_id, &millis(row.created_at), &row.effects],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(None)
-}
-
 impl AsyncStore for AsyncPgStore {
     async fn get(&self, key: String) -> Result<Option<Row>, StoreError> {
         check_key(&key)?;
@@ -189,20 +134,11 @@ impl AsyncStore for AsyncPgStore {
     ) -> Result<Committed, StoreError> {
         let plan = plan(&writes)?;
         check_outbox(outbox.as_ref())?;
-        let mut c = self.take().await?;
-        let result = try_commit(&mut c, &plan, outbox.as_ref()).await;
+        let args = CommitArgs::new(&plan, outbox.as_ref());
+        let c = self.take().await?;
+        let result = c.client.execute(&c.commit, &args.params()).await;
         self.release(c);
-        match result {
-            Ok(None) => Ok(Committed::Done),
-            Ok(Some(key)) => Ok(Committed::Conflict { key }),
-            Err(e) if is_conflict(&e) => Ok(Committed::Conflict {
-                key: plan
-                    .first()
-                    .map(|(k, _)| (*k).to_owned())
-                    .unwrap_or_default(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        committed(result, &plan)
     }
 
     async fn claim_outbox(

@@ -55,6 +55,23 @@ impl Records {
         self
     }
 
+    /// Takes `key` out: `Some(text)` for a record that was loaded (`None`
+    /// inside when absent), `None` if it was not asked for. A host that
+    /// loads the flow with the records a step asked for, in one read,
+    /// takes the flow out this way.
+    ///
+    /// ```
+    /// use varco::flow::Records;
+    ///
+    /// let mut r = Records::new().with("flow/f1", Some("{}".into())).with("account/a1", None);
+    /// assert_eq!(r.remove("flow/f1"), Some(Some("{}".into())));
+    /// assert_eq!(r.remove("account/a1"), Some(None));
+    /// assert_eq!(r.remove("flow/f1"), None);
+    /// ```
+    pub fn remove(&mut self, key: &str) -> Option<Option<String>> {
+        self.map.remove(key)
+    }
+
     /// Whether `key` was loaded (present or absent).
     pub fn is_loaded(&self, key: &str) -> bool {
         self.map.contains_key(key)
