@@ -77,6 +77,11 @@ pub struct EngineConfig {
     /// never asks. It looks at the source only, never the account, so it
     /// tells nobody whether an account exists.
     pub captcha_after: u32,
+    /// Argon2 runs at once, at most
+    /// ([`PasswordHasher::with_max_concurrent`](crate::hash::PasswordHasher::with_max_concurrent)):
+    /// set it to the cores a server gives to hashing; 0, the default, sets
+    /// no limit.
+    pub max_concurrent_hashes: u32,
 }
 
 impl Default for EngineConfig {
@@ -103,6 +108,7 @@ impl Default for EngineConfig {
             travel: TravelPolicy::default(),
             trusted_device_days: 0,
             captcha_after: 0,
+            max_concurrent_hashes: 0,
         }
     }
 }

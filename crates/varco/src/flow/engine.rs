@@ -130,7 +130,9 @@ impl FlowEngine {
     /// under 32 bytes or keys of the wrong length.
     pub fn new(config: EngineConfig, keys: EngineKeys) -> Result<Self, Error> {
         config.validate()?;
-        let mut hasher = PasswordHasher::new(config.hash);
+        let mut hasher = PasswordHasher::new(config.hash).with_max_concurrent(
+            usize::try_from(config.max_concurrent_hashes).unwrap_or(usize::MAX),
+        );
         if let Some(peppers) = &keys.peppers {
             hasher = hasher.with_peppers(peppers)?;
         }

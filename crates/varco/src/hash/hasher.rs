@@ -81,6 +81,8 @@ pub struct PasswordHasher {
     wipe_memory: bool,
     accept_unpeppered: bool,
     engine: Engine,
+    /// At most this many Argon2 runs at once, if set.
+    slots: Option<super::slots::Slots>,
     /// KiB-passes computed (see [`PasswordHasher::work`]).
     work: AtomicU64,
 }
@@ -138,6 +140,7 @@ impl PasswordHasher {
             wipe_memory: false,
             accept_unpeppered: false,
             engine: Engine::default_core(Self::DEFAULT_POOL_SIZE),
+            slots: None,
             work: AtomicU64::new(0),
         }
     }
@@ -278,6 +281,32 @@ impl PasswordHasher {
     pub fn with_pool_size(mut self, idle_buffers: usize) -> Self {
         self.engine = self.engine.with_idle(idle_buffers);
         self
+    }
+
+    /// Runs at most `n` Argon2 computations at once (hashes,
+    /// verifications and dummy runs alike); the others wait their turn.
+    /// Set it to the number of cores a server gives to hashing: Argon2 is
+    /// bound by memory bandwidth, and more runs than cores only evict each
+    /// other from the caches (BENCHMARKS.md measures the difference). 0,
+    /// the default, sets no limit.
+    ///
+    /// ```
+    /// use varco::hash::{HashParams, PasswordHasher};
+    ///
+    /// let hasher = PasswordHasher::new(HashParams::new(8, 1, 1).unwrap()).with_max_concurrent(2);
+    /// assert_eq!(hasher.max_concurrent(), 2);
+    /// let phc = hasher.hash("pw", &mut rand::rng()).unwrap();
+    /// assert!(hasher.verify("pw", &phc).unwrap().is_valid());
+    /// ```
+    pub fn with_max_concurrent(mut self, n: usize) -> Self {
+        self.slots = (n > 0).then(|| super::slots::Slots::new(n));
+        self
+    }
+
+    /// The limit [`with_max_concurrent`](Self::with_max_concurrent) set (0:
+    /// none).
+    pub fn max_concurrent(&self) -> usize {
+        self.slots.as_ref().map_or(0, super::slots::Slots::max)
     }
 
     /// The parameters new hashes are made with.
@@ -662,8 +691,14 @@ impl PasswordHasher {
         let secret = pepper.map(|p| p.secret()).unwrap_or_default();
         let cost = u64::from(input.m_kib) * u64::from(input.t);
         self.work.fetch_add(cost, Ordering::Relaxed);
-        self.engine
-            .compute(input, secret, password, out, self.wipe_memory)
+        let mut run = move || {
+            self.engine
+                .compute(input, secret, password, out, self.wipe_memory)
+        };
+        match &self.slots {
+            Some(slots) => slots.run(run),
+            None => run(),
+        }
     }
 
     fn parse(&self, s: &str) -> Result<StoredHash, Error> {

@@ -33,6 +33,7 @@ mod memory;
 mod params;
 mod pepper;
 mod phc;
+mod slots;
 
 pub use self::core::Argon2Core;
 pub use hasher::{PasswordHasher, Verification};
