@@ -327,7 +327,10 @@ static void test_an_outbox_row_seals_its_messages(void) {
   CHECK_RESULT(varco_engine_open_outbox(e, S(row), S("00000000000000000000000000000000"), &opened),
                VARCO_UNUSABLE_RECORD);
   CHECK(opened == NULL);
-  CHECK_RESULT(varco_engine_open_outbox(e, NULL, 0, S(id), &opened), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_engine_open_outbox(NULL, S(row), S(id), &opened), VARCO_NULL_POINTER);
+  /* An empty row (NULL with length 0) is no row. */
+  CHECK_RESULT(varco_engine_open_outbox(e, NULL, 0, S(id), &opened), VARCO_UNUSABLE_RECORD);
+  CHECK(opened == NULL);
   /* A flow ends by itself: its write carries its expiry, for the sweep. */
   varco_step *st = NULL;
   CHECK_OK(varco_engine_start(e, S("login"), NULL, 0, NULL, 0, NULL, 0, 0, T0, &st));
