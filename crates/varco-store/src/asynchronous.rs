@@ -228,6 +228,9 @@ pub async fn run_async<S: AsyncStore + ?Sized>(
         if let Some(ran) = lp.after(step, &committed)? {
             return Ok(ran);
         }
+        if let Some(wait) = lp.backoff() {
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 

@@ -71,6 +71,11 @@ pub enum RunError {
 pub struct RunOptions {
     /// Conflicts in a row before [`RunError::Conflicts`].
     pub max_conflicts: u32,
+    /// The first wait after a conflict, doubled for each further conflict
+    /// in a row (up to 64 times this) and drawn at random below that, so
+    /// that requests racing for one account stop retrying in lockstep.
+    /// Zero retries at once.
+    pub backoff: std::time::Duration,
     /// Engine calls before [`RunError::Unsettled`] (a sign-in takes three
     /// to five).
     pub max_calls: u32,
@@ -80,6 +85,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             max_conflicts: 64,
+            backoff: std::time::Duration::from_micros(100),
             max_calls: 256,
         }
     }
@@ -293,6 +299,9 @@ pub fn run_with<S: Store + ?Sized, R: CryptoRng + ?Sized>(
         if let Some(ran) = lp.after(step, &committed)? {
             return Ok(ran);
         }
+        if let Some(wait) = lp.backoff() {
+            std::thread::sleep(wait);
+        }
     }
 }
 
@@ -308,6 +317,23 @@ pub(crate) struct Loop {
     calls: u32,
     /// `answer` takes no ticket: it settles on anything but `Load`.
     fact: bool,
+}
+
+impl Loop {
+    /// How long to wait before the next try: after a conflict, a random
+    /// time below `backoff × 2^(conflicts in a row - 1)` (at most 64 ×);
+    /// otherwise none.
+    pub(crate) fn backoff(&self) -> Option<std::time::Duration> {
+        if self.in_a_row == 0 || self.options.backoff.is_zero() {
+            return None;
+        }
+        let factor = 1u32 << (self.in_a_row - 1).min(6);
+        let ceiling = self.options.backoff.saturating_mul(factor);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX).max(1);
+        Some(std::time::Duration::from_nanos(
+            rand::random::<u64>() % nanos,
+        ))
+    }
 }
 
 impl Loop {
@@ -404,6 +430,9 @@ pub fn answer<S: Store + ?Sized, R: CryptoRng + ?Sized>(
         let committed = commit_step(engine, store, &step, now, rng)?;
         if let Some(ran) = lp.after(step, &committed)? {
             return Ok(ran);
+        }
+        if let Some(wait) = lp.backoff() {
+            std::thread::sleep(wait);
         }
     }
 }
