@@ -1,6 +1,7 @@
 //! `varco codes new` and `varco codes redeem`: one-time recovery codes.
 
-use crate::support::{Fail, bad_input, io_fail, lock_state, now, read_password, write_atomic};
+use crate::place::Place;
+use crate::support::{Fail, bad_input, now, read_password};
 use clap::Subcommand;
 use serde_json::json;
 use varco::hash::{HashParams, PasswordHasher};
@@ -15,8 +16,16 @@ pub(crate) enum CodesCommand {
         #[arg(long, default_value_t = 10)]
         count: usize,
         /// Where to write the stored (hashed) set.
-        #[arg(long)]
-        out: std::path::PathBuf,
+        #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+        out: Option<std::path::PathBuf>,
+        /// Instead of a file: the database the flows use (a SQLite file or
+        /// a PostgreSQL connection string), with `--account`: the set its
+        /// sign-ins accept (`recovery_codes/<account>`).
+        #[arg(long, requires = "account")]
+        db: Option<String>,
+        /// The account whose set `--db` holds.
+        #[arg(long, requires = "db")]
+        account: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -25,8 +34,14 @@ pub(crate) enum CodesCommand {
     /// updated. Exit 0 if accepted, 1 if not.
     Redeem {
         /// The stored set.
-        #[arg(long)]
-        set: std::path::PathBuf,
+        #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+        set: Option<std::path::PathBuf>,
+        /// Instead of a file: the database, with `--account`.
+        #[arg(long, requires = "account")]
+        db: Option<String>,
+        /// The account whose set `--db` holds.
+        #[arg(long, requires = "db")]
+        account: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -42,24 +57,30 @@ fn recovery_hasher() -> PasswordHasher {
 pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
     let hasher = recovery_hasher();
     match c {
-        CodesCommand::New { count, out, json } => {
-            // A new set replaces the one in the file, if any.
-            let _lock = lock_state(&out)?;
-            let current = match std::fs::read_to_string(&out) {
-                Ok(text) => Stored::<RecoveryCodeSet>::from_json(&text)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Stored::new(RecoveryCodeSet::empty())
-                }
-                Err(e) => return Err(io_fail(&out.display().to_string(), e)),
-            };
-            let step = current.regenerate(count, &hasher, now(None), &mut rand::rng())?;
-            let Some(w) = step.writes else {
-                return Err(bad_input("no set was generated"));
-            };
-            write_atomic(&out, &w.record.to_json())?;
-            let codes: Vec<&str> = step.outcome.codes.iter().map(|c| c.expose()).collect();
+        CodesCommand::New {
+            count,
+            out,
+            db,
+            account,
+            json,
+        } => {
+            // A new set replaces the one held, if any.
+            let place = Place::of(out, db.as_deref(), account.map(|id| key(&id)))?;
+            let (codes, id) = place.update(|text| {
+                let current = match text {
+                    Some(t) => Stored::<RecoveryCodeSet>::from_json(t)?,
+                    None => Stored::new(RecoveryCodeSet::empty()),
+                };
+                let step = current.regenerate(count, &hasher, now(None), &mut rand::rng())?;
+                let Some(w) = step.writes else {
+                    return Err(bad_input("no set was generated"));
+                };
+                let id = w.record.body().id().to_owned();
+                Ok((Some(w), (step.outcome.codes, id)))
+            })?;
+            let codes: Vec<&str> = codes.iter().map(|c| c.expose()).collect();
             if json {
-                outln!("{}", json!({"codes": codes, "set": w.record.body().id()}));
+                outln!("{}", json!({"codes": codes, "set": id}));
             } else {
                 for c in codes {
                     outln!("{c}");
@@ -67,33 +88,40 @@ pub(crate) fn codes(c: CodesCommand) -> Result<u8, Fail> {
             }
             Ok(0)
         }
-        CodesCommand::Redeem { set, json } => {
+        CodesCommand::Redeem {
+            set,
+            db,
+            account,
+            json,
+        } => {
             let code = read_password()?;
-            let _lock = lock_state(&set)?;
-            let text = std::fs::read_to_string(&set)
-                .map_err(|e| io_fail(&set.display().to_string(), e))?;
-            let stored = Stored::<RecoveryCodeSet>::from_json(&text)?;
-            let step = stored.redeem(&code, &hasher, now(None))?;
-            let outcome = step.outcome;
+            let place = Place::of(set, db.as_deref(), account.map(|id| key(&id)))?;
+            let (outcome, remaining) = place.update(|text| {
+                let text = text.ok_or_else(|| bad_input("there is no set of codes"))?;
+                let stored = Stored::<RecoveryCodeSet>::from_json(text)?;
+                let step = stored.redeem(&code, &hasher, now(None))?;
+                let accepted = matches!(step.outcome, RecoveryOutcome::Accepted { .. });
+                let next = if accepted { step.writes } else { None };
+                let remaining = next
+                    .as_ref()
+                    .map_or(stored.body().remaining(), |w| w.record.body().remaining());
+                Ok((next, (step.outcome, remaining)))
+            })?;
             let accepted = matches!(outcome, RecoveryOutcome::Accepted { .. });
-            let next = step.writes.map_or(stored, |w| w.record);
-            if accepted {
-                write_atomic(&set, &next.to_json())?;
-            }
-            let next = next.body();
             if json {
-                outln!(
-                    "{}",
-                    json!({"outcome": outcome, "remaining": next.remaining()})
-                );
+                outln!("{}", json!({"outcome": outcome, "remaining": remaining}));
             } else {
                 outln!(
-                    "{} ({} left)",
+                    "{} ({remaining} left)",
                     if accepted { "accepted" } else { "rejected" },
-                    next.remaining()
                 );
             }
             Ok(if accepted { 0 } else { 1 })
         }
     }
+}
+
+/// The key of an account's recovery codes, as the flows keep it.
+fn key(account: &str) -> String {
+    format!("recovery_codes/{account}")
 }

@@ -1,17 +1,29 @@
-//! `varco guard`: attempt budgets and lockout on a saved state file.
+//! `varco guard`: attempt budgets and lockout, on a saved state file or
+//! on an account's guard in the database the flows use.
 
-use crate::support::{Fail, bad_input, io_fail, lock_state, now, write_atomic};
+use crate::place::Place;
+use crate::support::{Fail, bad_input, io_fail, now};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use varco::Timestamp;
 use varco::guard::{AccountGuard, Admission, Attempt, Factor, GuardPolicies, Unlock};
 use varco::record::Stored;
+use varco::step::Write;
 
 #[derive(Args, Clone)]
 pub(crate) struct GuardArgs {
     /// The account's guard state (JSON); created if it does not exist.
-    #[arg(long)]
-    state: std::path::PathBuf,
+    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+    state: Option<std::path::PathBuf>,
+    /// Instead of a file: the database the flows keep their records in (a
+    /// SQLite file or a PostgreSQL connection string), with `--account`:
+    /// the guard the sign-ins of that account count in. Each change is a
+    /// compare-and-swap, retried on conflict.
+    #[arg(long, requires = "account")]
+    db: Option<String>,
+    /// The account whose guard `--db` holds (`guard/<account>`).
+    #[arg(long, requires = "db")]
+    account: Option<String>,
     /// Lockout policies (JSON, the form of `varco guard policy`); defaults otherwise.
     #[arg(long)]
     policy: Option<std::path::PathBuf>,
@@ -69,21 +81,22 @@ pub(crate) enum GuardCommand {
 
 type Guard = Stored<AccountGuard>;
 
-fn load_guard(a: &GuardArgs) -> Result<(Guard, GuardPolicies), Fail> {
-    let guard = match std::fs::read_to_string(&a.state) {
-        Ok(text) => Guard::from_json(&text)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stored::new(AccountGuard::new()),
-        Err(e) => return Err(io_fail(&a.state.display().to_string(), e)),
-    };
-    let policies = match &a.policy {
+fn policies(a: &GuardArgs) -> Result<GuardPolicies, Fail> {
+    Ok(match &a.policy {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| io_fail(&path.display().to_string(), e))?;
             GuardPolicies::from_json(&text)?
         }
         None => GuardPolicies::default(),
-    };
-    Ok((guard, policies))
+    })
+}
+
+fn guard_of(text: Option<&str>) -> Result<Guard, Fail> {
+    Ok(match text {
+        Some(t) => Guard::from_json(t)?,
+        None => Stored::new(AccountGuard::new()),
+    })
 }
 
 fn admission_json(a: &Admission<Attempt>) -> Value {
@@ -179,38 +192,46 @@ pub(crate) fn guard(c: GuardCommand) -> Result<u8, Fail> {
         | GuardCommand::Trust { ref guard }
         | GuardCommand::Status { ref guard } => (guard.clone(), None),
     };
-    let _lock = lock_state(&a.state)?;
-    let (g, p) = load_guard(&a)?;
+    let p = policies(&a)?;
     let factor: Factor = a.factor.parse()?;
     let device = a.device.as_deref();
     let t = now(a.time);
-    let (next, code) = match (&c, unlock) {
-        (_, Some(by)) => (g.unlock(&by, t)?.writes, 0),
-        (GuardCommand::Fail { .. }, None) => {
-            let step = g.begin(&p, factor, device, t)?;
-            let code = if step.writes.is_some() { 0 } else { 1 };
-            (step.writes, code)
-        }
-        (GuardCommand::Succeed { .. }, None) => {
-            let step = g.begin(&p, factor, device, t)?;
-            match (step.outcome.attempt().cloned(), step.writes) {
-                (Some(attempt), Some(w)) => (w.record.succeed(&attempt, t)?.writes, 0),
-                _ => (None, 1),
+    let decide = |g: &Guard| -> Result<(Option<Write<AccountGuard>>, u8), Fail> {
+        Ok(match (&c, &unlock) {
+            (_, Some(by)) => (g.unlock(by, t)?.writes, 0),
+            (GuardCommand::Fail { .. }, None) => {
+                let step = g.begin(&p, factor, device, t)?;
+                let code = if step.writes.is_some() { 0 } else { 1 };
+                (step.writes, code)
             }
-        }
-        (GuardCommand::Trust { .. }, None) => {
-            let device = device.ok_or_else(|| bad_input("trust needs --device"))?;
-            (g.trust_device(device, t)?.writes, 0)
-        }
-        _ => {
-            let allowed = g.begin(&p, factor, device, t)?.writes.is_some();
-            (None, if allowed { 0 } else { 1 })
-        }
+            (GuardCommand::Succeed { .. }, None) => {
+                let step = g.begin(&p, factor, device, t)?;
+                match (step.outcome.attempt().cloned(), step.writes) {
+                    (Some(attempt), Some(w)) => (w.record.succeed(&attempt, t)?.writes, 0),
+                    _ => (None, 1),
+                }
+            }
+            (GuardCommand::Trust { .. }, None) => {
+                let device = device.ok_or_else(|| bad_input("trust needs --device"))?;
+                (g.trust_device(device, t)?.writes, 0)
+            }
+            _ => {
+                let allowed = g.begin(&p, factor, device, t)?.writes.is_some();
+                (None, if allowed { 0 } else { 1 })
+            }
+        })
     };
+    let place = Place::of(
+        a.state.clone(),
+        a.db.as_deref(),
+        a.account.as_ref().map(|id| format!("guard/{id}")),
+    )?;
+    let (g, next, code) = place.update(|text| {
+        let g = guard_of(text)?;
+        let (next, code) = decide(&g)?;
+        Ok((next.clone(), (g, next, code)))
+    })?;
     let shown = next.as_ref().map_or(&g, |w| &w.record);
-    if let Some(w) = &next {
-        write_atomic(&a.state, &w.record.to_json())?;
-    }
     print_guard(&guard_report(shown, &p, factor, device, t)?, a.json);
     Ok(code)
 }

@@ -32,6 +32,7 @@ mod identifier;
 mod lifecycle;
 mod otp;
 mod otp_record;
+mod place;
 mod policy;
 mod support;
 

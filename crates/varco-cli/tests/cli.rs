@@ -1342,3 +1342,139 @@ fn account_import_wraps_legacy_hashes_and_reports_each_line() {
     assert_eq!((code, &v["found"]), (Some(1), &serde_json::json!(false)));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn guard_and_codes_on_the_database_take_turns_and_share_the_flows_records() {
+    let (dir, args) = flow_dir();
+    let db = args[1].clone();
+    let (code, _) = flow_run(
+        &args,
+        &["create", "--account", r#"{"id":"a1","username":"mario"}"#],
+        "Correct-Horse-1\n",
+    );
+    assert_eq!(code, Some(0));
+    // Two wrong passwords through the flow...
+    for _ in 0..2 {
+        let (_, started) = flow_run(&args, &["start"], "");
+        let key = started["flow_key"].as_str().unwrap().to_owned();
+        let secret = started["client_secret"].as_str().unwrap().to_owned();
+        let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+        for input in [
+            serde_json::json!({"input":"identify","identifier":"mario"}),
+            serde_json::json!({"input":"password","password":"wrong"}),
+        ] {
+            let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+            let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+            token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
+        }
+    }
+    // ...are what `varco guard status --db` sees for the account.
+    let status = |extra: &[&str]| {
+        let mut a = vec![
+            "guard",
+            "status",
+            "--db",
+            &db,
+            "--account",
+            "a1",
+            "--json",
+            "--time",
+            "1800000000",
+        ];
+        a.extend_from_slice(extra);
+        let o = varco(&a, b"");
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    assert_eq!(status(&[])["factors"]["password"]["consecutive"], 2);
+    // 12 operators' `guard fail` at once on that guard: every one counted.
+    let o = varco(&["guard", "policy"], b"");
+    let mut p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    p["password"]["threshold"] = 50.into();
+    p["password"]["min_interval_ms"] = 0.into();
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, p.to_string()).unwrap();
+    let pol = policy.to_str().unwrap().to_owned();
+    let runs = (0..12)
+        .map(|_| {
+            let a = [
+                "guard",
+                "fail",
+                "--db",
+                &db,
+                "--account",
+                "a1",
+                "--policy",
+                &pol,
+                "--time",
+                "1800000000",
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            (a, Vec::new())
+        })
+        .collect();
+    let outs = varco_at_once(runs);
+    assert!(
+        outs.iter().all(|o| o.status.code() == Some(0)),
+        "{:?}",
+        outs.iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        status(&["--policy", &pol])["factors"]["password"]["consecutive"],
+        14
+    );
+    // Recovery codes in the database: 8 redeems of one code at once, one accepted.
+    let o = varco(
+        &[
+            "codes",
+            "new",
+            "--count",
+            "3",
+            "--db",
+            &db,
+            "--account",
+            "a1",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let code = v["codes"][0].as_str().unwrap().to_owned();
+    let runs = (0..8)
+        .map(|_| {
+            let a = ["codes", "redeem", "--db", &db, "--account", "a1"]
+                .map(str::to_owned)
+                .to_vec();
+            (a, format!("{code}\n").into_bytes())
+        })
+        .collect();
+    let outs = varco_at_once(runs);
+    assert_eq!(
+        outs.iter().filter(|o| o.status.code() == Some(0)).count(),
+        1
+    );
+    // A file and the database at once is a usage error.
+    let o = varco(
+        &[
+            "guard",
+            "status",
+            "--db",
+            &db,
+            "--account",
+            "a1",
+            "--state",
+            "x.json",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
