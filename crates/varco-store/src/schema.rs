@@ -13,7 +13,8 @@
 //!
 //! PostgreSQL has one function besides (version 2): `varco_commit`, a
 //! step's conditional writes and its outbox row in one statement, so that
-//! a commit is one round trip (see [`POSTGRES`]).
+//! a commit is one round trip; its definition is in this module's
+//! source, with the migrations.
 
 /// The newest schema version this code knows.
 pub const VERSION: i64 = 2;
