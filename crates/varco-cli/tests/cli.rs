@@ -886,6 +886,26 @@ fn flow_run(args: &[String], extra: &[&str], stdin: &str) -> (Option<i32>, serde
     (o.status.code(), v)
 }
 
+/// Starts a sign-in and gives it `inputs` in turn: the flow's key, its
+/// client secret, the last view's token and the last output.
+fn walk(
+    args: &[String],
+    inputs: &[serde_json::Value],
+) -> (String, String, String, serde_json::Value) {
+    let (_, started) = flow_run(args, &["start"], "");
+    let key = started["flow_key"].as_str().unwrap().to_owned();
+    let secret = started["client_secret"].as_str().unwrap().to_owned();
+    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+    let mut last = started;
+    for input in inputs {
+        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+        let (_, v) = flow_run(args, &["advance", "--flow", &key], &req.to_string());
+        token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
+        last = v;
+    }
+    (key, secret, token, last)
+}
+
 #[test]
 fn flow_sign_in_with_an_sms_code_and_an_operator_block() {
     let (dir, args) = flow_dir();
@@ -1211,14 +1231,8 @@ fn parallel_sign_ins_on_one_database_keep_the_budget() {
     // each from its own process.
     let mut runs = Vec::new();
     for _ in 0..12 {
-        let (_, started) = flow_run(&args, &["start"], "");
-        let key = started["flow_key"].as_str().unwrap().to_owned();
-        let secret = started["client_secret"].as_str().unwrap().to_owned();
-        let token = started["view"]["token"].as_str().unwrap().to_owned();
-        let req = serde_json::json!({"client_secret": secret, "token": token,
-            "input": {"input":"identify","identifier":"mario"}});
-        let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
-        let token = v["view"]["token"].as_str().unwrap().to_owned();
+        let identify = serde_json::json!({"input":"identify","identifier":"mario"});
+        let (key, secret, token, _) = walk(&args, &[identify]);
         let req = serde_json::json!({"client_secret": secret, "token": token,
             "input": {"input":"password","password":"wrong"}});
         let mut a: Vec<String> = ["flow", "advance", "--flow", &key]
@@ -1318,20 +1332,13 @@ fn account_import_wraps_legacy_hashes_and_reports_each_line() {
     assert_eq!(out[3]["created"], "i3");
     assert_eq!(out[4], serde_json::json!({"created": 2, "refused": 2}));
     // The imported bcrypt password ("password", from passlib) signs in.
-    let (_, started) = flow_run(&args, &["start"], "");
-    let key = started["flow_key"].as_str().unwrap().to_owned();
-    let secret = started["client_secret"].as_str().unwrap().to_owned();
-    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
-    let mut last = serde_json::Value::Null;
-    for input in [
-        serde_json::json!({"input":"identify","identifier":"Anna"}),
-        serde_json::json!({"input":"password","password":"password"}),
-    ] {
-        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
-        let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
-        token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
-        last = v;
-    }
+    let (_, _, _, last) = walk(
+        &args,
+        &[
+            serde_json::json!({"input":"identify","identifier":"Anna"}),
+            serde_json::json!({"input":"password","password":"password"}),
+        ],
+    );
     assert_eq!(last["outcome"]["outcome"], "signed_in", "{last}");
     // Shown without its hash.
     let (code, v) = flow_run(&args, &["show", "--id", "i1"], "");
@@ -1355,18 +1362,13 @@ fn guard_and_codes_on_the_database_take_turns_and_share_the_flows_records() {
     assert_eq!(code, Some(0));
     // Two wrong passwords through the flow...
     for _ in 0..2 {
-        let (_, started) = flow_run(&args, &["start"], "");
-        let key = started["flow_key"].as_str().unwrap().to_owned();
-        let secret = started["client_secret"].as_str().unwrap().to_owned();
-        let mut token = started["view"]["token"].as_str().unwrap().to_owned();
-        for input in [
-            serde_json::json!({"input":"identify","identifier":"mario"}),
-            serde_json::json!({"input":"password","password":"wrong"}),
-        ] {
-            let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
-            let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
-            token = v["view"]["token"].as_str().unwrap_or_default().to_owned();
-        }
+        let _ = walk(
+            &args,
+            &[
+                serde_json::json!({"input":"identify","identifier":"mario"}),
+                serde_json::json!({"input":"password","password":"wrong"}),
+            ],
+        );
     }
     // ...are what `varco guard status --db` sees for the account.
     let status = |extra: &[&str]| {

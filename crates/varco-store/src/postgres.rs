@@ -27,7 +27,8 @@ use varco::flow::{FlowWrite, Records};
 
 use crate::schema;
 use crate::store::{
-    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+    Op, check_key, check_keys, check_outbox, from_millis, in_order, lease_until, millis, plan,
+    records_of,
 };
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
@@ -135,6 +136,24 @@ impl<'a> CommitArgs<'a> {
             &self.outbox_effects,
         ]
     }
+}
+
+/// The rows `CLAIM` returned, oldest first.
+pub(crate) fn claimed(rows: Vec<postgres::Row>) -> Vec<OutboxRow> {
+    in_order(
+        rows.into_iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    OutboxRow {
+                        step_id: r.get(1),
+                        created_at: from_millis(r.get(2)),
+                        effects: r.get(3),
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 /// A commit's result from `varco_commit`'s.
@@ -309,25 +328,7 @@ impl Store for PgStore {
         let now = millis(now);
         let until = lease_until(now, lease);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.with(|c| {
-            let mut rows: Vec<(i64, OutboxRow)> = c
-                .client
-                .query(CLAIM, &[&until, &now, &limit])?
-                .into_iter()
-                .map(|r| {
-                    (
-                        r.get(0),
-                        OutboxRow {
-                            step_id: r.get(1),
-                            created_at: from_millis(r.get(2)),
-                            effects: r.get(3),
-                        },
-                    )
-                })
-                .collect();
-            rows.sort_by_key(|(seq, _)| *seq);
-            Ok(rows.into_iter().map(|(_, r)| r).collect())
-        })
+        self.with(|c| Ok(claimed(c.client.query(CLAIM, &[&until, &now, &limit])?)))
     }
 
     fn delete_outbox(&self, step_id: &str) -> Result<bool, StoreError> {

@@ -12,7 +12,7 @@ use varco::flow::{FlowWrite, Records};
 
 use crate::asynchronous::AsyncStore;
 use crate::postgres::{
-    CLAIM, COMMIT, COUNTS, CommitArgs, DELETE_OUTBOX, GET, LOAD, PURGE, committed,
+    CLAIM, COMMIT, COUNTS, CommitArgs, DELETE_OUTBOX, GET, LOAD, PURGE, claimed, committed,
 };
 use crate::store::{
     check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
@@ -153,21 +153,7 @@ impl AsyncStore for AsyncPgStore {
         let c = self.take().await?;
         let rows = c.client.query(CLAIM, &[&until, &now, &limit]).await;
         self.release(c);
-        let mut rows: Vec<(i64, OutboxRow)> = rows?
-            .into_iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    OutboxRow {
-                        step_id: r.get(1),
-                        created_at: from_millis(r.get(2)),
-                        effects: r.get(3),
-                    },
-                )
-            })
-            .collect();
-        rows.sort_by_key(|(seq, _)| *seq);
-        Ok(rows.into_iter().map(|(_, r)| r).collect())
+        Ok(claimed(rows?))
     }
 
     async fn delete_outbox(&self, step_id: String) -> Result<bool, StoreError> {

@@ -21,7 +21,8 @@ use varco::flow::{FlowWrite, Records};
 
 use crate::schema;
 use crate::store::{
-    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, records_of,
+    Op, check_key, check_keys, check_outbox, from_millis, in_order, lease_until, millis, plan,
+    records_of,
 };
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
@@ -310,7 +311,7 @@ impl Store for SqliteStore {
                        SELECT seq FROM varco_outbox WHERE claimed_until <= ?2 ORDER BY seq LIMIT ?3)
                      RETURNING seq, step_id, created_at, effects",
                 )?;
-                let mut rows = st
+                let rows = st
                     .query_map(params![until, now, limit], |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
@@ -322,11 +323,10 @@ impl Store for SqliteStore {
                         ))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
-                rows.sort_by_key(|(seq, _)| *seq);
-                rows
+                in_order(rows)
             };
             tx.commit()?;
-            Ok(rows.into_iter().map(|(_, r)| r).collect())
+            Ok(rows)
         })
     }
 

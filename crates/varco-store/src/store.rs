@@ -199,6 +199,13 @@ pub(crate) fn records_of(
     out
 }
 
+/// Claimed outbox rows, oldest first: `(sequence, row)` pairs sorted by
+/// their sequence (`RETURNING` gives no order).
+pub(crate) fn in_order(mut rows: Vec<(i64, OutboxRow)>) -> Vec<OutboxRow> {
+    rows.sort_by_key(|(seq, _)| *seq);
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
 /// The end of a claim of `lease` from `now`, in milliseconds.
 pub(crate) fn lease_until(now: i64, lease: Duration) -> i64 {
     now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
