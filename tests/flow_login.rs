@@ -911,6 +911,7 @@ fn a_login_that_read_the_account_before_a_block_never_signs_in_after_it() {
             &block,
             &store.load(&["account/a1".into(), "guard/a1".into()]),
             at(11),
+            &mut rand::rng(),
         )
         .unwrap();
     store.commit_step(&cmd).unwrap();
@@ -938,7 +939,7 @@ fn operator_and_host_commands_block_unblock_expire_and_renew() {
             format!("account/{}", c.account()),
             format!("guard/{}", c.account()),
         ];
-        let step = engine.command(actor, &c, &store.load(&keys), at(20))?;
+        let step = engine.command(actor, &c, &store.load(&keys), at(20), &mut rand::rng())?;
         store.commit_step(&step).unwrap();
         Ok::<_, varco::Error>(step.outcome)
     };
@@ -1249,6 +1250,7 @@ fn sign_in_grants_are_revoked_when_the_epoch_moves() {
             },
             &store.load(&["account/a1".into(), "guard/a1".into()]),
             at(14),
+            &mut rand::rng(),
         )
         .unwrap();
     store.commit_step(&cmd).unwrap();

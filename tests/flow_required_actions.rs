@@ -214,6 +214,7 @@ fn an_action_takes_only_its_own_input_and_a_changed_account_ends_the_flow() {
             &command,
             &records,
             at(13),
+            &mut rand::rng(),
         )
         .unwrap();
     store.commit_step(&step).unwrap();
@@ -359,8 +360,10 @@ fn an_email_to_confirm_gets_a_code_after_the_new_password_and_only_its_code_pass
         }
     );
     assert_eq!(
-        trace.work, one_hash,
-        "the new password is hashed once, though the step loads the email's budget"
+        trace.work,
+        2 * one_hash,
+        "the new password is checked against the current one and hashed, once each, \
+         though the step loads the email's budget"
     );
     assert_eq!(emails_to(&step, "mario@example.it"), 1);
     let view = step.view.unwrap();

@@ -187,6 +187,7 @@ fn a_revoked_grant_steps_up_to_nothing() {
                 cmd,
                 &store.load(&["account/a1".into(), "guard/a1".into()]),
                 at(12 + i as u64),
+                &mut rand::rng(),
             )
             .unwrap();
         store.commit_step(&step).unwrap();

@@ -559,7 +559,10 @@ fn the_shared_scenario_runs_in_rust() {
                 let records = fl
                     .store
                     .load(&[format!("account/{id}"), format!("guard/{id}")]);
-                let step = fl.engine.command(&actor, &command, &records, now).unwrap();
+                let step = fl
+                    .engine
+                    .command(&actor, &command, &records, now, &mut rand::rng())
+                    .unwrap();
                 fl.store.commit_step(&step).unwrap();
                 assert_eq!(
                     outcome_summary(&step.outcome),

@@ -569,7 +569,7 @@ pub unsafe extern "C" fn varco_engine_command(
         let r = unsafe { handle(records, "records") }?;
         let step = e
             .inner
-            .command(&actor, &command, &r.inner, at_ms(now_ms)?)
+            .command(&actor, &command, &r.inner, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
         unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })

@@ -35,6 +35,8 @@ pub enum AuditKind {
     AccountRenewed,
     FlowStep,
     SignedIn,
+    /// An operator forced a password reset.
+    PasswordForced,
 }
 
 /// An effect to carry out: send a message, tell the owner, write an audit
@@ -71,6 +73,23 @@ pub enum Effect {
         /// The whole event as JSON.
         json: String,
     },
+    /// End every session of the account (its epoch moved), except the one
+    /// on `except_device` if any.
+    RevokeSessions {
+        /// The account.
+        account: String,
+        /// The device whose session stays.
+        except_device: Option<String>,
+    },
+    /// Tell one address of something (no secret in it).
+    NotifyAddress {
+        /// The channel.
+        channel: varco::otp::Channel,
+        /// The number or address.
+        to: String,
+        /// What happened.
+        event: String,
+    },
 }
 
 impl std::fmt::Debug for Effect {
@@ -87,6 +106,17 @@ impl std::fmt::Debug for Effect {
                 write!(f, "NotifyOwner {{ event: {event:?}, detail: {detail:?} }}")
             }
             Effect::Audit { json, .. } => write!(f, "Audit({json})"),
+            Effect::RevokeSessions {
+                account,
+                except_device,
+            } => write!(
+                f,
+                "RevokeSessions {{ account: {account:?}, except_device: {except_device:?} }}"
+            ),
+            Effect::NotifyAddress { channel, to, event } => write!(
+                f,
+                "NotifyAddress {{ channel: {channel:?}, to: {to:?}, event: {event:?} }}"
+            ),
         }
     }
 }
@@ -105,6 +135,14 @@ impl From<varco::effect::Effect> for Effect {
                 body: secret(body),
             },
             E::NotifyOwner { event, detail } => Effect::NotifyOwner { event, detail },
+            E::RevokeSessions {
+                account,
+                except_device,
+            } => Effect::RevokeSessions {
+                account,
+                except_device,
+            },
+            E::NotifyAddress { channel, to, event } => Effect::NotifyAddress { channel, to, event },
             E::Audit(event) => Effect::Audit {
                 kind: event.kind,
                 json: serde_json::to_string(&event).unwrap_or_default(),

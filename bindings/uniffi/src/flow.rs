@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use varco::Timestamp;
+use varco::account::IdentifierKind;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
-    BlockCause, Command, EndReason, FlowKind, FlowOutcome, HostFact, HostQuestion, Method,
+    BlockCause, Command, Done, EndReason, FlowKind, FlowOutcome, HostFact, HostQuestion, Method,
     Rejection, Screen, SessionCheck, SessionGrant, Unblock, View, ViewError,
 };
 use varco::otp::Channel;
@@ -26,6 +27,13 @@ pub enum FlowKind {
     /// A signed-in user proves their factors again and gets a fresh grant
     /// (started by `FlowEngine.start_from_grant`).
     StepUp,
+    /// A forgotten password: identify, the recovery ladder, the second
+    /// factor, a new password. Never signs in.
+    PasswordReset,
+    /// A password change from a session's grant.
+    PasswordChange,
+    /// A recovery-mobile enrollment from a session's grant.
+    RecoveryMobile,
 }
 
 /// A second factor (the core's `varco::flow::Method`).
@@ -88,6 +96,10 @@ pub enum EndReason {
     NoSecondFactor,
     /// The code's attempts are used up.
     AttemptsUsedUp,
+    /// Every rung of a reset failed or was forgotten: ask an operator.
+    AskOperator,
+    /// The grant is too old or too weak: step up first.
+    ReauthRequired,
 }
 
 /// An error to show (the core's `varco::flow::ViewError`).
@@ -105,6 +117,8 @@ pub enum ViewError {
     NotDelivered,
     /// The new password breaks the policy (see `violations`).
     PasswordRejected,
+    /// Not a mobile number that can be enrolled.
+    NumberRejected,
 }
 
 /// What a flow waits for the host to answer (the core's
@@ -170,6 +184,33 @@ pub enum Screen {
         /// Why.
         reason: EndReason,
     },
+    /// A reset's secret question.
+    Question {
+        /// Its catalogue id.
+        question: String,
+    },
+    /// A new password, twice.
+    NewPassword,
+    /// The current password and the new one twice.
+    ChangePassword,
+    /// A mobile number to enroll.
+    EnterMobile,
+    /// Done.
+    Done {
+        /// What.
+        done: Done,
+    },
+}
+
+/// What a completed flow did (the core's `varco::flow::Done`).
+#[uniffi::remote(Enum)]
+pub enum Done {
+    /// The password was reset: sign in with the new one.
+    PasswordReset,
+    /// The password was changed.
+    PasswordChanged,
+    /// The recovery mobile was saved.
+    RecoveryMobileSaved,
 }
 
 /// Something the owner must do before signing in (the core's
@@ -233,6 +274,10 @@ pub enum Rejection {
     CaptchaFailed,
     /// A new password the policy refuses.
     PasswordRejected,
+    /// A wrong answer to the secret question.
+    WrongAnswer,
+    /// Not a mobile number.
+    NumberRejected,
 }
 
 /// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).
@@ -324,6 +369,13 @@ pub enum FlowOutcome {
         /// The account's state.
         state: AccountState,
     },
+    /// A flow completed (a reset, a change, a number saved).
+    Done {
+        /// What.
+        done: Done,
+        /// The session's refreshed grant (none after a reset).
+        grant: Option<SessionGrant>,
+    },
 }
 
 /// One input, for one screen (the core's `varco::flow::Input`, with
@@ -335,10 +387,38 @@ pub enum FlowInput {
         /// What the user typed.
         identifier: String,
     },
+    /// An identifier of a named kind.
+    IdentifyBy {
+        /// Its kind.
+        kind: IdentifierKind,
+        /// What the user typed.
+        identifier: String,
+    },
     /// The password.
     Password {
         /// What the user typed.
         password: Arc<SecretText>,
+    },
+    /// The current password and a new one twice.
+    ChangePassword {
+        /// The current password.
+        current: Arc<SecretText>,
+        /// The new password.
+        password: Arc<SecretText>,
+        /// The same again.
+        confirmation: Arc<SecretText>,
+    },
+    /// The answer to the secret question.
+    Answer {
+        /// What the user typed.
+        answer: Arc<SecretText>,
+    },
+    /// "No longer my number" / "I forgot": the next rung.
+    Forgot,
+    /// A mobile number to enroll.
+    Mobile {
+        /// What the user typed.
+        number: String,
     },
     /// Which second factor.
     ChooseMethod {
@@ -384,8 +464,28 @@ impl FlowInput {
             FlowInput::Identify { identifier } => I::Identify {
                 identifier: identifier.clone(),
             },
+            FlowInput::IdentifyBy { kind, identifier } => I::IdentifyBy {
+                kind: *kind,
+                identifier: identifier.clone(),
+            },
             FlowInput::Password { password } => I::Password {
                 password: password.to_core(),
+            },
+            FlowInput::ChangePassword {
+                current,
+                password,
+                confirmation,
+            } => I::ChangePassword {
+                current: current.to_core(),
+                password: password.to_core(),
+                confirmation: confirmation.to_core(),
+            },
+            FlowInput::Answer { answer } => I::Answer {
+                answer: answer.to_core(),
+            },
+            FlowInput::Forgot => I::Forgot,
+            FlowInput::Mobile { number } => I::Mobile {
+                number: number.clone(),
             },
             FlowInput::ChooseMethod { method } => I::ChooseMethod { method: *method },
             FlowInput::Code { code } => I::Code {
@@ -550,6 +650,23 @@ pub enum Command {
     },
     /// The subscription was renewed.
     SubscriptionRenewed {
+        /// The account.
+        account: String,
+    },
+    /// An operator's forced reset: a temporary password drawn by varco,
+    /// sent sealed to the owner, to be changed at the next sign-in.
+    ForceReset {
+        /// The account.
+        account: String,
+        /// Why.
+        reason: String,
+        /// The identity document checked.
+        document: String,
+        /// Where to send it, if not the account's own email or mobile.
+        to: Option<String>,
+    },
+    /// A recovery mobile change cancelled from the old channels.
+    CancelMobileChange {
         /// The account.
         account: String,
     },
@@ -795,10 +912,13 @@ impl FlowEngine {
             Actor::Operator { id } => varco::flow::Actor::Operator { id },
             Actor::Host => varco::flow::Actor::Host {},
         };
-        self.step(
-            self.inner
-                .command(&actor, &command, &loaded(records), at_ms(now_ms)?)?,
-        )
+        self.step(self.inner.command(
+            &actor,
+            &command,
+            &loaded(records),
+            at_ms(now_ms)?,
+            &mut rand::rng(),
+        )?)
     }
 
     /// Whether a grant still holds for the stored account; with
@@ -848,6 +968,24 @@ pub struct NewAccount {
     /// legacy one is wrapped in Argon2id at once).
     #[uniffi(default)]
     pub imported_hash: Option<String>,
+    /// More identifiers to find the account by (unique kinds are claimed).
+    #[uniffi(default)]
+    pub identifiers: Vec<NewIdentifier>,
+    /// The secret question's catalogue id (legacy), with `answer`.
+    #[uniffi(default)]
+    pub question: Option<String>,
+    /// The answer to it.
+    #[uniffi(default)]
+    pub answer: Option<Arc<SecretText>>,
+}
+
+/// One more identifier of a new account.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewIdentifier {
+    /// Its kind.
+    pub kind: IdentifierKind,
+    /// As typed.
+    pub value: String,
 }
 
 #[uniffi::export]
@@ -868,6 +1006,16 @@ impl FlowEngine {
             second_factor: account.second_factor,
             required_actions: account.required_actions,
             imported_hash: account.imported_hash,
+            identifiers: account
+                .identifiers
+                .into_iter()
+                .map(|i| varco::flow::NewIdentifier {
+                    kind: i.kind,
+                    value: i.value,
+                })
+                .collect(),
+            question: account.question,
+            answer: account.answer.map(|a| a.to_core()),
         };
         let password = password.map(|p| p.to_core());
         self.step(self.inner.provision(

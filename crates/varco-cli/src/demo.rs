@@ -235,7 +235,9 @@ impl Demo {
             .store
             .load(&[format!("account/{id}"), format!("guard/{id}")])
             .map_err(store_fail)?;
-        let step = self.engine.command(&actor, &command, &records, self.t)?;
+        let step = self
+            .engine
+            .command(&actor, &command, &records, self.t, &mut rand::rng())?;
         match varco_store::commit_step(&self.engine, &self.store, &step, self.t, &mut rand::rng())
             .map_err(run_fail)?
         {

@@ -388,7 +388,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             let keys = [format!("account/{id}"), format!("guard/{id}")];
             let records: Records = store.load(&keys).map_err(store_fail)?;
             let t = now(a.time);
-            let step = e.command(&actor, &command, &records, t)?;
+            let step = e.command(&actor, &command, &records, t, &mut rand::rng())?;
             match varco_store::commit_step(&e, &*store, &step, t, rng).map_err(run_fail)? {
                 Committed::Done => {}
                 Committed::Conflict { .. } => {

@@ -61,11 +61,14 @@ pub enum AuditKind {
     FlowStep,
     /// A sign-in completed: every factor passed.
     SignedIn,
+    /// An operator forced a password reset (with the operator, the reason
+    /// and the identity document checked).
+    PasswordForced,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 26] = [
+    pub const ALL: [AuditKind; 27] = [
         AuditKind::CodeIssued,
         AuditKind::CodeResent,
         AuditKind::CodeSendRefused,
@@ -92,6 +95,7 @@ impl AuditKind {
         AuditKind::AccountRenewed,
         AuditKind::FlowStep,
         AuditKind::SignedIn,
+        AuditKind::PasswordForced,
     ];
 
     /// The stable name, as in JSON (`"code_issued"`).
@@ -130,6 +134,7 @@ impl AuditKind {
             AuditKind::AccountRenewed => "account_renewed",
             AuditKind::FlowStep => "flow_step",
             AuditKind::SignedIn => "signed_in",
+            AuditKind::PasswordForced => "password_forced",
         }
     }
 }

@@ -52,6 +52,26 @@ pub enum Effect {
     },
     /// Write an audit event.
     Audit(AuditEvent),
+    /// End every session of the account (its epoch moved: a password reset
+    /// or change, an operator's forced reset). `except_device`: keep the
+    /// session on this device (the one that made the change), if any.
+    RevokeSessions {
+        /// The account.
+        account: String,
+        /// The device whose session stays, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        except_device: Option<String>,
+    },
+    /// Tell one address of something (no secret in it): the old recovery
+    /// mobile, that a new one was set.
+    NotifyAddress {
+        /// The channel.
+        channel: crate::otp::Channel,
+        /// The number or address.
+        to: String,
+        /// What happened (`recovery_mobile_changed`).
+        event: String,
+    },
 }
 
 impl Effect {
@@ -63,6 +83,8 @@ impl Effect {
             Effect::SendEmail { .. } => "send_email",
             Effect::NotifyOwner { .. } => "notify_owner",
             Effect::Audit(..) => "audit",
+            Effect::RevokeSessions { .. } => "revoke_sessions",
+            Effect::NotifyAddress { .. } => "notify_address",
         }
     }
 
@@ -95,6 +117,17 @@ impl std::fmt::Debug for Effect {
                 write!(f, "NotifyOwner {{ event: {event:?}, detail: {detail:?} }}")
             }
             Effect::Audit(e) => f.debug_tuple("Audit").field(e).finish(),
+            Effect::RevokeSessions {
+                account,
+                except_device,
+            } => write!(
+                f,
+                "RevokeSessions {{ account: {account:?}, except_device: {except_device:?} }}"
+            ),
+            Effect::NotifyAddress { channel, to, event } => write!(
+                f,
+                "NotifyAddress {{ channel: {channel:?}, to: {to:?}, event: {event:?} }}"
+            ),
         }
     }
 }

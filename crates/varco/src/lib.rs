@@ -65,6 +65,7 @@ pub mod seal;
 pub mod secret;
 pub mod step;
 pub mod time;
+pub mod validate;
 
 pub use error::{Error, ErrorAction, ErrorCode};
 pub use i18n::Lang;

@@ -5,11 +5,13 @@
 
 mod identifier;
 mod lifecycle;
+mod question;
 mod record;
 mod tax_code;
 
 pub use identifier::{IdentifierKind, IdentifierRules, LookupKey};
 pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};
+pub use question::{MAX_ANSWER_BYTES, MobileHold, SecretQuestion, normalize_answer};
 pub use record::{Account, Claim, Identifier, ProvisionWrites, RequiredAction};
 pub(crate) use record::{account_key, is_account_id};
 pub use tax_code::{CodiceFiscale, PartitaIva};

@@ -5,7 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{IdentifierKind, IdentifierRules, Lifecycle, LifecycleEvent, LookupKey};
+use super::{
+    IdentifierKind, IdentifierRules, Lifecycle, LifecycleEvent, LookupKey, MobileHold,
+    SecretQuestion,
+};
 use crate::effect::Effect;
 use crate::record::{Record, Stored};
 use crate::step::{RecordStep, Step, Write};
@@ -84,6 +87,17 @@ pub struct Account {
     required_actions: Vec<RequiredAction>,
     #[serde(default)]
     epoch: u64,
+    /// The secret question, if one is set (legacy; see
+    /// [`SecretQuestion`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    question: Option<SecretQuestion>,
+    /// The hashes of earlier passwords, newest first (for the policy's
+    /// history rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    history: Vec<String>,
+    /// A recovery mobile just changed, held before it serves a recovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mobile_hold: Option<MobileHold>,
 }
 
 /// Whether `id` can be an account id: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -98,6 +112,9 @@ pub(crate) fn is_account_id(id: &str) -> bool {
 impl Account {
     /// Identifiers an account holds at most.
     pub const MAX_IDENTIFIERS: usize = 16;
+    /// Earlier password hashes kept at most (the policy's history rule
+    /// looks at up to 64; each costs one Argon2 run at a change).
+    pub const MAX_HISTORY: usize = 24;
 
     /// A new, active account with no identifiers or credentials yet.
     ///
@@ -123,6 +140,9 @@ impl Account {
             lifecycle,
             required_actions: Vec::new(),
             epoch: 0,
+            question: None,
+            history: Vec::new(),
+            mobile_hold: None,
         })
     }
 
@@ -203,6 +223,14 @@ impl Account {
         self
     }
 
+    /// Sets the secret question (its catalogue id and the hash of the
+    /// normalised answer: [`crate::account::normalize_answer`], then
+    /// [`PasswordHasher::hash`](crate::hash::PasswordHasher::hash)).
+    pub fn with_question(mut self, question: SecretQuestion) -> Self {
+        self.question = Some(question);
+        self
+    }
+
     /// The account's id.
     pub fn id(&self) -> &str {
         &self.id
@@ -218,6 +246,27 @@ impl Account {
     /// The registered mobile.
     pub fn mobile(&self) -> Option<&str> {
         self.mobile.as_deref()
+    }
+    /// The mobile that may serve a recovery at `now`: the registered one,
+    /// unless it was changed less than the hold ago; then the one it
+    /// replaced, if any.
+    pub fn recovery_mobile(&self, now: Timestamp) -> Option<&str> {
+        match &self.mobile_hold {
+            Some(h) if now < h.until => h.previous.as_deref(),
+            _ => self.mobile.as_deref(),
+        }
+    }
+    /// The hold on a recovery mobile just changed, if any.
+    pub fn mobile_hold(&self) -> Option<&MobileHold> {
+        self.mobile_hold.as_ref()
+    }
+    /// The secret question, if any.
+    pub fn question(&self) -> Option<&SecretQuestion> {
+        self.question.as_ref()
+    }
+    /// Earlier passwords' hashes, newest first.
+    pub fn password_history(&self) -> &[String] {
+        &self.history
     }
     /// The email address.
     pub fn email(&self) -> Option<&str> {
@@ -299,11 +348,54 @@ impl Account {
 
     /// The account with a new password (its owner chose it): the epoch
     /// moves, so every older flow and session ends.
-    pub(crate) fn with_new_password(&self, phc: String) -> Account {
+    pub(crate) fn with_new_password(&self, phc: String, keep: usize) -> Account {
         let mut next = self.with_action_done(RequiredAction::ChangePassword);
-        next.password = Some(phc);
+        if let Some(old) = next.password.replace(phc) {
+            next.history.insert(0, old);
+        }
+        next.history.truncate(keep.min(Self::MAX_HISTORY));
         next.epoch = next.epoch.saturating_add(1);
         next
+    }
+
+    /// The account with a new recovery mobile (its owner proved it with a
+    /// code): the epoch moves, and the number is held until `until` before
+    /// it serves a recovery. A hold already running keeps the number it
+    /// replaced (changing twice does not launder the first change).
+    pub(crate) fn with_recovery_mobile(
+        &self,
+        number: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Account {
+        let mut next = self.clone();
+        let previous = match &self.mobile_hold {
+            Some(h) if now < h.until => h.previous.clone(),
+            _ => self.mobile.clone(),
+        };
+        next.mobile = Some(number.to_owned());
+        next.mobile_hold = (until > now).then_some(MobileHold { until, previous });
+        next.epoch = next.epoch.saturating_add(1);
+        next
+    }
+
+    /// The account with a held recovery mobile change undone: the number
+    /// it replaced back, no hold, the epoch moved. `None` when no change is
+    /// on hold at `now`.
+    pub(crate) fn with_mobile_change_cancelled(&self, now: Timestamp) -> Option<Account> {
+        let hold = self.mobile_hold.as_ref().filter(|h| now < h.until)?;
+        let mut next = self.clone();
+        next.mobile = hold.previous.clone();
+        next.mobile_hold = None;
+        next.epoch = next.epoch.saturating_add(1);
+        Some(next)
+    }
+
+    /// The account after an operator's forced reset: a temporary password
+    /// that must be changed at the next sign-in, the epoch moved.
+    pub(crate) fn with_forced_password(&self, phc: String, keep: usize) -> Account {
+        self.with_new_password(phc, keep)
+            .with_required_action(RequiredAction::ChangePassword)
     }
 
     /// The account with its password hash replaced (an upgrade after a
@@ -352,6 +444,21 @@ impl Record for Account {
         }
         if self.required_actions.len() > 8 {
             return bad("at most 8 required actions");
+        }
+        if self.history.len() > Self::MAX_HISTORY || self.history.iter().any(|h| h.len() > 1024) {
+            return bad("at most 24 earlier password hashes of at most 1024 bytes");
+        }
+        if let Some(q) = &self.question
+            && (q.id.is_empty() || q.id.len() > 64 || q.answer.is_empty() || q.answer.len() > 1024)
+        {
+            return bad("a question id of 1 to 64 bytes and an answer hash of 1 to 1024");
+        }
+        if let Some(h) = &self.mobile_hold
+            && h.previous
+                .as_ref()
+                .is_some_and(|m| m.is_empty() || m.len() > 32)
+        {
+            return bad("an empty or oversized previous mobile");
         }
         Ok(())
     }

@@ -52,6 +52,32 @@ pub enum Command {
         /// The account.
         account: String,
     },
+    /// An operator's forced reset ("forzatura della password", FLOWS F6),
+    /// after checking the owner's identity document out of band. The
+    /// operator never sets the password (ASVS 6.4.6): varco draws a
+    /// temporary one, sends it sealed to the owner, and the account must
+    /// change it at the next sign-in; every session and flow ends.
+    ForceReset {
+        /// The account.
+        account: String,
+        /// Why (the request's reference): 1 to 512 bytes.
+        reason: String,
+        /// The identity document checked (its kind and number, or the
+        /// case's reference): 1 to 256 bytes.
+        document: String,
+        /// Where to send the temporary password, when not to the
+        /// account's own email or mobile (the address the request came
+        /// from): an email address or a mobile number.
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// The owner cancelled a recovery mobile change from the old channels
+    /// (the host checked the link it sent there): the old number comes
+    /// back, the change's epoch ends.
+    CancelMobileChange {
+        /// The account.
+        account: String,
+    },
 }
 
 impl Command {
@@ -69,7 +95,9 @@ impl Command {
             Command::Block { account, .. }
             | Command::Unblock { account }
             | Command::SubscriptionExpired { account }
-            | Command::SubscriptionRenewed { account } => account,
+            | Command::SubscriptionRenewed { account }
+            | Command::ForceReset { account, .. }
+            | Command::CancelMobileChange { account } => account,
         }
     }
 
@@ -80,6 +108,8 @@ impl Command {
             Command::Unblock { .. } => "unblock",
             Command::SubscriptionExpired { .. } => "subscription_expired",
             Command::SubscriptionRenewed { .. } => "subscription_renewed",
+            Command::ForceReset { .. } => "force_reset",
+            Command::CancelMobileChange { .. } => "cancel_mobile_change",
         }
     }
 }
@@ -104,12 +134,15 @@ impl FlowEngine {
     /// [`Error::IllegalTransition`] for a command the account's state does
     /// not allow (blocking a closed account); a stored record's own error;
     /// [`Error::InvalidTime`] for a broken clock. Nothing is written.
-    pub fn command(
+    ///
+    /// `rng` draws a forced reset's temporary password.
+    pub fn command<R: rand_core::CryptoRng + ?Sized>(
         &self,
         actor: &Actor,
         command: &Command,
         records: &Records,
         now: Timestamp,
+        rng: &mut R,
     ) -> Result<FlowStep, Error> {
         records.check()?;
         let id = command.account();
@@ -173,6 +206,24 @@ impl FlowEngine {
             }
             Command::SubscriptionExpired { .. } => Some(LifecycleEvent::SubscriptionExpired),
             Command::SubscriptionRenewed { .. } => Some(LifecycleEvent::SubscriptionRenewed),
+            Command::ForceReset {
+                reason,
+                document,
+                to,
+                ..
+            } => {
+                let operator = by_operator("force a reset of")?;
+                let order = super::forced_reset::Order {
+                    operator: &operator,
+                    reason,
+                    document,
+                    to: to.as_deref(),
+                };
+                return self.force_reset(&order, &account, records, now, rng);
+            }
+            Command::CancelMobileChange { .. } => {
+                return self.cancel_mobile_change(&account, now);
+            }
         };
         let state = match event {
             Some(event) => {

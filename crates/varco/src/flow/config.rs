@@ -82,6 +82,112 @@ pub struct EngineConfig {
     /// set it to the cores a server gives to hashing; 0, the default, sets
     /// no limit.
     pub max_concurrent_hashes: u32,
+    /// Recovery, password change and recovery-mobile enrollment (FLOWS F6,
+    /// F1).
+    pub recovery: RecoveryConfig,
+}
+
+/// Recovery (FLOWS F6) and the sensitive flows a session opens.
+///
+/// ```
+/// use varco::account::IdentifierKind;
+/// use varco::flow::RecoveryConfig;
+///
+/// let c = RecoveryConfig::default();
+/// assert!(c.question); // the portals' secret question: legacy, on
+/// assert!(!RecoveryConfig::nist().question);
+/// assert!(c.identify_by.contains(&IdentifierKind::CodiceFiscale));
+/// assert_eq!(c.mobile_hold_hours, 72);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// The kinds a reset may identify the account by (the portal offers
+    /// three modes: username or email, a phone number, the codice
+    /// fiscale). `identify` (username or email) is always taken.
+    pub identify_by: Vec<crate::account::IdentifierKind>,
+    /// Whether the secret question is a rung of the reset ladder (legacy:
+    /// ASVS 6.4.2; off in [`RecoveryConfig::nist`]).
+    pub question: bool,
+    /// The catalogue of question ids (the host holds their texts). A
+    /// decoy, or an account without a question, is asked one of these,
+    /// chosen by a keyed hash of the identifier (the same one every time).
+    pub questions: Vec<String>,
+    /// How long a new recovery mobile is held before it serves a recovery
+    /// (0: at once).
+    pub mobile_hold_hours: u32,
+    /// How old a session grant may be, at most, to open a password change
+    /// or a recovery-mobile enrollment (a host may ask for younger).
+    pub sensitive_max_age_secs: u64,
+    /// The level a session grant needs, at least, to open them (1 or 2; a
+    /// host may ask for more).
+    pub sensitive_level: u8,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        use crate::account::IdentifierKind as K;
+        RecoveryConfig {
+            identify_by: vec![
+                K::Username,
+                K::Email,
+                K::Mobile,
+                K::FixedNumber,
+                K::CodiceFiscale,
+            ],
+            question: true,
+            questions: [
+                "mother_maiden_name",
+                "first_pet",
+                "birth_city",
+                "first_school",
+                "favourite_teacher",
+                "childhood_friend",
+            ]
+            .map(String::from)
+            .to_vec(),
+            mobile_hold_hours: 72,
+            sensitive_max_age_secs: 15 * 60,
+            sensitive_level: 1,
+        }
+    }
+}
+
+impl RecoveryConfig {
+    /// NIST SP 800-63B: no secret question (5.1.1.2: no knowledge-based
+    /// prompts).
+    pub fn nist() -> Self {
+        RecoveryConfig {
+            question: false,
+            ..Self::default()
+        }
+    }
+
+    /// Checks the bounds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEngineConfig`] for an empty catalogue, an id that is
+    /// empty or over 64 bytes, a hold over a year, a maximum age outside 1
+    /// minute to 1 day, or a level other than 1 or 2.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::InvalidEngineConfig(format!("recovery: {m}")));
+        if self.questions.is_empty()
+            || self.questions.len() > 256
+            || self.questions.iter().any(|q| q.is_empty() || q.len() > 64)
+        {
+            return bad("questions: 1 to 256 ids of 1 to 64 bytes");
+        }
+        if self.mobile_hold_hours > 24 * 366 {
+            return bad("mobile_hold_hours: 0 to 8784");
+        }
+        if !(60..=24 * 3600).contains(&self.sensitive_max_age_secs) {
+            return bad("sensitive_max_age_secs: 60 to 86400");
+        }
+        if !(1..=2).contains(&self.sensitive_level) {
+            return bad("sensitive_level: 1 or 2");
+        }
+        Ok(())
+    }
 }
 
 impl Default for EngineConfig {
@@ -109,6 +215,7 @@ impl Default for EngineConfig {
             trusted_device_days: 0,
             captcha_after: 0,
             max_concurrent_hashes: 0,
+            recovery: RecoveryConfig::default(),
         }
     }
 }
@@ -146,6 +253,7 @@ impl EngineConfig {
         self.guard.validate()?;
         self.source.validate()?;
         self.delivery.validate()?;
+        self.recovery.validate()?;
         if !(60..=24 * 3600).contains(&self.flow_ttl_secs) {
             return bad("flow_ttl_secs: 60 to 86400");
         }

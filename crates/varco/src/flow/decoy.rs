@@ -70,6 +70,14 @@ impl Decoys {
         format!("~{}", data_encoding::HEXLOWER.encode(&m[..16]))
     }
 
+    /// One of `n` choices for a subject, the same every time (the question
+    /// a decoy, or an account without one, is asked).
+    pub(crate) fn pick(&self, label: &str, subject: &str, n: usize) -> usize {
+        let m = self.mac(label, subject);
+        let x = u64::from_be_bytes([m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]]);
+        usize::try_from(x % n.max(1) as u64).unwrap_or(0)
+    }
+
     /// The padding record key of a subject (an account id or a decoy).
     pub(crate) fn pad_key(&self, subject: &str) -> String {
         let m = self.mac("bucket", subject);

@@ -192,19 +192,28 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<Started, Error> {
-        if kind == FlowKind::StepUp {
-            return Err(Error::InvalidInput(
-                "a step-up starts from a session grant: start_from_grant".into(),
-            ));
+        if kind.from_grant() {
+            return Err(Error::InvalidInput(format!(
+                "a {} flow starts from a session grant: start_from_grant",
+                kind.as_str()
+            )));
         }
-        self.begin(kind, State::Identify, None, context, now, rng)
+        self.begin(kind, State::Identify, None, None, context, now, rng)
     }
 
     /// Starts a flow from a signed-in session's grant: the flows a session
     /// opens (ENGINE §3, sessions). `required` is what the flow asks of the
     /// grant.
     ///
-    /// [`FlowKind::StepUp`] is the one such kind today: a signed-in user proves
+    /// A password change ([`FlowKind::PasswordChange`]) and a recovery-mobile
+    /// enrollment ([`FlowKind::RecoveryMobile`]) are sensitive: a grant older
+    /// than `recovery.sensitive_max_age_secs` (or `required.max_age`, if
+    /// shorter), or below `recovery.sensitive_level` (or `required.level`,
+    /// if higher), starts a flow that has already ended with
+    /// [`EndReason::ReauthRequired`](super::EndReason::ReauthRequired): step
+    /// up first, then start again with the fresh grant.
+    ///
+    /// [`FlowKind::StepUp`]: a signed-in user proves
     /// their factors again for a sensitive change, and the flow ends with
     /// a fresh grant. It is a sign-in without the identifier: the
     /// password, counted as at sign-in (the same budgets, the same three
@@ -254,7 +263,7 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<Started, Error> {
         let level = required.level;
-        if kind != FlowKind::StepUp {
+        if !kind.from_grant() {
             return Err(Error::InvalidInput(format!(
                 "a {} flow does not start from a session grant: start",
                 kind.as_str()
@@ -262,7 +271,7 @@ impl FlowEngine {
         }
         if !(1..=2).contains(&level) {
             return Err(Error::InvalidInput(
-                "a step-up asks for level 1 or 2".into(),
+                "a flow from a grant asks for level 1 or 2".into(),
             ));
         }
         if grant.account.is_empty() || grant.account.len() > 80 {
@@ -277,10 +286,34 @@ impl FlowEngine {
         let subject = Subject::Account {
             id: grant.account.clone(),
         };
+        let state = match kind {
+            FlowKind::PasswordChange => State::ChangePassword,
+            FlowKind::RecoveryMobile => State::EnterMobile,
+            _ => State::Password,
+        };
+        // A sensitive change asks the grant to be young and strong enough:
+        // the engine's floor, or what the host asks if it asks more.
+        let rules = &self.config.recovery;
+        let max_age = Duration::from_secs(rules.sensitive_max_age_secs);
+        let max_age = required.max_age.map_or(max_age, |m| m.min(max_age));
+        let wanted = level.max(rules.sensitive_level);
+        let reauth = kind != FlowKind::StepUp
+            && (now.since(grant.at) > max_age || grant.at > now || grant.level < wanted);
+        let state = if reauth {
+            State::Ended {
+                reason: super::view::EndReason::ReauthRequired,
+            }
+        } else {
+            state
+        };
+        // The grant rides in the flow of a change, to come back refreshed
+        // when the change moves the account's epoch.
+        let carried = (kind != FlowKind::StepUp).then(|| grant.clone());
         let mut started = self.begin(
-            FlowKind::StepUp,
-            State::Password,
+            kind,
+            state,
             Some((subject, grant.epoch, level == 2)),
+            carried,
             &context,
             now,
             rng,
@@ -288,16 +321,23 @@ impl FlowEngine {
         if let Some(Effect::Audit(event)) = started.step.effects.first_mut() {
             *event = event.clone().detail("level", level);
         }
+        if reauth {
+            started.step.outcome = FlowOutcome::Ended {
+                reason: super::view::EndReason::ReauthRequired,
+            };
+        }
         Ok(started)
     }
 
     /// A new flow in `state`, about `subject` (its id, epoch and whether a
     /// second factor is wanted whatever the account's policy).
+    #[allow(clippy::too_many_arguments)]
     fn begin<R: CryptoRng + ?Sized>(
         &self,
         kind: FlowKind,
         state: State,
         subject: Option<(Subject, u64, bool)>,
+        grant: Option<SessionGrant>,
         context: &StartContext,
         now: Timestamp,
         rng: &mut R,
@@ -335,6 +375,7 @@ impl FlowEngine {
             remember_device: context.remember_device && context.device.is_some(),
             captcha: false,
             violations: Vec::new(),
+            grant,
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -396,6 +437,9 @@ impl FlowEngine {
         }
         match f.kind {
             FlowKind::Login | FlowKind::StepUp => self.login(flow, submit, records, now, rng),
+            FlowKind::PasswordReset => self.reset(flow, submit, records, now, rng),
+            FlowKind::PasswordChange => self.password_change(flow, submit, records, now, rng),
+            FlowKind::RecoveryMobile => self.recovery_mobile(flow, submit, records, now, rng),
         }
     }
 
@@ -485,6 +529,16 @@ impl FlowEngine {
                 action: crate::account::RequiredAction::VerifyEmail,
             },
             State::Ended { reason } => Screen::Ended { reason: *reason },
+            State::ResetCode { .. } | State::ConfirmMobile { .. } => Screen::Code {
+                channel: crate::otp::Channel::Sms,
+            },
+            State::Question { question } => Screen::Question {
+                question: question.clone(),
+            },
+            State::NewPassword => Screen::NewPassword,
+            State::ChangePassword => Screen::ChangePassword,
+            State::EnterMobile => Screen::EnterMobile,
+            State::Done { done } => Screen::Done { done: *done },
         };
         View {
             flow: f.id.clone(),
@@ -495,7 +549,10 @@ impl FlowEngine {
                 Vec::new()
             },
             resend_at: match f.state {
-                State::Code { .. } | State::VerifyEmail { .. } => f.resend_at,
+                State::Code { .. }
+                | State::VerifyEmail { .. }
+                | State::ResetCode { .. }
+                | State::ConfirmMobile { .. } => f.resend_at,
                 _ => None,
             },
             error: f.error,

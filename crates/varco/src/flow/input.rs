@@ -26,6 +26,14 @@ pub enum Input {
         /// What the user typed.
         identifier: String,
     },
+    /// An identifier of a named kind (a reset's "identify by": a mobile
+    /// number, a fixed number, a codice fiscale, an email, a username).
+    IdentifyBy {
+        /// Its kind.
+        kind: crate::account::IdentifierKind,
+        /// What the user typed.
+        identifier: String,
+    },
     /// The password.
     Password {
         /// What the user typed.
@@ -57,6 +65,28 @@ pub enum Input {
         password: SecretString,
         /// The same again.
         confirmation: SecretString,
+    },
+    /// A password change: the current password and the new one twice.
+    ChangePassword {
+        /// The current password.
+        current: SecretString,
+        /// The new password.
+        password: SecretString,
+        /// The same again.
+        confirmation: SecretString,
+    },
+    /// The answer to the secret question.
+    Answer {
+        /// What the user typed.
+        answer: SecretString,
+    },
+    /// "This number is no longer mine" on a reset's code, "I forgot" on its
+    /// question: the next rung of the ladder.
+    Forgot,
+    /// A mobile number to enroll as the recovery mobile.
+    Mobile {
+        /// What the user typed.
+        number: String,
     },
     /// The terms of service are accepted (a required action at sign-in).
     AcceptTerms,
@@ -113,8 +143,24 @@ impl Input {
             "identify" => Input::Identify {
                 identifier: take("identifier")?.expose().to_owned(),
             },
+            "identify_by" => Input::IdentifyBy {
+                kind: take("kind")?.expose().parse()?,
+                identifier: take("identifier")?.expose().to_owned(),
+            },
             "password" => Input::Password {
                 password: take("password")?,
+            },
+            "change_password" => Input::ChangePassword {
+                current: take("current")?,
+                password: take("password")?,
+                confirmation: take("confirmation")?,
+            },
+            "answer" => Input::Answer {
+                answer: take("answer")?,
+            },
+            "forgot" => Input::Forgot,
+            "mobile" => Input::Mobile {
+                number: take("number")?.expose().to_owned(),
             },
             "choose_method" => Input::ChooseMethod {
                 method: take("method")?.expose().parse()?,
@@ -156,7 +202,12 @@ impl Input {
     pub fn as_str(&self) -> &'static str {
         match self {
             Input::Identify { .. } => "identify",
+            Input::IdentifyBy { .. } => "identify_by",
             Input::Password { .. } => "password",
+            Input::ChangePassword { .. } => "change_password",
+            Input::Answer { .. } => "answer",
+            Input::Forgot => "forgot",
+            Input::Mobile { .. } => "mobile",
             Input::ChooseMethod { .. } => "choose_method",
             Input::Code { .. } => "code",
             Input::Totp { .. } => "totp",

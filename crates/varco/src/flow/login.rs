@@ -99,57 +99,20 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let hold = match &f.reservation {
-            None => Hold::Free,
-            Some(r) if submit.ticket.is_some_and(|t| matches_digest(t, &r.ticket)) => Hold::Held,
-            Some(r) if now < r.expires_at => return Ok(self.unchanged(f, FlowOutcome::Busy)),
-            // An expired reservation without a verdict was counted
-            // already: this request may check its own input against it.
-            Some(r) if r.passed.is_none() => Hold::Held,
-            // One whose request died after a passing check is dropped:
-            // only the request that checked may go on with it.
-            Some(_) => Hold::Free,
+        let Some(hold) = Self::hold(f, submit, now) else {
+            return Ok(self.unchanged(f, FlowOutcome::Busy));
         };
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => {
-                let mut next = f.clone();
-                self.end(&mut next, EndReason::Cancelled);
-                let mut work = Work::new();
-                work.effects
-                    .push(Effect::Audit(self.audit(f, now, "cancel")));
-                self.respond(
-                    flow,
-                    next,
-                    FlowOutcome::Ended {
-                        reason: EndReason::Cancelled,
-                    },
-                    work,
-                    now,
-                )
-            }
+            (_, Input::Cancel) => self.cancel(flow, now),
             (State::Identify, Input::Identify { identifier }) => {
                 self.identify(flow, identifier, records, now)
             }
             (State::Password, Input::Password { password }) => {
                 self.password(flow, hold, password.expose(), records, now, rng)
             }
-            (State::ChooseMethod, Input::ChooseMethod { method }) => {
-                self.choose(flow, *method, records, now, rng)
-            }
-            (State::Code { .. }, Input::Code { code }) => {
-                self.code(flow, code.expose(), records, now, rng)
-            }
-            (State::Code { .. } | State::VerifyEmail { .. }, Input::Resend) => {
-                self.resend(flow, records, now, rng)
-            }
+            (State::VerifyEmail { .. }, Input::Resend) => self.resend(flow, records, now, rng),
             (State::VerifyEmail { .. }, Input::Code { code }) => {
                 self.verify_email(flow, code.expose(), records, now, rng)
-            }
-            (State::Totp, Input::Totp { code }) => {
-                self.totp(flow, code.expose(), records, now, rng)
-            }
-            (State::RecoveryCode, Input::RecoveryCode { code }) => {
-                self.recovery_code(flow, hold, code.expose(), records, now, rng)
             }
             (
                 State::ActionRequired {
@@ -173,6 +136,36 @@ impl FlowEngine {
                 },
                 Input::AcceptTerms,
             ) => self.accept_terms(flow, records, now, rng),
+            _ => self.second_factor_input(flow, submit, hold, records, now, rng),
+        }
+    }
+
+    /// An input on a second factor's screen (a sign-in's, a step-up's, a
+    /// reset's), or the error for one no screen of the flow takes.
+    pub(crate) fn second_factor_input<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        submit: &Submit<'_>,
+        hold: Hold,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        match (&f.state, submit.input) {
+            (State::ChooseMethod, Input::ChooseMethod { method }) => {
+                self.choose(flow, *method, records, now, rng)
+            }
+            (State::Code { .. }, Input::Code { code }) => {
+                self.code(flow, code.expose(), records, now, rng)
+            }
+            (State::Code { .. }, Input::Resend) => self.resend(flow, records, now, rng),
+            (State::Totp, Input::Totp { code }) => {
+                self.totp(flow, code.expose(), records, now, rng)
+            }
+            (State::RecoveryCode, Input::RecoveryCode { code }) => {
+                self.recovery_code(flow, hold, code.expose(), records, now, rng)
+            }
             (State::Code { .. } | State::Totp | State::RecoveryCode, Input::Back)
                 if f.methods.len() > 1 =>
             {
@@ -181,12 +174,55 @@ impl FlowEngine {
                 self.moved(&mut next);
                 self.respond(flow, next, FlowOutcome::Moved, Work::new(), now)
             }
-            (_, input) => Err(Error::InvalidInput(format!(
-                "the {} screen does not take the input {}",
-                self.view_of(f).screen.as_str(),
-                input.as_str()
-            ))),
+            (_, input) => Err(self.not_taken(f, input)),
         }
+    }
+
+    /// The error for an input the flow's screen does not take.
+    pub(crate) fn not_taken(&self, f: &Flow, input: &Input) -> Error {
+        Error::InvalidInput(format!(
+            "the {} screen does not take the input {}",
+            self.view_of(f).screen.as_str(),
+            input.as_str()
+        ))
+    }
+
+    /// Who may go on with the flow's reservation: a new attempt, the
+    /// holder of its ticket, or an expired one's adopter; `None` for a
+    /// request that finds another's live reservation (it gets `Busy`).
+    pub(crate) fn hold(f: &Flow, submit: &Submit<'_>, now: Timestamp) -> Option<Hold> {
+        match &f.reservation {
+            None => Some(Hold::Free),
+            Some(r) if submit.ticket.is_some_and(|t| matches_digest(t, &r.ticket)) => {
+                Some(Hold::Held)
+            }
+            Some(r) if now < r.expires_at => None,
+            // An expired reservation without a verdict was counted
+            // already: this request may check its own input against it.
+            Some(r) if r.passed.is_none() => Some(Hold::Held),
+            // One whose request died after a passing check is dropped:
+            // only the request that checked may go on with it.
+            Some(_) => Some(Hold::Free),
+        }
+    }
+
+    /// The user abandons the flow.
+    pub(crate) fn cancel(&self, flow: &Stored<Flow>, now: Timestamp) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        let mut next = f.clone();
+        self.end(&mut next, EndReason::Cancelled);
+        let mut work = Work::new();
+        work.effects
+            .push(Effect::Audit(self.audit(f, now, "cancel")));
+        self.respond(
+            flow,
+            next,
+            FlowOutcome::Ended {
+                reason: EndReason::Cancelled,
+            },
+            work,
+            now,
+        )
     }
 
     /// A new view: the token moves, the error clears.
@@ -703,6 +739,9 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
+        if next.kind == FlowKind::PasswordReset {
+            return self.reset_after_factor(flow, next, acc, guard, records, work, now, rng);
+        }
         let a = acc.now.body().clone();
         let methods = self.methods_of(&a);
         let cause = self.block_cause(&a, guard.now.body(), now);
@@ -714,24 +753,16 @@ impl FlowEngine {
             if methods.is_empty() {
                 return self.ended(flow, next, EndReason::NoSecondFactor, now);
             }
-            next.second_factor_locks = Some(guard.now.body().second_factor_locks());
-            next.methods = methods.clone();
-            self.moved(&mut next);
-            if let [only] = methods.as_slice() {
-                let entered = self.enter(&mut next, *only, &a, records, &mut work, now, rng)?;
-                let Some(outcome) = entered else {
-                    return Ok(Self::load(self.enter_keys(*only, &a)));
-                };
-                self.commit_account_and_guard(&acc, &guard, &mut work);
-                work.effects
-                    .push(Effect::Audit(self.audit(&next, now, "password_passed")));
-                return self.respond(flow, next, outcome, work, now);
-            }
-            next.state = State::ChooseMethod;
-            self.commit_account_and_guard(&acc, &guard, &mut work);
-            work.effects
-                .push(Effect::Audit(self.audit(&next, now, "password_passed")));
-            return self.respond(flow, next, FlowOutcome::Moved, work, now);
+            return self.to_second_factor(
+                flow,
+                next,
+                methods,
+                (&acc, &guard),
+                records,
+                work,
+                now,
+                rng,
+            );
         }
         self.moved(&mut next);
         let outcome = if let Some(cause) = cause {
@@ -811,6 +842,40 @@ impl FlowEngine {
         self.respond(flow, next, outcome, work, now)
     }
 
+    /// On to the second factor: the one method's screen (its code sent), or
+    /// the choice among `methods`. The account is asserted, the guard
+    /// written if it changed.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn to_second_factor<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        mut next: Flow,
+        methods: Vec<Method>,
+        (acc, guard): (&Working<Account>, &Working<AccountGuard>),
+        records: &Records,
+        mut work: Work,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let a = acc.now.body();
+        next.second_factor_locks = Some(guard.now.body().second_factor_locks());
+        next.methods.clone_from(&methods);
+        self.moved(&mut next);
+        let mut outcome = FlowOutcome::Moved;
+        next.state = State::ChooseMethod;
+        if let [only] = methods.as_slice() {
+            let entered = self.enter(&mut next, *only, a, records, &mut work, now, rng)?;
+            let Some(entered) = entered else {
+                return Ok(Self::load(self.enter_keys(*only, a)));
+            };
+            outcome = entered;
+        }
+        self.commit_account_and_guard(acc, guard, &mut work);
+        work.effects
+            .push(Effect::Audit(self.audit(&next, now, "factor_passed")));
+        self.respond(flow, next, outcome, work, now)
+    }
+
     /// The first required action the account can do now: an email to
     /// confirm waits until the account has one.
     pub(crate) fn next_action(a: &Account) -> Option<RequiredAction> {
@@ -822,7 +887,7 @@ impl FlowEngine {
 
     /// The guard's write (a restriction) and the account's write or
     /// assert (a grant).
-    fn commit_account_and_guard(
+    pub(crate) fn commit_account_and_guard(
         &self,
         acc: &Working<Account>,
         guard: &Working<AccountGuard>,

@@ -25,29 +25,36 @@ mod command;
 mod config;
 mod decoy;
 mod engine;
+mod forced_reset;
 mod host_fact;
 mod input;
 mod login;
+mod new_password;
+mod password_change;
 mod provision;
 mod records;
 mod recovery_code;
+mod recovery_mobile;
 mod required_action;
+mod reset;
 mod session;
 mod state;
 mod step;
 mod view;
 
 pub use command::{Actor, Command};
-pub use config::{EngineConfig, EngineKeys, SecondFactorRule};
+pub use config::{EngineConfig, EngineKeys, RecoveryConfig, SecondFactorRule};
 pub use decoy::Padding;
 pub use engine::{
     FlowEngine, StartContext, Submit, challenge_key, destination_key, guard_key, source_key,
 };
 pub use host_fact::HostFact;
 pub use input::Input;
-pub use provision::NewAccount;
+pub use provision::{NewAccount, NewIdentifier};
 pub use records::{FlowWrite, Records, WriteOp};
 pub use session::{Requirement, SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
-pub use view::{BlockCause, EndReason, HostQuestion, Method, Screen, Unblock, View, ViewError};
+pub use view::{
+    BlockCause, Done, EndReason, HostQuestion, Method, Screen, Unblock, View, ViewError,
+};

@@ -36,6 +36,24 @@ pub struct NewAccount {
     /// or kept as it is where its salt cannot be remade. Either way the
     /// first sign-in stores a plain Argon2id hash.
     pub imported_hash: Option<String>,
+    /// More identifiers to find the account by (a mobile number to reset
+    /// by, a codice fiscale): unique kinds are claimed with the account.
+    pub identifiers: Vec<NewIdentifier>,
+    /// The secret question's catalogue id, with [`answer`](Self::answer)
+    /// (legacy: see [`crate::account::SecretQuestion`]).
+    pub question: Option<String>,
+    /// The answer, normalised and hashed with the engine's hasher.
+    pub answer: Option<crate::SecretString>,
+}
+
+/// One more identifier of a [`NewAccount`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIdentifier {
+    /// Its kind.
+    pub kind: IdentifierKind,
+    /// As typed.
+    pub value: String,
 }
 
 impl NewAccount {
@@ -122,6 +140,30 @@ impl FlowEngine {
                 account = account.with_password_hash(&stored);
             }
             (None, None) => {}
+        }
+        for i in &new.identifiers {
+            account = account.with_identifier(i.kind, &i.value, rules)?;
+        }
+        match (&new.question, &new.answer) {
+            (Some(id), Some(answer)) => {
+                if !self.config.recovery.questions.iter().any(|q| q == id) {
+                    return Err(Error::InvalidInput(format!(
+                        "question {:?} is not in the catalogue",
+                        crate::guard::clip(id)
+                    )));
+                }
+                let normal = crate::account::normalize_answer(answer.expose())?;
+                account = account.with_question(crate::account::SecretQuestion {
+                    id: id.clone(),
+                    answer: self.hasher.hash(&normal, rng)?,
+                });
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::InvalidInput(
+                    "a question and its answer, or neither".into(),
+                ));
+            }
         }
         for a in &new.required_actions {
             if *a == crate::account::RequiredAction::VerifyEmail && new.email.is_none() {

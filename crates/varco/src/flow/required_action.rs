@@ -8,7 +8,6 @@
 //! second factor.
 
 use rand_core::CryptoRng;
-use subtle::ConstantTimeEq;
 
 use super::engine::{FlowEngine, Work, challenge_key, destination_key, guard_key};
 use super::login::Working;
@@ -16,12 +15,11 @@ use super::records::Records;
 use super::state::{Flow, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection};
 use super::view::{EndReason, ViewError};
-use crate::account::{Account, IdentifierKind, RequiredAction};
+use crate::account::{Account, RequiredAction};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::AccountGuard;
 use crate::otp::{Challenge, CodeOutcome, Purpose};
-use crate::policy::Context;
 use crate::record::Stored;
 use crate::{Error, Timestamp};
 
@@ -100,34 +98,12 @@ impl FlowEngine {
             Err(step) => return Ok(step),
         };
         let a = account.body();
-        let key_of = |kind: IdentifierKind| {
-            a.identifiers()
-                .iter()
-                .find(|i| i.kind == kind)
-                .map(|i| i.key.as_str())
-        };
-        let history: Vec<String> = a.password_hash().map(str::to_owned).into_iter().collect();
-        let mut ctx = Context::new()
-            .confirmation(confirmation)
-            .second_factor(!self.methods_of(a).is_empty())
-            .history(&self.hasher, &history);
-        if let Some(u) = key_of(IdentifierKind::Username) {
-            ctx = ctx.username(u);
-        }
-        if let Some(e) = key_of(IdentifierKind::Email).or(a.email()) {
-            ctx = ctx.email(e);
-        }
-        let report = self.config.password_policy.check(password, &ctx);
-        let mut violations: Vec<String> = report
-            .violations()
-            .iter()
-            .map(|v| v.code().to_owned())
-            .collect();
-        // Two copies that differ are refused whatever the policy's rules.
-        let same = bool::from(password.as_bytes().ct_eq(confirmation.as_bytes()));
-        if !same && !violations.iter().any(|v| v == "confirmation_mismatch") {
-            violations.push("confirmation_mismatch".into());
-        }
+        let violations = self.vet_new_password(
+            a,
+            password,
+            confirmation,
+            super::new_password::Current::Hash,
+        )?;
         let mut next = flow.body().clone();
         let mut work = Work::new();
         if !violations.is_empty() {
@@ -151,7 +127,9 @@ impl FlowEngine {
         }
         let phc = self.hasher.hash(password, rng)?;
         let mut acc = Working::new(account.clone());
-        acc.now = acc.now.next(a.with_new_password(phc), now)?;
+        acc.now = acc
+            .now
+            .next(a.with_new_password(phc, self.history_keep()), now)?;
         next.epoch = acc.now.body().epoch();
         work.effects.push(Effect::NotifyOwner {
             event: "password_changed".into(),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::session::SessionGrant;
-use super::view::{BlockCause, EndReason, Method, ViewError};
+use super::view::{BlockCause, Done, EndReason, Method, ViewError};
 use crate::guard::Attempt;
 use crate::otp::Channel;
 use crate::record::Record;
@@ -20,14 +20,46 @@ pub enum FlowKind {
     /// and gets a fresh grant (started by
     /// [`FlowEngine::start_from_grant`](super::FlowEngine::start_from_grant)).
     StepUp,
+    /// A forgotten password (FLOWS F6): identify, the recovery ladder (an
+    /// SMS code to the recovery mobile, the secret question, "ask an
+    /// operator"), the second factor if the account has one, a new
+    /// password. It never signs in.
+    PasswordReset,
+    /// A signed-in user changes their password (FLOWS F1): the current one,
+    /// counted like a sign-in, and the new one twice. Starts from a grant.
+    PasswordChange,
+    /// A signed-in user sets their recovery mobile (FLOWS F6): the number,
+    /// then the SMS code sent to it. Starts from a grant.
+    RecoveryMobile,
 }
 
 impl FlowKind {
+    /// Every kind.
+    pub const ALL: [FlowKind; 5] = [
+        FlowKind::Login,
+        FlowKind::StepUp,
+        FlowKind::PasswordReset,
+        FlowKind::PasswordChange,
+        FlowKind::RecoveryMobile,
+    ];
+
+    /// Whether it starts from a session grant
+    /// ([`FlowEngine::start_from_grant`](super::FlowEngine::start_from_grant)).
+    pub fn from_grant(self) -> bool {
+        matches!(
+            self,
+            FlowKind::StepUp | FlowKind::PasswordChange | FlowKind::RecoveryMobile
+        )
+    }
+
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
             FlowKind::Login => "login",
             FlowKind::StepUp => "step_up",
+            FlowKind::PasswordReset => "password_reset",
+            FlowKind::PasswordChange => "password_change",
+            FlowKind::RecoveryMobile => "recovery_mobile",
         }
     }
 }
@@ -39,14 +71,12 @@ impl std::str::FromStr for FlowKind {
     /// # Errors
     /// [`Error::InvalidInput`] for an unknown kind.
     fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "login" => Ok(FlowKind::Login),
-            "step_up" => Ok(FlowKind::StepUp),
-            _ => Err(Error::InvalidInput(format!(
-                "unknown flow kind {:?}",
-                crate::guard::clip(s)
-            ))),
-        }
+        FlowKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("unknown flow kind {:?}", crate::guard::clip(s)))
+            })
     }
 }
 
@@ -99,6 +129,31 @@ pub(crate) enum State {
     Ended {
         reason: EndReason,
     },
+    /// A reset's first rung: the code sent by SMS to the recovery mobile
+    /// (for an account without one, or a decoy, a code that never
+    /// arrives and never passes).
+    ResetCode {
+        challenge: String,
+    },
+    /// A reset's second rung: the secret question (a catalogue id).
+    Question {
+        question: String,
+    },
+    /// A reset past every factor: the new password, twice.
+    NewPassword,
+    /// A password change: the current password and the new one twice.
+    ChangePassword,
+    /// A recovery-mobile enrollment: the number.
+    EnterMobile,
+    /// A recovery-mobile enrollment: the code sent to `number`.
+    ConfirmMobile {
+        challenge: String,
+        number: String,
+    },
+    /// Done: what was done (a reset, a change, a number saved).
+    Done {
+        done: Done,
+    },
 }
 
 /// What a reserved attempt checks.
@@ -107,6 +162,10 @@ pub(crate) enum State {
 pub(crate) enum Checked {
     Password,
     RecoveryCode,
+    /// A reset's answer to the secret question.
+    Answer,
+    /// A password change's current password.
+    CurrentPassword,
 }
 
 /// An attempt counted before its expensive check (ENGINE §2): the hash of
@@ -194,6 +253,9 @@ pub struct Flow {
     /// The codes of a refused new password's violations, for the view.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) violations: Vec<String>,
+    /// The session grant a change started from (it comes back refreshed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) grant: Option<SessionGrant>,
 }
 
 impl Flow {
@@ -220,7 +282,10 @@ impl Flow {
     pub(crate) fn is_final(&self) -> bool {
         matches!(
             self.state,
-            State::SignedIn { .. } | State::Blocked { .. } | State::Ended { .. }
+            State::SignedIn { .. }
+                | State::Blocked { .. }
+                | State::Ended { .. }
+                | State::Done { .. }
         )
     }
 }
@@ -260,10 +325,23 @@ impl Record for Flow {
         {
             return bad("a subject id of 1 to 80 bytes");
         }
-        if let State::Code { challenge, .. } | State::VerifyEmail { challenge } = &self.state
+        if let State::Code { challenge, .. }
+        | State::VerifyEmail { challenge }
+        | State::ResetCode { challenge }
+        | State::ConfirmMobile { challenge, .. } = &self.state
             && !is_id(challenge)
         {
             return bad("a 32-hex-digit challenge id");
+        }
+        if let State::Question { question } = &self.state
+            && (question.is_empty() || question.len() > 64)
+        {
+            return bad("a question id of 1 to 64 bytes");
+        }
+        if let State::ConfirmMobile { number, .. } = &self.state
+            && (number.is_empty() || number.len() > 32)
+        {
+            return bad("a number of 1 to 32 bytes");
         }
         if let Some(r) = &self.reservation
             && (r.ticket.len() != 64

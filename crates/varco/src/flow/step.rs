@@ -121,6 +121,10 @@ pub enum Rejection {
     CaptchaFailed,
     /// A new password the policy refuses.
     PasswordRejected,
+    /// A wrong answer to the secret question (or a decoy's question).
+    WrongAnswer,
+    /// A recovery mobile that is not a valid mobile number.
+    NumberRejected,
 }
 
 impl Rejection {
@@ -140,6 +144,8 @@ impl Rejection {
             Rejection::SecondFactorLocked => "second_factor_locked",
             Rejection::CaptchaFailed => "captcha_failed",
             Rejection::PasswordRejected => "password_rejected",
+            Rejection::WrongAnswer => "wrong_answer",
+            Rejection::NumberRejected => "number_rejected",
         }
     }
 
@@ -158,6 +164,8 @@ impl Rejection {
             Rejection::SecondFactorLocked,
             Rejection::CaptchaFailed,
             Rejection::PasswordRejected,
+            Rejection::WrongAnswer,
+            Rejection::NumberRejected,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -232,6 +240,17 @@ pub enum FlowOutcome {
         #[serde(flatten)]
         state: crate::account::AccountState,
     },
+    /// A flow completed what it was for (a reset, a change, a number
+    /// saved). A reset grants no session.
+    Done {
+        /// What.
+        done: super::view::Done,
+        /// The session's grant, refreshed (a change from a session moves
+        /// the account's epoch, which ends every older grant; the session
+        /// that made it goes on with this one). `None` after a reset: a
+        /// reset never signs in.
+        grant: Option<SessionGrant>,
+    },
 }
 
 impl FlowOutcome {
@@ -255,6 +274,7 @@ impl FlowOutcome {
             FlowOutcome::ActionRequired { .. } => "action_required",
             FlowOutcome::Ended { .. } => "ended",
             FlowOutcome::Applied { .. } => "applied",
+            FlowOutcome::Done { .. } => "done",
         }
     }
 }

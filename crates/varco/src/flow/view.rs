@@ -145,6 +145,12 @@ pub enum EndReason {
     NoSecondFactor,
     /// The code's own attempts are used up: start again.
     AttemptsUsedUp,
+    /// A reset's every rung failed or was forgotten: an operator must
+    /// check the owner's identity out of band ("forzatura della password").
+    AskOperator,
+    /// The session grant is too old or too weak for this flow: step up
+    /// first (a [`FlowKind::StepUp`](super::FlowKind::StepUp) flow).
+    ReauthRequired,
 }
 
 impl EndReason {
@@ -157,6 +163,8 @@ impl EndReason {
             EndReason::AccountChanged => "account_changed",
             EndReason::NoSecondFactor => "no_second_factor",
             EndReason::AttemptsUsedUp => "attempts_used_up",
+            EndReason::AskOperator => "ask_operator",
+            EndReason::ReauthRequired => "reauth_required",
         }
     }
 }
@@ -230,6 +238,50 @@ pub enum Screen {
         /// Why.
         reason: EndReason,
     },
+    /// A reset's secret question (FLOWS F6): the answer (`answer`), or
+    /// `forgot` to end with "ask an operator".
+    Question {
+        /// The question's id in the configured catalogue (the host shows
+        /// its text).
+        question: String,
+    },
+    /// A new password, twice (`new_password`): a reset past every factor.
+    NewPassword,
+    /// A password change (`change_password`): the current password and the
+    /// new one twice.
+    ChangePassword,
+    /// A recovery mobile to enroll (`mobile`).
+    EnterMobile,
+    /// Done: what was done. A reset ends here with "sign in with your new
+    /// password": it never signs in.
+    Done {
+        /// What.
+        done: Done,
+    },
+}
+
+/// What a completed flow did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Done {
+    /// The password was reset: sign in with the new one.
+    PasswordReset,
+    /// The password was changed.
+    PasswordChanged,
+    /// The recovery mobile was saved (it serves a recovery once its hold
+    /// has passed).
+    RecoveryMobileSaved,
+}
+
+impl Done {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Done::PasswordReset => "password_reset",
+            Done::PasswordChanged => "password_changed",
+            Done::RecoveryMobileSaved => "recovery_mobile_saved",
+        }
+    }
 }
 
 impl Screen {
@@ -247,6 +299,11 @@ impl Screen {
             Screen::Blocked { .. } => "blocked",
             Screen::ActionRequired { .. } => "action_required",
             Screen::Ended { .. } => "ended",
+            Screen::Question { .. } => "question",
+            Screen::NewPassword => "new_password",
+            Screen::ChangePassword => "change_password",
+            Screen::EnterMobile => "enter_mobile",
+            Screen::Done { .. } => "done",
         }
     }
 }
@@ -270,6 +327,8 @@ pub enum ViewError {
     /// The new password breaks the policy (the view's `violations` say
     /// how), or its two copies differ.
     PasswordRejected,
+    /// The number is not a mobile number that can be enrolled.
+    NumberRejected,
 }
 
 impl ViewError {
@@ -282,6 +341,7 @@ impl ViewError {
             ViewError::CaptchaFailed => "captcha_failed",
             ViewError::NotDelivered => "not_delivered",
             ViewError::PasswordRejected => "password_rejected",
+            ViewError::NumberRejected => "number_rejected",
         }
     }
 }

@@ -1,0 +1,283 @@
+//! Recovery-mobile enrollment (FLOWS F6), from a signed-in session's
+//! grant: the number, then the SMS code sent to it; only then is the
+//! number saved.
+//!
+//! The code is single use and lives at most 10 minutes (an SMS code's cap,
+//! [`Channel::max_ttl`](crate::otp::Channel::max_ttl)); its own attempts
+//! bound the guesses and the number's send budget bounds the sends (the
+//! user is signed in: the code proves the number, not the owner, so it
+//! counts in none of the account's budgets). A saved number moves the
+//! account's epoch (the session goes on with a refreshed grant), is
+//! announced on the old number and the owner's channels, and is held
+//! (`recovery.mobile_hold_hours`, 72 by default) before it can serve a
+//! recovery: a hijacked session cannot plant its own reset channel. Until
+//! then the number it replaced still serves.
+
+use std::time::Duration;
+
+use rand_core::CryptoRng;
+
+use super::engine::{FlowEngine, Submit, Work, challenge_key, destination_key};
+use super::input::Input;
+use super::records::{FlowWrite, Records};
+use super::state::{Flow, State};
+use super::step::{FlowOutcome, FlowStep, Rejection, Then};
+use super::view::{Done, EndReason, ViewError};
+use crate::effect::Effect;
+use crate::guard::DestinationBudget;
+use crate::otp::{Challenge, Channel, CodeOutcome, Destination, Purpose};
+use crate::record::Stored;
+use crate::{Error, Timestamp};
+
+impl FlowEngine {
+    /// One input to a recovery-mobile enrollment.
+    pub(crate) fn recovery_mobile<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        submit: &Submit<'_>,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        match (&f.state, submit.input) {
+            (_, Input::Cancel) => self.cancel(flow, now),
+            (State::EnterMobile, Input::Mobile { number }) => {
+                self.enter_mobile(flow, number, records, now, rng)
+            }
+            (State::ConfirmMobile { .. }, Input::Code { code }) => {
+                self.confirm_mobile(flow, code.expose(), records, now)
+            }
+            (State::ConfirmMobile { .. }, Input::Resend) => {
+                self.resend_mobile(flow, records, now, rng)
+            }
+            (State::ConfirmMobile { .. }, Input::Back) => {
+                let mut next = f.clone();
+                self.moved(&mut next);
+                next.state = State::EnterMobile;
+                next.resend_at = None;
+                self.respond(flow, next, FlowOutcome::Moved, Work::new(), now)
+            }
+            (_, input) => Err(self.not_taken(f, input)),
+        }
+    }
+
+    /// The number: validated (a refusal shows the screen again with its
+    /// error and writes nothing), then a code sent to it within its send
+    /// budget.
+    fn enter_mobile<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        number: &str,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        if number.len() > 64 {
+            return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
+        }
+        let f = flow.body();
+        let Ok(number) = crate::validate::mobile(number, &self.config.identifiers) else {
+            let mut shown = f.clone();
+            shown.error = Some(ViewError::NumberRejected);
+            return Ok(FlowStep {
+                outcome: FlowOutcome::Rejected {
+                    reason: Rejection::NumberRejected,
+                },
+                view: Some(self.view_of(&shown)),
+                writes: Vec::new(),
+                effects: Vec::new(),
+                then: Then::Respond,
+            });
+        };
+        let extra = [destination_key(&number)];
+        if let Err(step) = self.grant_context(flow, records, &extra, now)? {
+            return Ok(step);
+        }
+        let mut next = f.clone();
+        self.moved(&mut next);
+        let mut work = Work::new();
+        let sent = self.send_code(
+            &mut next,
+            Destination::sms(&number),
+            Purpose::Enrollment,
+            records,
+            &mut work,
+            now,
+            rng,
+        )?;
+        let Some((challenge, sent)) = sent else {
+            return Err(Error::Internal("a destination loaded and not found".into()));
+        };
+        next.state = State::ConfirmMobile { challenge, number };
+        work.effects
+            .push(Effect::Audit(self.audit(&next, now, "mobile_entered")));
+        let outcome = FlowOutcome::CodeSent {
+            channel: Channel::Sms,
+            sent,
+        };
+        self.respond(flow, next, outcome, work, now)
+    }
+
+    /// The code: right, the number is saved (held before it serves a
+    /// recovery); wrong or expired, the screen again; its attempts used
+    /// up, the flow ends.
+    fn confirm_mobile(
+        &self,
+        flow: &Stored<Flow>,
+        code: &str,
+        records: &Records,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        let State::ConfirmMobile { challenge, number } = &f.state else {
+            return Err(Error::Internal("a mobile code outside its screen".into()));
+        };
+        let ckey = challenge_key(challenge);
+        let (account, _) =
+            match self.grant_context(flow, records, std::slice::from_ref(&ckey), now)? {
+                Ok(c) => c,
+                Err(step) => return Ok(step),
+            };
+        let mut next = f.clone();
+        let mut work = Work::new();
+        let outcome = match records.load::<Challenge>(&ckey)?.present() {
+            Some(c) if c.body().destination().address() == number => {
+                let step = c.verify(
+                    &self.config.delivery,
+                    &self.codes,
+                    code,
+                    Purpose::Enrollment,
+                    now,
+                )?;
+                if let Some(w) = &step.writes {
+                    work.commit.consume(FlowWrite::put(&ckey, w));
+                }
+                work.effects.extend(step.effects);
+                step.outcome
+            }
+            // The daily cap kept the code from going out: any code is wrong.
+            _ => CodeOutcome::Wrong { attempts_left: 1 },
+        };
+        let refused = |reason: Rejection, error: ViewError, mut next: Flow, mut work: Work| {
+            self.moved(&mut next);
+            next.error = Some(error);
+            work.effects.push(Effect::Audit(
+                self.audit(&next, now, "confirm_mobile")
+                    .detail("reason", reason.as_str()),
+            ));
+            self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
+        };
+        match outcome {
+            CodeOutcome::Accepted => {}
+            CodeOutcome::Wrong { .. } => {
+                return refused(Rejection::WrongCode, ViewError::CodeWrong, next, work);
+            }
+            CodeOutcome::Expired => {
+                return refused(Rejection::CodeExpired, ViewError::CodeExpired, next, work);
+            }
+            _ => {
+                self.end(&mut next, EndReason::AttemptsUsedUp);
+                let reason = EndReason::AttemptsUsedUp;
+                return self.respond(flow, next, FlowOutcome::Ended { reason }, work, now);
+            }
+        }
+        let a = account.body();
+        let hold = Duration::from_secs(u64::from(self.config.recovery.mobile_hold_hours) * 3600);
+        let old = a.mobile().map(str::to_owned);
+        let body = a.with_recovery_mobile(number, now + hold, now);
+        let written = account.next(body, now)?;
+        let epoch = written.body().epoch();
+        work.commit.grant(FlowWrite::put(
+            &a.record_key(),
+            &crate::step::Write::replacing(&account, written),
+        ));
+        if let Some(old) = old.filter(|o| o != number) {
+            work.effects.push(Effect::NotifyAddress {
+                channel: Channel::Sms,
+                to: old,
+                event: "recovery_mobile_changed".into(),
+            });
+        }
+        work.effects.push(Effect::NotifyOwner {
+            event: "recovery_mobile_changed".into(),
+            detail: String::new(),
+        });
+        work.effects.push(Effect::RevokeSessions {
+            account: a.id().to_owned(),
+            except_device: f.grant.as_ref().and_then(|g| g.device.clone()),
+        });
+        next.epoch = epoch;
+        self.moved(&mut next);
+        let done = Done::RecoveryMobileSaved;
+        next.state = State::Done { done };
+        next.resend_at = None;
+        work.effects.push(Effect::Audit(self.audit(
+            &next,
+            now,
+            "recovery_mobile_saved",
+        )));
+        let grant = Self::refreshed(f, epoch);
+        self.respond(flow, next, FlowOutcome::Done { done, grant }, work, now)
+    }
+
+    /// "Send again": a new code to the same number, within its budget.
+    fn resend_mobile<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
+        let State::ConfirmMobile { challenge, number } = &f.state else {
+            return Err(Error::Internal("a mobile resend outside its screen".into()));
+        };
+        let ckey = challenge_key(challenge);
+        let dkey = destination_key(number);
+        if let Err(step) = self.grant_context(flow, records, &[ckey.clone(), dkey.clone()], now)? {
+            return Ok(step);
+        }
+        let mut work = Work::new();
+        let silent = |work: Work| FlowStep {
+            outcome: FlowOutcome::CodeSent {
+                channel: Channel::Sms,
+                sent: false,
+            },
+            view: Some(self.view_of(f)),
+            writes: work.commit.into_writes(),
+            effects: work.effects,
+            then: Then::Respond,
+        };
+        let Some(c) = records.load::<Challenge>(&ckey)?.present() else {
+            return Ok(silent(work));
+        };
+        let budget = records
+            .load::<DestinationBudget>(&dkey)?
+            .present()
+            .unwrap_or_else(|| Stored::new(DestinationBudget::new(number)));
+        let step = c.resend(&self.config.delivery, &self.codes, &budget, now, rng)?;
+        work.effects.extend(step.effects);
+        if let Some(b) = &step.writes.budget {
+            work.commit.restrict(FlowWrite::put(&dkey, b));
+        }
+        if let Some(w) = &step.writes.challenge {
+            work.commit.consume(FlowWrite::put(&ckey, w));
+        }
+        match step.outcome {
+            crate::otp::ResendOutcome::Sent { next_resend_at, .. } => {
+                let mut next = f.clone();
+                self.moved(&mut next);
+                next.resend_at = Some(next_resend_at);
+                work.effects
+                    .push(Effect::Audit(self.audit(&next, now, "resend")));
+                let outcome = FlowOutcome::CodeSent {
+                    channel: Channel::Sms,
+                    sent: true,
+                };
+                self.respond(flow, next, outcome, work, now)
+            }
+            _ => Ok(silent(work)),
+        }
+    }
+}
