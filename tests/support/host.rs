@@ -200,7 +200,9 @@ fn shape(w: &FlowWrite) -> String {
     match &w.op {
         WriteOp::Put { kind, expect, .. } => {
             let kind = match *kind {
-                "account_guard" | "padding" | "failure_counter" => "restrict",
+                "account_guard" | "padding" | "failure_counter" | "destination_budget" => {
+                    "restrict"
+                }
                 k => k,
             };
             let op = match expect {

@@ -42,8 +42,8 @@ use crate::{Error, Timestamp};
 /// Where a reset's code rung sends: the account's recovery mobile, or a
 /// decoy number that no message ever reaches.
 struct Rung {
-    /// The budget record's key: the destination's, or the subject's
-    /// padding.
+    /// The budget record's key: the destination's (a decoy's is read and
+    /// never written).
     budget_key: String,
     destination: Destination,
     /// Whether it can succeed.
@@ -87,7 +87,7 @@ impl FlowEngine {
                 self.reset_code(flow, code.expose(), records, now, rng)
             }
             (State::ResetCode { .. }, Input::Resend) => self.reset_resend(flow, records, now, rng),
-            (State::ResetCode { .. }, Input::Forgot) => self.reset_to_question(flow, now),
+            (State::ResetCode { .. }, Input::Forgot) => self.reset_to_question(flow, records, now),
             (State::Question { .. }, Input::Answer { answer }) => {
                 self.reset_answer(flow, hold, answer.expose(), records, now, rng)
             }
@@ -129,11 +129,17 @@ impl FlowEngine {
                 destination: Destination::sms(m),
                 real: true,
             },
-            _ => Rung {
-                budget_key: self.decoys.pad_key(subject.id()),
-                destination: Destination::sms(&format!("decoy:{}", subject.id())),
-                real: false,
-            },
+            _ => {
+                // A number no message goes to; its budget key is read (and
+                // never found) as a real one is, and padding is written in
+                // its place.
+                let to = format!("decoy:{}", subject.id());
+                Rung {
+                    budget_key: destination_key(&to),
+                    destination: Destination::sms(&to),
+                    real: false,
+                }
+            }
         }
     }
 
@@ -155,13 +161,18 @@ impl FlowEngine {
             return Err(Error::InvalidInput("identifier: too long".into()));
         }
         let lookup = LookupKey::of(kind, identifier, rules);
-        let claim_keys: Vec<String> = lookup
+        // A typo is looked up too, under a key no claim has (`~` is in no
+        // identifier's key), so it takes as many reads as a real lookup.
+        let invalid = || {
+            let decoy =
+                self.decoys
+                    .subject(&format!("invalid/{}/{}", kind.as_str(), identifier.trim()));
+            (format!("claim/{}/{decoy}", kind.namespace()), decoy)
+        };
+        let claim_key = lookup
             .as_ref()
-            .ok()
-            .map(LookupKey::record_key)
-            .into_iter()
-            .collect();
-        let missing = Self::missing(records, &claim_keys);
+            .map_or_else(|_| invalid().0, LookupKey::record_key);
+        let missing = Self::missing(records, std::slice::from_ref(&claim_key));
         if !missing.is_empty() {
             return Ok(Self::load(missing));
         }
@@ -178,13 +189,7 @@ impl FlowEngine {
                 }
             }
             // A typo is an unknown account, not an error that tells it apart.
-            Err(_) => Subject::Decoy {
-                id: self.decoys.subject(&format!(
-                    "invalid/{}/{}",
-                    kind.as_str(),
-                    identifier.trim()
-                )),
-            },
+            Err(_) => Subject::Decoy { id: invalid().1 },
         };
         let missing = Self::missing(records, &self.reset_keys(subject.id()));
         if !missing.is_empty() {
@@ -544,15 +549,25 @@ impl FlowEngine {
     /// deployment asks one; otherwise "ask an operator". The question is
     /// the account's, or, for a decoy or an account without one, one from
     /// the catalogue chosen by a keyed hash of the subject.
-    fn reset_to_question(&self, flow: &Stored<Flow>, now: Timestamp) -> Result<FlowStep, Error> {
+    fn reset_to_question(
+        &self,
+        flow: &Stored<Flow>,
+        records: &Records,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
         let f = flow.body();
         if !self.config.recovery.question {
             return self.ended(flow, f.clone(), EndReason::AskOperator, now);
         }
-        // The account is not read here: the question it has is read with
-        // the answer. The id shown is fixed per subject, real or decoy.
-        let subject = f.subject.as_ref().map_or("", Subject::id);
-        let question = self.question_for(subject, None);
+        let (subject, account, _, _) = match self.reset_context(f, records, &[], now)? {
+            Ok(c) => c,
+            Err(step) => return Ok(step),
+        };
+        let own = account
+            .as_ref()
+            .and_then(|a| a.body().question())
+            .map(|q| q.id.as_str());
+        let question = self.question_for(subject.id(), own);
         let mut next = f.clone();
         self.moved(&mut next);
         next.state = State::Question { question };

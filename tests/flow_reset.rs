@@ -1,0 +1,625 @@
+//! The password reset (FLOWS F6, ENGINE §6.10, 13, 17, 18, 22): the ladder
+//! (an SMS code to the recovery mobile, the secret question, "ask an
+//! operator") walked alike by every identifier, the second factor after
+//! it, the new password, and what a completed reset lifts and ends.
+
+#[path = "support/host.rs"]
+mod host;
+#[path = "support/login.rs"]
+mod login;
+
+use host::{Store, Trace, request};
+use login::*;
+use varco::account::{
+    Account, AccountState, IdentifierKind, LifecycleEvent, SecretQuestion, normalize_answer,
+};
+use varco::effect::Effect;
+use varco::flow::{
+    Done, EndReason, FlowEngine, FlowKind, FlowOutcome, Input, Method, Rejection, Screen,
+    StartContext, ViewError,
+};
+use varco::otp::Channel;
+use varco::record::Stored;
+
+fn start_reset(engine: &FlowEngine, store: &Store, now: varco::Timestamp) -> (String, String) {
+    let started = engine
+        .start(
+            FlowKind::PasswordReset,
+            &StartContext::default(),
+            now,
+            &mut rand::rng(),
+        )
+        .unwrap();
+    assert_eq!(started.step.view.as_ref().unwrap().screen, Screen::Identify);
+    store.commit_step(&started.step).unwrap();
+    (started.flow_key, started.client_secret.expose().to_owned())
+}
+
+fn new_password(p: &str, again: &str) -> Input {
+    Input::NewPassword {
+        password: p.into(),
+        confirmation: again.into(),
+    }
+}
+
+fn answer(a: &str) -> Input {
+    Input::Answer { answer: a.into() }
+}
+
+fn account(store: &Store, id: &str) -> Stored<Account> {
+    Stored::from_json(&store.get(&format!("account/{id}")).unwrap()).unwrap()
+}
+
+/// Puts `a` in place of the stored account (a test's direct edit).
+fn replace_account(store: &Store, a: Account) {
+    let old = account(store, a.id());
+    let next = old.next(a, at(0)).unwrap();
+    let w = varco::step::Write {
+        expect: old.expect(),
+        record: next,
+    };
+    store.commit(&[put(&old.body().record_key(), &w)]).unwrap();
+}
+
+fn with_question(engine: &FlowEngine, store: &Store, id: &str, q: &str, a: &str) {
+    let normal = normalize_answer(a).unwrap();
+    let hash = engine.hasher().hash(&normal, &mut rand::rng()).unwrap();
+    let acc = account(store, id)
+        .body()
+        .clone()
+        .with_question(SecretQuestion {
+            id: q.into(),
+            answer: hash,
+        });
+    replace_account(store, acc);
+}
+
+fn who(id: &'static str, username: &'static str, mobile: Option<&'static str>) -> Who<'static> {
+    Who {
+        id,
+        username,
+        password: "Correct-Horse-1",
+        mobile,
+        email: None,
+        second_factor: false,
+    }
+}
+
+fn screen(step: &varco::flow::FlowStep) -> (String, Option<ViewError>) {
+    let v = step.view.as_ref().expect("a view");
+    (v.screen.as_str().to_owned(), v.error)
+}
+
+fn one_hash(engine: &FlowEngine) -> u64 {
+    let before = engine.hasher().work();
+    engine.hasher().hash("x", &mut rand::rng()).unwrap();
+    engine.hasher().work() - before
+}
+
+/// A login with `password`: its first outcome after the password.
+fn login_outcome(engine: &FlowEngine, store: &Store, user: &str, pw: &str, t: u64) -> FlowOutcome {
+    let rng = &mut rand::rng();
+    let (f, s) = start(engine, store, None, at(t));
+    let _ = request(engine, store, &f, &s, &identify(user), at(t), rng);
+    request(engine, store, &f, &s, &password(pw), at(t + 1), rng)
+        .0
+        .outcome
+}
+
+#[test]
+fn a_reset_by_sms_sets_a_new_password_and_never_signs_in() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let sent = sent_messages(&store);
+    let (step, _) = request(&engine, &store, &f, &s, &identify("Mario"), at(11), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::CodeSent {
+            channel: Channel::Sms,
+            sent: true
+        }
+    );
+    let view = step.view.unwrap();
+    assert_eq!(
+        view.screen,
+        Screen::Code {
+            channel: Channel::Sms
+        }
+    );
+    // No masked number, no budget, before proof.
+    let shown = serde_json::to_string(&view).unwrap();
+    assert!(!shown.contains("4567") && !shown.contains("+39"), "{shown}");
+    assert_eq!(sent_messages(&store), sent + 1);
+    let code = last_code(&store);
+    let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(12), rng);
+    assert_eq!(screen(&step), ("new_password".into(), None));
+    // The policy refuses a weak one, and the current one.
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password("abc", "abc"),
+        at(13),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::PasswordRejected
+        }
+    );
+    assert!(step.view.unwrap().violations.contains(&"too_short".into()));
+    let current = "Correct-Horse-1";
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password(current, current),
+        at(14),
+        rng,
+    );
+    assert!(
+        step.view
+            .unwrap()
+            .violations
+            .contains(&"same_as_current".into()),
+        "the current password is refused"
+    );
+    let epoch = account(&store, "a1").body().epoch();
+    let fresh = "fiume violino tramonto";
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password(fresh, fresh),
+        at(15),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Done {
+            done: Done::PasswordReset,
+            grant: None
+        }
+    );
+    assert_eq!(
+        step.view.unwrap().screen,
+        Screen::Done {
+            done: Done::PasswordReset
+        }
+    );
+    assert!(step.effects.iter().any(
+        |e| matches!(e, Effect::RevokeSessions { account, except_device: None } if account == "a1")
+    ));
+    assert!(
+        step.effects
+            .iter()
+            .any(|e| matches!(e, Effect::NotifyOwner { event, .. } if event == "password_reset"))
+    );
+    assert_eq!(account(&store, "a1").body().epoch(), epoch + 1);
+    // The old password no longer signs in; the new one does.
+    assert_eq!(
+        login_outcome(&engine, &store, "mario", current, 20),
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongPassword
+        }
+    );
+    assert!(matches!(
+        login_outcome(&engine, &store, "mario", fresh, 30),
+        FlowOutcome::SignedIn { .. }
+    ));
+}
+
+/// One reset walked to the end of the ladder: identify, a wrong code,
+/// "no longer mine", a wrong answer, "forgot": the trace of each request.
+fn walk(
+    engine: &FlowEngine,
+    store: &Store,
+    identifier: &Input,
+    t: u64,
+) -> Vec<(Vec<(String, Option<ViewError>)>, Trace)> {
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(engine, store, at(t));
+    let mut out = Vec::new();
+    for (i, input) in [
+        identifier.clone(),
+        login::code("000000"),
+        Input::Forgot,
+        answer("fido"),
+        Input::Forgot,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (step, trace) = request(engine, store, &f, &s, input, at(t + 1 + i as u64), rng);
+        let mut view = screen(&step);
+        if let Some(Screen::Question { .. }) = step.view.as_ref().map(|v| &v.screen) {
+            view.0 = "question".into();
+        }
+        out.push((vec![view], trace));
+    }
+    out
+}
+
+#[test]
+fn every_identifier_walks_the_same_ladder_with_the_same_views_and_path() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    provision(&engine, &store, &who("a2", "lucia", None));
+    with_question(&engine, &store, "a1", "first_pet", "Rex");
+    let one = one_hash(&engine);
+    let sent = sent_messages(&store);
+    let known = walk(&engine, &store, &identify("mario"), 100);
+    let sent_known = sent_messages(&store) - sent;
+    let no_mobile = walk(&engine, &store, &identify("lucia"), 200);
+    let unknown = walk(&engine, &store, &identify("nobody"), 300);
+    let typo = walk(
+        &engine,
+        &store,
+        &Input::IdentifyBy {
+            kind: IdentifierKind::Mobile,
+            identifier: "not a number".into(),
+        },
+        400,
+    );
+    assert_eq!(sent_known, 1, "the known account's code went out");
+    assert_eq!(
+        sent_messages(&store) - sent,
+        1,
+        "no code goes out for a missing rung or an unknown identifier"
+    );
+    let views = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
+        w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>()
+    };
+    let shapes = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
+        w.iter()
+            .map(|(_, t)| {
+                t.calls
+                    .iter()
+                    .map(|(o, then, writes, _)| (o.clone(), then.clone(), writes.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let work = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
+        w.iter().map(|(_, t)| t.work).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        views(&known),
+        vec![
+            vec![("code".into(), None)],
+            vec![("code".into(), Some(ViewError::CodeWrong))],
+            vec![("question".into(), None)],
+            vec![("question".into(), Some(ViewError::AuthenticationFailed))],
+            vec![("ended".into(), None)],
+        ]
+    );
+    for other in [&no_mobile, &unknown, &typo] {
+        assert_eq!(views(other), views(&known));
+        assert_eq!(shapes(other), shapes(&known));
+        assert_eq!(work(other), work(&known));
+    }
+    assert_eq!(
+        work(&known),
+        vec![0, 0, 0, one, 0],
+        "one Argon2 run, at the answer"
+    );
+}
+
+#[test]
+fn a_decoy_question_comes_from_the_catalogue_and_is_the_same_every_time() {
+    let (engine, store) = (engine(), Store::new());
+    let rng = &mut rand::rng();
+    let mut asked = Vec::new();
+    for t in [10, 20] {
+        let (f, s) = start_reset(&engine, &store, at(t));
+        let _ = request(&engine, &store, &f, &s, &identify("nobody"), at(t + 1), rng);
+        let (step, _) = request(&engine, &store, &f, &s, &Input::Forgot, at(t + 2), rng);
+        let Screen::Question { question } = step.view.unwrap().screen else {
+            panic!("a question")
+        };
+        assert!(engine.config().recovery.questions.contains(&question));
+        asked.push(question);
+    }
+    assert_eq!(asked[0], asked[1]);
+}
+
+#[test]
+fn the_secret_question_resets_with_its_own_budget_and_a_normalised_answer() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", None));
+    with_question(&engine, &store, "a1", "birth_city", "Città di Castello");
+    // The password is locked: recovery stays open.
+    for i in 0..5 {
+        let _ = login_outcome(&engine, &store, "mario", "wrong", 10 + 2 * i);
+    }
+    assert_eq!(
+        login_outcome(&engine, &store, "mario", "Correct-Horse-1", 30),
+        FlowOutcome::Rejected {
+            reason: Rejection::Locked
+        }
+    );
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(40));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(41), rng);
+    let (step, _) = request(&engine, &store, &f, &s, &Input::Forgot, at(42), rng);
+    assert_eq!(
+        step.view.unwrap().screen,
+        Screen::Question {
+            question: "birth_city".into()
+        }
+    );
+    let (step, _) = request(&engine, &store, &f, &s, &answer("Roma"), at(43), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongAnswer
+        }
+    );
+    let guard: Stored<varco::guard::AccountGuard> =
+        Stored::from_json(&store.get("guard/a1").unwrap()).unwrap();
+    assert_eq!(
+        guard
+            .body()
+            .counter(varco::guard::Factor::Recovery)
+            .consecutive(),
+        1,
+        "the answer counts in the recovery budget"
+    );
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &answer("  CITTA di castello "),
+        at(44),
+        rng,
+    );
+    assert_eq!(screen(&step), ("new_password".into(), None));
+    let fresh = "fiume violino tramonto";
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password(fresh, fresh),
+        at(45),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::Done { .. }));
+    // The reset lifted the password's failure lock.
+    assert!(matches!(
+        login_outcome(&engine, &store, "mario", fresh, 50),
+        FlowOutcome::SignedIn { .. }
+    ));
+}
+
+#[test]
+fn without_the_question_the_ladder_ends_with_an_operator() {
+    let mut config = config();
+    config.recovery = varco::flow::RecoveryConfig::nist();
+    let engine = engine_with(config);
+    let store = Store::new();
+    provision(&engine, &store, &who("a1", "mario", None));
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let (step, _) = request(&engine, &store, &f, &s, &Input::Forgot, at(12), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Ended {
+            reason: EndReason::AskOperator
+        }
+    );
+}
+
+#[test]
+fn a_reset_asks_the_second_factor_the_rung_did_not_prove() {
+    let (engine, store) = (engine(), Store::new());
+    let mut w = who("a1", "mario", Some("+393331234567"));
+    w.second_factor = true;
+    provision(&engine, &store, &w);
+    with_question(&engine, &store, "a1", "first_pet", "Rex");
+    let rng = &mut rand::rng();
+    // By SMS: the code proves the mobile, the account's one second factor.
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(12), rng);
+    assert_eq!(screen(&step), ("new_password".into(), None));
+    // By the question: the SMS second factor is asked before the password.
+    let (f, s) = start_reset(&engine, &store, at(20));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(21), rng);
+    let _ = request(&engine, &store, &f, &s, &Input::Forgot, at(22), rng);
+    let (step, _) = request(&engine, &store, &f, &s, &answer("rex"), at(23), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::CodeSent {
+            channel: Channel::Sms,
+            sent: true
+        }
+    );
+    // The new password is not taken before the second factor.
+    let flow = Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap()).unwrap();
+    let input = new_password("fiume violino tramonto", "fiume violino tramonto");
+    let err = engine
+        .advance(
+            &flow,
+            &varco::flow::Submit {
+                client_secret: &s,
+                token: &flow.body().token(),
+                input: &input,
+                ticket: None,
+            },
+            &varco::flow::Records::new(),
+            at(24),
+            rng,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    let code = last_code(&store);
+    let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(25), rng);
+    assert_eq!(screen(&step), ("new_password".into(), None));
+    let _ = Method::Sms;
+}
+
+#[test]
+fn a_completed_reset_ends_older_flows_and_keeps_an_operator_block() {
+    let (engine, store) = (engine(), Store::new());
+    let mut w = who("a1", "mario", Some("+393331234567"));
+    w.second_factor = true;
+    provision(&engine, &store, &w);
+    let rng = &mut rand::rng();
+    // A sign-in waits at its code screen.
+    let (lf, ls) = start(&engine, &store, None, at(5));
+    let _ = request(&engine, &store, &lf, &ls, &identify("mario"), at(5), rng);
+    let (step, _) = request(
+        &engine,
+        &store,
+        &lf,
+        &ls,
+        &password("Correct-Horse-1"),
+        at(6),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::CodeSent { .. }));
+    let login_code = last_code(&store);
+    // An operator blocks the account, then the owner resets.
+    let block = varco::flow::Command::Block {
+        account: "a1".into(),
+        reason: "theft".into(),
+    };
+    let op = varco::flow::Actor::Operator { id: "op".into() };
+    let cmd = engine
+        .command(
+            &op,
+            &block,
+            &store.load(&["account/a1".into(), "guard/a1".into()]),
+            at(7),
+            rng,
+        )
+        .unwrap();
+    store.commit_step(&cmd).unwrap();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    let _ = request(&engine, &store, &f, &s, &login::code(&code), at(12), rng);
+    let fresh = "fiume violino tramonto";
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password(fresh, fresh),
+        at(13),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::Done { .. }));
+    assert_eq!(
+        *account(&store, "a1").body().lifecycle().state(),
+        AccountState::Suspended,
+        "a reset does not lift an operator's block"
+    );
+    // The sign-in that read the account before ends.
+    let (step, _) = request(
+        &engine,
+        &store,
+        &lf,
+        &ls,
+        &login::code(&login_code),
+        at(14),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Ended {
+            reason: EndReason::AccountChanged
+        }
+    );
+}
+
+#[test]
+fn a_reset_wakes_a_dormant_account() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let a = account(&store, "a1");
+    let step = a.apply(&LifecycleEvent::Inactivity, at(1)).unwrap();
+    store
+        .commit(&[put("account/a1", &step.writes.unwrap())])
+        .unwrap();
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    let _ = request(&engine, &store, &f, &s, &login::code(&code), at(12), rng);
+    let fresh = "fiume violino tramonto";
+    let _ = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &new_password(fresh, fresh),
+        at(13),
+        rng,
+    );
+    assert_eq!(
+        *account(&store, "a1").body().lifecycle().state(),
+        AccountState::Active
+    );
+}
+
+#[test]
+fn a_code_sent_to_a_number_the_account_no_longer_has_never_passes() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    let moved = account(&store, "a1")
+        .body()
+        .clone()
+        .with_mobile("+393339999999");
+    replace_account(&store, moved);
+    let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(12), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongCode
+        }
+    );
+}
+
+#[test]
+fn a_reset_identifies_only_by_the_kinds_the_deployment_offers() {
+    let mut config = config();
+    config.recovery.identify_by = vec![IdentifierKind::Username];
+    let engine = engine_with(config);
+    let store = Store::new();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let flow = Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap()).unwrap();
+    let input = Input::IdentifyBy {
+        kind: IdentifierKind::CodiceFiscale,
+        identifier: "MRTMTT91D08F205J".into(),
+    };
+    let err = engine
+        .advance(
+            &flow,
+            &varco::flow::Submit {
+                client_secret: &s,
+                token: &flow.body().token(),
+                input: &input,
+                ticket: None,
+            },
+            &varco::flow::Records::new(),
+            at(11),
+            &mut rand::rng(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}
