@@ -215,14 +215,12 @@ fn a_reset_by_sms_sets_a_new_password_and_never_signs_in() {
     ));
 }
 
+/// A request's view (screen and error) and its trace.
+type Request = ((String, Option<ViewError>), Trace);
+
 /// One reset walked to the end of the ladder: identify, a wrong code,
 /// "no longer mine", a wrong answer, "forgot": the trace of each request.
-fn walk(
-    engine: &FlowEngine,
-    store: &Store,
-    identifier: &Input,
-    t: u64,
-) -> Vec<(Vec<(String, Option<ViewError>)>, Trace)> {
+fn walk(engine: &FlowEngine, store: &Store, identifier: &Input, t: u64) -> Vec<Request> {
     let rng = &mut rand::rng();
     let (f, s) = start_reset(engine, store, at(t));
     let mut out = Vec::new();
@@ -241,7 +239,7 @@ fn walk(
         if let Some(Screen::Question { .. }) = step.view.as_ref().map(|v| &v.screen) {
             view.0 = "question".into();
         }
-        out.push((vec![view], trace));
+        out.push((view, trace));
     }
     out
 }
@@ -273,10 +271,8 @@ fn every_identifier_walks_the_same_ladder_with_the_same_views_and_path() {
         1,
         "no code goes out for a missing rung or an unknown identifier"
     );
-    let views = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
-        w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>()
-    };
-    let shapes = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
+    let views = |w: &[Request]| w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>();
+    let shapes = |w: &[Request]| {
         w.iter()
             .map(|(_, t)| {
                 t.calls
@@ -286,17 +282,15 @@ fn every_identifier_walks_the_same_ladder_with_the_same_views_and_path() {
             })
             .collect::<Vec<_>>()
     };
-    let work = |w: &[(Vec<(String, Option<ViewError>)>, Trace)]| {
-        w.iter().map(|(_, t)| t.work).collect::<Vec<_>>()
-    };
+    let work = |w: &[Request]| w.iter().map(|(_, t)| t.work).collect::<Vec<_>>();
     assert_eq!(
         views(&known),
         vec![
-            vec![("code".into(), None)],
-            vec![("code".into(), Some(ViewError::CodeWrong))],
-            vec![("question".into(), None)],
-            vec![("question".into(), Some(ViewError::AuthenticationFailed))],
-            vec![("ended".into(), None)],
+            ("code".into(), None),
+            ("code".into(), Some(ViewError::CodeWrong)),
+            ("question".into(), None),
+            ("question".into(), Some(ViewError::AuthenticationFailed)),
+            ("ended".into(), None),
         ]
     );
     for other in [&no_mobile, &unknown, &typo] {
