@@ -46,6 +46,7 @@ fn outcome_summary(o: &varco::flow::FlowOutcome) -> String {
         O::Ended { reason } => format!("ended:{}", reason.as_str()),
         O::Applied { state } => format!("applied:{}", state.as_str()),
         O::AwaitingHost { question } => format!("awaiting_host:{}", question.as_str()),
+        O::Done { done, .. } => format!("done:{}", done.as_str()),
         o => o.as_str().to_owned(),
     }
 }
@@ -453,10 +454,10 @@ fn the_shared_scenario_runs_in_rust() {
                     place: None,
                     remember_device: false,
                 };
-                let started = fl
-                    .engine
-                    .start(varco::flow::FlowKind::Login, &ctx, now, &mut rand::rng())
-                    .unwrap();
+                let kind = f
+                    .get(4)
+                    .map_or(varco::flow::FlowKind::Login, |k| k.parse().unwrap());
+                let started = fl.engine.start(kind, &ctx, now, &mut rand::rng()).unwrap();
                 fl.store.commit_step(&started.step).unwrap();
                 let secret = started.client_secret.expose().to_owned();
                 fl.flows.insert(f[2].to_owned(), (started.flow_key, secret));
@@ -524,7 +525,8 @@ fn the_shared_scenario_runs_in_rust() {
                 let started = fl
                     .engine
                     .start_from_grant(
-                        varco::flow::FlowKind::StepUp,
+                        f.get(6)
+                            .map_or(varco::flow::FlowKind::StepUp, |k| k.parse().unwrap()),
                         &grant,
                         &required,
                         &varco::flow::StartContext::default(),

@@ -244,6 +244,11 @@ fun flowInput(name: String, fields: Map<String, String>): FlowInput {
         "new_password" -> FlowInput.NewPassword(SecretText(fields.getValue("password")), SecretText(fields.getValue("confirmation")))
         "accept_terms" -> FlowInput.AcceptTerms
         "identify" -> FlowInput.Identify(value)
+        "identify_by" -> FlowInput.IdentifyBy(IdentifierKind.valueOf(fields.getValue("kind").uppercase()), fields.getValue("identifier"))
+        "change_password" -> FlowInput.ChangePassword(SecretText(fields.getValue("current")), SecretText(fields.getValue("password")), SecretText(fields.getValue("confirmation")))
+        "answer" -> FlowInput.Answer(SecretText(value))
+        "forgot" -> FlowInput.Forgot
+        "mobile" -> FlowInput.Mobile(value)
         "password" -> FlowInput.Password(SecretText(value))
         "choose_method" -> FlowInput.ChooseMethod(Method.valueOf(value.uppercase()))
         "code" -> FlowInput.Code(SecretText(value))
@@ -270,6 +275,7 @@ fun flowSummary(o: FlowOutcome): String = when (o) {
     is FlowOutcome.Ended -> "ended:${o.reason.name.lowercase()}"
     is FlowOutcome.Applied -> "applied:${snake(o.state.javaClass.simpleName)}"
     is FlowOutcome.AwaitingHost -> "awaiting_host:${o.question.name.lowercase()}"
+    is FlowOutcome.Done -> "done:${o.done.name.lowercase()}"
     else -> snake(o.javaClass.simpleName)
 }
 
@@ -301,11 +307,13 @@ class FlowScenario {
                 val actions = Regex("\"required_actions\"\\s*:\\s*\\[([^\\]]*)\\]").find(f[2])?.groupValues?.get(1)
                     ?.split(",")?.map { it.trim().trim('"') }?.filter { it.isNotEmpty() }
                     ?.map { RequiredAction.valueOf(it.uppercase()) } ?: emptyList()
-                val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true", actions)
+                val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true", actions,
+                    question = m["question"], answer = m["answer"]?.let { SecretText(it) })
                 store.commit(engine!!.provision(a, SecretText(f[3]), f[1].toLong()))
             }
             "flow-start" -> {
-                val s = engine!!.start(FlowKind.LOGIN, if (f[3] == "-") null else f[3], null, null, false, f[1].toLong())
+                val kind = if (f.size > 4) FlowKind.valueOf(f[4].uppercase()) else FlowKind.LOGIN
+                val s = engine!!.start(kind, if (f[3] == "-") null else f[3], null, null, false, f[1].toLong())
                 store.commit(s.step)
                 flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
             }
@@ -335,7 +343,8 @@ class FlowScenario {
                 eq(check.name.lowercase(), f[5], where)
             }
             "step-up" -> {
-                val s = engine!!.startFromGrant(FlowKind.STEP_UP, grantOf(f[3]), f[4].toUByte(), null, null, null, false, f[1].toLong())
+                val kind = if (f.size > 6) FlowKind.valueOf(f[6].uppercase()) else FlowKind.STEP_UP
+                val s = engine!!.startFromGrant(kind, grantOf(f[3]), f[4].toUByte(), null, null, null, false, f[1].toLong())
                 store.commit(s.step)
                 flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
                 eq(viewSummary(s.step.view!!), f[5], where)
@@ -361,6 +370,8 @@ class FlowScenario {
                     "block" -> Command.Block(account, c.getValue("reason"))
                     "unblock" -> Command.Unblock(account)
                     "subscription_expired" -> Command.SubscriptionExpired(account)
+                    "force_reset" -> Command.ForceReset(account, c.getValue("reason"), c.getValue("document"), c["to"])
+                    "cancel_mobile_change" -> Command.CancelMobileChange(account)
                     else -> Command.SubscriptionRenewed(account)
                 }
                 val step = engine!!.command(actor, command, store.load(listOf("account/$account", "guard/$account")), f[1].toLong())

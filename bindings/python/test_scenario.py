@@ -72,10 +72,12 @@ def flow_input(name, fields):
     wrapped)."""
     kwargs = {}
     for key, value in fields:
-        if key in ("password", "code", "confirmation"):
+        if key in ("password", "code", "confirmation", "current", "answer"):
             value = v.SecretText(value)
         elif key == "method":
             value = getattr(v.Method, value.upper())
+        elif key == "kind":
+            value = getattr(v.IdentifierKind, value.upper())
         kwargs[key] = value
     return getattr(v.FlowInput, name.upper())(**kwargs)
 
@@ -105,6 +107,8 @@ def flow_summary(o):
         return f"{name}:{variant_name(o.state)}"
     if o.is_awaiting_host():
         return f"{name}:{o.question.name.lower()}"
+    if o.is_done():
+        return f"{name}:{o.done.name.lower()}"
     return name
 
 
@@ -282,11 +286,14 @@ class ScenarioTest(unittest.TestCase):
                 fields = json.loads(f[2])
                 fields["required_actions"] = [getattr(v.RequiredAction, a.upper())
                                               for a in fields.get("required_actions", [])]
+                if "answer" in fields:
+                    fields["answer"] = v.SecretText(fields["answer"])
                 store.commit(engine.provision(v.NewAccount(**{
                     "username": None, "email": None, "mobile": None, "second_factor": False,
                     **fields}), v.SecretText(f[3]), int(f[1])))
             elif kind == "flow-start":
-                started = engine.start(v.FlowKind.LOGIN, None if f[3] == "-" else f[3], None, None, False, int(f[1]))
+                flow_kind = getattr(v.FlowKind, f[4].upper()) if len(f) > 4 else v.FlowKind.LOGIN
+                started = engine.start(flow_kind, None if f[3] == "-" else f[3], None, None, False, int(f[1]))
                 store.commit(started.step)
                 flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
             elif kind == "flow":
@@ -313,7 +320,8 @@ class ScenarioTest(unittest.TestCase):
                                              int(f[4]))
                 self.assertEqual(check.name.lower(), f[5], where)
             elif kind == "step-up":
-                started = engine.start_from_grant(v.FlowKind.STEP_UP, grant_of(f[3]), int(f[4]), None, None, None,
+                flow_kind = getattr(v.FlowKind, f[6].upper()) if len(f) > 6 else v.FlowKind.STEP_UP
+                started = engine.start_from_grant(flow_kind, grant_of(f[3]), int(f[4]), None, None, None,
                                                   False, int(f[1]))
                 store.commit(started.step)
                 flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
@@ -330,7 +338,10 @@ class ScenarioTest(unittest.TestCase):
                 actor = json.loads(f[2])
                 actor = v.Actor.OPERATOR(actor["id"]) if actor["actor"] == "operator" else v.Actor.HOST()
                 c = json.loads(f[3])
-                command = getattr(v.Command, c.pop("command").upper())(**c)
+                name = c.pop("command").upper()
+                if name == "FORCE_RESET":
+                    c.setdefault("to", None)
+                command = getattr(v.Command, name)(**c)
                 account = command.account
                 step = engine.command(actor, command, store.load([f"account/{account}", f"guard/{account}"]), int(f[1]))
                 store.commit(step)

@@ -5,7 +5,7 @@
 #define T0 1800000000000LL
 
 static varco_engine *engine_new(void) { return engine_with("{\"hash\":{\"m_kib\":8,\"t\":1,\"p\":1}}"); }
-static void browser_start(browser *b, const varco_engine *e) { browser_start_at(b, e, "203.0.113.7", T0); }
+static void browser_start(browser *b, const varco_engine *e) { browser_start_kind(b, e, "login", "203.0.113.7", T0); }
 
 static void provision(const varco_engine *e) {
   varco_step *s = NULL;

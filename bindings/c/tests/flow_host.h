@@ -194,10 +194,11 @@ static void browser_adopt(browser *b, const varco_engine *e, varco_step *s) {
   varco_step_free(s);
 }
 
-static void browser_start_at(browser *b, const varco_engine *e, const char *source, int64_t now) {
+static void browser_start_kind(browser *b, const varco_engine *e, const char *kind, const char *source,
+                               int64_t now) {
   varco_step *s = NULL;
-  CHECK_OK(varco_engine_start(e, S("login"), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0,
-                              now, &s));
+  CHECK_OK(varco_engine_start(e, S(kind), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0, now,
+                              &s));
   browser_adopt(b, e, s);
 }
 

@@ -168,6 +168,9 @@ static void flow_summary(const char *o, char *out, size_t cap) {
   } else if (strcmp(name, "awaiting_host") == 0) {
     json_field(o, "question", a, sizeof a);
     snprintf(out, cap, "%s:%s", name, a);
+  } else if (strcmp(name, "done") == 0) {
+    json_field(o, "done", a, sizeof a);
+    snprintf(out, cap, "%s:%s", name, a);
   } else {
     snprintf(out, cap, "%s", name);
   }
@@ -476,10 +479,10 @@ static void test_shared_scenario(void) {
       CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), strtoll(f[1], NULL, 10), &st));
       CHECK(st != NULL && commit(st));
       varco_step_free(st);
-    } else if (strcmp(f[0], "flow-start") == 0 && nf == 4 && flow_count < MAX_FLOWS) {
+    } else if (strcmp(f[0], "flow-start") == 0 && (nf == 4 || nf == 5) && flow_count < MAX_FLOWS) {
       snprintf(flow_names[flow_count], sizeof flow_names[0], "%s", f[2]);
-      browser_start_at(&flow_browsers[flow_count], flow_engine, strcmp(f[3], "-") == 0 ? NULL : f[3],
-                       strtoll(f[1], NULL, 10));
+      browser_start_kind(&flow_browsers[flow_count], flow_engine, nf == 5 ? f[4] : "login",
+                         strcmp(f[3], "-") == 0 ? NULL : f[3], strtoll(f[1], NULL, 10));
       flow_count++;
     } else if (strcmp(f[0], "flow") == 0 && nf == 7) {
       browser *b = flow_named(f[2]);
@@ -540,10 +543,11 @@ static void test_shared_scenario(void) {
       static const char *const names[3] = {"valid", "revoked", "step_up"};
       CHECK(check >= 0 && check < 3 && strcmp(names[check], f[5]) == 0);
       free(text);
-    } else if (strcmp(f[0], "step-up") == 0 && nf == 6 && flow_count < MAX_FLOWS) {
+    } else if (strcmp(f[0], "step-up") == 0 && (nf == 6 || nf == 7) && flow_count < MAX_FLOWS) {
       varco_step *st = NULL;
-      CHECK_OK(varco_engine_start_from_grant(flow_engine, S("step_up"), S(f[3]), atoi(f[4]), NULL, 0, NULL, 0, NULL, 0,
-                                             0, strtoll(f[1], NULL, 10), &st));
+      const char *kind = nf == 7 ? f[6] : "step_up";
+      CHECK_OK(varco_engine_start_from_grant(flow_engine, S(kind), S(f[3]), atoi(f[4]), NULL, 0, NULL, 0, NULL, 0, 0,
+                                             strtoll(f[1], NULL, 10), &st));
       char view_got[256] = {0};
       char *view = st ? read_plain(st, varco_step_view) : NULL;
       view_summary(view ? view : "", view_got, sizeof view_got);
