@@ -75,27 +75,40 @@ fuzz_target!(|data: &[u8]| {
         place: None,
         remember_device: false,
     };
-    // "STEPUP" then a grant's JSON on the first two lines: a step-up from
-    // that grant (any level it names, refused cleanly when out of range).
-    let started = match text.strip_prefix("STEPUP\n") {
-        Some(rest) => {
-            let Ok(grant) = SessionGrant::from_json(rest.lines().next().unwrap_or_default()) else {
-                return;
-            };
-            let required = Requirement {
-                max_age: None,
-                level: grant.level,
-            };
-            match engine.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, now, rng) {
-                Ok(s) => s,
-                Err(_) => return,
-            }
+    // "GRANT <kind>" then a grant's JSON on the first two lines: a flow of
+    // that kind from that grant (a step-up, a password change, a
+    // recovery-mobile enrollment; refused cleanly when it does not start
+    // from a grant or the level is out of range). "START <kind>": a flow
+    // of that kind (a login, a reset). Otherwise a login.
+    let mut lines = text.splitn(3, '\n');
+    let head = lines.next().unwrap_or_default();
+    let (started, text) = if let Some(kind) = head.strip_prefix("GRANT ") {
+        let Ok(kind) = kind.parse::<FlowKind>() else {
+            return;
+        };
+        let Ok(grant) = SessionGrant::from_json(lines.next().unwrap_or_default()) else {
+            return;
+        };
+        let required = Requirement {
+            max_age: None,
+            level: grant.level,
+        };
+        match engine.start_from_grant(kind, &grant, &required, &ctx, now, rng) {
+            Ok(s) => (s, lines.next().unwrap_or_default()),
+            Err(_) => return,
         }
-        None => engine.start(FlowKind::Login, &ctx, now, rng).unwrap(),
+    } else if let Some(kind) = head.strip_prefix("START ") {
+        let Ok(kind) = kind.parse::<FlowKind>() else {
+            return;
+        };
+        let rest = text.split_once('\n').map_or("", |(_, r)| r);
+        match engine.start(kind, &ctx, now, rng) {
+            Ok(s) => (s, rest),
+            Err(_) => return,
+        }
+    } else {
+        (engine.start(FlowKind::Login, &ctx, now, rng).unwrap(), text)
     };
-    let text = text
-        .strip_prefix("STEPUP\n")
-        .map_or(text, |rest| rest.split_once('\n').map_or("", |(_, r)| r));
     let mut flow = Stored::<Flow>::from_json(match &started.step.writes[0].op {
         WriteOp::Put { json, .. } => json,
         WriteOp::Assert { .. } => unreachable!(),
@@ -141,7 +154,7 @@ fuzz_target!(|data: &[u8]| {
         else {
             return;
         };
-        if let Ok(step) = engine.command(&actor, &command, &records, at(1)) {
+        if let Ok(step) = engine.command(&actor, &command, &records, at(1), rng) {
             check(&step);
         }
         return;

@@ -678,6 +678,138 @@ pub fn one_code_sixteen_times<S: Store + 'static>(store: Arc<S>) {
     );
 }
 
+/// A reset flow of `user` past its code: at the new password screen.
+fn reset_at_new_password<S: Store + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    user: &str,
+    now: Timestamp,
+) -> Open {
+    let mut f = reset_at_code(engine, store, user, now);
+    let code = last_code(engine, store);
+    let ran = submit(engine, store, &f, &Input::Code { code: code.into() }, now).unwrap();
+    assert_eq!(
+        ran.step.view.as_ref().map(|v| v.screen.as_str()),
+        Some("new_password"),
+        "{:?}",
+        ran.step.outcome
+    );
+    f.token = ran.step.view.unwrap().token;
+    f
+}
+
+/// A reset flow of `user` at its code screen (the code sent).
+fn reset_at_code<S: Store + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    user: &str,
+    now: Timestamp,
+) -> Open {
+    let s = start(
+        engine,
+        store,
+        FlowKind::PasswordReset,
+        &StartContext::default(),
+        now,
+        &mut rand::rng(),
+    )
+    .unwrap();
+    let mut f = Open {
+        key: s.flow_key.clone(),
+        secret: s.client_secret.expose().to_owned(),
+        token: s.step.view.unwrap().token,
+    };
+    let input = Input::Identify {
+        identifier: user.into(),
+    };
+    let ran = submit(engine, store, &f, &input, now).unwrap();
+    f.token = ran.step.view.unwrap().token;
+    f
+}
+
+/// §6.18 with real concurrency: a reset completing while eight sign-ins
+/// that read the account before it check the old password. A sign-in that
+/// relied on the old account never authenticates after the reset: each
+/// signed in before it (its grant now revoked), or ended, or found the
+/// password changed (or its attempt refused: eight at once pass the
+/// budget's threshold while they are counted).
+pub fn reset_races_logins<S: Store + 'static>(store: Arc<S>) {
+    let engine = engine();
+    account(&engine, &*store, "a1", "mario", false);
+    let now = at(100);
+    let logins: Vec<Open> = (0..8)
+        .map(|_| open(&engine, &*store, "mario", now))
+        .collect();
+    let reset = reset_at_new_password(&engine, &*store, "mario", now);
+    let all = Arc::new((logins, reset));
+    let (e, s, a) = (engine.clone(), store.clone(), all.clone());
+    let fresh = "fiume violino tramonto";
+    let results = at_once(9, move |i| {
+        let input = match i {
+            8 => Input::NewPassword {
+                password: fresh.into(),
+                confirmation: fresh.into(),
+            },
+            _ => password(PASSWORD),
+        };
+        let f = if i == 8 { &a.1 } else { &a.0[i] };
+        submit(&e, &*s, f, &input, now)
+    });
+    let outcomes: Vec<String> = results.iter().map(outcome).collect();
+    assert!(
+        matches!(&results[8], Ok(r) if matches!(r.step.outcome, FlowOutcome::Done { .. })),
+        "{outcomes:?}"
+    );
+    let row = store.get("account/a1").unwrap().unwrap();
+    let account = Stored::<varco::account::Account>::from_json(&row.json).unwrap();
+    for r in &results[..8] {
+        match r.as_ref().map(|r| &r.step.outcome) {
+            Ok(FlowOutcome::SignedIn { grant }) => assert_eq!(
+                grant.check(&account, now, &varco::flow::Requirement::default()),
+                varco::flow::SessionCheck::Revoked,
+                "{outcomes:?}"
+            ),
+            Ok(FlowOutcome::Ended {
+                reason: varco::flow::EndReason::AccountChanged,
+            })
+            | Ok(FlowOutcome::Rejected {
+                reason: Rejection::WrongPassword | Rejection::Locked,
+            }) => {}
+            other => panic!("{other:?} in {outcomes:?}"),
+        }
+    }
+}
+
+/// §6.4 for a reset's code: submitted 16 times at once, it passes once.
+pub fn reset_code_sixteen_times<S: Store + 'static>(store: Arc<S>) {
+    let engine = engine();
+    account(&engine, &*store, "a1", "mario", false);
+    let now = at(100);
+    let f = Arc::new(reset_at_code(&engine, &*store, "mario", now));
+    let code = last_code(&engine, &*store);
+    let (e, s, fl) = (engine.clone(), store.clone(), f.clone());
+    let results = at_once(16, move |_| {
+        submit(
+            &e,
+            &*s,
+            &fl,
+            &Input::Code {
+                code: code.clone().into(),
+            },
+            now,
+        )
+    });
+    let outcomes: Vec<String> = results.iter().map(outcome).collect();
+    let passed = results
+        .iter()
+        .filter(|r| {
+            matches!(r, Ok(ran) if ran.step.view.as_ref().is_some_and(|v| v.screen.as_str() == "new_password")
+                && ran.step.outcome == FlowOutcome::Moved)
+        })
+        .count();
+    assert_eq!(passed, 1, "{outcomes:?}");
+}
+
 /// §6.5: budgets belong to the account: many flows give no more guesses.
 pub fn many_flows_one_budget<S: Store + 'static>(store: Arc<S>) {
     let engine = engine();
@@ -859,6 +991,14 @@ macro_rules! conformance {
         #[test]
         fn racing_registrations_create_one() {
             conformance::racing_registrations_create_one($make());
+        }
+        #[test]
+        fn reset_races_logins() {
+            conformance::reset_races_logins($make());
+        }
+        #[test]
+        fn reset_code_sixteen_times() {
+            conformance::reset_code_sixteen_times($make());
         }
         #[test]
         fn newer_record_version_is_refused() {
