@@ -220,6 +220,132 @@ fn flow_steps(c: &mut Criterion) {
     g.finish();
 }
 
+/// A store with mario (a recovery mobile, a secret question) and a flow
+/// of `kind` (a grant's flow when `grant`) past `inputs`.
+fn recovery_at(
+    e: &FlowEngine,
+    kind: FlowKind,
+    grant: bool,
+    inputs: &[Input],
+) -> (host::Store, String, String) {
+    let store = host::Store::new();
+    let new = NewAccount {
+        id: "a1".into(),
+        username: Some("mario".into()),
+        mobile: Some("+393331234567".into()),
+        question: Some("first_pet".into()),
+        answer: Some("Fido".into()),
+        ..NewAccount::default()
+    };
+    store
+        .commit_step(
+            &e.provision(&new, Some("Correct-Horse-1"), now(), &mut rand::rng())
+                .unwrap(),
+        )
+        .unwrap();
+    let s = if grant {
+        let g = varco::flow::SessionGrant::from_json(&format!(
+            r#"{{"account":"a1","epoch":0,"level":1,"at":{}}}"#,
+            T * 1000
+        ))
+        .unwrap();
+        e.start_from_grant(
+            kind,
+            &g,
+            &varco::flow::Requirement::default(),
+            &StartContext::default(),
+            now(),
+            &mut rand::rng(),
+        )
+        .unwrap()
+    } else {
+        e.start(kind, &StartContext::default(), now(), &mut rand::rng())
+            .unwrap()
+    };
+    store.commit_step(&s.step).unwrap();
+    let (key, secret) = (s.flow_key, s.client_secret.expose().to_owned());
+    for i in inputs {
+        let _ = host::request(e, &store, &key, &secret, i, now(), &mut rand::rng());
+    }
+    (store, key, secret)
+}
+
+/// The recovery flows' steps without Argon2 (issue 14's target: 20 µs).
+fn recovery_steps(c: &mut Criterion) {
+    let mut g = c.benchmark_group("recovery_step");
+    let e = engine(HashParams::new(8, 1, 1).unwrap());
+    let bench = |g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+                 name: &str,
+                 (store, key, secret): (host::Store, String, String),
+                 input: Input| {
+        let flow = store.get(&key).unwrap();
+        let records = needed(&e, &store, &flow, &secret, &input);
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(step(&e, &flow, &secret, &input, &records)))
+        });
+    };
+    let identify = |who: &str| Input::Identify {
+        identifier: who.into(),
+    };
+    let reset = FlowKind::PasswordReset;
+    // Identify: the code goes out (a known account), or a decoy rung's
+    // code is made and kept (an unknown one).
+    bench(
+        &mut g,
+        "reset_identify_known",
+        recovery_at(&e, reset, false, &[]),
+        identify("mario"),
+    );
+    bench(
+        &mut g,
+        "reset_identify_unknown",
+        recovery_at(&e, reset, false, &[]),
+        identify("nobody"),
+    );
+    let wrong = Input::Code {
+        code: "000000".into(),
+    };
+    bench(
+        &mut g,
+        "reset_code_wrong",
+        recovery_at(&e, reset, false, &[identify("mario")]),
+        wrong,
+    );
+    bench(
+        &mut g,
+        "reset_to_question",
+        recovery_at(&e, reset, false, &[identify("mario")]),
+        Input::Forgot,
+    );
+    bench(
+        &mut g,
+        "reset_answer_reserve",
+        recovery_at(&e, reset, false, &[identify("mario"), Input::Forgot]),
+        Input::Answer {
+            answer: "Rex".into(),
+        },
+    );
+    bench(
+        &mut g,
+        "change_reserve",
+        recovery_at(&e, FlowKind::PasswordChange, true, &[]),
+        Input::ChangePassword {
+            current: "Correct-Horse-1".into(),
+            password: "fiume violino tramonto".into(),
+            confirmation: "fiume violino tramonto".into(),
+        },
+    );
+    bench(
+        &mut g,
+        "enroll_mobile",
+        recovery_at(&e, FlowKind::RecoveryMobile, true, &[]),
+        Input::Mobile {
+            number: "320 7654321".into(),
+        },
+    );
+    g.finish();
+}
+
 /// A whole sign-in through the host loop (every engine call, the
 /// in-memory store's commits) with the OWASP hasher, and one Argon2
 /// verification at the same parameters: their ratio is Argon2's share.
@@ -270,5 +396,5 @@ fn full_login(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, flow_steps, full_login);
+criterion_group!(benches, flow_steps, recovery_steps, full_login);
 criterion_main!(benches);
