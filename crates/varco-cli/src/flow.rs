@@ -41,9 +41,14 @@ pub(crate) struct EngineArgs {
 
 #[derive(Subcommand)]
 pub(crate) enum FlowCommand {
-    /// Start a sign-in: prints the flow's key, its client secret and the
-    /// first view.
+    /// Start a flow (a sign-in by default): prints the flow's key, its
+    /// client secret and the first view.
     Start {
+        /// What the flow is for: `login`, `password_reset`; with `--grant`,
+        /// `step_up` (the default there), `password_change`,
+        /// `recovery_mobile`.
+        #[arg(long)]
+        kind: Option<String>,
         /// The request's address (it has a failure budget of its own).
         #[arg(long)]
         source: Option<String>,
@@ -56,8 +61,9 @@ pub(crate) enum FlowCommand {
         /// Trust the device after a full sign-in (`trusted_device_days`).
         #[arg(long)]
         remember_device: bool,
-        /// A step-up instead of a sign-in: the session's grant (the JSON of
-        /// a `signed_in` outcome's `grant`), proved again up to `--level`.
+        /// A flow from a session instead of a sign-in: the session's grant
+        /// (the JSON of a `signed_in` outcome's `grant`); a step-up proves
+        /// it again up to `--level`.
         #[arg(long)]
         grant: Option<String>,
         /// The level a step-up reaches: 1 (the password), 2 (a second
@@ -267,12 +273,14 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
         FlowCommand::Start {
             source,
             device,
+            kind,
             place,
             remember_device,
             grant,
             level,
             engine: a,
         } => {
+            let kind = kind.as_deref().map(str::parse::<FlowKind>).transpose()?;
             let e = engine(&a)?;
             let store = open_store(&a.db)?;
             let place = place
@@ -287,16 +295,18 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             };
             let t = now(a.time);
             let started = match grant {
-                None => varco_store::start(&e, &*store, FlowKind::Login, &ctx, t, rng)
-                    .map_err(run_fail)?,
+                None => {
+                    let kind = kind.unwrap_or(FlowKind::Login);
+                    varco_store::start(&e, &*store, kind, &ctx, t, rng).map_err(run_fail)?
+                }
                 Some(g) => {
                     let required = Requirement {
                         max_age: None,
                         level,
                     };
                     let grant = SessionGrant::from_json(&g)?;
-                    let started =
-                        e.start_from_grant(FlowKind::StepUp, &grant, &required, &ctx, t, rng)?;
+                    let kind = kind.unwrap_or(FlowKind::StepUp);
+                    let started = e.start_from_grant(kind, &grant, &required, &ctx, t, rng)?;
                     match varco_store::commit_step(&e, &*store, &started.step, t, rng)
                         .map_err(run_fail)?
                     {

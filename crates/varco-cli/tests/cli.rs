@@ -1480,3 +1480,87 @@ fn guard_and_codes_on_the_database_take_turns_and_share_the_flows_records() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn flow_reset_by_sms_and_the_secret_question_on_the_database() {
+    let (dir, args) = flow_dir();
+    let (code, _) = flow_run(
+        &args,
+        &[
+            "create",
+            "--account",
+            r#"{"id":"a1","username":"mario","mobile":"333 1234567","question":"first_pet","answer":"Fido"}"#,
+        ],
+        "Correct-Horse-1\n",
+    );
+    assert_eq!(code, Some(0));
+    let run = |kind: &str, inputs: &[serde_json::Value]| {
+        let (_, started) = flow_run(&args, &["start", "--kind", kind], "");
+        assert_eq!(started["view"]["screen"], "identify");
+        let key = started["flow_key"].as_str().unwrap().to_owned();
+        let secret = started["client_secret"].as_str().unwrap().to_owned();
+        let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+        let mut out = Vec::new();
+        for input in inputs {
+            let mut input = input.clone();
+            if input["code"] == "sent" {
+                // The code of the SMS the last step sent.
+                let sms: &serde_json::Value = &out
+                    .last()
+                    .map_or(serde_json::Value::Null, |v: &serde_json::Value| {
+                        v["effects"].clone()
+                    });
+                let text = sms
+                    .as_array()
+                    .and_then(|a| a.iter().find_map(|e| e["text"].as_str()))
+                    .unwrap()
+                    .to_owned();
+                input["code"] = text
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .take(6)
+                    .collect::<String>()
+                    .into();
+            }
+            let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+            let (_, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+            if let Some(t) = v["view"]["token"].as_str() {
+                token = t.to_owned();
+            }
+            out.push(v);
+        }
+        out
+    };
+    let fresh = "fiume violino tramonto";
+    let steps = run(
+        "password_reset",
+        &[
+            serde_json::json!({"input":"identify_by","kind":"username","identifier":"Mario"}),
+            serde_json::json!({"input":"code","code":"sent"}),
+            serde_json::json!({"input":"new_password","password":fresh,"confirmation":fresh}),
+        ],
+    );
+    assert_eq!(steps[0]["view"]["screen"], "code");
+    assert_eq!(steps[1]["view"]["screen"], "new_password");
+    assert_eq!(steps[2]["outcome"]["outcome"], "done");
+    assert_eq!(steps[2]["outcome"]["done"], "password_reset");
+    let steps = run(
+        "password_reset",
+        &[
+            serde_json::json!({"input":"identify","identifier":"mario"}),
+            serde_json::json!({"input":"forgot"}),
+            serde_json::json!({"input":"answer","answer":"rex"}),
+            serde_json::json!({"input":"answer","answer":"FIDO"}),
+        ],
+    );
+    assert_eq!(steps[1]["view"]["screen"], "question");
+    assert_eq!(steps[1]["view"]["question"], "first_pet");
+    assert_eq!(steps[2]["view"]["error"], "authentication_failed");
+    assert_eq!(steps[3]["view"]["screen"], "new_password");
+    // A kind that starts from a grant needs one.
+    let (code, _) = flow_run(&args, &["start", "--kind", "password_change"], "");
+    assert_eq!(code, Some(3));
+    let (code, _) = flow_run(&args, &["start", "--kind", "nonsense"], "");
+    assert_eq!(code, Some(3));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -229,6 +229,9 @@ fn engine_guard_policies() -> GuardPolicies {
     g.password.min_interval = std::time::Duration::ZERO;
     g.device.min_interval = std::time::Duration::ZERO;
     g.second_factor.min_interval = std::time::Duration::ZERO;
+    // A reset code or an answer typed again at once is a typo, not a
+    // script: the recovery budget's threshold bounds the guesses.
+    g.recovery.min_interval = std::time::Duration::ZERO;
     g
 }
 
