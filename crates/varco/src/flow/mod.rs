@@ -1,5 +1,7 @@
-//! The flow engine (ENGINE §2-§5) and the login flow (FLOWS F4, F5 at
-//! sign-in).
+//! The flow engine (ENGINE §2-§5) and its flows: the login (FLOWS F4, F5
+//! at sign-in) and the step-up; the password reset, the password change
+//! and the recovery-mobile enrollment (F6, F1); an operator's forced
+//! reset (a [`Command`]).
 //!
 //! A [`FlowEngine`] is built once from configuration and keys. It holds no
 //! state: the host passes the flow record, the records it loaded, the
