@@ -617,3 +617,191 @@ fn a_reset_identifies_only_by_the_kinds_the_deployment_offers() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
+
+#[test]
+fn a_decoy_rungs_code_never_passes_even_when_guessed() {
+    use rand::SeedableRng;
+    let engine = engine();
+    // The same random stream draws the same code: mario's (on a store of
+    // his own) comes by SMS; lucia's decoy rung draws it and never sends it.
+    let seeded = || rand::rngs::StdRng::seed_from_u64(42);
+    let (theirs, ours) = (Store::new(), Store::new());
+    provision(&engine, &theirs, &who("a1", "mario", Some("+393331234567")));
+    let (fm, sm) = start_reset(&engine, &theirs, at(10));
+    let _ = request(
+        &engine,
+        &theirs,
+        &fm,
+        &sm,
+        &identify("mario"),
+        at(11),
+        &mut seeded(),
+    );
+    let code = last_code(&theirs);
+    provision(&engine, &ours, &who("a2", "lucia", None));
+    let (fl, sl) = start_reset(&engine, &ours, at(10));
+    let (_, trace) = request(
+        &engine,
+        &ours,
+        &fl,
+        &sl,
+        &identify("lucia"),
+        at(11),
+        &mut seeded(),
+    );
+    assert_eq!(trace.conflicts, 0, "one draw");
+    assert_eq!(sent_messages(&ours), 0, "nothing sent for lucia");
+    let rng = &mut rand::rng();
+    let (step, _) = request(&engine, &ours, &fl, &sl, &login::code(&code), at(12), rng);
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::WrongCode
+        },
+        "the decoy rung's own code is refused"
+    );
+    // The same code passes on mario's real rung.
+    let (step, _) = request(&engine, &theirs, &fm, &sm, &login::code(&code), at(12), rng);
+    assert_eq!(screen(&step), ("new_password".into(), None));
+}
+
+#[test]
+fn a_sign_in_that_read_the_account_before_a_reset_cannot_commit_after_it() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let rng = &mut rand::rng();
+    // A sign-in at its password screen; a reset at its new password.
+    let (lf, ls) = start(&engine, &store, None, at(10));
+    let _ = request(&engine, &store, &lf, &ls, &identify("mario"), at(10), rng);
+    let (rf, rs) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &rf, &rs, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    let _ = request(&engine, &store, &rf, &rs, &login::code(&code), at(12), rng);
+    // The sign-in reserves and checks its password, then computes its
+    // last phase from the records as they are now...
+    let pw = password("Correct-Horse-1");
+    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(&lf).unwrap()).unwrap();
+    let token = flow().body().token();
+    let keys: Vec<String> = ["account/a1", "guard/a1", engine_pad(&engine, &store)]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let mut ticket: Option<String> = None;
+    let last = loop {
+        let submit = varco::flow::Submit {
+            client_secret: &ls,
+            token: &token,
+            input: &pw,
+            ticket: ticket.as_deref(),
+        };
+        let step = engine
+            .advance(&flow(), &submit, &store.load(&keys), at(13), rng)
+            .unwrap();
+        match &step.then {
+            varco::flow::Then::CommitAndRepeat { ticket: t } => {
+                store.commit_step(&step).unwrap();
+                ticket = Some(t.expose().to_owned());
+            }
+            varco::flow::Then::Load { keys: more } => panic!("more records: {more:?}"),
+            varco::flow::Then::Respond => break step,
+        }
+    };
+    assert!(matches!(last.outcome, FlowOutcome::SignedIn { .. }));
+    // ...and the reset commits first.
+    let fresh = "fiume violino tramonto";
+    let (step, _) = request(
+        &engine,
+        &store,
+        &rf,
+        &rs,
+        &new_password(fresh, fresh),
+        at(14),
+        rng,
+    );
+    assert!(matches!(step.outcome, FlowOutcome::Done { .. }));
+    assert!(
+        store.commit_step(&last).is_err(),
+        "a sign-in that relied on the account before the reset never commits after it"
+    );
+    // The same with a change that writes the account alone (an operator's
+    // block): the sign-in's assert on the account is what refuses it.
+    let (lf, ls) = start(&engine, &store, None, at(20));
+    let _ = request(&engine, &store, &lf, &ls, &identify("mario"), at(20), rng);
+    let pw = password(fresh);
+    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(&lf).unwrap()).unwrap();
+    let token = flow().body().token();
+    let mut ticket: Option<String> = None;
+    let last = loop {
+        let submit = varco::flow::Submit {
+            client_secret: &ls,
+            token: &token,
+            input: &pw,
+            ticket: ticket.as_deref(),
+        };
+        let step = engine
+            .advance(&flow(), &submit, &store.load(&keys), at(21), rng)
+            .unwrap();
+        match &step.then {
+            varco::flow::Then::CommitAndRepeat { ticket: t } => {
+                store.commit_step(&step).unwrap();
+                ticket = Some(t.expose().to_owned());
+            }
+            varco::flow::Then::Load { keys: more } => panic!("more records: {more:?}"),
+            varco::flow::Then::Respond => break step,
+        }
+    };
+    assert!(matches!(last.outcome, FlowOutcome::SignedIn { .. }));
+    let block = varco::flow::Command::Block {
+        account: "a1".into(),
+        reason: "theft".into(),
+    };
+    let op = varco::flow::Actor::Operator { id: "op".into() };
+    let cmd = engine
+        .command(&op, &block, &store.load(&keys[..2]), at(22), rng)
+        .unwrap();
+    assert!(
+        !cmd.writes.iter().any(|w| w.key == "guard/a1"),
+        "a block writes the account alone"
+    );
+    store.commit_step(&cmd).unwrap();
+    assert!(
+        store.commit_step(&last).is_err(),
+        "a sign-in that relied on the account before a block never commits after it"
+    );
+}
+
+/// The padding key the password phase reads for mario (the one key of
+/// `pad/` it asks for).
+fn engine_pad(engine: &FlowEngine, store: &Store) -> &'static str {
+    let (f, s) = start(engine, store, None, at(1));
+    let _ = request(
+        engine,
+        store,
+        &f,
+        &s,
+        &identify("mario"),
+        at(1),
+        &mut rand::rng(),
+    );
+    let flow = Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap()).unwrap();
+    let input = password("x");
+    let step = engine
+        .advance(
+            &flow,
+            &varco::flow::Submit {
+                client_secret: &s,
+                token: &flow.body().token(),
+                input: &input,
+                ticket: None,
+            },
+            &varco::flow::Records::new(),
+            at(1),
+            &mut rand::rng(),
+        )
+        .unwrap();
+    let varco::flow::Then::Load { keys } = step.then else {
+        panic!("a load")
+    };
+    let pad = keys.into_iter().find(|k| k.starts_with("pad/")).unwrap();
+    Box::leak(pad.into_boxed_str())
+}
