@@ -34,6 +34,8 @@ pub enum FlowKind {
     PasswordChange,
     /// A recovery-mobile enrollment from a session's grant.
     RecoveryMobile,
+    /// A forgotten username: email, captcha, the phone number, a code.
+    UsernameRecovery,
 }
 
 /// A second factor (the core's `varco::flow::Method`).
@@ -100,6 +102,8 @@ pub enum EndReason {
     AskOperator,
     /// The grant is too old or too weak: step up first.
     ReauthRequired,
+    /// Not offered for what was typed (an excluded mail domain).
+    NotAvailable,
 }
 
 /// An error to show (the core's `varco::flow::ViewError`).
@@ -200,6 +204,11 @@ pub enum Screen {
         /// What.
         done: Done,
     },
+    /// A username recovery's answer.
+    Revealed {
+        /// The username.
+        username: String,
+    },
 }
 
 /// What a completed flow did (the core's `varco::flow::Done`).
@@ -211,6 +220,8 @@ pub enum Done {
     PasswordChanged,
     /// The recovery mobile was saved.
     RecoveryMobileSaved,
+    /// The username was shown.
+    UsernameRevealed,
 }
 
 /// Something the owner must do before signing in (the core's

@@ -122,6 +122,11 @@ pub struct RecoveryConfig {
     /// The level a session grant needs, at least, to open them (1 or 2; a
     /// host may ask for more).
     pub sensitive_level: u8,
+    /// Whether a username recovery is offered at all.
+    pub username_recovery: bool,
+    /// Mail domains whose addresses may not recover a username (the seed's
+    /// portal refuses it for one of its own): lower case, without `@`.
+    pub username_excluded_domains: Vec<String>,
 }
 
 impl Default for RecoveryConfig {
@@ -149,6 +154,8 @@ impl Default for RecoveryConfig {
             mobile_hold_hours: 72,
             sensitive_max_age_secs: 15 * 60,
             sensitive_level: 1,
+            username_recovery: true,
+            username_excluded_domains: Vec::new(),
         }
     }
 }
@@ -185,6 +192,14 @@ impl RecoveryConfig {
         }
         if !(1..=2).contains(&self.sensitive_level) {
             return bad("sensitive_level: 1 or 2");
+        }
+        if self.username_excluded_domains.len() > 256
+            || self
+                .username_excluded_domains
+                .iter()
+                .any(|d| d.is_empty() || d.len() > 253 || d.contains('@') || *d != d.to_lowercase())
+        {
+            return bad("username_excluded_domains: up to 256 lower-case domains without @");
         }
         Ok(())
     }

@@ -440,6 +440,7 @@ impl FlowEngine {
             FlowKind::PasswordReset => self.reset(flow, submit, records, now, rng),
             FlowKind::PasswordChange => self.password_change(flow, submit, records, now, rng),
             FlowKind::RecoveryMobile => self.recovery_mobile(flow, submit, records, now, rng),
+            FlowKind::UsernameRecovery => self.username_recovery(flow, submit, records, now, rng),
         }
     }
 
@@ -539,6 +540,9 @@ impl FlowEngine {
             State::ChangePassword => Screen::ChangePassword,
             State::EnterMobile => Screen::EnterMobile,
             State::Done { done } => Screen::Done { done: *done },
+            State::Revealed { username } => Screen::Revealed {
+                username: username.clone(),
+            },
         };
         View {
             flow: f.id.clone(),

@@ -133,7 +133,11 @@ impl FlowEngine {
                 ));
                 if *passed {
                     next.captcha = true;
-                    next.state = State::Password;
+                    next.state = match f.kind {
+                        // A username recovery asks the number next.
+                        super::FlowKind::UsernameRecovery => State::EnterMobile,
+                        _ => State::Password,
+                    };
                     FlowOutcome::Moved
                 } else {
                     next.error = Some(ViewError::CaptchaFailed);

@@ -42,6 +42,7 @@ mod reset;
 mod session;
 mod state;
 mod step;
+mod username_recovery;
 mod view;
 
 pub use command::{Actor, Command};

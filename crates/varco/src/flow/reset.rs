@@ -41,13 +41,13 @@ use crate::{Error, Timestamp};
 
 /// Where a reset's code rung sends: the account's recovery mobile, or a
 /// decoy number that no message ever reaches.
-struct Rung {
+pub(crate) struct Rung {
     /// The budget record's key: the destination's (a decoy's is read and
     /// never written).
-    budget_key: String,
-    destination: Destination,
+    pub(crate) budget_key: String,
+    pub(crate) destination: Destination,
     /// Whether it can succeed.
-    real: bool,
+    pub(crate) real: bool,
 }
 
 impl FlowEngine {
@@ -113,7 +113,7 @@ impl FlowEngine {
     }
 
     /// The subject's account and padding keys, and its budget record's.
-    fn reset_keys(&self, subject: &str) -> Vec<String> {
+    pub(crate) fn reset_keys(&self, subject: &str) -> Vec<String> {
         vec![
             crate::account::account_key(subject),
             guard_key(subject),
@@ -122,7 +122,12 @@ impl FlowEngine {
     }
 
     /// The code rung of `subject` at `now`.
-    fn rung(&self, subject: &Subject, account: Option<&Account>, now: Timestamp) -> Rung {
+    pub(crate) fn rung(
+        &self,
+        subject: &Subject,
+        account: Option<&Account>,
+        now: Timestamp,
+    ) -> Rung {
         match account.and_then(|a| a.recovery_mobile(now)) {
             Some(m) if matches!(subject, Subject::Account { .. }) => Rung {
                 budget_key: destination_key(m),
@@ -228,7 +233,7 @@ impl FlowEngine {
     /// challenge written; on a decoy rung, or a real one over its daily
     /// cap, a code that is never sent (the screen is the same). Returns the
     /// challenge's id.
-    fn issue_rung<R: CryptoRng + ?Sized>(
+    pub(crate) fn issue_rung<R: CryptoRng + ?Sized>(
         &self,
         next: &mut Flow,
         rung: &Rung,
@@ -292,7 +297,7 @@ impl FlowEngine {
     /// The records a step past identify reads: the account (if any), its
     /// budget record, the padding, the rung's budget, and `extra`.
     #[allow(clippy::type_complexity)]
-    fn reset_context(
+    pub(crate) fn reset_context(
         &self,
         f: &Flow,
         records: &Records,
@@ -328,7 +333,7 @@ impl FlowEngine {
     /// (padding for a decoy or a refusal) and checked in the same step.
     /// It passes only on a real rung, sent to the number the account has
     /// now.
-    fn reset_code<R: CryptoRng + ?Sized>(
+    pub(crate) fn reset_code<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         code: &str,
@@ -477,7 +482,7 @@ impl FlowEngine {
     /// "Send again" on the first rung: a new code within the destination's
     /// budget (a decoy rung's never goes out, and writes padding in the
     /// budget's place).
-    fn reset_resend<R: CryptoRng + ?Sized>(
+    pub(crate) fn reset_resend<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         records: &Records,
@@ -549,7 +554,7 @@ impl FlowEngine {
     /// deployment asks one; otherwise "ask an operator". The question is
     /// the account's, or, for a decoy or an account without one, one from
     /// the catalogue chosen by a keyed hash of the subject.
-    fn reset_to_question(
+    pub(crate) fn reset_to_question(
         &self,
         flow: &Stored<Flow>,
         records: &Records,
@@ -590,7 +595,7 @@ impl FlowEngine {
     /// The answer: reserved (counted in the recovery budget, or padding),
     /// committed, then checked with one Argon2 run (a dummy where there is
     /// no question to check), then passed.
-    fn reset_answer<R: CryptoRng + ?Sized>(
+    pub(crate) fn reset_answer<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         hold: Hold,
@@ -752,6 +757,9 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
+        if next.kind == super::FlowKind::UsernameRecovery {
+            return self.reveal(flow, next, &acc, &guard, work, now);
+        }
         let a = acc.now.body().clone();
         let wants = self.config.second_factor == SecondFactorRule::Always || a.second_factor_on();
         let methods = self.methods_of(&a);

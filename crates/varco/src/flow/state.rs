@@ -31,16 +31,21 @@ pub enum FlowKind {
     /// A signed-in user sets their recovery mobile (FLOWS F6): the number,
     /// then the SMS code sent to it. Starts from a grant.
     RecoveryMobile,
+    /// A forgotten username (FLOWS F6): the email, a captcha the host
+    /// checks, the phone number tied to the account, then an SMS code (or
+    /// the secret question) reveals the username.
+    UsernameRecovery,
 }
 
 impl FlowKind {
     /// Every kind.
-    pub const ALL: [FlowKind; 5] = [
+    pub const ALL: [FlowKind; 6] = [
         FlowKind::Login,
         FlowKind::StepUp,
         FlowKind::PasswordReset,
         FlowKind::PasswordChange,
         FlowKind::RecoveryMobile,
+        FlowKind::UsernameRecovery,
     ];
 
     /// Whether it starts from a session grant
@@ -60,6 +65,7 @@ impl FlowKind {
             FlowKind::PasswordReset => "password_reset",
             FlowKind::PasswordChange => "password_change",
             FlowKind::RecoveryMobile => "recovery_mobile",
+            FlowKind::UsernameRecovery => "username_recovery",
         }
     }
 }
@@ -153,6 +159,10 @@ pub(crate) enum State {
     /// Done: what was done (a reset, a change, a number saved).
     Done {
         done: Done,
+    },
+    /// A username recovery past its proof: the username shown.
+    Revealed {
+        username: String,
     },
 }
 
@@ -286,6 +296,7 @@ impl Flow {
                 | State::Blocked { .. }
                 | State::Ended { .. }
                 | State::Done { .. }
+                | State::Revealed { .. }
         )
     }
 }

@@ -151,6 +151,10 @@ pub enum EndReason {
     /// The session grant is too old or too weak for this flow: step up
     /// first (a [`FlowKind::StepUp`](super::FlowKind::StepUp) flow).
     ReauthRequired,
+    /// The deployment does not offer this flow for what was typed (a
+    /// username recovery for an excluded mail domain): the same answer for
+    /// every address of it, known or not.
+    NotAvailable,
 }
 
 impl EndReason {
@@ -165,6 +169,7 @@ impl EndReason {
             EndReason::AttemptsUsedUp => "attempts_used_up",
             EndReason::AskOperator => "ask_operator",
             EndReason::ReauthRequired => "reauth_required",
+            EndReason::NotAvailable => "not_available",
         }
     }
 }
@@ -258,6 +263,11 @@ pub enum Screen {
         /// What.
         done: Done,
     },
+    /// A username recovery's answer: the username.
+    Revealed {
+        /// The username (or the email, for an account without one).
+        username: String,
+    },
 }
 
 /// What a completed flow did.
@@ -271,6 +281,8 @@ pub enum Done {
     /// The recovery mobile was saved (it serves a recovery once its hold
     /// has passed).
     RecoveryMobileSaved,
+    /// The username was shown.
+    UsernameRevealed,
 }
 
 impl Done {
@@ -280,6 +292,7 @@ impl Done {
             Done::PasswordReset => "password_reset",
             Done::PasswordChanged => "password_changed",
             Done::RecoveryMobileSaved => "recovery_mobile_saved",
+            Done::UsernameRevealed => "username_revealed",
         }
     }
 }
@@ -304,6 +317,7 @@ impl Screen {
             Screen::ChangePassword => "change_password",
             Screen::EnterMobile => "enter_mobile",
             Screen::Done { .. } => "done",
+            Screen::Revealed { .. } => "revealed",
         }
     }
 }
