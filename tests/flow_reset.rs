@@ -805,3 +805,36 @@ fn engine_pad(engine: &FlowEngine, store: &Store) -> &'static str {
     let pad = keys.into_iter().find(|k| k.starts_with("pad/")).unwrap();
     Box::leak(pad.into_boxed_str())
 }
+
+#[test]
+fn masks_show_only_when_the_host_turns_them_on_and_a_decoy_gets_a_stable_one() {
+    let masked = |engine: &FlowEngine, store: &Store, who: &str, t: u64| {
+        let (f, s) = start_reset(engine, store, at(t));
+        let (step, _) = request(
+            engine,
+            store,
+            &f,
+            &s,
+            &identify(who),
+            at(t + 1),
+            &mut rand::rng(),
+        );
+        step.view.unwrap().masked
+    };
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    assert_eq!(masked(&engine, &store, "mario", 10), None, "off by default");
+    let mut c = config();
+    c.recovery.show_masks = true;
+    let engine = engine_with(c);
+    assert_eq!(
+        masked(&engine, &store, "mario", 20).as_deref(),
+        Some("+39*******567")
+    );
+    let decoy = masked(&engine, &store, "nobody", 30).unwrap();
+    assert!(
+        decoy.starts_with("+39*******") && decoy.len() == 13,
+        "{decoy}"
+    );
+    assert_eq!(masked(&engine, &store, "nobody", 40).unwrap(), decoy);
+}

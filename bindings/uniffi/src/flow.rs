@@ -253,6 +253,8 @@ pub struct View {
     pub resend_at: Option<Timestamp>,
     /// How a refused new password breaks the policy: violation codes.
     pub violations: Vec<String>,
+    /// Where a recovery code went, masked, when the host shows masks.
+    pub masked: Option<String>,
 }
 
 /// Why a sign-in did not go on, for the host (the core's

@@ -122,6 +122,11 @@ pub struct RecoveryConfig {
     /// The level a session grant needs, at least, to open them (1 or 2; a
     /// host may ask for more).
     pub sensitive_level: u8,
+    /// Whether a recovery's code screen shows where the code went, masked
+    /// (`+39*******567`). Off by default (ENGINE §6.22): before proof, a
+    /// decoy's made-up mask gives itself away to anyone who knows the
+    /// owner's number. A documented trade-off for hosts that want it.
+    pub show_masks: bool,
     /// Whether a username recovery is offered at all.
     pub username_recovery: bool,
     /// Mail domains whose addresses may not recover a username (the seed's
@@ -154,6 +159,7 @@ impl Default for RecoveryConfig {
             mobile_hold_hours: 72,
             sensitive_max_age_secs: 15 * 60,
             sensitive_level: 1,
+            show_masks: false,
             username_recovery: true,
             username_excluded_domains: Vec::new(),
         }

@@ -376,6 +376,7 @@ impl FlowEngine {
             captcha: false,
             violations: Vec::new(),
             grant,
+            masked: None,
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -501,6 +502,7 @@ impl FlowEngine {
                 methods: Vec::new(),
                 resend_at: None,
                 violations: Vec::new(),
+                masked: None,
             }),
             writes: Vec::new(),
             effects: Vec::new(),
@@ -561,6 +563,10 @@ impl FlowEngine {
             },
             error: f.error,
             violations: f.violations.clone(),
+            masked: match f.state {
+                State::ResetCode { .. } => f.masked.clone(),
+                _ => None,
+            },
             screen,
         }
     }

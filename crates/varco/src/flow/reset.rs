@@ -262,6 +262,9 @@ impl FlowEngine {
                 let id = c.record.body().id().to_owned();
                 work.commit.consume(FlowWrite::put(&challenge_key(&id), c));
                 next.resend_at = Some(c.record.body().next_resend_at());
+                if self.config.recovery.show_masks {
+                    next.masked = Some(self.mask(rung.destination.address()));
+                }
                 return Ok(id);
             }
             // Over the cap: silently a decoy code, as for a lacking rung.
@@ -291,7 +294,34 @@ impl FlowEngine {
         let id = c.record.body().id().to_owned();
         work.commit.consume(FlowWrite::put(&challenge_key(&id), &c));
         next.resend_at = Some(c.record.body().next_resend_at());
+        if self.config.recovery.show_masks {
+            // A made-up number's mask, the same every time for this subject.
+            let digits = 100 + self.decoys.pick("mask", subject, 900);
+            next.masked = Some(format!(
+                "+{}*******{digits}",
+                self.config.identifiers.default_country()
+            ));
+        }
         Ok(id)
+    }
+
+    /// A number's mask: its country code's first digits and its last three.
+    fn mask(&self, number: &str) -> String {
+        let cc = self.config.identifiers.default_country();
+        let head = if number.starts_with(&format!("+{cc}")) {
+            format!("+{cc}")
+        } else {
+            number.chars().take(3).collect()
+        };
+        let tail: String = number
+            .chars()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{head}*******{tail}")
     }
 
     /// The records a step past identify reads: the account (if any), its

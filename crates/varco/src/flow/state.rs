@@ -266,6 +266,9 @@ pub struct Flow {
     /// The session grant a change started from (it comes back refreshed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) grant: Option<SessionGrant>,
+    /// A recovery code's destination, masked, when the host shows masks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) masked: Option<String>,
 }
 
 impl Flow {
@@ -348,6 +351,9 @@ impl Record for Flow {
             && (question.is_empty() || question.len() > 64)
         {
             return bad("a question id of 1 to 64 bytes");
+        }
+        if self.masked.as_ref().is_some_and(|m| m.len() > 32) {
+            return bad("a mask of at most 32 bytes");
         }
         if let State::ConfirmMobile { number, .. } = &self.state
             && (number.is_empty() || number.len() > 32)

@@ -387,4 +387,10 @@ pub struct View {
     /// `confirmation_mismatch`, ...), in the policy's order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<String>,
+    /// Where a recovery code went, masked (`+39*******567`), when the host
+    /// turned masks on (`recovery.show_masks`; off by default: before
+    /// proof, a decoy's made-up mask gives itself away to anyone who knows
+    /// the owner's number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<String>,
 }
