@@ -132,6 +132,29 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         check(done is FlowOutcome.SignedIn && done.grant.account == "a1" && done.grant.level.toInt() == 2) { "$done" }
         check(!sent.toString().contains(code)) { "code in toString" }
     },
+    "flow: a reset by SMS, then a password change from the new session" to {
+        val store = MemoryStore()
+        store.commit(flowEngine.provision(NewAccount("a1", "mario", null, "333 123 4567", false), SecretText("Correct-Horse-1"), FLOW_T0))
+        val reset = Browser(store, flowEngine.start(FlowKind.PASSWORD_RESET, null, null, null, false, FLOW_T0))
+        val sent = reset.submit(FlowInput.IdentifyBy(IdentifierKind.USERNAME, "Mario"), FLOW_T0 + 1)
+        eq(sent.view!!.screen, Screen.Code(Channel.SMS))
+        eq(sent.view!!.masked, null)
+        eq(reset.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 2).view!!.screen, Screen.NewPassword)
+        val fresh = "fiume violino tramonto"
+        val done = reset.submit(FlowInput.NewPassword(SecretText(fresh), SecretText(fresh)), FLOW_T0 + 3)
+        eq(done.outcome, FlowOutcome.Done(Done.PASSWORD_RESET, null))
+        check(done.effects.any { it is Effect.RevokeSessions }) { "sessions revoked" }
+        val login = Browser(store, FLOW_T0 + 4)
+        login.submit(FlowInput.Identify("mario"), FLOW_T0 + 4)
+        val grant = (login.submit(FlowInput.Password(SecretText(fresh)), FLOW_T0 + 5).outcome as FlowOutcome.SignedIn).grant
+        val change = Browser(store, flowEngine.startFromGrant(FlowKind.PASSWORD_CHANGE, grant, 1u, null, null, null, false, FLOW_T0 + 6))
+        val new = "lago montagna neve"
+        val input = FlowInput.ChangePassword(SecretText(fresh), SecretText(new), SecretText(new))
+        check(!input.toString().contains(fresh) && !input.toString().contains(new)) { "a password in toString" }
+        check(!FlowInput.Answer(SecretText("Fido")).toString().contains("Fido")) { "an answer in toString" }
+        val changed = change.submit(input, FLOW_T0 + 7).outcome
+        check(changed is FlowOutcome.Done && changed.grant!!.epoch == grant.epoch + 1u) { "$changed" }
+    },
     "flow: a step's outbox row seals its messages" to {
         val store = provisioned()
         val b = Browser(store, FLOW_T0)

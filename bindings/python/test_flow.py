@@ -92,8 +92,9 @@ def answer(engine, store, flow_key, token, fact, now):
 class Client:
     """A browser: its flow, its secret, the token of the view it shows."""
 
-    def __init__(self, engine, store, now):
-        started = engine.start(v.FlowKind.LOGIN, "203.0.113.7", None, None, False, now)
+    def __init__(self, engine, store, now, started=None):
+        if started is None:
+            started = engine.start(v.FlowKind.LOGIN, "203.0.113.7", None, None, False, now)
         store.commit(started.step)
         self.engine, self.store = engine, store
         self.key, self.secret = started.flow_key, started.client_secret
@@ -235,6 +236,38 @@ class FlowTest(unittest.TestCase):
             self.assertNotIn(code, shown)
             self.assertNotIn("Correct-Horse-1", shown)
         self.assertNotIn(c.secret.reveal(), repr(c.secret))
+
+    def test_a_reset_then_a_password_change_from_the_new_session(self):
+        self.store = Store()
+        provision(self.engine, self.store, second_factor=False)
+        reset = Client(self.engine, self.store, T0,
+                       self.engine.start(v.FlowKind.PASSWORD_RESET, None, None, None, False, T0))
+        step = reset.submit(v.FlowInput.IDENTIFY_BY(v.IdentifierKind.USERNAME, "Mario"), T0 + 1)
+        self.assertEqual(step.view.screen, v.Screen.CODE(v.Channel.SMS))
+        self.assertIsNone(step.view.masked)
+        step = reset.submit(v.FlowInput.CODE(v.SecretText(last_code(self.store))), T0 + 2)
+        self.assertEqual(step.view.screen, v.Screen.NEW_PASSWORD())
+        fresh = "fiume violino tramonto"
+        step = reset.submit(v.FlowInput.NEW_PASSWORD(v.SecretText(fresh), v.SecretText(fresh)), T0 + 3)
+        self.assertEqual(step.outcome, v.FlowOutcome.DONE(done=v.Done.PASSWORD_RESET, grant=None))
+        self.assertTrue(any(isinstance(e, v.Effect.REVOKE_SESSIONS) for e in step.effects))
+        login = Client(self.engine, self.store, T0 + 4)
+        login.submit(v.FlowInput.IDENTIFY("mario"), T0 + 4)
+        grant = login.submit(v.FlowInput.PASSWORD(v.SecretText(fresh)), T0 + 5).outcome.grant
+        change = Client(self.engine, self.store, T0 + 6,
+                        self.engine.start_from_grant(v.FlowKind.PASSWORD_CHANGE, grant, 1, None, None, None,
+                                                     False, T0 + 6))
+        new = "lago montagna neve"
+        input = v.FlowInput.CHANGE_PASSWORD(v.SecretText(fresh), v.SecretText(new), v.SecretText(new))
+        for shown in (repr(input), str(input), repr(v.FlowInput.ANSWER(v.SecretText("Fido")))):
+            self.assertNotIn(fresh, shown)
+            self.assertNotIn(new, shown)
+            self.assertNotIn("Fido", shown)
+        step = change.submit(input, T0 + 7)
+        self.assertTrue(step.outcome.is_done())
+        self.assertEqual(step.outcome.grant.epoch, grant.epoch + 1)
+        self.assertEqual(self.engine.check_session(step.outcome.grant, self.store.get("account/a1"), T0 + 8,
+                                                   None, 1), v.SessionCheck.VALID)
 
     def test_the_host_answers_a_captcha_and_reports_a_failed_delivery(self):
         engine = v.FlowEngine('{"hash":{"m_kib":8,"t":1,"p":1},"captcha_after":1}', **KEYS)

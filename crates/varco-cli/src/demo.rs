@@ -162,16 +162,20 @@ impl Demo {
     }
 
     fn start(&mut self) -> Result<Client, Fail> {
+        self.start_kind(FlowKind::Login, "(opens the sign-in page)")
+    }
+
+    fn start_kind(&mut self, kind: FlowKind, typed: &str) -> Result<Client, Fail> {
         let started = varco_store::start(
             &self.engine,
             &self.store,
-            FlowKind::Login,
+            kind,
             &StartContext::default(),
             self.t,
             &mut rand::rng(),
         )
         .map_err(run_fail)?;
-        self.show("(opens the sign-in page)", &started.step);
+        self.show(typed, &started.step);
         self.send()?;
         Ok(Client {
             key: started.flow_key,
@@ -360,5 +364,36 @@ fn journeys(d: &mut Demo) -> Result<(), Fail> {
     let mut c = d.sign_in("mario.rossi", "fiume violino tramonto")?;
     let code = d.last_code.clone();
     d.code(&mut c, &code)?;
+
+    d.title("F6: a forgotten password, reset by an SMS code to the recovery mobile");
+    let mut c = d.start_kind(FlowKind::PasswordReset, "(opens \"password dimenticata\")")?;
+    let identify = Input::Identify {
+        identifier: "mario.rossi".into(),
+    };
+    d.say(&mut c, "username mario.rossi", &identify)?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    let fresh = "sentiero collina autunno";
+    let new = Input::NewPassword {
+        password: fresh.into(),
+        confirmation: fresh.into(),
+    };
+    d.say(&mut c, &format!("new password {fresh}, twice"), &new)?;
+    d.note("no session: the owner signs in with the new password; every older session ends");
+
+    d.title("F6: an unknown username climbs the same ladder, and no SMS goes out");
+    let mut c = d.start_kind(FlowKind::PasswordReset, "(opens \"password dimenticata\")")?;
+    let identify = Input::Identify {
+        identifier: "nobody".into(),
+    };
+    d.say(&mut c, "username nobody", &identify)?;
+    d.code(&mut c, "123456")?;
+    d.say(&mut c, "(the number is no longer mine)", &Input::Forgot)?;
+    let answer = Input::Answer {
+        answer: "Fido".into(),
+    };
+    d.say(&mut c, "answer Fido", &answer)?;
+    d.say(&mut c, "(I forgot the answer too)", &Input::Forgot)?;
+    d.note("the same screens a real account shows; the last one: ask an operator");
     Ok(())
 }

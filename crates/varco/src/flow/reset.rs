@@ -213,17 +213,17 @@ impl FlowEngine {
         next.subject = Some(subject);
         self.moved(&mut next);
         let mut work = Work::new();
-        let challenge = self.issue_rung(&mut next, &rung, records, &mut work, now, rng)?;
+        let (challenge, sent) = self.issue_rung(&mut next, &rung, records, &mut work, now, rng)?;
         next.state = State::ResetCode { challenge };
         work.effects
             .insert(0, Effect::Audit(self.audit(&next, now, "identify")));
+        // The outcome is the host's: it says whether a message went out.
+        // The view is the same either way.
+        let channel = crate::otp::Channel::Sms;
         self.respond(
             flow,
             next,
-            FlowOutcome::CodeSent {
-                channel: crate::otp::Channel::Sms,
-                sent: true,
-            },
+            FlowOutcome::CodeSent { channel, sent },
             work,
             now,
         )
@@ -232,7 +232,7 @@ impl FlowEngine {
     /// Issues the rung's code: the budget (or padding) restricted, the
     /// challenge written; on a decoy rung, or a real one over its daily
     /// cap, a code that is never sent (the screen is the same). Returns the
-    /// challenge's id.
+    /// challenge's id and whether its code went out.
     pub(crate) fn issue_rung<R: CryptoRng + ?Sized>(
         &self,
         next: &mut Flow,
@@ -241,7 +241,7 @@ impl FlowEngine {
         work: &mut Work,
         now: Timestamp,
         rng: &mut R,
-    ) -> Result<String, Error> {
+    ) -> Result<(String, bool), Error> {
         if rung.real {
             let budget = records
                 .load::<DestinationBudget>(&rung.budget_key)?
@@ -265,7 +265,7 @@ impl FlowEngine {
                 if self.config.recovery.show_masks {
                     next.masked = Some(self.mask(rung.destination.address()));
                 }
-                return Ok(id);
+                return Ok((id, true));
             }
             // Over the cap: silently a decoy code, as for a lacking rung.
         }
@@ -302,7 +302,7 @@ impl FlowEngine {
                 self.config.identifiers.default_country()
             ));
         }
-        Ok(id)
+        Ok((id, false))
     }
 
     /// A number's mask: its country code's first digits and its last three.

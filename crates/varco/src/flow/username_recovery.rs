@@ -184,13 +184,13 @@ impl FlowEngine {
         next.epoch = account.as_ref().map_or(0, |a| a.body().epoch());
         self.moved(&mut next);
         let mut work = Work::new();
-        let challenge = self.issue_rung(&mut next, &rung, records, &mut work, now, rng)?;
+        let (challenge, sent) = self.issue_rung(&mut next, &rung, records, &mut work, now, rng)?;
         next.state = State::ResetCode { challenge };
         work.effects
             .insert(0, Effect::Audit(self.audit(&next, now, "mobile_entered")));
         let outcome = FlowOutcome::CodeSent {
             channel: crate::otp::Channel::Sms,
-            sent: true,
+            sent,
         };
         self.respond(flow, next, outcome, work, now)
     }
