@@ -838,3 +838,63 @@ fn masks_show_only_when_the_host_turns_them_on_and_a_decoy_gets_a_stable_one() {
     );
     assert_eq!(masked(&engine, &store, "nobody", 40).unwrap(), decoy);
 }
+
+#[test]
+fn sixteen_answers_at_once_on_one_flow_cost_one_count_and_one_argon2_run() {
+    // A slower hash (a few milliseconds) keeps the reservation live while
+    // the others arrive.
+    let mut c = config();
+    c.hash = varco::hash::HashParams::new(8192, 2, 1).unwrap();
+    let (engine, store) = (engine_with(c), Store::new());
+    provision(&engine, &store, &who("a1", "mario", None));
+    with_question(&engine, &store, "a1", "first_pet", "Rex");
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let rng = &mut rand::rng();
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let _ = request(&engine, &store, &f, &s, &Input::Forgot, at(12), rng);
+    let one = one_hash(&engine);
+    let before = engine.hasher().work();
+    let barrier = std::sync::Barrier::new(16);
+    let token = Stored::<varco::flow::Flow>::from_json(&store.get(&f).unwrap())
+        .unwrap()
+        .body()
+        .token();
+    let outcomes: Vec<FlowOutcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    let input = answer("wrong");
+                    let rng = &mut rand::rng();
+                    host::request_at(&engine, &store, &f, &s, &token, &input, at(13), rng)
+                        .0
+                        .outcome
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wrong = outcomes
+        .iter()
+        .filter(|o| {
+            **o == FlowOutcome::Rejected {
+                reason: Rejection::WrongAnswer,
+            }
+        })
+        .count();
+    assert_eq!(wrong, 1, "{outcomes:?}");
+    assert_eq!(
+        engine.hasher().work() - before,
+        one,
+        "one Argon2 run for 16 requests"
+    );
+    let guard: Stored<varco::guard::AccountGuard> =
+        Stored::from_json(&store.get("guard/a1").unwrap()).unwrap();
+    assert_eq!(
+        guard
+            .body()
+            .counter(varco::guard::Factor::Recovery)
+            .consecutive(),
+        1
+    );
+}

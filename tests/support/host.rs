@@ -130,21 +130,37 @@ pub fn request<R: rand::CryptoRng>(
     now: Timestamp,
     rng: &mut R,
 ) -> (FlowStep, Trace) {
-    let mut trace = Trace::default();
-    let work_before = engine.hasher().work();
-    let mut keys: Vec<String> = Vec::new();
-    let mut ticket: Option<String> = None;
     // The token the client holds: the view it answers.
     let token = {
         let flow = Stored::<Flow>::from_json(&store.get(flow_key).expect("flow")).unwrap();
         flow.body().token()
     };
+    request_at(engine, store, flow_key, secret, &token, input, now, rng)
+}
+
+/// [`request`] answering the view of `token` (a client that held it for a
+/// while, or many clients submitting the same view at once).
+#[allow(clippy::too_many_arguments)]
+pub fn request_at<R: rand::CryptoRng>(
+    engine: &FlowEngine,
+    store: &Store,
+    flow_key: &str,
+    secret: &str,
+    token: &str,
+    input: &Input,
+    now: Timestamp,
+    rng: &mut R,
+) -> (FlowStep, Trace) {
+    let mut trace = Trace::default();
+    let work_before = engine.hasher().work();
+    let mut keys: Vec<String> = Vec::new();
+    let mut ticket: Option<String> = None;
     for _ in 0..200 {
         let flow = Stored::<Flow>::from_json(&store.get(flow_key).expect("flow")).unwrap();
         let records = store.load(&keys);
         let submit = Submit {
             client_secret: secret,
-            token: &token,
+            token,
             input,
             ticket: ticket.as_deref(),
         };
