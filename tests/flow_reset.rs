@@ -898,3 +898,44 @@ fn sixteen_answers_at_once_on_one_flow_cost_one_count_and_one_argon2_run() {
         1
     );
 }
+
+#[test]
+fn many_reset_flows_share_the_accounts_recovery_budget_and_the_numbers_send_budget() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let threshold = engine.config().guard.recovery.threshold as usize;
+    let cap = engine.config().delivery.daily_cap as usize;
+    let rng = &mut rand::rng();
+    let sent = sent_messages(&store);
+    let flows = 3 * cap.max(threshold);
+    let mut open = Vec::new();
+    for i in 0..flows as u64 {
+        let (f, s) = start_reset(&engine, &store, at(10 + i));
+        let _ = request(&engine, &store, &f, &s, &identify("mario"), at(10 + i), rng);
+        let _ = request(
+            &engine,
+            &store,
+            &f,
+            &s,
+            &login::code("000000"),
+            at(10 + i),
+            rng,
+        );
+        open.push((f, s));
+    }
+    assert!(
+        sent_messages(&store) - sent <= cap,
+        "{} flows sent no more than the number's daily cap",
+        flows
+    );
+    let guard: Stored<varco::guard::AccountGuard> =
+        Stored::from_json(&store.get("guard/a1").unwrap()).unwrap();
+    let counted = guard
+        .body()
+        .counter(varco::guard::Factor::Recovery)
+        .consecutive() as usize;
+    assert_eq!(
+        counted, threshold,
+        "every flow's guess counted in one budget, until it locked"
+    );
+}
