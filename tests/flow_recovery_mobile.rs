@@ -322,4 +322,13 @@ fn an_operator_forces_a_reset_without_ever_seeing_the_password() {
             action: RequiredAction::ChangePassword
         }
     );
+    // Past its 72 hours it signs in no more, with the same generic view as
+    // any wrong password.
+    let late = 11 + 72 * 3600;
+    assert_eq!(
+        signed_in(&engine, &store, &temporary, late),
+        FlowOutcome::Rejected {
+            reason: Rejection::PasswordExpired
+        }
+    );
 }

@@ -207,6 +207,7 @@ fn is_password_reason(r: varco::flow::Rejection) -> bool {
             | R::Locked
             | R::SourceLocked
             | R::Blocked
+            | R::PasswordExpired
     )
 }
 

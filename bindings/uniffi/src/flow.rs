@@ -291,6 +291,8 @@ pub enum Rejection {
     WrongAnswer,
     /// Not a mobile number.
     NumberRejected,
+    /// A temporary password past its hours.
+    PasswordExpired,
 }
 
 /// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).

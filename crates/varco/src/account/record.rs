@@ -98,6 +98,10 @@ pub struct Account {
     /// A recovery mobile just changed, held before it serves a recovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mobile_hold: Option<MobileHold>,
+    /// Until when a temporary password (an operator's forced reset) signs
+    /// in; past it, it is no password at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    temporary_until: Option<Timestamp>,
 }
 
 /// Whether `id` can be an account id: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -143,6 +147,7 @@ impl Account {
             question: None,
             history: Vec::new(),
             mobile_hold: None,
+            temporary_until: None,
         })
     }
 
@@ -264,6 +269,11 @@ impl Account {
     pub fn question(&self) -> Option<&SecretQuestion> {
         self.question.as_ref()
     }
+    /// Whether the password is a temporary one that has expired at `now`
+    /// (it then signs in no more: the owner asks for another reset).
+    pub fn password_expired(&self, now: Timestamp) -> bool {
+        self.temporary_until.is_some_and(|until| now >= until)
+    }
     /// Earlier passwords' hashes, newest first.
     pub fn password_history(&self) -> &[String] {
         &self.history
@@ -355,6 +365,7 @@ impl Account {
         }
         next.history.truncate(keep.min(Self::MAX_HISTORY));
         next.epoch = next.epoch.saturating_add(1);
+        next.temporary_until = None;
         next
     }
 
@@ -393,9 +404,17 @@ impl Account {
 
     /// The account after an operator's forced reset: a temporary password
     /// that must be changed at the next sign-in, the epoch moved.
-    pub(crate) fn with_forced_password(&self, phc: String, keep: usize) -> Account {
-        self.with_new_password(phc, keep)
-            .with_required_action(RequiredAction::ChangePassword)
+    pub(crate) fn with_forced_password(
+        &self,
+        phc: String,
+        keep: usize,
+        until: Timestamp,
+    ) -> Account {
+        let mut next = self
+            .with_new_password(phc, keep)
+            .with_required_action(RequiredAction::ChangePassword);
+        next.temporary_until = Some(until);
+        next
     }
 
     /// The account with its password hash replaced (an upgrade after a

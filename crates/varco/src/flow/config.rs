@@ -127,6 +127,9 @@ pub struct RecoveryConfig {
     /// decoy's made-up mask gives itself away to anyone who knows the
     /// owner's number. A documented trade-off for hosts that want it.
     pub show_masks: bool,
+    /// How long an operator's temporary password signs in (hours, 1 to
+    /// 720); the owner's own password replaces it at the first sign-in.
+    pub temporary_password_hours: u32,
     /// Whether a username recovery is offered at all.
     pub username_recovery: bool,
     /// Mail domains whose addresses may not recover a username (the seed's
@@ -160,6 +163,7 @@ impl Default for RecoveryConfig {
             sensitive_max_age_secs: 15 * 60,
             sensitive_level: 1,
             show_masks: false,
+            temporary_password_hours: 72,
             username_recovery: true,
             username_excluded_domains: Vec::new(),
         }
@@ -189,6 +193,9 @@ impl RecoveryConfig {
             || self.questions.iter().any(|q| q.is_empty() || q.len() > 64)
         {
             return bad("questions: 1 to 256 ids of 1 to 64 bytes");
+        }
+        if !(1..=720).contains(&self.temporary_password_hours) {
+            return bad("temporary_password_hours: 1 to 720");
         }
         if self.mobile_hold_hours > 24 * 366 {
             return bad("mobile_hold_hours: 0 to 8784");

@@ -3,7 +3,8 @@
 //! document out of band. The operator never sees or sets the password
 //! (ASVS 6.4.6): varco draws a temporary one, sends it sealed to the owner
 //! (the outbox seals messages), and the account gets the change-password
-//! required action, so the first sign-in sets the owner's own. The epoch
+//! required action, so the first sign-in sets the owner's own; it signs in
+//! for `recovery.temporary_password_hours` (72 by default), then no more. The epoch
 //! moves (every session, flow and code ends); failure locks lift (not an
 //! operator's or a location block); the order is audited with the
 //! operator, the reason and the document.
@@ -87,7 +88,9 @@ impl FlowEngine {
             work.commit.restrict(FlowWrite::put(&guard_key(&id), w));
         }
         work.effects.extend(unlocked.effects);
-        let next = a.with_forced_password(phc, self.history_keep());
+        let hours = u64::from(self.config.recovery.temporary_password_hours);
+        let until = now + std::time::Duration::from_secs(hours * 3600);
+        let next = a.with_forced_password(phc, self.history_keep(), until);
         let written = account.next(next, now)?;
         work.commit.grant(FlowWrite::put(
             &a.record_key(),

@@ -387,6 +387,7 @@ impl FlowEngine {
         let mut doomed = match account {
             None => Some(Rejection::UnknownAccount),
             Some(a) if a.body().password_hash().is_none() => Some(Rejection::NoPassword),
+            Some(a) if a.body().password_expired(now) => Some(Rejection::PasswordExpired),
             Some(_) => None,
         };
         let mut source_attempt = None;

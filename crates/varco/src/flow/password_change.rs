@@ -210,8 +210,9 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let a = account.body();
+        let expired = a.password_expired(now);
         let right = match (&r.doomed, a.password_hash()) {
-            (None, Some(phc)) => matches!(
+            (None, Some(phc)) if !expired => matches!(
                 self.hasher.verify(change.current, phc),
                 Ok(Verification::Valid { .. })
             ),

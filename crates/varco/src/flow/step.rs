@@ -125,6 +125,8 @@ pub enum Rejection {
     WrongAnswer,
     /// A recovery mobile that is not a valid mobile number.
     NumberRejected,
+    /// An operator's temporary password past its hours.
+    PasswordExpired,
 }
 
 impl Rejection {
@@ -146,6 +148,7 @@ impl Rejection {
             Rejection::PasswordRejected => "password_rejected",
             Rejection::WrongAnswer => "wrong_answer",
             Rejection::NumberRejected => "number_rejected",
+            Rejection::PasswordExpired => "password_expired",
         }
     }
 
@@ -166,6 +169,7 @@ impl Rejection {
             Rejection::PasswordRejected,
             Rejection::WrongAnswer,
             Rejection::NumberRejected,
+            Rejection::PasswordExpired,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
