@@ -19,9 +19,10 @@ use super::engine::{
 };
 use super::input::Input;
 use super::records::{FlowWrite, Records};
+use super::reservation::{Counted, Hold};
 use super::session::SessionGrant;
 use super::state::{Checked, Flow, FlowKind, Reservation, State, Subject};
-use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest};
+use super::step::{FlowOutcome, FlowStep, Rejection, Then};
 use super::view::{BlockCause, EndReason, Method, ViewError};
 use crate::account::{
     Account, AccountState, Claim, IdentifierKind, LifecycleEvent, LockCause, LookupKey,
@@ -79,14 +80,6 @@ impl<T: crate::record::Record> Working<T> {
 /// A second-factor step's account and guard, or the step that ends the
 /// flow instead.
 pub(crate) type SecondFactorContext = Result<(Stored<Account>, Stored<AccountGuard>), FlowStep>;
-
-/// What a reservation holder may do.
-pub(crate) enum Hold {
-    /// No live reservation: a new attempt is reserved.
-    Free,
-    /// This request holds it (its ticket, or an expired one it adopts).
-    Held,
-}
 
 impl FlowEngine {
     /// One input to a login flow.
@@ -185,25 +178,6 @@ impl FlowEngine {
             self.view_of(f).screen.as_str(),
             input.as_str()
         ))
-    }
-
-    /// Who may go on with the flow's reservation: a new attempt, the
-    /// holder of its ticket, or an expired one's adopter; `None` for a
-    /// request that finds another's live reservation (it gets `Busy`).
-    pub(crate) fn hold(f: &Flow, submit: &Submit<'_>, now: Timestamp) -> Option<Hold> {
-        match &f.reservation {
-            None => Some(Hold::Free),
-            Some(r) if submit.ticket.is_some_and(|t| matches_digest(t, &r.ticket)) => {
-                Some(Hold::Held)
-            }
-            Some(r) if now < r.expires_at => None,
-            // An expired reservation without a verdict was counted
-            // already: this request may check its own input against it.
-            Some(r) if r.passed.is_none() => Some(Hold::Held),
-            // One whose request died after a passing check is dropped:
-            // only the request that checked may go on with it.
-            Some(_) => Some(Hold::Free),
-        }
     }
 
     /// The user abandons the flow.
@@ -431,33 +405,20 @@ impl FlowEngine {
             work.commit
                 .restrict(self.pad_write(records, subject.id(), now)?);
         }
-        let ticket = Secret::draw(rng);
         let mut next = f.clone();
         next.captcha = false; // spent by this attempt, if one passed
-        next.reservation = Some(Reservation {
-            ticket: ticket.digest(),
-            checks: Checked::Password,
-            attempt,
-            source_attempt,
-            doomed: doomed.map(|d| d.as_str().to_owned()),
-            expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
-            passed: None,
-            rehash: None,
-            travel: None,
-        });
         if let (Some(a), FlowKind::Login) = (account, f.kind) {
             // A sign-in relies on the account as the password finds it; a
             // step-up on the grant's epoch, which it keeps.
             next.epoch = a.body().epoch();
         }
-        work.commit.consume(self.flow_write(flow, next, now)?);
-        Ok(FlowStep {
-            outcome: FlowOutcome::Reserved,
-            view: None,
-            writes: work.commit.into_writes(),
-            effects: work.effects,
-            then: Then::CommitAndRepeat { ticket },
-        })
+        let counted = Counted {
+            checks: Checked::Password,
+            attempt,
+            source_attempt,
+            doomed,
+        };
+        self.reserve(flow, next, counted, work, now, rng)
     }
 
     /// Phase 2: one Argon2 run (real or dummy), its verdict kept in the
@@ -508,27 +469,17 @@ impl FlowEngine {
                     });
                 let has_methods = !self.methods_of(a.body()).is_empty();
                 if has_methods || (cause.is_none() && travel.is_none()) {
-                    let ticket = Secret::draw(rng);
                     let rehash = if needs_rehash {
                         Some(self.hasher.hash(password, rng)?)
                     } else {
                         None
                     };
-                    next.reservation = Some(Reservation {
-                        ticket: ticket.digest(),
-                        passed: Some(true),
+                    let verdict = Reservation {
                         rehash,
                         travel,
                         ..r.clone()
-                    });
-                    work.commit.consume(self.flow_write(flow, next, now)?);
-                    return Ok(FlowStep {
-                        outcome: FlowOutcome::Checked,
-                        view: None,
-                        writes: work.commit.into_writes(),
-                        effects: work.effects,
-                        then: Then::CommitAndRepeat { ticket },
-                    });
+                    };
+                    return self.checked(flow, next, verdict, work, now, rng);
                 }
                 // Right password, blocked (or an implausible journey to step
                 // up from), no second factor to pass first: the view stays

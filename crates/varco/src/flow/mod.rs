@@ -38,6 +38,7 @@ mod records;
 mod recovery_code;
 mod recovery_mobile;
 mod required_action;
+mod reservation;
 mod reset;
 mod session;
 mod state;

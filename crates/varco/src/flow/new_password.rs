@@ -5,10 +5,16 @@
 
 use subtle::ConstantTimeEq;
 
-use super::engine::FlowEngine;
+use super::engine::{FlowEngine, Work};
+use super::state::Flow;
+use super::step::{FlowOutcome, FlowStep, Rejection};
+use super::view::ViewError;
 use crate::Error;
+use crate::Timestamp;
 use crate::account::{Account, IdentifierKind};
+use crate::effect::Effect;
 use crate::policy::{Context, Rule};
+use crate::record::Stored;
 
 /// What the current password is known as: its text (a password change,
 /// where the user just typed it) or only its hash (a reset).
@@ -32,6 +38,29 @@ impl FlowEngine {
             .max()
             .unwrap_or(0)
             .min(Account::MAX_HISTORY)
+    }
+
+    /// A new password refused: the same screen with its violations; the
+    /// flow is the only write (with `work`'s, if any).
+    pub(crate) fn password_refused(
+        &self,
+        flow: &Stored<Flow>,
+        mut next: Flow,
+        violations: Vec<String>,
+        step: &str,
+        mut work: Work,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        self.moved(&mut next);
+        next.error = Some(ViewError::PasswordRejected);
+        work.effects.push(Effect::Audit(
+            self.audit(&next, now, step)
+                .detail("reason", "policy")
+                .detail("violations", violations.join(",")),
+        ));
+        next.violations = violations;
+        let reason = Rejection::PasswordRejected;
+        self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
     }
 
     /// The violation codes of `password` for `a` (empty: accepted). Costs

@@ -9,18 +9,17 @@
 //! the new hash, its epoch moves, the session goes on with a refreshed
 //! grant, every other session is revoked, the owner is told).
 
-use std::time::Duration;
-
 use rand_core::CryptoRng;
 
 use super::engine::{FlowEngine, Submit, Work, guard_key};
 use super::input::Input;
-use super::login::{Hold, Working};
+use super::login::Working;
 use super::new_password::Current;
 use super::records::{FlowWrite, Records};
+use super::reservation::{Counted, Hold};
 use super::session::SessionGrant;
 use super::state::{Checked, Flow, Reservation, State, Subject};
-use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then};
+use super::step::{FlowOutcome, FlowStep, Rejection};
 use super::view::{Done, EndReason, ViewError};
 use crate::account::Account;
 use crate::effect::Effect;
@@ -169,30 +168,16 @@ impl FlowEngine {
             }
             _ => {
                 work.commit.restrict(self.pad_write(records, id, now)?);
-                (None, Some(Rejection::Locked.as_str().to_owned()))
+                (None, Some(Rejection::Locked))
             }
         };
-        let ticket = Secret::draw(rng);
-        let mut next = f.clone();
-        next.reservation = Some(Reservation {
-            ticket: ticket.digest(),
+        let counted = Counted {
             checks: Checked::CurrentPassword,
             attempt,
             source_attempt: None,
             doomed,
-            expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
-            passed: None,
-            rehash: None,
-            travel: None,
-        });
-        work.commit.consume(self.flow_write(flow, next, now)?);
-        Ok(FlowStep {
-            outcome: FlowOutcome::Reserved,
-            view: None,
-            writes: work.commit.into_writes(),
-            effects: work.effects,
-            then: Then::CommitAndRepeat { ticket },
-        })
+        };
+        self.reserve(flow, f.clone(), counted, work, now, rng)
     }
 
     /// Phase 2: the current password checked (one Argon2 run, a dummy if
@@ -263,22 +248,12 @@ impl FlowEngine {
         } else {
             None
         };
-        let ticket = Secret::draw(rng);
         next.violations = violations;
-        next.reservation = Some(Reservation {
-            ticket: ticket.digest(),
-            passed: Some(true),
+        let verdict = Reservation {
             rehash,
             ..r.clone()
-        });
-        work.commit.consume(self.flow_write(flow, next, now)?);
-        Ok(FlowStep {
-            outcome: FlowOutcome::Checked,
-            view: None,
-            writes: work.commit.into_writes(),
-            effects: work.effects,
-            then: Then::CommitAndRepeat { ticket },
-        })
+        };
+        self.checked(flow, next, verdict, work, now, rng)
     }
 
     /// Phase 3: the current password was right. The attempt is cleared;
@@ -305,16 +280,7 @@ impl FlowEngine {
         let mut next = f.clone();
         let Some(phc) = &r.rehash else {
             let violations = std::mem::take(&mut next.violations);
-            self.moved(&mut next);
-            next.error = Some(ViewError::PasswordRejected);
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "change_password")
-                    .detail("reason", "policy")
-                    .detail("violations", violations.join(",")),
-            ));
-            next.violations = violations;
-            let reason = Rejection::PasswordRejected;
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            return self.password_refused(flow, next, violations, "change_password", work, now);
         };
         let a = account.body();
         let body = a.with_new_password(phc.clone(), self.history_keep());

@@ -3,15 +3,14 @@
 //! (ENGINE §2): counted in the account's second-factor budget, committed,
 //! then checked once, the verdict kept in the flow.
 
-use std::time::Duration;
-
 use rand_core::CryptoRng;
 
 use super::engine::{FlowEngine, Work, guard_key};
-use super::login::{Hold, Working};
+use super::login::Working;
 use super::records::{FlowWrite, Records};
-use super::state::{Checked, Flow, Reservation, Subject};
-use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then};
+use super::reservation::{Counted, Hold};
+use super::state::{Checked, Flow, Subject};
+use super::step::{FlowStep, Rejection};
 use super::view::{EndReason, Method};
 use crate::otp::{RecoveryCodeSet, RecoveryOutcome};
 use crate::record::Stored;
@@ -43,31 +42,17 @@ impl FlowEngine {
                 let Some(attempt) = self.second_factor_attempt(&mut guard, now)? else {
                     return self.ended(flow, f.clone(), EndReason::SecondFactorLocked, now);
                 };
-                let ticket = Secret::draw(rng);
-                let mut next = f.clone();
-                next.reservation = Some(Reservation {
-                    ticket: ticket.digest(),
-                    checks: Checked::RecoveryCode,
-                    attempt: Some(attempt),
-                    source_attempt: None,
-                    doomed: None,
-                    expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
-                    passed: None,
-                    rehash: None,
-                    travel: None,
-                });
                 let mut work = Work::new();
                 if let Some(w) = guard.write(&guard_key(&id)) {
                     work.commit.restrict(w);
                 }
-                work.commit.consume(self.flow_write(flow, next, now)?);
-                return Ok(FlowStep {
-                    outcome: FlowOutcome::Reserved,
-                    view: None,
-                    writes: work.commit.into_writes(),
-                    effects: work.effects,
-                    then: Then::CommitAndRepeat { ticket },
-                });
+                let counted = Counted {
+                    checks: Checked::RecoveryCode,
+                    attempt: Some(attempt),
+                    source_attempt: None,
+                    doomed: None,
+                };
+                return self.reserve(flow, f.clone(), counted, work, now, rng);
             }
         };
         let attempt = reservation.attempt.clone().ok_or_else(|| {
@@ -101,20 +86,7 @@ impl FlowEngine {
             }
         };
         if accepted {
-            let ticket = Secret::draw(rng);
-            next.reservation = Some(Reservation {
-                ticket: ticket.digest(),
-                passed: Some(true),
-                ..reservation
-            });
-            work.commit.consume(self.flow_write(flow, next, now)?);
-            return Ok(FlowStep {
-                outcome: FlowOutcome::Checked,
-                view: None,
-                writes: work.commit.into_writes(),
-                effects: work.effects,
-                then: Then::CommitAndRepeat { ticket },
-            });
+            return self.checked(flow, next, reservation, work, now, rng);
         }
         next.reservation = None;
         self.second_factor_failed(flow, next, guard, &attempt, Rejection::WrongCode, work, now)

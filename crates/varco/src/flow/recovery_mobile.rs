@@ -73,22 +73,10 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        if number.len() > 64 {
-            return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
-        }
         let f = flow.body();
-        let Ok(number) = crate::validate::mobile(number, &self.config.identifiers) else {
-            let mut shown = f.clone();
-            shown.error = Some(ViewError::NumberRejected);
-            return Ok(FlowStep {
-                outcome: FlowOutcome::Rejected {
-                    reason: Rejection::NumberRejected,
-                },
-                view: Some(self.view_of(&shown)),
-                writes: Vec::new(),
-                effects: Vec::new(),
-                then: Then::Respond,
-            });
+        let number = match self.typed_mobile(f, number)? {
+            Ok(n) => n,
+            Err(refused) => return Ok(refused),
         };
         let extra = [destination_key(&number)];
         if let Err(step) = self.grant_context(flow, records, &extra, now)? {
@@ -117,6 +105,37 @@ impl FlowEngine {
             sent,
         };
         self.respond(flow, next, outcome, work, now)
+    }
+
+    /// A mobile number as typed, in international form; `Err` is the
+    /// refusal of one that is not a mobile: the same screen with its
+    /// error, nothing written (a typo is not a guess).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for over 64 bytes.
+    pub(crate) fn typed_mobile(
+        &self,
+        f: &Flow,
+        number: &str,
+    ) -> Result<Result<String, FlowStep>, Error> {
+        if number.len() > 64 {
+            return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
+        }
+        Ok(
+            crate::validate::mobile(number, &self.config.identifiers).map_err(|_| {
+                let mut shown = f.clone();
+                shown.error = Some(ViewError::NumberRejected);
+                FlowStep {
+                    outcome: FlowOutcome::Rejected {
+                        reason: Rejection::NumberRejected,
+                    },
+                    view: Some(self.view_of(&shown)),
+                    writes: Vec::new(),
+                    effects: Vec::new(),
+                    then: Then::Respond,
+                }
+            }),
+        )
     }
 
     /// The code: right, the number is saved (held before it serves a

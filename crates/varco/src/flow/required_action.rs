@@ -107,23 +107,7 @@ impl FlowEngine {
         let mut next = flow.body().clone();
         let mut work = Work::new();
         if !violations.is_empty() {
-            self.moved(&mut next);
-            next.error = Some(ViewError::PasswordRejected);
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "new_password")
-                    .detail("reason", "policy")
-                    .detail("violations", violations.join(",")),
-            ));
-            next.violations = violations;
-            return self.respond(
-                flow,
-                next,
-                FlowOutcome::Rejected {
-                    reason: Rejection::PasswordRejected,
-                },
-                work,
-                now,
-            );
+            return self.password_refused(flow, next, violations, "new_password", work, now);
         }
         let phc = self.hasher.hash(password, rng)?;
         let mut acc = Working::new(account.clone());

@@ -15,18 +15,17 @@
 //! recovery); sends count in the destination's. Both belong to the
 //! account and the number, not the flow (ENGINE §6.5).
 
-use std::time::Duration;
-
 use rand_core::CryptoRng;
 
 use super::config::SecondFactorRule;
 use super::engine::{FlowEngine, Submit, Work, challenge_key, destination_key, guard_key};
 use super::input::Input;
-use super::login::{Hold, Working};
+use super::login::Working;
 use super::new_password::Current;
 use super::records::{FlowWrite, Records};
-use super::state::{Checked, Flow, Reservation, State, Subject};
-use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then};
+use super::reservation::{Counted, Hold};
+use super::state::{Checked, Flow, State, Subject};
+use super::step::{FlowOutcome, FlowStep, Rejection, Then};
 use super::view::{Done, EndReason, Method, ViewError};
 use crate::account::{
     Account, AccountState, Claim, IdentifierKind, LifecycleEvent, LookupKey, normalize_answer,
@@ -688,20 +687,7 @@ impl FlowEngine {
                 let mut next = f.clone();
                 let mut work = Work::new();
                 if valid {
-                    let ticket = Secret::draw(rng);
-                    next.reservation = Some(Reservation {
-                        ticket: ticket.digest(),
-                        passed: Some(true),
-                        ..r.clone()
-                    });
-                    work.commit.consume(self.flow_write(flow, next, now)?);
-                    return Ok(FlowStep {
-                        outcome: FlowOutcome::Checked,
-                        view: None,
-                        writes: work.commit.into_writes(),
-                        effects: work.effects,
-                        then: Then::CommitAndRepeat { ticket },
-                    });
+                    return self.checked(flow, next, r.clone(), work, now, rng);
                 }
                 if let Some(attempt) = &r.attempt {
                     work.effects.extend(guard.failed(attempt, now)?.effects);
@@ -747,27 +733,13 @@ impl FlowEngine {
                     work.commit
                         .restrict(self.pad_write(records, subject.id(), now)?);
                 }
-                let ticket = Secret::draw(rng);
-                let mut next = f.clone();
-                next.reservation = Some(Reservation {
-                    ticket: ticket.digest(),
+                let counted = Counted {
                     checks: Checked::Answer,
                     attempt,
                     source_attempt: None,
-                    doomed: doomed.map(|d| d.as_str().to_owned()),
-                    expires_at: now + Duration::from_secs(self.config.reservation_ttl_secs),
-                    passed: None,
-                    rehash: None,
-                    travel: None,
-                });
-                work.commit.consume(self.flow_write(flow, next, now)?);
-                Ok(FlowStep {
-                    outcome: FlowOutcome::Reserved,
-                    view: None,
-                    writes: work.commit.into_writes(),
-                    effects: work.effects,
-                    then: Then::CommitAndRepeat { ticket },
-                })
+                    doomed,
+                };
+                self.reserve(flow, f.clone(), counted, work, now, rng)
             }
         }
     }
@@ -856,16 +828,7 @@ impl FlowEngine {
         let mut next = flow.body().clone();
         let mut work = Work::new();
         if !violations.is_empty() {
-            self.moved(&mut next);
-            next.error = Some(ViewError::PasswordRejected);
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "new_password")
-                    .detail("reason", "policy")
-                    .detail("violations", violations.join(",")),
-            ));
-            next.violations = violations;
-            let reason = Rejection::PasswordRejected;
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            return self.password_refused(flow, next, violations, "new_password", work, now);
         }
         let phc = self.hasher.hash(password, rng)?;
         let mut body = a.with_new_password(phc, self.history_keep());

@@ -19,8 +19,8 @@ use super::input::Input;
 use super::login::Working;
 use super::records::Records;
 use super::state::{Flow, State, Subject};
-use super::step::{FlowOutcome, FlowStep, Rejection, Then};
-use super::view::{Done, EndReason, HostQuestion, ViewError};
+use super::step::{FlowOutcome, FlowStep};
+use super::view::{Done, EndReason, HostQuestion};
 use crate::account::{Account, Claim, IdentifierKind, LookupKey};
 use crate::effect::Effect;
 use crate::guard::AccountGuard;
@@ -150,22 +150,10 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        if number.len() > 64 {
-            return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
-        }
         let f = flow.body();
-        let Ok(number) = crate::validate::mobile(number, &self.config.identifiers) else {
-            let mut shown = f.clone();
-            shown.error = Some(ViewError::NumberRejected);
-            return Ok(FlowStep {
-                outcome: FlowOutcome::Rejected {
-                    reason: Rejection::NumberRejected,
-                },
-                view: Some(self.view_of(&shown)),
-                writes: Vec::new(),
-                effects: Vec::new(),
-                then: Then::Respond,
-            });
+        let number = match self.typed_mobile(f, number)? {
+            Ok(n) => n,
+            Err(refused) => return Ok(refused),
         };
         let (subject, account, _, mut rung) = match self.reset_context(f, records, &[], now)? {
             Ok(c) => c,
