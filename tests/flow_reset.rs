@@ -939,3 +939,54 @@ fn many_reset_flows_share_the_accounts_recovery_budget_and_the_numbers_send_budg
         "every flow's guess counted in one budget, until it locked"
     );
 }
+
+#[test]
+fn an_expired_reset_code_is_not_a_guess() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &who("a1", "mario", Some("+393331234567")));
+    let rng = &mut rand::rng();
+    let (f, s) = start_reset(&engine, &store, at(10));
+    let _ = request(&engine, &store, &f, &s, &identify("mario"), at(11), rng);
+    let code = last_code(&store);
+    // Past the code's five minutes (within the flow's fifteen).
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &login::code(&code),
+        at(11 + 301),
+        rng,
+    );
+    assert_eq!(
+        step.outcome,
+        FlowOutcome::Rejected {
+            reason: Rejection::CodeExpired
+        }
+    );
+    assert_eq!(step.view.unwrap().error, Some(ViewError::CodeExpired));
+    let counted = store.get("guard/a1").map_or(0, |g| {
+        Stored::<varco::guard::AccountGuard>::from_json(&g)
+            .unwrap()
+            .body()
+            .counter(varco::guard::Factor::Recovery)
+            .consecutive()
+    });
+    assert_eq!(counted, 0, "an expired code is not counted");
+    // A new code (a resend) passes.
+    let (step, _) = request(&engine, &store, &f, &s, &Input::Resend, at(11 + 302), rng);
+    assert!(matches!(
+        step.outcome,
+        FlowOutcome::CodeSent { sent: true, .. }
+    ));
+    let (step, _) = request(
+        &engine,
+        &store,
+        &f,
+        &s,
+        &login::code(&last_code(&store)),
+        at(11 + 303),
+        rng,
+    );
+    assert_eq!(screen(&step), ("new_password".into(), None));
+}

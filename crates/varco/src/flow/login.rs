@@ -1141,49 +1141,8 @@ impl FlowEngine {
         let mut next = f.clone();
         let mut work = Work::new();
         // An expired or spent code is not a guess: nothing is counted.
-        if let Some(c) = &stored
-            && (c.body().state() != ChallengeState::Pending
-                || c.body().is_expired(now)
-                || c.clock_went_back(now))
-        {
-            let step = c.verify(
-                &self.config.delivery,
-                &self.codes,
-                code,
-                Purpose::Login,
-                now,
-            )?;
-            if let Some(w) = &step.writes {
-                work.commit.consume(FlowWrite::put(&ckey, w));
-            }
-            work.effects.extend(step.effects);
-            return match step.outcome {
-                CodeOutcome::Expired => {
-                    self.moved(&mut next);
-                    next.error = Some(ViewError::CodeExpired);
-                    self.respond(
-                        flow,
-                        next,
-                        FlowOutcome::Rejected {
-                            reason: Rejection::CodeExpired,
-                        },
-                        work,
-                        now,
-                    )
-                }
-                _ => {
-                    self.end(&mut next, EndReason::AttemptsUsedUp);
-                    self.respond(
-                        flow,
-                        next,
-                        FlowOutcome::Ended {
-                            reason: EndReason::AttemptsUsedUp,
-                        },
-                        work,
-                        now,
-                    )
-                }
-            };
+        if let Some(c) = stored.as_ref().filter(|c| Self::is_dead(c, now)) {
+            return self.dead_code(flow, c, &ckey, code, Purpose::Login, now);
         }
         let mut guard = Working::new(guard);
         let Some(attempt) = self.second_factor_attempt(&mut guard, now)? else {
@@ -1256,6 +1215,44 @@ impl FlowEngine {
                     now,
                 )
             }
+        }
+    }
+
+    /// Whether a challenge takes no more guesses: used, expired, or seen
+    /// at a later time than `now` (a clock set back revives nothing).
+    pub(crate) fn is_dead(c: &Stored<Challenge>, now: Timestamp) -> bool {
+        c.body().state() != ChallengeState::Pending
+            || c.body().is_expired(now)
+            || c.clock_went_back(now)
+    }
+
+    /// A code for a dead challenge: not a guess, nothing counted. Expired,
+    /// the screen again with its error; spent, the flow ends.
+    pub(crate) fn dead_code(
+        &self,
+        flow: &Stored<Flow>,
+        c: &Stored<Challenge>,
+        ckey: &str,
+        code: &str,
+        purpose: Purpose,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        let mut next = flow.body().clone();
+        let mut work = Work::new();
+        let step = c.verify(&self.config.delivery, &self.codes, code, purpose, now)?;
+        if let Some(w) = &step.writes {
+            work.commit.consume(FlowWrite::put(ckey, w));
+        }
+        work.effects.extend(step.effects);
+        if matches!(step.outcome, CodeOutcome::Expired) {
+            self.moved(&mut next);
+            next.error = Some(ViewError::CodeExpired);
+            let reason = Rejection::CodeExpired;
+            self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
+        } else {
+            self.end(&mut next, EndReason::AttemptsUsedUp);
+            let reason = EndReason::AttemptsUsedUp;
+            self.respond(flow, next, FlowOutcome::Ended { reason }, work, now)
         }
     }
 

@@ -34,7 +34,7 @@ use crate::audit::AuditEvent;
 use crate::effect::Effect;
 use crate::guard::{AccountGuard, Admission, DestinationBudget, Factor, Unlock};
 use crate::hash::Verification;
-use crate::otp::{Challenge, ChallengeState, CodeOutcome, Destination, Purpose};
+use crate::otp::{Challenge, CodeOutcome, Destination, Purpose};
 use crate::record::Stored;
 use crate::{Error, Timestamp};
 
@@ -384,32 +384,8 @@ impl FlowEngine {
         let mut next = f.clone();
         let mut work = Work::new();
         // An expired or spent code is not a guess: nothing is counted.
-        if let Some(c) = &stored
-            && (c.body().state() != ChallengeState::Pending
-                || c.body().is_expired(now)
-                || c.clock_went_back(now))
-        {
-            let step = c.verify(
-                &self.config.delivery,
-                &self.codes,
-                code,
-                Purpose::Recovery,
-                now,
-            )?;
-            if let Some(w) = &step.writes {
-                work.commit.consume(FlowWrite::put(&ckey, w));
-            }
-            work.effects.extend(step.effects);
-            return if matches!(step.outcome, CodeOutcome::Expired) {
-                self.moved(&mut next);
-                next.error = Some(ViewError::CodeExpired);
-                let reason = Rejection::CodeExpired;
-                self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
-            } else {
-                self.end(&mut next, EndReason::AttemptsUsedUp);
-                let reason = EndReason::AttemptsUsedUp;
-                self.respond(flow, next, FlowOutcome::Ended { reason }, work, now)
-            };
+        if let Some(c) = stored.as_ref().filter(|c| Self::is_dead(c, now)) {
+            return self.dead_code(flow, c, &ckey, code, Purpose::Recovery, now);
         }
         let mut guard = Working::new(guard);
         let attempt = match &account {
