@@ -990,3 +990,25 @@ fn an_expired_reset_code_is_not_a_guess() {
     );
     assert_eq!(screen(&step), ("new_password".into(), None));
 }
+
+#[test]
+fn an_input_or_a_fact_without_fields_takes_none() {
+    for json in [
+        r#"{"input":"forgot","answer":"Fido"}"#,
+        r#"{"input":"resend","code":"123456"}"#,
+        r#"{"input":"cancel","x":1}"#,
+    ] {
+        assert_eq!(
+            Input::from_json(json).unwrap_err().code(),
+            "invalid_input",
+            "{json}"
+        );
+    }
+    assert_eq!(
+        Input::from_json(r#"{"input":"forgot"}"#).unwrap(),
+        Input::Forgot
+    );
+    let fact = varco::flow::HostFact::from_json(r#"{"fact":"delivery_failed","passed":true}"#);
+    assert_eq!(fact.unwrap_err().code(), "invalid_input");
+    assert!(varco::flow::HostFact::from_json(r#"{"fact":"delivery_failed"}"#).is_ok());
+}

@@ -433,6 +433,30 @@ pub fn input_from_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -
     serde_json::from_str(json).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
 }
 
+/// [`input_from_json`] for a tagged enum whose variants without fields
+/// serde would take with any fields beside the tag (its
+/// `deny_unknown_fields` does not reach them): such a variant must be the
+/// tag alone. `tag` is the tag's name; `bare` says which variants have no
+/// fields.
+pub(crate) fn tagged_from_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    what: &str,
+    tag: &str,
+    bare: impl Fn(&T) -> bool,
+) -> Result<T, Error> {
+    let value: T = input_from_json(json, what)?;
+    if bare(&value) {
+        let fields: serde_json::Map<String, serde_json::Value> = input_from_json(json, what)?;
+        if let Some(extra) = fields.keys().find(|k| *k != tag) {
+            return Err(Error::InvalidInput(format!(
+                "{what}: unknown field {:?}",
+                crate::guard::clip(extra)
+            )));
+        }
+    }
+    Ok(value)
+}
+
 /// Reads configuration JSON: over [`MAX_CONFIG_BYTES`], malformed, or with
 /// unknown or invalid fields, it is the configuration's own error (`wrap`:
 /// [`Error::InvalidPolicy`], [`Error::InvalidGuardPolicy`], ...), never

@@ -51,7 +51,9 @@ impl HostFact {
     /// # Errors
     /// [`Error::InvalidInput`] for malformed JSON, an unknown fact or field.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::input_from_json(json, "host fact")
+        crate::error::tagged_from_json(json, "host fact", "fact", |f: &HostFact| {
+            matches!(f, HostFact::DeliveryFailed)
+        })
     }
 
     /// The stable name (`captcha`, `delivery_failed`).

@@ -17,6 +17,7 @@ use crate::{Error, SecretString};
 /// let p = Input::from_json(r#"{"input":"password","password":"s3cret!"}"#).unwrap();
 /// assert!(!format!("{p:?}").contains("s3cret"));
 /// assert_eq!(Input::from_json(r#"{"input":"password","pw":"x"}"#).unwrap_err().code(), "invalid_input");
+/// assert_eq!(Input::from_json(r#"{"input":"resend","code":"1"}"#).unwrap_err().code(), "invalid_input");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case", deny_unknown_fields)]
@@ -105,7 +106,12 @@ impl Input {
     /// [`Error::InvalidInput`] for malformed JSON, an unknown input or an
     /// unknown field.
     pub fn from_json(json: &str) -> Result<Self, Error> {
-        crate::error::input_from_json(json, "flow input")
+        crate::error::tagged_from_json(json, "flow input", "input", |i: &Input| {
+            matches!(
+                i,
+                Input::Forgot | Input::AcceptTerms | Input::Resend | Input::Back | Input::Cancel
+            )
+        })
     }
 
     /// An input from its name and fields, given one by one (what C's
