@@ -679,33 +679,18 @@ fn a_sign_in_that_read_the_account_before_a_reset_cannot_commit_after_it() {
     let _ = request(&engine, &store, &rf, &rs, &login::code(&code), at(12), rng);
     // The sign-in reserves and checks its password, then computes its
     // last phase from the records as they are now...
-    let pw = password("Correct-Horse-1");
-    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(&lf).unwrap()).unwrap();
-    let token = flow().body().token();
     let keys: Vec<String> = ["account/a1", "guard/a1", engine_pad(&engine, &store)]
         .iter()
         .map(|k| k.to_string())
         .collect();
-    let mut ticket: Option<String> = None;
-    let last = loop {
-        let submit = varco::flow::Submit {
-            client_secret: &ls,
-            token: &token,
-            input: &pw,
-            ticket: ticket.as_deref(),
-        };
-        let step = engine
-            .advance(&flow(), &submit, &store.load(&keys), at(13), rng)
-            .unwrap();
-        match &step.then {
-            varco::flow::Then::CommitAndRepeat { ticket: t } => {
-                store.commit_step(&step).unwrap();
-                ticket = Some(t.expose().to_owned());
-            }
-            varco::flow::Then::Load { keys: more } => panic!("more records: {more:?}"),
-            varco::flow::Then::Respond => break step,
-        }
-    };
+    let last = last_phase(
+        &engine,
+        &store,
+        (&lf, &ls),
+        "Correct-Horse-1",
+        &keys,
+        at(13),
+    );
     assert!(matches!(last.outcome, FlowOutcome::SignedIn { .. }));
     // ...and the reset commits first.
     let fresh = "fiume violino tramonto";
@@ -727,29 +712,7 @@ fn a_sign_in_that_read_the_account_before_a_reset_cannot_commit_after_it() {
     // block): the sign-in's assert on the account is what refuses it.
     let (lf, ls) = start(&engine, &store, None, at(20));
     let _ = request(&engine, &store, &lf, &ls, &identify("mario"), at(20), rng);
-    let pw = password(fresh);
-    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(&lf).unwrap()).unwrap();
-    let token = flow().body().token();
-    let mut ticket: Option<String> = None;
-    let last = loop {
-        let submit = varco::flow::Submit {
-            client_secret: &ls,
-            token: &token,
-            input: &pw,
-            ticket: ticket.as_deref(),
-        };
-        let step = engine
-            .advance(&flow(), &submit, &store.load(&keys), at(21), rng)
-            .unwrap();
-        match &step.then {
-            varco::flow::Then::CommitAndRepeat { ticket: t } => {
-                store.commit_step(&step).unwrap();
-                ticket = Some(t.expose().to_owned());
-            }
-            varco::flow::Then::Load { keys: more } => panic!("more records: {more:?}"),
-            varco::flow::Then::Respond => break step,
-        }
-    };
+    let last = last_phase(&engine, &store, (&lf, &ls), fresh, &keys, at(21));
     assert!(matches!(last.outcome, FlowOutcome::SignedIn { .. }));
     let block = varco::flow::Command::Block {
         account: "a1".into(),
@@ -768,6 +731,42 @@ fn a_sign_in_that_read_the_account_before_a_reset_cannot_commit_after_it() {
         store.commit_step(&last).is_err(),
         "a sign-in that relied on the account before a block never commits after it"
     );
+}
+
+/// A sign-in's password through its reserve and check phases (each
+/// committed), and its last phase computed from `keys` as stored now, not
+/// committed.
+fn last_phase(
+    engine: &FlowEngine,
+    store: &Store,
+    (flow_key, secret): (&str, &str),
+    pw: &str,
+    keys: &[String],
+    now: varco::Timestamp,
+) -> varco::flow::FlowStep {
+    let pw = password(pw);
+    let flow = || Stored::<varco::flow::Flow>::from_json(&store.get(flow_key).unwrap()).unwrap();
+    let token = flow().body().token();
+    let mut ticket: Option<String> = None;
+    loop {
+        let submit = varco::flow::Submit {
+            client_secret: secret,
+            token: &token,
+            input: &pw,
+            ticket: ticket.as_deref(),
+        };
+        let step = engine
+            .advance(&flow(), &submit, &store.load(keys), now, &mut rand::rng())
+            .unwrap();
+        match &step.then {
+            varco::flow::Then::CommitAndRepeat { ticket: t } => {
+                store.commit_step(&step).unwrap();
+                ticket = Some(t.expose().to_owned());
+            }
+            varco::flow::Then::Load { keys: more } => panic!("more records: {more:?}"),
+            varco::flow::Then::Respond => return step,
+        }
+    }
 }
 
 /// The padding key the password phase reads for mario (the one key of

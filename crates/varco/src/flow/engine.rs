@@ -436,12 +436,22 @@ impl FlowEngine {
         if submit.token != f.token() {
             return Ok(self.unchanged(f, FlowOutcome::Stale));
         }
+        // What every flow does alike: a request that finds another's live
+        // reservation is Busy; a cancel ends the flow.
+        let Some(hold) = Self::hold(f, submit, now) else {
+            return Ok(self.unchanged(f, FlowOutcome::Busy));
+        };
+        if matches!(submit.input, Input::Cancel) {
+            return self.cancel(flow, now);
+        }
         match f.kind {
-            FlowKind::Login | FlowKind::StepUp => self.login(flow, submit, records, now, rng),
-            FlowKind::PasswordReset => self.reset(flow, submit, records, now, rng),
-            FlowKind::PasswordChange => self.password_change(flow, submit, records, now, rng),
+            FlowKind::Login | FlowKind::StepUp => self.login(flow, submit, hold, records, now, rng),
+            FlowKind::PasswordReset => self.reset(flow, submit, hold, records, now, rng),
+            FlowKind::PasswordChange => self.password_change(flow, submit, hold, records, now, rng),
             FlowKind::RecoveryMobile => self.recovery_mobile(flow, submit, records, now, rng),
-            FlowKind::UsernameRecovery => self.username_recovery(flow, submit, records, now, rng),
+            FlowKind::UsernameRecovery => {
+                self.username_recovery(flow, submit, hold, records, now, rng)
+            }
         }
     }
 

@@ -87,16 +87,13 @@ impl FlowEngine {
         &self,
         flow: &Stored<Flow>,
         submit: &Submit<'_>,
+        hold: Hold,
         records: &Records,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let Some(hold) = Self::hold(f, submit, now) else {
-            return Ok(self.unchanged(f, FlowOutcome::Busy));
-        };
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => self.cancel(flow, now),
             (State::Identify, Input::Identify { identifier }) => {
                 self.identify(flow, identifier, records, now)
             }
@@ -1339,9 +1336,28 @@ impl FlowEngine {
         if !missing.is_empty() {
             return Ok(Self::load(missing));
         }
+        let dkey = keys.first().cloned().unwrap_or_default();
+        self.resend_code(flow, &ckey, &dkey, *channel, records, now, rng)
+    }
+
+    /// "Send again": a new code for the challenge at `ckey`, within the
+    /// destination's budget at `dkey` (both loaded); a missing challenge or
+    /// a refused resend shows the same screen, nothing sent.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn resend_code<R: CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        ckey: &str,
+        dkey: &str,
+        channel: crate::otp::Channel,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<FlowStep, Error> {
+        let f = flow.body();
         let silent = |work: Work| FlowStep {
             outcome: FlowOutcome::CodeSent {
-                channel: *channel,
+                channel,
                 sent: false,
             },
             view: Some(self.view_of(f)),
@@ -1350,12 +1366,11 @@ impl FlowEngine {
             then: Then::Respond,
         };
         let mut work = Work::new();
-        let Some(c) = records.load::<Challenge>(&ckey)?.present() else {
+        let Some(c) = records.load::<Challenge>(ckey)?.present() else {
             return Ok(silent(work));
         };
-        let dkey = keys.first().cloned().unwrap_or_default();
         let budget = records
-            .load::<DestinationBudget>(&dkey)?
+            .load::<DestinationBudget>(dkey)?
             .present()
             .unwrap_or_else(|| {
                 Stored::new(DestinationBudget::new(c.body().destination().address()))
@@ -1363,10 +1378,10 @@ impl FlowEngine {
         let step = c.resend(&self.config.delivery, &self.codes, &budget, now, rng)?;
         work.effects.extend(step.effects);
         if let Some(b) = &step.writes.budget {
-            work.commit.restrict(FlowWrite::put(&dkey, b));
+            work.commit.restrict(FlowWrite::put(dkey, b));
         }
         if let Some(w) = &step.writes.challenge {
-            work.commit.consume(FlowWrite::put(&ckey, w));
+            work.commit.consume(FlowWrite::put(ckey, w));
         }
         match step.outcome {
             crate::otp::ResendOutcome::Sent { next_resend_at, .. } => {
@@ -1375,16 +1390,11 @@ impl FlowEngine {
                 next.resend_at = Some(next_resend_at);
                 work.effects
                     .push(Effect::Audit(self.audit(&next, now, "resend")));
-                self.respond(
-                    flow,
-                    next,
-                    FlowOutcome::CodeSent {
-                        channel: *channel,
-                        sent: true,
-                    },
-                    work,
-                    now,
-                )
+                let outcome = FlowOutcome::CodeSent {
+                    channel,
+                    sent: true,
+                };
+                self.respond(flow, next, outcome, work, now)
             }
             _ => Ok(silent(work)),
         }

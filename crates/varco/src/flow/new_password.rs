@@ -6,6 +6,7 @@
 use subtle::ConstantTimeEq;
 
 use super::engine::{FlowEngine, Work};
+use super::records::Records;
 use super::state::Flow;
 use super::step::{FlowOutcome, FlowStep, Rejection};
 use super::view::ViewError;
@@ -13,6 +14,7 @@ use crate::Error;
 use crate::Timestamp;
 use crate::account::{Account, IdentifierKind};
 use crate::effect::Effect;
+use crate::guard::AccountGuard;
 use crate::policy::{Context, Rule};
 use crate::record::Stored;
 
@@ -38,6 +40,46 @@ impl FlowEngine {
             .max()
             .unwrap_or(0)
             .min(Account::MAX_HISTORY)
+    }
+
+    /// A new password typed twice on a screen past every factor (a reset's,
+    /// a required change's): the account and its budget record, with the
+    /// new hash, when it is accepted; otherwise the step that answers
+    /// instead (its refusal, a load, the flow ended by an account that
+    /// changed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a copy over the hasher's bound.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn accepted_new_password<R: rand_core::CryptoRng + ?Sized>(
+        &self,
+        flow: &Stored<Flow>,
+        password: &str,
+        confirmation: &str,
+        records: &Records,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Result<(Stored<Account>, Stored<AccountGuard>, String), FlowStep>, Error> {
+        let max = crate::hash::PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES;
+        if password.len() > max || confirmation.len() > max {
+            return Err(Error::InvalidInput(format!(
+                "a password is at most {max} bytes"
+            )));
+        }
+        let (account, guard) = match self.action_context(flow, records, &[], now)? {
+            Ok(c) => c,
+            Err(step) => return Ok(Err(step)),
+        };
+        let violations =
+            self.vet_new_password(account.body(), password, confirmation, Current::Hash)?;
+        if !violations.is_empty() {
+            let next = flow.body().clone();
+            let refused =
+                self.password_refused(flow, next, violations, "new_password", Work::new(), now)?;
+            return Ok(Err(refused));
+        }
+        let phc = self.hasher.hash(password, rng)?;
+        Ok(Ok((account, guard, phc)))
     }
 
     /// A new password refused: the same screen with its violations; the

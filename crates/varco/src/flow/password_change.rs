@@ -41,16 +41,13 @@ impl FlowEngine {
         &self,
         flow: &Stored<Flow>,
         submit: &Submit<'_>,
+        hold: Hold,
         records: &Records,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let Some(hold) = Self::hold(f, submit, now) else {
-            return Ok(self.unchanged(f, FlowOutcome::Busy));
-        };
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => self.cancel(flow, now),
             (
                 State::ChangePassword,
                 Input::ChangePassword {

@@ -24,7 +24,6 @@ use super::state::{Flow, State};
 use super::step::{FlowOutcome, FlowStep, Rejection, Then};
 use super::view::{Done, EndReason, ViewError};
 use crate::effect::Effect;
-use crate::guard::DestinationBudget;
 use crate::otp::{Challenge, Channel, CodeOutcome, Destination, Purpose};
 use crate::record::Stored;
 use crate::{Error, Timestamp};
@@ -41,7 +40,6 @@ impl FlowEngine {
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => self.cancel(flow, now),
             (State::EnterMobile, Input::Mobile { number }) => {
                 self.enter_mobile(flow, number, records, now, rng)
             }
@@ -257,46 +255,6 @@ impl FlowEngine {
         if let Err(step) = self.grant_context(flow, records, &[ckey.clone(), dkey.clone()], now)? {
             return Ok(step);
         }
-        let mut work = Work::new();
-        let silent = |work: Work| FlowStep {
-            outcome: FlowOutcome::CodeSent {
-                channel: Channel::Sms,
-                sent: false,
-            },
-            view: Some(self.view_of(f)),
-            writes: work.commit.into_writes(),
-            effects: work.effects,
-            then: Then::Respond,
-        };
-        let Some(c) = records.load::<Challenge>(&ckey)?.present() else {
-            return Ok(silent(work));
-        };
-        let budget = records
-            .load::<DestinationBudget>(&dkey)?
-            .present()
-            .unwrap_or_else(|| Stored::new(DestinationBudget::new(number)));
-        let step = c.resend(&self.config.delivery, &self.codes, &budget, now, rng)?;
-        work.effects.extend(step.effects);
-        if let Some(b) = &step.writes.budget {
-            work.commit.restrict(FlowWrite::put(&dkey, b));
-        }
-        if let Some(w) = &step.writes.challenge {
-            work.commit.consume(FlowWrite::put(&ckey, w));
-        }
-        match step.outcome {
-            crate::otp::ResendOutcome::Sent { next_resend_at, .. } => {
-                let mut next = f.clone();
-                self.moved(&mut next);
-                next.resend_at = Some(next_resend_at);
-                work.effects
-                    .push(Effect::Audit(self.audit(&next, now, "resend")));
-                let outcome = FlowOutcome::CodeSent {
-                    channel: Channel::Sms,
-                    sent: true,
-                };
-                self.respond(flow, next, outcome, work, now)
-            }
-            _ => Ok(silent(work)),
-        }
+        self.resend_code(flow, &ckey, &dkey, Channel::Sms, records, now, rng)
     }
 }

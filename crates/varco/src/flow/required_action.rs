@@ -87,29 +87,14 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        let max = crate::hash::PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES;
-        if password.len() > max || confirmation.len() > max {
-            return Err(Error::InvalidInput(format!(
-                "a password is at most {max} bytes"
-            )));
-        }
-        let (account, guard) = match self.action_context(flow, records, &[], now)? {
-            Ok(c) => c,
-            Err(step) => return Ok(step),
-        };
+        let (account, guard, phc) =
+            match self.accepted_new_password(flow, password, confirmation, records, now, rng)? {
+                Ok(accepted) => accepted,
+                Err(step) => return Ok(step),
+            };
         let a = account.body();
-        let violations = self.vet_new_password(
-            a,
-            password,
-            confirmation,
-            super::new_password::Current::Hash,
-        )?;
         let mut next = flow.body().clone();
         let mut work = Work::new();
-        if !violations.is_empty() {
-            return self.password_refused(flow, next, violations, "new_password", work, now);
-        }
-        let phc = self.hasher.hash(password, rng)?;
         let mut acc = Working::new(account.clone());
         acc.now = acc
             .now

@@ -21,7 +21,6 @@ use super::config::SecondFactorRule;
 use super::engine::{FlowEngine, Submit, Work, challenge_key, destination_key, guard_key};
 use super::input::Input;
 use super::login::Working;
-use super::new_password::Current;
 use super::records::{FlowWrite, Records};
 use super::reservation::{Counted, Hold};
 use super::state::{Checked, Flow, State, Subject};
@@ -55,16 +54,13 @@ impl FlowEngine {
         &self,
         flow: &Stored<Flow>,
         submit: &Submit<'_>,
+        hold: Hold,
         records: &Records,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let Some(hold) = Self::hold(f, submit, now) else {
-            return Ok(self.unchanged(f, FlowOutcome::Busy));
-        };
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => self.cancel(flow, now),
             (State::Identify, Input::Identify { identifier }) => self.reset_identify(
                 flow,
                 IdentifierKind::Username,
@@ -789,24 +785,14 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        let max = crate::hash::PasswordHasher::DEFAULT_MAX_PASSWORD_BYTES;
-        if password.len() > max || confirmation.len() > max {
-            return Err(Error::InvalidInput(format!(
-                "a password is at most {max} bytes"
-            )));
-        }
-        let (account, guard) = match self.action_context(flow, records, &[], now)? {
-            Ok(c) => c,
-            Err(step) => return Ok(step),
-        };
+        let (account, guard, phc) =
+            match self.accepted_new_password(flow, password, confirmation, records, now, rng)? {
+                Ok(accepted) => accepted,
+                Err(step) => return Ok(step),
+            };
         let a = account.body();
-        let violations = self.vet_new_password(a, password, confirmation, Current::Hash)?;
         let mut next = flow.body().clone();
         let mut work = Work::new();
-        if !violations.is_empty() {
-            return self.password_refused(flow, next, violations, "new_password", work, now);
-        }
-        let phc = self.hasher.hash(password, rng)?;
         let mut body = a.with_new_password(phc, self.history_keep());
         if *a.lifecycle().state() == AccountState::Dormant {
             let (woken, effects) = body.transition(&LifecycleEvent::RecoveryCompleted, now)?;

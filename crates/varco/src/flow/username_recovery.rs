@@ -18,6 +18,7 @@ use super::engine::{FlowEngine, Submit, Work};
 use super::input::Input;
 use super::login::Working;
 use super::records::Records;
+use super::reservation::Hold;
 use super::state::{Flow, State, Subject};
 use super::step::{FlowOutcome, FlowStep};
 use super::view::{Done, EndReason, HostQuestion};
@@ -34,16 +35,13 @@ impl FlowEngine {
         &self,
         flow: &Stored<Flow>,
         submit: &Submit<'_>,
+        hold: Hold,
         records: &Records,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let Some(hold) = Self::hold(f, submit, now) else {
-            return Ok(self.unchanged(f, FlowOutcome::Busy));
-        };
         match (&f.state, submit.input) {
-            (_, Input::Cancel) => self.cancel(flow, now),
             (State::Identify, Input::Identify { identifier })
             | (
                 State::Identify,
