@@ -4,10 +4,7 @@
 
 use serde_json::Value;
 use varco::Timestamp;
-use varco::account::{
-    CodiceFiscale, IdentifierKind, IdentifierRules, Lifecycle, LifecycleEvent, LookupKey,
-    PartitaIva,
-};
+use varco::account::{IdentifierKind, IdentifierRules, Lifecycle, LifecycleEvent, LookupKey};
 use varco::effect::Effect;
 use varco::guard::{AccountGuard, Attempt, DestinationBudget, GuardPolicies, Unlock};
 use varco::hash::{HashParams, PasswordHasher};
@@ -18,6 +15,7 @@ use varco::otp::{
 use varco::policy::{Context, PasswordPolicy};
 use varco::record::{Expect, Stored};
 use varco::seal::{Sealed, SealingKeys};
+use varco::validate::{Field, ValidationRules, check};
 
 #[path = "support/host.rs"]
 mod host;
@@ -345,13 +343,12 @@ fn the_shared_scenario_runs_in_rust() {
                     .map_or_else(|e| format!("error:{}", e.code()), |k| k.record_key());
                 assert_eq!(got, f[3], "{here}");
             }
-            "tax-code" => {
-                let got = match f[1] {
-                    "codice_fiscale" => CodiceFiscale::parse(f[2]).map(|c| c.as_str().to_owned()),
-                    "partita_iva" => PartitaIva::parse(f[2]).map(|c| c.as_str().to_owned()),
-                    other => panic!("unknown tax code {other}"),
+            "validate" => {
+                let field: Field = f[1].parse().unwrap();
+                let got = match check(field, f[2], &ValidationRules::default()) {
+                    Ok(v) => v,
+                    Err(e) => format!("invalid:{}", e.codes().join(",")),
                 };
-                let got = got.unwrap_or_else(|e| format!("error:{}", e.code()));
                 assert_eq!(got, f[3], "{here}");
             }
             "sealing-keys" => {

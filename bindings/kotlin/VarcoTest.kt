@@ -226,10 +226,9 @@ fun scenario(path: String) {
                 } catch (e: VarcoException) { "error:" + code(e).substringAfter('/').lowercase() }
                 eq(got, f[3], where)
             }
-            "tax-code" -> {
-                val got = try {
-                    if (f[1] == "codice_fiscale") codiceFiscale(f[2]) else partitaIva(f[2])
-                } catch (e: VarcoException) { "error:" + code(e).substringAfter('/').lowercase() }
+            "validate" -> {
+                val r = validate(Field.valueOf(f[1].uppercase()), f[2], null)
+                val got = r.value ?: ("invalid:" + r.problems.joinToString(",") { it.code })
                 eq(got, f[3], where)
             }
             "sealing-keys" -> sealing = SealingKeys(listOf(HostKey(f[1], hex(f[2]))))
@@ -400,6 +399,20 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         val q = BreachQuery("password")
         eq(q.prefix(), "5BAA6")
         eq(q.count("1E4C9B93F3F0682250B6CF8331B7EE68FD8:42\r\n"), 42UL)
+    },
+    "validators: every problem, in Italian and English" to {
+        eq(validate(Field.MOBILE, "0039 333-1234567", null).value, "+393331234567")
+        val r = validate(Field.CODICE_FISCALE, "RSSMR180Z41H5A1U", null)
+        eq(r.value, null)
+        eq(r.problems.map { it.code }, listOf("cf_letter_expected", "cf_digit_expected", "cf_month", "cf_check"))
+        eq(r.problems[2].messageIt, "La lettera del mese di nascita non è valida.")
+        eq(r.problems[2].messageEn, "The birth month letter is not valid.")
+        eq(validate(Field.REGISTRATION_EMAIL, "a@pec.it", null).problems.single().code, "email_pec")
+        val pec = "{\"pec\":{\"extra_domains\":[\"example.com\"]}}"
+        eq(validate(Field.REGISTRATION_EMAIL, "a@example.com", pec).problems.single().code, "email_pec")
+        eq(code(raises<VarcoException> { validate(Field.EMAIL, "a@b.it", "{\"pec\":{\"domains\":[\"x\"]}}") }), "FixConfiguration/INVALID_POLICY")
+        val person = Person("Mario", "Rossi", BirthDate(1980u, 1u, 1u), Sex.FEMALE)
+        eq(validateCodiceFiscaleOf("RSSMRA80A01H501U", person).problems.map { it.code }, listOf("cf_sex"))
     },
 )
 

@@ -253,11 +253,9 @@ class ScenarioTest(unittest.TestCase):
                 except v.VarcoError as e:
                     got = f"error:{e.code.name.lower()}"
                 self.assertEqual(got, f[3], where)
-            elif kind == "tax-code":
-                try:
-                    got = {"codice_fiscale": v.codice_fiscale, "partita_iva": v.partita_iva}[f[1]](f[2])
-                except v.VarcoError as e:
-                    got = f"error:{e.code.name.lower()}"
+            elif kind == "validate":
+                r = v.validate(getattr(v.Field, f[1].upper()), f[2], None)
+                got = r.value if r.value is not None else "invalid:" + ",".join(p.code for p in r.problems)
                 self.assertEqual(got, f[3], where)
             elif kind == "sealing-keys":
                 sealing = v.SealingKeys([v.HostKey(id=f[1], secret=bytes.fromhex(f[2]))])

@@ -493,5 +493,25 @@ class StrengthAndBreachTest(unittest.TestCase):
             q.count("not a range response")
 
 
+class ValidatorTest(unittest.TestCase):
+    def test_every_problem_in_italian_and_english(self):
+        self.assertEqual(v.validate(v.Field.MOBILE, "0039 333-1234567", None).value, "+393331234567")
+        r = v.validate(v.Field.CODICE_FISCALE, "RSSMR180Z41H5A1U", None)
+        self.assertIsNone(r.value)
+        self.assertEqual([p.code for p in r.problems], ["cf_letter_expected", "cf_digit_expected", "cf_month", "cf_check"])
+        self.assertEqual(r.problems[2].message_it, "La lettera del mese di nascita non è valida.")
+        self.assertEqual(v.validate(v.Field.PHONE, "430 1234567", None).problems[0].code, "mobile_a2p")
+        self.assertEqual(v.validate(v.Field.REGISTRATION_EMAIL, "x@pec.comune.roma.it", None).problems[0].code, "email_pec")
+        with self.assertRaises(v.VarcoError.FixConfiguration):
+            v.validate(v.Field.EMAIL, "a@b.it", '{"pec":{"domains":["x"]}}')
+
+    def test_codice_fiscale_against_its_person(self):
+        mario = v.Person(first_name="Mario", last_name="Rossi", birth_date=v.BirthDate(year=1980, month=1, day=1), sex=v.Sex.MALE)
+        self.assertEqual(v.validate_codice_fiscale_of("rssmra80a01h501u", mario).value, "RSSMRA80A01H501U")
+        other = v.Person(first_name="Luigi", last_name=None, birth_date=v.BirthDate(year=1981, month=1, day=1), sex=None)
+        r = v.validate_codice_fiscale_of("RSSMRA80A01H501U", other)
+        self.assertEqual([p.code for p in r.problems], ["cf_name", "cf_birth_date"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,9 +1,12 @@
-//! Identifiers and tax codes: any text, for every kind, is a key or a clean
-//! error; a key is stable (the key of a key is itself) and never empty.
+//! Identifiers and the form validators: any text, for every identifier
+//! kind and every field, is a key or a clean error; a key or a normal form
+//! is stable (validating it again gives itself); an error names its field
+//! and at least one problem.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use varco::account::{CodiceFiscale, IdentifierKind, IdentifierRules, LookupKey, PartitaIva};
+use varco::account::{IdentifierKind, IdentifierRules, LookupKey};
+use varco::validate::{Field, Person, ValidationRules, check, codice_fiscale_of};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -17,10 +20,26 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(again, k, "normalising is idempotent");
         }
     }
-    if let Ok(c) = CodiceFiscale::parse(text) {
-        assert_eq!(CodiceFiscale::parse(c.as_str()).unwrap(), c);
+    let vrules = ValidationRules::default();
+    for field in Field::ALL {
+        match check(field, text, &vrules) {
+            Ok(v) => assert_eq!(check(field, &v, &vrules).as_deref(), Ok(v.as_str())),
+            Err(e) => assert!(e.field() == field && !e.problems().is_empty()),
+        }
     }
-    if let Ok(p) = PartitaIva::parse(text) {
-        assert_eq!(PartitaIva::parse(p.as_str()).unwrap(), p);
+    // The text's halves as a person's names: a cross-check never panics,
+    // and a mismatch is only reported for a well-formed code.
+    let mid = (0..=text.len() / 2)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let (a, b) = text.split_at(mid);
+    let person = Person {
+        first_name: Some(a.to_owned()),
+        last_name: Some(b.to_owned()),
+        ..Person::default()
+    };
+    if let Err(e) = codice_fiscale_of(text, &person) {
+        assert!(!e.problems().is_empty());
     }
 });

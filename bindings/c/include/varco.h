@@ -1355,6 +1355,42 @@ enum varco_result varco_assess_travel(const uint8_t *previous,
                                       size_t cap,
                                       size_t *written);
 
+/**
+ * Checks `raw` as `field` and writes the verdict into `buf` as JSON:
+ * `{"valid":true,"value":"+393331234567"}` or `{"valid":false,
+ * "field":"mobile","problems":[{"code":"mobile_fixed_line","en":"…",
+ * "it":"…"}]}`. A value that does not validate is a verdict, not an
+ * error: the call returns `VARCO_OK`. `field` is `codice_fiscale`,
+ * `partita_iva`, `organisation_code`, `mobile`, `fixed_number`, `phone`,
+ * `email` or `registration_email`; `rules_json` is optional (NULL: the
+ * defaults, `{"identifiers":{"default_country":"39"},"pec":{…}}`).
+ * Thread-safe.
+ */
+enum varco_result varco_validate(const uint8_t *field,
+                                 size_t field_len,
+                                 const uint8_t *raw,
+                                 size_t raw_len,
+                                 const uint8_t *rules_json,
+                                 size_t rules_len,
+                                 uint8_t *buf,
+                                 size_t cap,
+                                 size_t *written);
+
+/**
+ * Checks a personal codice fiscale against what the host knows of its
+ * person (`person_json`: `{"first_name":"Mario","last_name":"Rossi",
+ * "birth_date":{"year":1980,"month":1,"day":1},"sex":"male"}`, every
+ * field optional) and writes the verdict as [`varco_validate`] does.
+ * Thread-safe.
+ */
+enum varco_result varco_codice_fiscale_of(const uint8_t *raw,
+                                          size_t raw_len,
+                                          const uint8_t *person_json,
+                                          size_t person_len,
+                                          uint8_t *buf,
+                                          size_t cap,
+                                          size_t *written);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -47,7 +47,9 @@ pub unsafe extern "C" fn varco_codice_fiscale(
     written: *mut usize,
 ) -> varco_result {
     guard(|| {
-        let code = CodiceFiscale::parse(unsafe { text(raw, raw_len, "raw") }?).or_fail()?;
+        let code = CodiceFiscale::parse(unsafe { text(raw, raw_len, "raw") }?)
+            .map_err(varco::Error::from)
+            .or_fail()?;
         unsafe { write_out(code.as_str().as_bytes(), buf, cap, written) }
     })
 }
@@ -63,7 +65,9 @@ pub unsafe extern "C" fn varco_partita_iva(
     written: *mut usize,
 ) -> varco_result {
     guard(|| {
-        let code = PartitaIva::parse(unsafe { text(raw, raw_len, "raw") }?).or_fail()?;
+        let code = PartitaIva::parse(unsafe { text(raw, raw_len, "raw") }?)
+            .map_err(varco::Error::from)
+            .or_fail()?;
         unsafe { write_out(code.as_str().as_bytes(), buf, cap, written) }
     })
 }

@@ -48,6 +48,7 @@ mod recovery;
 mod result;
 mod step;
 mod throttle;
+mod validate;
 
 pub use breach::*;
 pub use delivery::*;
@@ -63,3 +64,4 @@ pub use recovery::*;
 pub use result::*;
 pub use step::*;
 pub use throttle::*;
+pub use validate::*;

@@ -529,6 +529,34 @@ static void test_identifiers(void) {
   CHECK_RESULT(varco_partita_iva(NULL, 0, (uint8_t *)piva, sizeof piva, &n), VARCO_INVALID_INPUT);
 }
 
+static void test_validators(void) {
+  char out[2048];
+  size_t n = 0;
+  CHECK_OK(varco_validate(S("mobile"), S("0039 333-1234567"), NULL, 0, (uint8_t *)out, sizeof out, &n));
+  CHECK(strcmp(out, "{\"valid\":true,\"value\":\"+393331234567\"}") == 0);
+  /* Every problem at once, each with its Italian and English message. */
+  CHECK_OK(varco_validate(S("codice_fiscale"), S("RSSMR180Z41H5A1U"), NULL, 0, (uint8_t *)out, sizeof out, &n));
+  CHECK(strstr(out, "\"valid\":false,\"field\":\"codice_fiscale\"") != NULL);
+  CHECK(strstr(out, "\"code\":\"cf_letter_expected\"") && strstr(out, "\"code\":\"cf_month\"") && strstr(out, "\"code\":\"cf_check\""));
+  CHECK(strstr(out, "La lettera del mese di nascita non \u00e8 valida.") || strstr(out, "La lettera del mese di nascita non è valida."));
+  /* Rules: a host's own PEC domain. */
+  CHECK_OK(varco_validate(S("registration_email"), S("a@pec.example.com"), S("{\"pec\":{\"extra_domains\":[\"example.com\"]}}"),
+                          (uint8_t *)out, sizeof out, &n));
+  CHECK(strstr(out, "email_pec") != NULL);
+  /* Misuse is an error, a bad value is a verdict. */
+  CHECK_RESULT(varco_validate(S("pin"), S("1"), NULL, 0, (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+  CHECK_RESULT(varco_validate(NULL, 3, S("1"), NULL, 0, (uint8_t *)out, sizeof out, &n), VARCO_NULL_POINTER);
+  CHECK_RESULT(varco_validate(S("email"), (const uint8_t *)"\xff@a.it", 6, NULL, 0, (uint8_t *)out, sizeof out, &n), VARCO_INVALID_UTF8);
+  CHECK_RESULT(varco_validate(S("email"), S("a@b.it"), S("{\"pec\":{\"domains\":[\"x\"]}}"), (uint8_t *)out, sizeof out, &n),
+               VARCO_INVALID_CONFIG);
+  CHECK_RESULT(varco_validate(S("email"), S("a@b.it"), NULL, 0, (uint8_t *)out, 4, &n), VARCO_BUFFER_TOO_SMALL);
+  CHECK(n == strlen("{\"valid\":true,\"value\":\"a@b.it\"}"));
+  CHECK_OK(varco_codice_fiscale_of(S("RSSMRA80A01H501U"), S("{\"last_name\":\"Rossi\",\"sex\":\"female\"}"), (uint8_t *)out, sizeof out,
+                                   &n));
+  CHECK(strstr(out, "\"code\":\"cf_sex\"") && !strstr(out, "cf_surname"));
+  CHECK_RESULT(varco_codice_fiscale_of(S("RSSMRA80A01H501U"), S("{\"age\":3}"), (uint8_t *)out, sizeof out, &n), VARCO_INVALID_INPUT);
+}
+
 int main(void) {
   RUN(test_version_and_names);
   RUN(test_policy_check);
@@ -541,5 +569,6 @@ int main(void) {
   RUN(test_breach);
   RUN(test_throttle_travel_pepper);
   RUN(test_identifiers);
+  RUN(test_validators);
   return finish("c");
 }

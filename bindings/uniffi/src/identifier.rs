@@ -51,11 +51,17 @@ pub fn lookup_key(
 /// upper-cased.
 #[uniffi::export]
 pub fn codice_fiscale(raw: String) -> Result<String, VarcoError> {
-    Ok(CodiceFiscale::parse(&raw)?.as_str().to_owned())
+    Ok(CodiceFiscale::parse(&raw)
+        .map_err(varco::Error::from)?
+        .as_str()
+        .to_owned())
 }
 
 /// A partita IVA, checked (tax office, check digit), as its 11 digits.
 #[uniffi::export]
 pub fn partita_iva(raw: String) -> Result<String, VarcoError> {
-    Ok(PartitaIva::parse(&raw)?.as_str().to_owned())
+    Ok(PartitaIva::parse(&raw)
+        .map_err(varco::Error::from)?
+        .as_str()
+        .to_owned())
 }

@@ -36,6 +36,7 @@ mod risk;
 mod round_trip;
 mod secret;
 mod throttle;
+mod validate;
 
 pub use breach::BreachQuery;
 pub use delivery::{CodeStep, Delivery, IssueStep, ResendStep};
@@ -61,6 +62,7 @@ pub use record::Write;
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};
 pub use secret::SecretText;
 pub use throttle::Throttle;
+pub use validate::{FieldProblem, Validation, validate, validate_codice_fiscale_of};
 
 /// Parses a language name (`it`, `en`) with the core's `FromStr`.
 fn lang(name: &str) -> Result<varco::Lang, VarcoError> {

@@ -12,6 +12,12 @@ pub(crate) struct Fail {
     pub(crate) message: String,
 }
 
+impl From<varco::validate::Invalid> for Fail {
+    fn from(e: varco::validate::Invalid) -> Self {
+        Fail::from(varco::Error::from(e))
+    }
+}
+
 impl From<varco::Error> for Fail {
     fn from(e: varco::Error) -> Self {
         Fail {

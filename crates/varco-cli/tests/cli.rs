@@ -825,7 +825,54 @@ fn identifiers_give_their_record_keys_and_tax_codes_are_checked() {
     );
     let o = varco(&["id", "partita-iva"], b"00743110158\n");
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("check digit"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("vat_check"));
+    // Every problem at once, one a line, in the language asked for.
+    let o = varco(
+        &[
+            "id",
+            "validate",
+            "--field",
+            "codice_fiscale",
+            "--lang",
+            "it",
+        ],
+        b"RSSMRA80Z01H501U\n",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        [
+            "cf_month: La lettera del mese di nascita non è valida.",
+            "cf_check: Il carattere di controllo del codice fiscale non corrisponde."
+        ]
+    );
+    let o = varco(
+        &["id", "validate", "--field", "mobile"],
+        b"0039 333 1234567\n",
+    );
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim()),
+        (Some(0), "+393331234567")
+    );
+    let o = varco(
+        &[
+            "id",
+            "validate",
+            "--field",
+            "codice_fiscale",
+            "--json",
+            "--person",
+            r#"{"sex":"female"}"#,
+        ],
+        b"RSSMRA80A01H501U\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o)
+            .starts_with(r#"{"valid":false,"field":"codice_fiscale","problems":[{"code":"cf_sex""#)
+    );
+    let o = varco(&["id", "validate", "--field", "pin"], b"1\n");
+    assert_eq!(o.status.code(), Some(3));
 }
 
 /// A directory with engine keys and a cheap configuration.

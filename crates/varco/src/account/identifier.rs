@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::tax_code::CodiceFiscale;
 use crate::Error;
+use crate::validate::CodiceFiscale;
 
 /// What kind of identifier a user gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

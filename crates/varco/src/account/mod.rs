@@ -7,11 +7,11 @@ mod identifier;
 mod lifecycle;
 mod question;
 mod record;
-mod tax_code;
 
+/// The tax codes moved to [`crate::validate`]; these names stay.
+pub use crate::validate::{CodiceFiscale, PartitaIva};
 pub use identifier::{IdentifierKind, IdentifierRules, LookupKey};
 pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};
 pub use question::{MAX_ANSWER_BYTES, MobileHold, SecretQuestion, normalize_answer};
 pub use record::{Account, Claim, Identifier, ProvisionWrites, RequiredAction};
 pub(crate) use record::{account_key, is_account_id};
-pub use tax_code::{CodiceFiscale, PartitaIva};
