@@ -8,8 +8,8 @@ use varco::Timestamp;
 use varco::account::IdentifierKind;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
-    BlockCause, Command, Done, EndReason, FlowKind, FlowOutcome, HostFact, HostQuestion, Method,
-    Rejection, Screen, SessionCheck, SessionGrant, Unblock, View, ViewError,
+    BlockCause, Command, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome, HostFact,
+    HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant, Unblock, View, ViewError,
 };
 use varco::otp::Channel;
 use varco::record::Stored;
@@ -36,6 +36,10 @@ pub enum FlowKind {
     RecoveryMobile,
     /// A forgotten username: email, captcha, the phone number, a code.
     UsernameRecovery,
+    /// The public-sector registration: mobile, captcha, code, eligible
+    /// contract, personal data, duplicate, email and link, password and
+    /// terms.
+    Registration,
 }
 
 /// A second factor (the core's `varco::flow::Method`).
@@ -104,6 +108,12 @@ pub enum EndReason {
     ReauthRequired,
     /// Not offered for what was typed (an excluded mail domain).
     NotAvailable,
+    /// A registration's mobile is on no eligible contract.
+    NotEligible,
+    /// The user chose to recover an earlier registration: start a reset.
+    RecoverExisting,
+    /// A registration's probe budget for its mobile is spent for now.
+    ProbesUsedUp,
 }
 
 /// An error to show (the core's `varco::flow::ViewError`).
@@ -123,6 +133,12 @@ pub enum ViewError {
     PasswordRejected,
     /// Not a mobile number that can be enrolled.
     NumberRejected,
+    /// Fields that did not validate (see `violations`).
+    FieldsRejected,
+    /// The username or email belongs to another account.
+    UsernameTaken,
+    /// The terms and the privacy notice must both be accepted.
+    TermsRequired,
 }
 
 /// What a flow waits for the host to answer (the core's
@@ -131,6 +147,25 @@ pub enum ViewError {
 pub enum HostQuestion {
     /// Is a human at the keyboard: show the captcha, answer its verdict.
     Captcha,
+    /// Is this proved mobile on an eligible contract?
+    EligibleContract {
+        /// The mobile, E.164.
+        mobile: String,
+    },
+    /// Is there a registration with this number and these tax codes?
+    Duplicate {
+        /// The mobile, E.164.
+        mobile: String,
+        /// The person's codice fiscale.
+        codice_fiscale: String,
+        /// The organisation's code.
+        organisation_code: String,
+    },
+    /// Is this address certified mail (PEC)?
+    IsPec {
+        /// The address.
+        email: String,
+    },
 }
 
 /// A fact only the host knows, for `FlowEngine.answer` (the core's
@@ -144,6 +179,21 @@ pub enum HostFact {
     },
     /// The code of the code screen could not be delivered.
     DeliveryFailed,
+    /// Whether the mobile is on an eligible contract.
+    EligibleContract {
+        /// Eligible.
+        eligible: bool,
+    },
+    /// The earlier registration with the same number and tax codes, if any.
+    Duplicate {
+        /// Its account id.
+        account: Option<String>,
+    },
+    /// Whether the address is certified mail.
+    IsPec {
+        /// PEC.
+        pec: bool,
+    },
 }
 
 /// The screen to show (the core's `varco::flow::Screen`).
@@ -209,6 +259,18 @@ pub enum Screen {
         /// The username.
         username: String,
     },
+    /// A registration's names and tax codes.
+    PersonalData,
+    /// Recover or cease an earlier registration.
+    DuplicateChoice,
+    /// A registration's email and username.
+    EnterEmail,
+    /// A confirmation link was emailed.
+    CheckEmail,
+    /// The opened link's "CREA PASSWORD" button.
+    ConfirmLink,
+    /// The password twice, the terms and the privacy notice.
+    CreatePassword,
 }
 
 /// What a completed flow did (the core's `varco::flow::Done`).
@@ -222,6 +284,8 @@ pub enum Done {
     RecoveryMobileSaved,
     /// The username was shown.
     UsernameRevealed,
+    /// A registration created the account.
+    Registered,
 }
 
 /// Something the owner must do before signing in (the core's
@@ -293,6 +357,14 @@ pub enum Rejection {
     NumberRejected,
     /// A temporary password past its hours.
     PasswordExpired,
+    /// Personal data or an email that did not validate.
+    FieldsRejected,
+    /// A username or email another account holds.
+    UsernameTaken,
+    /// The terms or the privacy notice not accepted.
+    TermsRequired,
+    /// A certified-mail (PEC) address.
+    PecRefused,
 }
 
 /// What a completed sign-in proves (the core's `varco::flow::SessionGrant`).
@@ -338,6 +410,8 @@ pub enum FlowOutcome {
     Busy,
     /// A stale step token.
     Stale,
+    /// A registration's emailed link opened: its button, no writes.
+    LinkOpened,
     /// A wrong client secret.
     WrongClient,
     /// The next screen.
@@ -470,6 +544,61 @@ pub enum FlowInput {
     Back,
     /// Abandon the flow.
     Cancel,
+    /// A registration's names and tax codes.
+    PersonalData {
+        /// The first name(s).
+        first_name: String,
+        /// The last name(s).
+        last_name: String,
+        /// The person's codice fiscale.
+        codice_fiscale: String,
+        /// The organisation's code.
+        organisation_code: String,
+    },
+    /// Recover or cease an earlier registration.
+    DuplicateChoice {
+        /// The choice.
+        choice: DuplicateChoice,
+    },
+    /// A registration's email, and the username if not the email.
+    Email {
+        /// The address.
+        address: String,
+        /// Another username.
+        username: Option<String>,
+    },
+    /// The emailed link opened (consumes nothing).
+    OpenLink {
+        /// The link's token.
+        token: Arc<SecretText>,
+    },
+    /// The emailed link confirmed: its token is the flow's client secret
+    /// from now on.
+    ConfirmLink {
+        /// The link's token.
+        token: Arc<SecretText>,
+    },
+    /// The password twice with the terms and the privacy notice.
+    CreatePassword {
+        /// The password.
+        password: Arc<SecretText>,
+        /// The same again.
+        confirmation: Arc<SecretText>,
+        /// The terms accepted.
+        accept_terms: bool,
+        /// The privacy notice accepted.
+        accept_privacy: bool,
+    },
+}
+
+/// What a registration does about an earlier one (the core's
+/// `varco::flow::DuplicateChoice`).
+#[uniffi::remote(Enum)]
+pub enum DuplicateChoice {
+    /// Recover its credentials.
+    Recover,
+    /// Cease it and go on.
+    Cease,
 }
 
 impl FlowInput {
@@ -523,6 +652,39 @@ impl FlowInput {
             FlowInput::Resend => I::Resend,
             FlowInput::Back => I::Back,
             FlowInput::Cancel => I::Cancel,
+            FlowInput::PersonalData {
+                first_name,
+                last_name,
+                codice_fiscale,
+                organisation_code,
+            } => I::PersonalData {
+                first_name: first_name.clone(),
+                last_name: last_name.clone(),
+                codice_fiscale: codice_fiscale.clone(),
+                organisation_code: organisation_code.clone(),
+            },
+            FlowInput::DuplicateChoice { choice } => I::DuplicateChoice { choice: *choice },
+            FlowInput::Email { address, username } => I::Email {
+                address: address.clone(),
+                username: username.clone(),
+            },
+            FlowInput::OpenLink { token } => I::OpenLink {
+                token: token.to_core(),
+            },
+            FlowInput::ConfirmLink { token } => I::ConfirmLink {
+                token: token.to_core(),
+            },
+            FlowInput::CreatePassword {
+                password,
+                confirmation,
+                accept_terms,
+                accept_privacy,
+            } => I::CreatePassword {
+                password: password.to_core(),
+                confirmation: confirmation.to_core(),
+                accept_terms: *accept_terms,
+                accept_privacy: *accept_privacy,
+            },
         }
     }
 }

@@ -85,6 +85,118 @@ pub struct EngineConfig {
     /// Recovery, password change and recovery-mobile enrollment (FLOWS F6,
     /// F1).
     pub recovery: RecoveryConfig,
+    /// Registration (FLOWS F7).
+    pub registration: RegistrationConfig,
+}
+
+/// Registration (FLOWS F7).
+///
+/// ```
+/// use varco::flow::RegistrationConfig;
+///
+/// let c = RegistrationConfig::default();
+/// assert!(!c.eligibility_before_proof); // asked after the SMS proof
+/// assert_eq!((c.flow_ttl_secs, c.link_ttl_secs), (3600, 1800));
+/// assert!(c.pec.is_pec("studio@pec.it"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// Whether the host is asked if the mobile is on an eligible contract
+    /// before the SMS code is sent, rather than after it is proved (the
+    /// default). Before proof, the answer tells anyone who types a number
+    /// whether it holds an eligible contract; a documented option for
+    /// hosts that must not send codes to ineligible numbers.
+    pub eligibility_before_proof: bool,
+    /// How long a registration lives (it waits for an email): 10 minutes
+    /// to 1 day.
+    pub flow_ttl_secs: u64,
+    /// How long the emailed link holds: 1 minute to the flow's life.
+    pub link_ttl_secs: u64,
+    /// The link's address: `{flow}` and `{token}` are replaced (the token
+    /// is 64 hex digits; the host opens the flow by its id).
+    pub link_url: String,
+    /// The certified-mail (PEC) domains refused.
+    pub pec: crate::validate::PecDomains,
+    /// Whether the host is also asked "is this address PEC?" for one the
+    /// list did not refuse.
+    pub ask_host_pec: bool,
+    /// The versions of the terms and of the privacy notice accepted,
+    /// recorded in the audit event.
+    pub terms_version: String,
+    /// See `terms_version`.
+    pub privacy_version: String,
+    /// The budget of answers that reveal something after proof (a
+    /// duplicate check after the first, a taken username), per mobile
+    /// (`probe/<mobile>`): five, then an hour's wait growing by an hour
+    /// up to a day, by default.
+    pub probes: LockoutPolicy,
+    /// Hours an earlier registration's owner has to refuse its cease
+    /// (told on their own channels) before it happens.
+    pub cease_delay_hours: u32,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        RegistrationConfig {
+            eligibility_before_proof: false,
+            flow_ttl_secs: 3600,
+            link_ttl_secs: 1800,
+            link_url: "https://example.invalid/registration/confirm?flow={flow}&token={token}"
+                .into(),
+            pec: crate::validate::PecDomains::default(),
+            ask_host_pec: false,
+            terms_version: "1".into(),
+            privacy_version: "1".into(),
+            // Five answers, then an hour's wait, an hour longer each time
+            // up to a day; never a lock for good (the mobile's owner must
+            // be able to register one day).
+            probes: LockoutPolicy {
+                threshold: 5,
+                backoff: crate::guard::Backoff::Linear {
+                    base: std::time::Duration::from_secs(3600),
+                },
+                max_wait: std::time::Duration::from_secs(24 * 3600),
+                min_interval: std::time::Duration::ZERO,
+                ..LockoutPolicy::never_for_good()
+            },
+            cease_delay_hours: 72,
+        }
+    }
+}
+
+impl RegistrationConfig {
+    /// Checks the bounds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEngineConfig`] for a value out of range, a link
+    /// address without `{flow}` and `{token}`, or empty versions.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::InvalidEngineConfig(format!("registration: {m}")));
+        if !(600..=24 * 3600).contains(&self.flow_ttl_secs) {
+            return bad("flow_ttl_secs: 600 to 86400");
+        }
+        if !(60..=self.flow_ttl_secs).contains(&self.link_ttl_secs) {
+            return bad("link_ttl_secs: 60 to flow_ttl_secs");
+        }
+        if !self.link_url.contains("{flow}")
+            || !self.link_url.contains("{token}")
+            || self.link_url.len() > 2048
+        {
+            return bad("link_url: up to 2048 bytes with {flow} and {token}");
+        }
+        for v in [&self.terms_version, &self.privacy_version] {
+            if v.is_empty() || v.len() > 64 {
+                return bad("terms_version, privacy_version: 1 to 64 bytes");
+            }
+        }
+        if self.cease_delay_hours > 24 * 366 {
+            return bad("cease_delay_hours: 0 to 8784");
+        }
+        self.probes.validate()?;
+        self.pec.clone().checked()?;
+        Ok(())
+    }
 }
 
 /// Recovery (FLOWS F6) and the sensitive flows a session opens.
@@ -244,6 +356,7 @@ impl Default for EngineConfig {
             captcha_after: 0,
             max_concurrent_hashes: 0,
             recovery: RecoveryConfig::default(),
+            registration: RegistrationConfig::default(),
         }
     }
 }
@@ -285,6 +398,7 @@ impl EngineConfig {
         self.source.validate()?;
         self.delivery.validate()?;
         self.recovery.validate()?;
+        self.registration.validate()?;
         if !(60..=24 * 3600).contains(&self.flow_ttl_secs) {
             return bad("flow_ttl_secs: 60 to 86400");
         }

@@ -198,7 +198,11 @@ impl FlowEngine {
                 kind.as_str()
             )));
         }
-        self.begin(kind, State::Identify, None, None, context, now, rng)
+        let state = match kind {
+            FlowKind::Registration => State::EnterMobile,
+            _ => State::Identify,
+        };
+        self.begin(kind, state, None, None, context, now, rng)
     }
 
     /// Starts a flow from a signed-in session's grant: the flows a session
@@ -352,6 +356,10 @@ impl FlowEngine {
         let mut id = [0u8; 16];
         rng.fill_bytes(&mut id);
         let secret = Secret::draw(rng);
+        let ttl = match kind {
+            FlowKind::Registration => self.config.registration.flow_ttl_secs,
+            _ => self.config.flow_ttl_secs,
+        };
         let flow = Flow {
             id: data_encoding::HEXLOWER.encode(&id),
             kind,
@@ -361,7 +369,7 @@ impl FlowEngine {
             subject: subject.map(|s| s.0),
             client: secret.digest(),
             created_at: now,
-            expires_at: now + Duration::from_secs(self.config.flow_ttl_secs),
+            expires_at: now + Duration::from_secs(ttl),
             view: 1,
             error: None,
             source: context.source.clone(),
@@ -377,6 +385,7 @@ impl FlowEngine {
             violations: Vec::new(),
             grant,
             masked: None,
+            registration: (kind == FlowKind::Registration).then(Default::default),
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -426,14 +435,21 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         records.check()?;
-        if !matches_digest(submit.client_secret, &flow.body().client) {
+        // An emailed link is opened where the flow's client may not be: its
+        // token stands for the client secret and the step token (the
+        // registration checks it against the digest it keeps).
+        let by_link = matches!(
+            submit.input,
+            Input::OpenLink { .. } | Input::ConfirmLink { .. }
+        );
+        if !by_link && !matches_digest(submit.client_secret, &flow.body().client) {
             return Ok(self.generic(flow.body(), FlowOutcome::WrongClient));
         }
         let (f, now) = match self.gate(flow, now)? {
             Ok(open) => open,
             Err(step) => return Ok(step),
         };
-        if submit.token != f.token() {
+        if !by_link && submit.token != f.token() {
             return Ok(self.unchanged(f, FlowOutcome::Stale));
         }
         // What every flow does alike: a request that finds another's live
@@ -452,6 +468,7 @@ impl FlowEngine {
             FlowKind::UsernameRecovery => {
                 self.username_recovery(flow, submit, hold, records, now, rng)
             }
+            FlowKind::Registration => self.registration(flow, submit, records, now, rng),
         }
     }
 
@@ -501,7 +518,7 @@ impl FlowEngine {
 
     /// The generic view (for a client that does not hold the flow): the
     /// first screen with "errore di autenticazione"; no writes.
-    fn generic(&self, f: &Flow, outcome: FlowOutcome) -> FlowStep {
+    pub(crate) fn generic(&self, f: &Flow, outcome: FlowOutcome) -> FlowStep {
         FlowStep {
             outcome,
             view: Some(View {
@@ -530,7 +547,7 @@ impl FlowEngine {
             State::Totp => Screen::Totp,
             State::RecoveryCode => Screen::RecoveryCode,
             State::AwaitingHost { question } => Screen::AwaitingHost {
-                question: *question,
+                question: question.clone(),
             },
             State::SignedIn { .. } => Screen::SignedIn,
             State::Blocked { cause } => Screen::Blocked {
@@ -555,6 +572,11 @@ impl FlowEngine {
             State::Revealed { username } => Screen::Revealed {
                 username: username.clone(),
             },
+            State::PersonalData => Screen::PersonalData,
+            State::DuplicateChoice => Screen::DuplicateChoice,
+            State::EnterEmail => Screen::EnterEmail,
+            State::CheckEmail => Screen::CheckEmail,
+            State::CreatePassword | State::Creating => Screen::CreatePassword,
         };
         View {
             flow: f.id.clone(),
@@ -568,7 +590,8 @@ impl FlowEngine {
                 State::Code { .. }
                 | State::VerifyEmail { .. }
                 | State::ResetCode { .. }
-                | State::ConfirmMobile { .. } => f.resend_at,
+                | State::ConfirmMobile { .. }
+                | State::CheckEmail => f.resend_at,
                 _ => None,
             },
             error: f.error,

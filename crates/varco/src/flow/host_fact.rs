@@ -43,6 +43,23 @@ pub enum HostFact {
     /// of the step whose effect carried the code: a report about an older
     /// code (the user sent it again since) changes nothing.
     DeliveryFailed,
+    /// The answer to [`HostQuestion::EligibleContract`].
+    EligibleContract {
+        /// Whether the mobile is on a contract that may register.
+        eligible: bool,
+    },
+    /// The answer to [`HostQuestion::Duplicate`].
+    Duplicate {
+        /// The account of the earlier registration with the same number
+        /// and tax codes, if there is one.
+        #[serde(default)]
+        account: Option<String>,
+    },
+    /// The answer to [`HostQuestion::IsPec`].
+    IsPec {
+        /// Whether the address is certified mail.
+        pec: bool,
+    },
 }
 
 impl HostFact {
@@ -61,6 +78,9 @@ impl HostFact {
         match self {
             HostFact::Captcha { .. } => "captcha",
             HostFact::DeliveryFailed => "delivery_failed",
+            HostFact::EligibleContract { .. } => "eligible_contract",
+            HostFact::Duplicate { .. } => "duplicate",
+            HostFact::IsPec { .. } => "is_pec",
         }
     }
 }
@@ -111,7 +131,6 @@ impl FlowEngine {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
-        let _ = rng; // the facts of later flows send codes
         records.check()?;
         let (f, now) = match self.gate(flow, now)? {
             Ok(open) => open,
@@ -119,6 +138,9 @@ impl FlowEngine {
         };
         if token != f.token() {
             return Ok(self.unchanged(f, FlowOutcome::Stale));
+        }
+        if f.kind == super::FlowKind::Registration {
+            return self.registration_fact(flow, fact, records, now, rng);
         }
         let mut next = f.clone();
         let mut work = Work::new();

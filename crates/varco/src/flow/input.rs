@@ -97,6 +97,96 @@ pub enum Input {
     Back,
     /// Abandon the flow.
     Cancel,
+    /// A registration's personal data (one screen).
+    PersonalData {
+        /// The first name(s).
+        first_name: String,
+        /// The last name(s).
+        last_name: String,
+        /// The person's codice fiscale.
+        codice_fiscale: String,
+        /// The organisation's code (partita IVA, or a sole trader's
+        /// codice fiscale).
+        organisation_code: String,
+    },
+    /// What to do about an earlier registration with the same number and
+    /// tax codes.
+    DuplicateChoice {
+        /// Recover it, or cease it and go on.
+        choice: DuplicateChoice,
+    },
+    /// A registration's email, and the username if not the email.
+    Email {
+        /// The address.
+        address: String,
+        /// Another username than the address (left out: the address).
+        #[serde(default)]
+        username: Option<String>,
+    },
+    /// The emailed link was opened (a GET: a mail scanner does it too).
+    /// It takes no client secret: the link's token stands for it.
+    OpenLink {
+        /// The link's token.
+        token: SecretString,
+    },
+    /// "CREA PASSWORD" on the opened link: confirms the address and binds
+    /// the flow to this client (its token is the flow's client secret from
+    /// now on).
+    ConfirmLink {
+        /// The link's token.
+        token: SecretString,
+    },
+    /// A registration's password twice, with the terms and the privacy
+    /// notice (one screen).
+    CreatePassword {
+        /// The password.
+        password: SecretString,
+        /// The same again.
+        confirmation: SecretString,
+        /// The terms of service accepted.
+        accept_terms: bool,
+        /// The privacy notice accepted.
+        accept_privacy: bool,
+    },
+}
+
+/// What a registration does about an earlier one with the same number and
+/// tax codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateChoice {
+    /// Recover the old credentials: the flow ends and the host starts a
+    /// password reset.
+    Recover,
+    /// Go on; the old registration is ceased once its owner confirms or
+    /// the delay passes.
+    Cease,
+}
+
+impl std::str::FromStr for DuplicateChoice {
+    type Err = Error;
+
+    /// `recover` or `cease`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for anything else.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "recover" => Ok(DuplicateChoice::Recover),
+            "cease" => Ok(DuplicateChoice::Cease),
+            _ => Err(Error::InvalidInput(
+                "a duplicate choice is recover or cease".into(),
+            )),
+        }
+    }
+}
+
+fn flag(s: &SecretString, name: &str) -> Result<bool, Error> {
+    match s.expose() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::InvalidInput(format!("{name}: true or false"))),
+    }
 }
 
 impl Input {
@@ -185,6 +275,31 @@ impl Input {
                 confirmation: take("confirmation")?,
             },
             "accept_terms" => Input::AcceptTerms,
+            "personal_data" => Input::PersonalData {
+                first_name: take("first_name")?.expose().to_owned(),
+                last_name: take("last_name")?.expose().to_owned(),
+                codice_fiscale: take("codice_fiscale")?.expose().to_owned(),
+                organisation_code: take("organisation_code")?.expose().to_owned(),
+            },
+            "duplicate_choice" => Input::DuplicateChoice {
+                choice: take("choice")?.expose().parse()?,
+            },
+            "email" => Input::Email {
+                address: take("address")?.expose().to_owned(),
+                username: take("username").ok().map(|u| u.expose().to_owned()),
+            },
+            "open_link" => Input::OpenLink {
+                token: take("token")?,
+            },
+            "confirm_link" => Input::ConfirmLink {
+                token: take("token")?,
+            },
+            "create_password" => Input::CreatePassword {
+                password: take("password")?,
+                confirmation: take("confirmation")?,
+                accept_terms: flag(&take("accept_terms")?, "accept_terms")?,
+                accept_privacy: flag(&take("accept_privacy")?, "accept_privacy")?,
+            },
             "resend" => Input::Resend,
             "back" => Input::Back,
             "cancel" => Input::Cancel,
@@ -223,6 +338,12 @@ impl Input {
             Input::Resend => "resend",
             Input::Back => "back",
             Input::Cancel => "cancel",
+            Input::PersonalData { .. } => "personal_data",
+            Input::DuplicateChoice { .. } => "duplicate_choice",
+            Input::Email { .. } => "email",
+            Input::OpenLink { .. } => "open_link",
+            Input::ConfirmLink { .. } => "confirm_link",
+            Input::CreatePassword { .. } => "create_password",
         }
     }
 }

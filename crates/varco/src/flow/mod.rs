@@ -1,7 +1,7 @@
 //! The flow engine (ENGINE §2-§5) and its flows: the login (FLOWS F4, F5
 //! at sign-in) and the step-up; the password reset, the password change
 //! and the recovery-mobile enrollment (F6, F1); an operator's forced
-//! reset (a [`Command`]).
+//! reset (a [`Command`]); the registration (F7).
 //!
 //! A [`FlowEngine`] is built once from configuration and keys. It holds no
 //! state: the host passes the flow record, the records it loaded, the
@@ -37,6 +37,7 @@ mod provision;
 mod records;
 mod recovery_code;
 mod recovery_mobile;
+mod registration;
 mod required_action;
 mod reservation;
 mod reset;
@@ -47,15 +48,16 @@ mod username_recovery;
 mod view;
 
 pub use command::{Actor, Command};
-pub use config::{EngineConfig, EngineKeys, RecoveryConfig, SecondFactorRule};
+pub use config::{EngineConfig, EngineKeys, RecoveryConfig, RegistrationConfig, SecondFactorRule};
 pub use decoy::Padding;
 pub use engine::{
     FlowEngine, StartContext, Submit, challenge_key, destination_key, guard_key, source_key,
 };
 pub use host_fact::HostFact;
-pub use input::Input;
+pub use input::{DuplicateChoice, Input};
 pub use provision::{NewAccount, NewIdentifier};
 pub use records::{FlowWrite, Records, WriteOp};
+pub use registration::probe_key;
 pub use session::{Requirement, SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};

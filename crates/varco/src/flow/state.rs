@@ -35,17 +35,24 @@ pub enum FlowKind {
     /// checks, the phone number tied to the account, then an SMS code (or
     /// the secret question) reveals the username.
     UsernameRecovery,
+    /// The public-sector portal's registration (FLOWS F7): the mobile and
+    /// a captcha, its SMS code, the eligible contract (a host fact),
+    /// personal data and tax codes, a duplicate's choice, the email (not
+    /// PEC) and username with a confirmation link, the password with the
+    /// terms; then the account is written, and a summary emailed.
+    Registration,
 }
 
 impl FlowKind {
     /// Every kind.
-    pub const ALL: [FlowKind; 6] = [
+    pub const ALL: [FlowKind; 7] = [
         FlowKind::Login,
         FlowKind::StepUp,
         FlowKind::PasswordReset,
         FlowKind::PasswordChange,
         FlowKind::RecoveryMobile,
         FlowKind::UsernameRecovery,
+        FlowKind::Registration,
     ];
 
     /// Whether it starts from a session grant
@@ -66,6 +73,7 @@ impl FlowKind {
             FlowKind::PasswordChange => "password_change",
             FlowKind::RecoveryMobile => "recovery_mobile",
             FlowKind::UsernameRecovery => "username_recovery",
+            FlowKind::Registration => "registration",
         }
     }
 }
@@ -164,6 +172,20 @@ pub(crate) enum State {
     Revealed {
         username: String,
     },
+    /// A registration's personal data and tax codes.
+    PersonalData,
+    /// A registration that matches an earlier one: recover or cease.
+    DuplicateChoice,
+    /// A registration's email and username.
+    EnterEmail,
+    /// A registration's link is emailed (its digest in the draft).
+    CheckEmail,
+    /// A registration's confirmed address: the password and the terms.
+    CreatePassword,
+    /// A registration's password is hashed (kept in the draft): the
+    /// account is written by the repeat of the same input, so a conflict
+    /// never hashes again.
+    Creating,
 }
 
 /// What a reserved attempt checks.
@@ -269,6 +291,9 @@ pub struct Flow {
     /// A recovery code's destination, masked, when the host shows masks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) masked: Option<String>,
+    /// What a registration has gathered so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) registration: Option<Box<super::registration::Draft>>,
 }
 
 impl Flow {
@@ -359,6 +384,9 @@ impl Record for Flow {
             && (number.is_empty() || number.len() > 32)
         {
             return bad("a number of 1 to 32 bytes");
+        }
+        if let Some(d) = &self.registration {
+            d.validate()?;
         }
         if let Some(r) = &self.reservation
             && (r.ticket.len() != 64

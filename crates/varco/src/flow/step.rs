@@ -127,6 +127,14 @@ pub enum Rejection {
     NumberRejected,
     /// An operator's temporary password past its hours.
     PasswordExpired,
+    /// A registration's personal data or email did not validate.
+    FieldsRejected,
+    /// A registration's username or email belongs to another account.
+    UsernameTaken,
+    /// A registration's terms or privacy notice not accepted.
+    TermsRequired,
+    /// A registration's email is certified mail (PEC).
+    PecRefused,
 }
 
 impl Rejection {
@@ -149,6 +157,10 @@ impl Rejection {
             Rejection::WrongAnswer => "wrong_answer",
             Rejection::NumberRejected => "number_rejected",
             Rejection::PasswordExpired => "password_expired",
+            Rejection::FieldsRejected => "fields_rejected",
+            Rejection::UsernameTaken => "username_taken",
+            Rejection::TermsRequired => "terms_required",
+            Rejection::PecRefused => "pec_refused",
         }
     }
 
@@ -194,6 +206,9 @@ pub enum FlowOutcome {
     Busy,
     /// A stale step token (a double submit): the current view, no writes.
     Stale,
+    /// A registration's emailed link was opened: its "CREA PASSWORD"
+    /// button, nothing consumed, no writes.
+    LinkOpened,
     /// The client secret did not match: the generic view, no writes.
     WrongClient,
     /// On to the next screen.
@@ -267,6 +282,7 @@ impl FlowOutcome {
             FlowOutcome::Checked => "checked",
             FlowOutcome::Busy => "busy",
             FlowOutcome::Stale => "stale",
+            FlowOutcome::LinkOpened => "link_opened",
             FlowOutcome::WrongClient => "wrong_client",
             FlowOutcome::Moved => "moved",
             FlowOutcome::AwaitingHost { .. } => "awaiting_host",

@@ -155,6 +155,16 @@ pub enum EndReason {
     /// username recovery for an excluded mail domain): the same answer for
     /// every address of it, known or not.
     NotAvailable,
+    /// A registration's mobile is on no eligible contract (the host said
+    /// so, after the number was proved by default).
+    NotEligible,
+    /// A registration found an earlier one with the same number and tax
+    /// codes, and the user chose to recover its credentials: the host
+    /// starts a password reset.
+    RecoverExisting,
+    /// The registration's probe budget (duplicate checks, taken
+    /// usernames) for this mobile is spent for now: try later.
+    ProbesUsedUp,
 }
 
 impl EndReason {
@@ -170,6 +180,9 @@ impl EndReason {
             EndReason::AskOperator => "ask_operator",
             EndReason::ReauthRequired => "reauth_required",
             EndReason::NotAvailable => "not_available",
+            EndReason::NotEligible => "not_eligible",
+            EndReason::RecoverExisting => "recover_existing",
+            EndReason::ProbesUsedUp => "probes_used_up",
         }
     }
 }
@@ -177,21 +190,51 @@ impl EndReason {
 /// What the flow waits for the host to answer (through
 /// [`FlowEngine::answer`](super::FlowEngine::answer), never the user's
 /// input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "question", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HostQuestion {
     /// Is a human at the keyboard? The host shows its captcha (or slider)
     /// and answers with the verdict. Asked when the request's source has
     /// failed `captcha_after` times: a question about the source, never
-    /// the account, so it is the same for a known and an unknown one.
+    /// the account, so it is the same for a known and an unknown one; and
+    /// at a registration's first step.
     Captcha,
+    /// Is this mobile on a contract that may register (FLOWS F7)? Asked
+    /// after the number is proved by SMS (before, only where the host
+    /// turned `registration.eligibility_before_proof` on: it tells anyone
+    /// which numbers hold eligible contracts).
+    EligibleContract {
+        /// The proved mobile, E.164.
+        mobile: String,
+    },
+    /// Is there a registration with this number and these tax codes? Asked
+    /// after the SMS proof only, and counted in the mobile's probe budget
+    /// from the second time.
+    Duplicate {
+        /// The proved mobile, E.164.
+        mobile: String,
+        /// The person's codice fiscale.
+        codice_fiscale: String,
+        /// The organisation's code.
+        organisation_code: String,
+    },
+    /// Is this address certified mail (PEC)? Asked where the host turned
+    /// `registration.ask_host_pec` on, for an address the domain list did
+    /// not already refuse.
+    IsPec {
+        /// The address as it will be stored.
+        email: String,
+    },
 }
 
 impl HostQuestion {
     /// The stable name.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             HostQuestion::Captcha => "captcha",
+            HostQuestion::EligibleContract { .. } => "eligible_contract",
+            HostQuestion::Duplicate { .. } => "duplicate",
+            HostQuestion::IsPec { .. } => "is_pec",
         }
     }
 }
@@ -268,6 +311,26 @@ pub enum Screen {
         /// The username (or the email, for an account without one).
         username: String,
     },
+    /// A registration's personal data (`personal_data`): first name, last
+    /// name, the person's codice fiscale, the organisation's code. With
+    /// `fields_rejected`, the view's `violations` are the validators'
+    /// problem codes (`cf_check`, `vat_length`, ...).
+    PersonalData,
+    /// A registration matches an earlier one: recover its credentials, or
+    /// go on and cease it (`duplicate_choice`).
+    DuplicateChoice,
+    /// A registration's email, and the username (the email unless the
+    /// user types another) (`email`).
+    EnterEmail,
+    /// A confirmation link was emailed: follow it (`resend`, `back`).
+    CheckEmail,
+    /// The emailed link was opened: the "CREA PASSWORD" button
+    /// (`confirm_link`). Opening consumed nothing (mail scanners open
+    /// links).
+    ConfirmLink,
+    /// The password twice, and the terms and the privacy notice
+    /// (`create_password`).
+    CreatePassword,
 }
 
 /// What a completed flow did.
@@ -283,6 +346,8 @@ pub enum Done {
     RecoveryMobileSaved,
     /// The username was shown.
     UsernameRevealed,
+    /// A registration created the account: sign in.
+    Registered,
 }
 
 impl Done {
@@ -293,6 +358,7 @@ impl Done {
             Done::PasswordChanged => "password_changed",
             Done::RecoveryMobileSaved => "recovery_mobile_saved",
             Done::UsernameRevealed => "username_revealed",
+            Done::Registered => "registered",
         }
     }
 }
@@ -318,6 +384,12 @@ impl Screen {
             Screen::EnterMobile => "enter_mobile",
             Screen::Done { .. } => "done",
             Screen::Revealed { .. } => "revealed",
+            Screen::PersonalData => "personal_data",
+            Screen::DuplicateChoice => "duplicate_choice",
+            Screen::EnterEmail => "enter_email",
+            Screen::CheckEmail => "check_email",
+            Screen::ConfirmLink => "confirm_link",
+            Screen::CreatePassword => "create_password",
         }
     }
 }
@@ -343,6 +415,14 @@ pub enum ViewError {
     PasswordRejected,
     /// The number is not a mobile number that can be enrolled.
     NumberRejected,
+    /// Personal data or an email that did not validate: the view's
+    /// `violations` are the problems' codes.
+    FieldsRejected,
+    /// The username (or the email) belongs to another account: choose
+    /// another.
+    UsernameTaken,
+    /// The terms and the privacy notice must both be accepted.
+    TermsRequired,
 }
 
 impl ViewError {
@@ -356,6 +436,9 @@ impl ViewError {
             ViewError::NotDelivered => "not_delivered",
             ViewError::PasswordRejected => "password_rejected",
             ViewError::NumberRejected => "number_rejected",
+            ViewError::FieldsRejected => "fields_rejected",
+            ViewError::UsernameTaken => "username_taken",
+            ViewError::TermsRequired => "terms_required",
         }
     }
 }
