@@ -75,6 +75,22 @@ fn codes_sent(store: &host::Store) -> Vec<String> {
         .collect()
 }
 
+/// The token of the last link emailed (`…&token=<64 hex digits>`).
+fn last_link(store: &host::Store) -> String {
+    let outbox = store.outbox.lock().unwrap();
+    outbox
+        .iter()
+        .flatten()
+        .rev()
+        .find_map(|e| match e {
+            Effect::SendEmail { body, .. } => body
+                .split_once("token=")
+                .map(|(_, t)| t.chars().take_while(char::is_ascii_hexdigit).collect()),
+            _ => None,
+        })
+        .expect("a link was emailed")
+}
+
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -462,7 +478,7 @@ fn the_shared_scenario_runs_in_rust() {
             "flow" => {
                 let fl = flows.as_ref().unwrap();
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
-                let (key, secret) = fl.flows[f[2]].clone();
+                let (key, mut secret) = fl.flows[f[2]].clone();
                 let mut fields = std::collections::BTreeMap::new();
                 for pair in f[4].split('&').filter(|p| *p != "-") {
                     let (name, value) = pair.split_once('=').unwrap();
@@ -475,8 +491,14 @@ fn the_shared_scenario_runs_in_rust() {
                             .find(|c| !sent.iter().any(|s| s == c))
                             .unwrap()
                             .to_owned(),
+                        ("token", "link") => last_link(&fl.store),
+                        ("token", "forged") => "0".repeat(64),
                         (_, v) => v.to_owned(),
                     };
+                    // An emailed link's token stands for the client secret.
+                    if name == "token" {
+                        secret.clone_from(&value);
+                    }
                     fields.insert(name.to_owned(), varco::SecretString::from(value));
                 }
                 let input = varco::flow::Input::from_fields(f[3], fields).unwrap();
@@ -491,6 +513,10 @@ fn the_shared_scenario_runs_in_rust() {
                 );
                 assert_eq!(outcome_summary(&step.outcome), f[5], "{here}");
                 assert_eq!(view_summary(step.view.as_ref().unwrap()), f[6], "{here}");
+                // A confirmed link binds the flow to the client holding it.
+                if f[3] == "confirm_link" && step.outcome == varco::flow::FlowOutcome::Moved {
+                    flows.as_mut().unwrap().flows.insert(f[2].to_owned(), (key, secret));
+                }
             }
             "session" => {
                 let fl = flows.as_ref().unwrap();

@@ -223,7 +223,7 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         store.commit(engine.provision(NewAccount("a1", "mario", null, "333 123 4567", true), SecretText("Correct-Horse-1"), FLOW_T0))
         val b = Browser(store, FLOW_T0, engine)
         b.submit(FlowInput.Identify("nobody"), FLOW_T0 + 1)
-        eq(b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 2).view!!.screen, Screen.AwaitingHost(HostQuestion.CAPTCHA))
+        eq(b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 2).view!!.screen, Screen.AwaitingHost(HostQuestion.Captcha))
         // The question takes no password; only the host's answer moves it.
         eq(code(raises<VarcoException> { b.submit(FlowInput.Password(SecretText("guess")), FLOW_T0 + 3) }), "RejectInput/INVALID_INPUT")
         eq(b.answer(HostFact.Captcha(false), FLOW_T0 + 3).outcome, FlowOutcome.Rejected(Rejection.CAPTCHA_FAILED))
@@ -232,7 +232,7 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         val stale = answer(store, b.key, old, HostFact.Captcha(true), FLOW_T0 + 4, engine)
         eq(stale.outcome to stale.writes, FlowOutcome.Stale to emptyList<FlowWrite>())
         val m = Browser(store, FLOW_T0 + 5, engine)
-        eq(m.submit(FlowInput.Identify("mario"), FLOW_T0 + 5).outcome, FlowOutcome.AwaitingHost(HostQuestion.CAPTCHA))
+        eq(m.submit(FlowInput.Identify("mario"), FLOW_T0 + 5).outcome, FlowOutcome.AwaitingHost(HostQuestion.Captcha))
         m.answer(HostFact.Captcha(true), FLOW_T0 + 6)
         eq(m.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 7).outcome, FlowOutcome.CodeSent(Channel.SMS, true))
         eq(m.answer(HostFact.DeliveryFailed, FLOW_T0 + 8).view!!.error, ViewError.NOT_DELIVERED)
@@ -280,6 +280,12 @@ fun flowInput(name: String, fields: Map<String, String>): FlowInput {
         "resend" -> FlowInput.Resend
         "back" -> FlowInput.Back
         "cancel" -> FlowInput.Cancel
+        "personal_data" -> FlowInput.PersonalData(fields.getValue("first_name"), fields.getValue("last_name"), fields.getValue("codice_fiscale"), fields.getValue("organisation_code"))
+        "duplicate_choice" -> FlowInput.DuplicateChoice(DuplicateChoice.valueOf(fields.getValue("choice").uppercase()))
+        "email" -> FlowInput.Email(fields.getValue("address"), fields["username"])
+        "open_link" -> FlowInput.OpenLink(SecretText(fields.getValue("token")))
+        "confirm_link" -> FlowInput.ConfirmLink(SecretText(fields.getValue("token")))
+        "create_password" -> FlowInput.CreatePassword(SecretText(fields.getValue("password")), SecretText(fields.getValue("confirmation")), fields.getValue("accept_terms") == "true", fields.getValue("accept_privacy") == "true")
         else -> throw Check("unknown input $name")
     }
 }
@@ -297,7 +303,7 @@ fun flowSummary(o: FlowOutcome): String = when (o) {
     is FlowOutcome.Blocked -> "blocked:${o.cause.name.lowercase()}"
     is FlowOutcome.Ended -> "ended:${o.reason.name.lowercase()}"
     is FlowOutcome.Applied -> "applied:${snake(o.state.javaClass.simpleName)}"
-    is FlowOutcome.AwaitingHost -> "awaiting_host:${o.question.name.lowercase()}"
+    is FlowOutcome.AwaitingHost -> "awaiting_host:${snake(o.question.javaClass.simpleName)}"
     is FlowOutcome.Done -> "done:${o.done.name.lowercase()}"
     else -> snake(o.javaClass.simpleName)
 }
@@ -305,6 +311,11 @@ fun flowSummary(o: FlowOutcome): String = when (o) {
 fun viewSummary(v: View): String {
     val screen = snake(v.screen.javaClass.simpleName)
     return if (v.error != null) "$screen:${v.error!!.name.lowercase()}" else screen
+}
+
+/** The token of the last link emailed ("...token=<64 hex digits>"). */
+fun lastLink(store: MemoryStore): String = store.outbox.flatten().reversed().firstNotNullOf { e ->
+    (e as? Effect.SendEmail)?.let { Regex("token=([0-9a-f]{64})").find(it.body.reveal())?.groupValues?.get(1) }
 }
 
 fun codesSent(store: MemoryStore): List<String> = store.outbox.flatten().mapNotNull { e ->
@@ -341,7 +352,8 @@ class FlowScenario {
                 flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
             }
             "flow" -> {
-                val (key, secret, token) = flows.getValue(f[2])
+                val (key, secretBefore, token) = flows.getValue(f[2])
+                var secret = secretBefore
                 val fields = linkedMapOf<String, String>()
                 for (pair in if (f[4] == "-") emptyList() else f[4].split("&")) {
                     val (name, raw) = pair.split("=", limit = 2)
@@ -350,12 +362,18 @@ class FlowScenario {
                         name == "code" && raw == "current" -> sent.last()
                         name == "code" && raw == "previous" -> sent[sent.size - 2]
                         name == "code" && raw == "wrong" -> listOf("000000", "111111").first { it !in sent }
+                        name == "token" && raw == "link" -> lastLink(store)
+                        name == "token" && raw == "forged" -> "0".repeat(64)
                         else -> raw
                     }
+                    // An emailed link's token stands for the client secret.
+                    if (name == "token") secret = SecretText(value)
                     fields[name] = value
                 }
                 val step = request(store, key, secret, token, flowInput(f[3], fields), f[1].toLong(), engine!!)
-                flows[f[2]] = Triple(key, secret, step.view!!.token)
+                // A confirmed link binds the flow to the client holding it.
+                val bound = f[3] == "confirm_link" && step.outcome is FlowOutcome.Moved
+                flows[f[2]] = Triple(key, if (bound) secret else secretBefore, step.view!!.token)
                 eq(flowSummary(step.outcome), f[5], where)
                 eq(viewSummary(step.view!!), f[6], where)
             }
@@ -377,7 +395,11 @@ class FlowScenario {
                 val m = flatJson(f[3])
                 val fact = when (m["fact"]) {
                     "captcha" -> HostFact.Captcha(m["passed"] == "true")
-                    else -> HostFact.DeliveryFailed
+                    "eligible_contract" -> HostFact.EligibleContract(m["eligible"] == "true")
+                    "duplicate" -> HostFact.Duplicate(m["account"])
+                    "is_pec" -> HostFact.IsPec(m["pec"] == "true")
+                    "delivery_failed" -> HostFact.DeliveryFailed
+                    else -> throw Check("unknown fact ${m["fact"]}")
                 }
                 val step = answer(store, key, token, fact, f[1].toLong(), engine!!)
                 flows[f[2]] = Triple(key, secret, step.view!!.token)

@@ -276,7 +276,7 @@ class FlowTest(unittest.TestCase):
         c = Client(engine, self.store, T0)
         c.submit(v.FlowInput.IDENTIFY("nobody"), T0 + 1)
         step = c.submit(v.FlowInput.PASSWORD(v.SecretText("guess")), T0 + 2)
-        self.assertEqual(step.view.screen, v.Screen.AWAITING_HOST(question=v.HostQuestion.CAPTCHA))
+        self.assertEqual(step.view.screen, v.Screen.AWAITING_HOST(question=v.HostQuestion.CAPTCHA()))
         # No user input carries a verdict; the question takes no password.
         self.assertFalse(hasattr(v.FlowInput, "CAPTCHA"))
         with self.assertRaises(v.VarcoError.RejectInput):
@@ -292,7 +292,7 @@ class FlowTest(unittest.TestCase):
         # code the host cannot deliver.
         m = Client(engine, self.store, T0 + 5)
         step = m.submit(v.FlowInput.IDENTIFY("mario"), T0 + 5)
-        self.assertEqual(step.outcome, v.FlowOutcome.AWAITING_HOST(question=v.HostQuestion.CAPTCHA))
+        self.assertEqual(step.outcome, v.FlowOutcome.AWAITING_HOST(question=v.HostQuestion.CAPTCHA()))
         m.token = answer(engine, self.store, m.key, m.token, v.HostFact.CAPTCHA(passed=True), T0 + 6).view.token
         m.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 7)
         step = answer(engine, self.store, m.key, m.token, v.HostFact.DELIVERY_FAILED(), T0 + 8)

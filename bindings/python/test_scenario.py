@@ -72,13 +72,19 @@ def flow_input(name, fields):
     wrapped)."""
     kwargs = {}
     for key, value in fields:
-        if key in ("password", "code", "confirmation", "current", "answer"):
+        if key in ("password", "code", "confirmation", "current", "answer", "token"):
             value = v.SecretText(value)
+        elif key in ("accept_terms", "accept_privacy"):
+            value = value == "true"
+        elif key == "choice":
+            value = getattr(v.DuplicateChoice, value.upper())
         elif key == "method":
             value = getattr(v.Method, value.upper())
         elif key == "kind":
             value = getattr(v.IdentifierKind, value.upper())
         kwargs[key] = value
+    if name == "email":
+        kwargs.setdefault("username", None)
     return getattr(v.FlowInput, name.upper())(**kwargs)
 
 
@@ -106,7 +112,7 @@ def flow_summary(o):
     if o.is_applied():
         return f"{name}:{variant_name(o.state)}"
     if o.is_awaiting_host():
-        return f"{name}:{o.question.name.lower()}"
+        return f"{name}:{variant_name(o.question)}"
     if o.is_done():
         return f"{name}:{o.done.name.lower()}"
     return name
@@ -115,6 +121,17 @@ def flow_summary(o):
 def view_summary(view):
     screen = variant_name(view.screen)
     return f"{screen}:{view.error.name.lower()}" if view.error is not None else screen
+
+
+def last_link(store):
+    """The token of the last link emailed ("...token=<64 hex digits>")."""
+    for effects in reversed(store.outbox):
+        for e in reversed(effects):
+            if e.is_send_email():
+                m = re.search(r"token=([0-9a-f]{64})", e.body.reveal())
+                if m:
+                    return m.group(1)
+    raise AssertionError("no link was emailed")
 
 
 def codes_sent(store):
@@ -306,9 +323,15 @@ class ScenarioTest(unittest.TestCase):
                         value = sent[-2]
                     elif name == "code" and value == "wrong":
                         value = next(c for c in ("000000", "111111") if c not in sent)
+                    elif name == "token":
+                        # An emailed link's token stands for the client secret.
+                        value = last_link(store) if value == "link" else "0" * 64 if value == "forged" else value
+                        secret = v.SecretText(value)
                     fields.append((name, value))
                 step = test_flow.request(engine, store, key, secret, token, flow_input(f[3], fields), int(f[1]))
                 flows[f[2]][2] = step.view.token
+                if f[3] == "confirm_link" and step.outcome.is_moved():
+                    flows[f[2]][1] = secret  # a confirmed link binds the flow to its holder
                 self.assertEqual(flow_summary(step.outcome), f[5], where)
                 self.assertEqual(view_summary(step.view), f[6], where)
             elif kind == "session":

@@ -5,6 +5,7 @@
 #ifndef VARCO_TEST_FLOW_HOST_H
 #define VARCO_TEST_FLOW_HOST_H
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The codes sent, oldest first (the outbox's messages, as users read them). */
 static char sent_codes[64][16];
 static size_t sent_count = 0;
+/* The token of the last link emailed ("...token=<64 hex digits>"). */
+static char last_link[65];
 
 static void store_reset(void) {
   for (size_t i = 0; i < store_len; i++) {
@@ -136,6 +139,12 @@ static int commit(const varco_step *s) {
         }
       }
       if (k == 6 && sent_count < 64) sent_codes[sent_count++][6] = 0;
+      const char *link = e && strstr(e, "\"body\":\"") ? strstr(e, "token=") : NULL;
+      if (link) {
+        size_t j = 0;
+        for (link += strlen("token="); j < 64 && isxdigit((unsigned char)link[j]); j++) last_link[j] = link[j];
+        last_link[j] = 0;
+      }
       free(e);
     }
   }

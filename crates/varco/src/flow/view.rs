@@ -190,8 +190,11 @@ impl EndReason {
 /// What the flow waits for the host to answer (through
 /// [`FlowEngine::answer`](super::FlowEngine::answer), never the user's
 /// input).
+///
+/// In JSON a question without data is its name (`"captcha"`), one with
+/// data an object named by it (`{"eligible_contract":{"mobile":"+39…"}}`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "question", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case")]
 pub enum HostQuestion {
     /// Is a human at the keyboard? The host shows its captcha (or slider)
     /// and answers with the verdict. Asked when the request's source has
