@@ -1084,3 +1084,165 @@ fn a_double_submit_and_a_wrong_client_write_nothing() {
     let s = send(&engine, &store, &other, &Input::Back, 6);
     assert_eq!((s.outcome, s.writes.len()), (FlowOutcome::WrongClient, 0));
 }
+
+fn consumer(
+    engine: &FlowEngine,
+    store: &Store,
+    t: u64,
+    address: &str,
+    number: &str,
+) -> (Reg, varco::flow::FlowStep) {
+    let started = engine
+        .start(
+            FlowKind::ConsumerRegistration,
+            &StartContext::default(),
+            at(t),
+            &mut rand::rng(),
+        )
+        .unwrap();
+    assert_eq!(
+        started.step.view.as_ref().unwrap().screen,
+        Screen::EnterEmail
+    );
+    store.commit_step(&started.step).unwrap();
+    let r = Reg {
+        key: started.flow_key,
+        secret: started.client_secret.expose().to_owned(),
+    };
+    let s = send(engine, store, &r, &email(address, None), t + 1);
+    assert_eq!(screen(&s), Screen::EnterPhone);
+    let s = send(
+        engine,
+        store,
+        &r,
+        &Input::Mobile {
+            number: number.into(),
+        },
+        t + 2,
+    );
+    assert_eq!(
+        s.outcome,
+        FlowOutcome::AwaitingHost {
+            question: HostQuestion::Captcha
+        }
+    );
+    let s = fact(engine, store, &r, HostFact::Captcha { passed: true }, t + 3);
+    (r, s)
+}
+
+#[test]
+fn the_consumer_registration_proves_a_mobile_and_takes_a_fixed_line_as_it_is() {
+    let engine = engine();
+    let store = Store::new();
+    // A mobile: its code, then the password; the address is confirmed at
+    // the first sign-in.
+    let (r, s) = consumer(&engine, &store, 0, "lucia@example.it", "347 1112223");
+    assert!(matches!(
+        s.outcome,
+        FlowOutcome::CodeSent { sent: true, .. }
+    ));
+    let s = send(&engine, &store, &r, &code(&last_code(&store)), 4);
+    assert_eq!(screen(&s), Screen::CreatePassword);
+    let s = send(
+        &engine,
+        &store,
+        &r,
+        &create("Violino-Tramonto-42", true, true),
+        5,
+    );
+    assert_eq!(
+        s.outcome,
+        FlowOutcome::Done {
+            done: Done::Registered,
+            grant: None
+        }
+    );
+    let [key] = accounts(&store).try_into().unwrap();
+    let a: Stored<Account> = Stored::from_json(&store.get(&key).unwrap()).unwrap();
+    assert_eq!(a.body().mobile(), Some("+393471112223"));
+    assert_eq!(
+        a.body().required_actions(),
+        [varco::account::RequiredAction::VerifyEmail]
+    );
+    // A fixed line: no code, straight to the password.
+    let (r, s) = consumer(&engine, &store, 100, "piero@example.it", "02 1234567");
+    assert_eq!(screen(&s), Screen::CreatePassword);
+    let sms = sent_messages(&store);
+    let s = send(
+        &engine,
+        &store,
+        &r,
+        &create("Violino-Tramonto-42", true, true),
+        105,
+    );
+    assert_eq!(
+        s.outcome,
+        FlowOutcome::Done {
+            done: Done::Registered,
+            grant: None
+        }
+    );
+    assert_eq!(sent_messages(&store), sms + 1, "only the summary");
+    assert_eq!(accounts(&store).len(), 2);
+    // An A2P number is refused with its problem named.
+    let started = engine
+        .start(
+            FlowKind::ConsumerRegistration,
+            &StartContext::default(),
+            at(200),
+            &mut rand::rng(),
+        )
+        .unwrap();
+    store.commit_step(&started.step).unwrap();
+    let r = Reg {
+        key: started.flow_key,
+        secret: started.client_secret.expose().to_owned(),
+    };
+    send(&engine, &store, &r, &email("nina@example.it", None), 201);
+    let s = send(
+        &engine,
+        &store,
+        &r,
+        &Input::Mobile {
+            number: "430 1234567".into(),
+        },
+        202,
+    );
+    let v = s.view.unwrap();
+    assert_eq!(
+        (v.error, v.violations),
+        (
+            Some(ViewError::NumberRejected),
+            vec!["mobile_a2p".to_owned()]
+        )
+    );
+}
+
+#[test]
+fn a_consumer_address_that_has_an_account_gets_the_same_answer_and_writes_nothing() {
+    let engine = engine();
+    let store = Store::new();
+    let (r, _) = consumer(&engine, &store, 0, "lucia@example.it", "02 1234567");
+    let new = send(
+        &engine,
+        &store,
+        &r,
+        &create("Violino-Tramonto-42", true, true),
+        5,
+    );
+    let (r, _) = consumer(&engine, &store, 100, "Lucia@Example.it", "02 7654321");
+    let again = send(
+        &engine,
+        &store,
+        &r,
+        &create("Violino-Tramonto-42", true, true),
+        105,
+    );
+    assert_eq!(again.outcome, new.outcome);
+    assert_eq!(screen(&again), screen(&new));
+    assert_eq!(accounts(&store).len(), 1, "no second account");
+    assert!(again.effects.iter().any(|e| matches!(
+        e,
+        Effect::NotifyAddress { to, event, .. } if to == "lucia@example.it" && event == "registration_attempt"
+    )));
+}

@@ -515,7 +515,11 @@ fn the_shared_scenario_runs_in_rust() {
                 assert_eq!(view_summary(step.view.as_ref().unwrap()), f[6], "{here}");
                 // A confirmed link binds the flow to the client holding it.
                 if f[3] == "confirm_link" && step.outcome == varco::flow::FlowOutcome::Moved {
-                    flows.as_mut().unwrap().flows.insert(f[2].to_owned(), (key, secret));
+                    flows
+                        .as_mut()
+                        .unwrap()
+                        .flows
+                        .insert(f[2].to_owned(), (key, secret));
                 }
             }
             "session" => {

@@ -40,6 +40,9 @@ pub enum FlowKind {
     /// contract, personal data, duplicate, email and link, password and
     /// terms.
     Registration,
+    /// The consumer area's registration: email, a fixed or mobile number,
+    /// the code for a mobile, password and terms.
+    ConsumerRegistration,
 }
 
 /// A second factor (the core's `varco::flow::Method`).
@@ -265,6 +268,8 @@ pub enum Screen {
     DuplicateChoice,
     /// A registration's email and username.
     EnterEmail,
+    /// A consumer registration's fixed or mobile number.
+    EnterPhone,
     /// A confirmation link was emailed.
     CheckEmail,
     /// The opened link's "CREA PASSWORD" button.

@@ -200,6 +200,7 @@ impl FlowEngine {
         }
         let state = match kind {
             FlowKind::Registration => State::EnterMobile,
+            FlowKind::ConsumerRegistration => State::EnterEmail,
             _ => State::Identify,
         };
         self.begin(kind, state, None, None, context, now, rng)
@@ -357,7 +358,9 @@ impl FlowEngine {
         rng.fill_bytes(&mut id);
         let secret = Secret::draw(rng);
         let ttl = match kind {
-            FlowKind::Registration => self.config.registration.flow_ttl_secs,
+            FlowKind::Registration | FlowKind::ConsumerRegistration => {
+                self.config.registration.flow_ttl_secs
+            }
             _ => self.config.flow_ttl_secs,
         };
         let flow = Flow {
@@ -385,7 +388,7 @@ impl FlowEngine {
             violations: Vec::new(),
             grant,
             masked: None,
-            registration: (kind == FlowKind::Registration).then(Default::default),
+            registration: kind.is_registration().then(Default::default),
         };
         flow.validate()?;
         let new = Stored::new(flow.clone());
@@ -468,7 +471,9 @@ impl FlowEngine {
             FlowKind::UsernameRecovery => {
                 self.username_recovery(flow, submit, hold, records, now, rng)
             }
-            FlowKind::Registration => self.registration(flow, submit, records, now, rng),
+            FlowKind::Registration | FlowKind::ConsumerRegistration => {
+                self.registration(flow, submit, records, now, rng)
+            }
         }
     }
 
@@ -575,6 +580,7 @@ impl FlowEngine {
             State::PersonalData => Screen::PersonalData,
             State::DuplicateChoice => Screen::DuplicateChoice,
             State::EnterEmail => Screen::EnterEmail,
+            State::EnterPhone => Screen::EnterPhone,
             State::CheckEmail => Screen::CheckEmail,
             State::CreatePassword | State::Creating => Screen::CreatePassword,
         };

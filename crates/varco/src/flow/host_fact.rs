@@ -139,7 +139,7 @@ impl FlowEngine {
         if token != f.token() {
             return Ok(self.unchanged(f, FlowOutcome::Stale));
         }
-        if f.kind == super::FlowKind::Registration {
+        if f.kind.is_registration() {
             return self.registration_fact(flow, fact, records, now, rng);
         }
         let mut next = f.clone();

@@ -120,9 +120,10 @@ impl FlowEngine {
             return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
         }
         Ok(
-            crate::validate::mobile(number, &self.config.identifiers).map_err(|_| {
+            crate::validate::mobile(number, &self.config.identifiers).map_err(|e| {
                 let mut shown = f.clone();
                 shown.error = Some(ViewError::NumberRejected);
+                shown.violations = e.codes().iter().map(|c| (*c).to_owned()).collect();
                 FlowStep {
                     outcome: FlowOutcome::Rejected {
                         reason: Rejection::NumberRejected,

@@ -41,7 +41,7 @@ use super::host_fact::HostFact;
 use super::input::{DuplicateChoice, Input};
 use super::new_password::Current;
 use super::records::{FlowWrite, Records};
-use super::state::{Flow, State, Subject};
+use super::state::{Flow, FlowKind, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest};
 use super::view::{Done, EndReason, HostQuestion, Screen, ViewError};
 use crate::account::{Account, IdentifierKind, LookupKey};
@@ -58,8 +58,11 @@ use crate::{Error, Timestamp};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct Draft {
-    /// The mobile, E.164.
+    /// The mobile (or, in a consumer registration, the fixed number), E.164.
     mobile: Option<String>,
+    /// A consumer registration's number is a fixed line (proved by
+    /// nothing, never sent a code).
+    fixed: bool,
     /// Its SMS code passed.
     proved: bool,
     /// The host said it is on an eligible contract.
@@ -160,8 +163,14 @@ impl FlowEngine {
         match (&f.state, submit.input) {
             (_, Input::OpenLink { token }) => self.open_link(f, token.expose(), now),
             (_, Input::ConfirmLink { token }) => self.confirm_link(flow, token.expose(), now),
-            (State::EnterMobile, Input::Mobile { number }) => {
+            (State::EnterMobile | State::EnterPhone, Input::Mobile { number }) => {
                 self.registration_mobile(flow, number, now)
+            }
+            (State::EnterPhone, Input::Back) => {
+                let mut next = f.clone();
+                self.moved(&mut next);
+                next.state = State::EnterEmail;
+                self.step_to(flow, next, "back_to_email", FlowOutcome::Moved, now)
             }
             (State::ConfirmMobile { .. }, Input::Code { code }) => {
                 self.registration_code(flow, code.expose(), records, now)
@@ -177,7 +186,7 @@ impl FlowEngine {
             (State::ConfirmMobile { .. }, Input::Back) => {
                 let mut next = f.clone();
                 self.moved(&mut next);
-                next.state = State::EnterMobile;
+                next.state = Self::phone_screen(f);
                 next.resend_at = None;
                 let d = Self::draft_mut(&mut next);
                 d.mobile = None;
@@ -199,7 +208,7 @@ impl FlowEngine {
             (State::DuplicateChoice, Input::DuplicateChoice { choice }) => {
                 self.duplicate_choice(flow, *choice, now)
             }
-            (State::DuplicateChoice | State::EnterEmail, Input::Back) => {
+            (State::DuplicateChoice | State::EnterEmail, Input::Back) if !Self::consumer(f) => {
                 let mut next = f.clone();
                 self.moved(&mut next);
                 next.state = State::PersonalData;
@@ -263,6 +272,20 @@ impl FlowEngine {
         }
     }
 
+    /// Whether the flow is the consumer area's registration.
+    fn consumer(f: &Flow) -> bool {
+        f.kind == FlowKind::ConsumerRegistration
+    }
+
+    /// Where a registration asks its number.
+    fn phone_screen(f: &Flow) -> State {
+        if Self::consumer(f) {
+            State::EnterPhone
+        } else {
+            State::EnterMobile
+        }
+    }
+
     /// Stores `next` with its audit event.
     fn step_to(
         &self,
@@ -287,13 +310,37 @@ impl FlowEngine {
         now: Timestamp,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        let number = match self.typed_mobile(f, number)? {
-            Ok(n) => n,
-            Err(refused) => return Ok(refused),
+        let (number, fixed) = if Self::consumer(f) {
+            if number.len() > 64 {
+                return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
+            }
+            match validate::phone(number, &self.config.identifiers) {
+                Ok(p) => (p.e164, !p.mobile),
+                Err(e) => {
+                    let mut shown = f.clone();
+                    shown.error = Some(ViewError::NumberRejected);
+                    shown.violations = e.codes().iter().map(|c| (*c).to_owned()).collect();
+                    return Ok(FlowStep {
+                        outcome: FlowOutcome::Rejected {
+                            reason: Rejection::NumberRejected,
+                        },
+                        view: Some(self.view_of(&shown)),
+                        writes: Vec::new(),
+                        effects: Vec::new(),
+                        then: Then::Respond,
+                    });
+                }
+            }
+        } else {
+            match self.typed_mobile(f, number)? {
+                Ok(n) => (n, false),
+                Err(refused) => return Ok(refused),
+            }
         };
         let mut next = f.clone();
         self.moved(&mut next);
-        let question = if self.config.registration.eligibility_before_proof {
+        Self::draft_mut(&mut next).fixed = fixed;
+        let question = if self.config.registration.eligibility_before_proof && !Self::consumer(f) {
             HostQuestion::EligibleContract {
                 mobile: number.clone(),
             }
@@ -339,6 +386,15 @@ impl FlowEngine {
                 FlowOutcome::Rejected {
                     reason: Rejection::CaptchaFailed,
                 }
+            }
+            (HostQuestion::Captcha, HostFact::Captcha { passed: true })
+                if Self::draft(f)?.fixed =>
+            {
+                // A fixed line takes no code: on to the password.
+                next.state = State::CreatePassword;
+                work.effects
+                    .push(Effect::Audit(step(&next, "captcha").detail("passed", true)));
+                FlowOutcome::Moved
             }
             (HostQuestion::Captcha, HostFact::Captcha { passed: true }) => {
                 let number = Self::draft_mobile(f)?;
@@ -490,7 +546,10 @@ impl FlowEngine {
                 next.resend_at = None;
                 let d = Self::draft_mut(&mut next);
                 d.proved = true;
-                let (state, outcome) = if d.eligible {
+                let consumer = f.kind == FlowKind::ConsumerRegistration;
+                let (state, outcome) = if consumer {
+                    (State::CreatePassword, FlowOutcome::Moved)
+                } else if d.eligible {
                     (State::PersonalData, FlowOutcome::Moved)
                 } else {
                     let question = HostQuestion::EligibleContract {
@@ -764,6 +823,15 @@ impl FlowEngine {
         };
         let email_key = LookupKey::of(IdentifierKind::Email, &email, rules)?;
         let user_key = user_key.filter(|k| *k != email_key);
+        if Self::consumer(f) {
+            // Before any proof nothing is looked up: whether the address
+            // has an account is answered at the end, the same way.
+            let d = Self::draft_mut(&mut next);
+            d.email = Some(email);
+            d.username = user_key.map(|k| k.key().to_owned());
+            next.state = State::EnterPhone;
+            return self.step_to(flow, next, "email", FlowOutcome::Moved, now);
+        }
         let mobile = Self::draft_mobile(f)?;
         let mut keys = vec![email_key.record_key(), probe_key(&mobile)];
         keys.extend(user_key.iter().map(LookupKey::record_key));
@@ -1002,10 +1070,20 @@ impl FlowEngine {
         let rules = &self.config.identifiers;
         let missing = || Error::Deserialize("flow: a registration's draft is incomplete".into());
         let email = d.email.as_deref().ok_or_else(missing)?;
-        let mut a = Account::new(id, f.created_at)?
-            .with_identifier(IdentifierKind::Email, email, rules)?
-            .with_mobile(d.mobile.as_deref().ok_or_else(missing)?)
-            .with_second_factor(true);
+        let number = d.mobile.as_deref().ok_or_else(missing)?;
+        let mut a =
+            Account::new(id, f.created_at)?.with_identifier(IdentifierKind::Email, email, rules)?;
+        a = if d.fixed {
+            a.with_identifier(IdentifierKind::FixedNumber, number, rules)?
+        } else {
+            a.with_mobile(number)
+        };
+        a = if Self::consumer(f) {
+            // The address was never proved: confirmed at the first sign-in.
+            a.with_required_action(crate::account::RequiredAction::VerifyEmail)
+        } else {
+            a.with_second_factor(true)
+        };
         if let Some(u) = &d.username {
             a = a.with_identifier(IdentifierKind::Username, u, rules)?;
         }
@@ -1050,6 +1128,9 @@ impl FlowEngine {
         let mut taken = false;
         for k in &claims {
             taken |= self.claimed(records, k)?;
+        }
+        if taken && Self::consumer(f) {
+            return self.already_registered(flow, next, &account, work, now);
         }
         if taken {
             if let Err(step) = self.probe(flow, &mobile, records, &mut work, now)? {
@@ -1100,6 +1181,41 @@ impl FlowEngine {
                     .detail("delay_hours", reg.cease_delay_hours),
             ));
         }
+        let done = Done::Registered;
+        self.respond(
+            flow,
+            next,
+            FlowOutcome::Done { done, grant: None },
+            work,
+            now,
+        )
+    }
+
+    /// A consumer registration for an address that has an account: the
+    /// same view as a new one ("done"), no account, nothing claimed; the
+    /// address's owner is told. Before any proof of the address, "taken"
+    /// would tell anyone which addresses have accounts.
+    fn already_registered(
+        &self,
+        flow: &Stored<Flow>,
+        mut next: Flow,
+        account: &Account,
+        mut work: Work,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        next.state = State::Done {
+            done: Done::Registered,
+        };
+        Self::draft_mut(&mut next).password_hash = None;
+        work.effects.push(Effect::NotifyAddress {
+            channel: Channel::Email,
+            to: account.email().unwrap_or_default().to_owned(),
+            event: "registration_attempt".into(),
+        });
+        work.effects.push(Effect::Audit(
+            self.audit(&next, now, "create_account")
+                .detail("reason", "already_registered"),
+        ));
         let done = Done::Registered;
         self.respond(
             flow,

@@ -41,11 +41,17 @@ pub enum FlowKind {
     /// PEC) and username with a confirmation link, the password with the
     /// terms; then the account is written, and a summary emailed.
     Registration,
+    /// The consumer area's registration (FLOWS F7): the email, a fixed or
+    /// mobile number and the host's captcha, the SMS code for a mobile,
+    /// the password with the terms; the address is confirmed at the first
+    /// sign-in (a required action). An address that has an account gets
+    /// the same answer and writes nothing; its owner is told.
+    ConsumerRegistration,
 }
 
 impl FlowKind {
     /// Every kind.
-    pub const ALL: [FlowKind; 7] = [
+    pub const ALL: [FlowKind; 8] = [
         FlowKind::Login,
         FlowKind::StepUp,
         FlowKind::PasswordReset,
@@ -53,6 +59,7 @@ impl FlowKind {
         FlowKind::RecoveryMobile,
         FlowKind::UsernameRecovery,
         FlowKind::Registration,
+        FlowKind::ConsumerRegistration,
     ];
 
     /// Whether it starts from a session grant
@@ -61,6 +68,14 @@ impl FlowKind {
         matches!(
             self,
             FlowKind::StepUp | FlowKind::PasswordChange | FlowKind::RecoveryMobile
+        )
+    }
+
+    /// Whether it is a registration (public-sector or consumer).
+    pub fn is_registration(self) -> bool {
+        matches!(
+            self,
+            FlowKind::Registration | FlowKind::ConsumerRegistration
         )
     }
 
@@ -74,6 +89,7 @@ impl FlowKind {
             FlowKind::RecoveryMobile => "recovery_mobile",
             FlowKind::UsernameRecovery => "username_recovery",
             FlowKind::Registration => "registration",
+            FlowKind::ConsumerRegistration => "consumer_registration",
         }
     }
 }
@@ -178,6 +194,8 @@ pub(crate) enum State {
     DuplicateChoice,
     /// A registration's email and username.
     EnterEmail,
+    /// A consumer registration's fixed or mobile number.
+    EnterPhone,
     /// A registration's link is emailed (its digest in the draft).
     CheckEmail,
     /// A registration's confirmed address: the password and the terms.

@@ -325,6 +325,9 @@ pub enum Screen {
     /// A registration's email, and the username (the email unless the
     /// user types another) (`email`).
     EnterEmail,
+    /// A consumer registration's fixed or mobile number (`mobile`; a fixed
+    /// number is taken too, and proved by nothing).
+    EnterPhone,
     /// A confirmation link was emailed: follow it (`resend`, `back`).
     CheckEmail,
     /// The emailed link was opened: the "CREA PASSWORD" button
@@ -390,6 +393,7 @@ impl Screen {
             Screen::PersonalData => "personal_data",
             Screen::DuplicateChoice => "duplicate_choice",
             Screen::EnterEmail => "enter_email",
+            Screen::EnterPhone => "enter_phone",
             Screen::CheckEmail => "check_email",
             Screen::ConfirmLink => "confirm_link",
             Screen::CreatePassword => "create_password",
