@@ -1246,3 +1246,214 @@ fn a_consumer_address_that_has_an_account_gets_the_same_answer_and_writes_nothin
         Effect::NotifyAddress { to, event, .. } if to == "lucia@example.it" && event == "registration_attempt"
     )));
 }
+
+mod properties {
+    //! Random sequences of inputs and host facts, in any order, against a
+    //! registration: whatever happens, no account or claim is written
+    //! before the last step, the duplicate question is never reached
+    //! without the SMS proof, and an error changes nothing.
+
+    use super::*;
+    use proptest::prelude::*;
+    use varco::flow::{Records, Submit, Then};
+
+    #[derive(Debug, Clone)]
+    enum Act {
+        Mobile(bool),
+        Captcha(bool),
+        Code(bool),
+        Eligible(bool),
+        Personal(bool),
+        Duplicate(bool),
+        Choice(bool),
+        Email(u8),
+        Open(bool),
+        Confirm(bool),
+        Password(bool),
+        Back,
+        Resend,
+    }
+
+    fn act() -> impl Strategy<Value = Act> {
+        prop_oneof![
+            any::<bool>().prop_map(Act::Mobile),
+            any::<bool>().prop_map(Act::Captcha),
+            any::<bool>().prop_map(Act::Code),
+            any::<bool>().prop_map(Act::Eligible),
+            any::<bool>().prop_map(Act::Personal),
+            any::<bool>().prop_map(Act::Duplicate),
+            any::<bool>().prop_map(Act::Choice),
+            (0u8..3).prop_map(Act::Email),
+            any::<bool>().prop_map(Act::Open),
+            any::<bool>().prop_map(Act::Confirm),
+            any::<bool>().prop_map(Act::Password),
+            Just(Act::Back),
+            Just(Act::Resend),
+        ]
+    }
+
+    /// The host loop without panics: the step that answered, or the error
+    /// (after which the store must be as it was).
+    fn drive(
+        engine: &FlowEngine,
+        store: &Store,
+        key: &str,
+        secret: &str,
+        input: &Input,
+        now: varco::Timestamp,
+    ) -> Result<varco::flow::FlowStep, varco::Error> {
+        let mut keys: Vec<String> = Vec::new();
+        let mut ticket: Option<String> = None;
+        for _ in 0..50 {
+            let flow: Stored<Flow> = Stored::from_json(&store.get(key).unwrap()).unwrap();
+            let token = flow.body().token();
+            let submit = Submit {
+                client_secret: secret,
+                token: &token,
+                input,
+                ticket: ticket.as_deref(),
+            };
+            let step = engine.advance(&flow, &submit, &store.load(&keys), now, &mut rand::rng())?;
+            if store.commit_step(&step).is_err() {
+                continue;
+            }
+            match &step.then {
+                Then::Respond => return Ok(step),
+                Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+                Then::CommitAndRepeat { ticket: t } => ticket = Some(t.expose().to_owned()),
+            }
+        }
+        panic!("the host loop did not settle");
+    }
+
+    fn answer_fact(
+        engine: &FlowEngine,
+        store: &Store,
+        key: &str,
+        fact: &HostFact,
+        now: varco::Timestamp,
+    ) -> Result<varco::flow::FlowStep, varco::Error> {
+        let mut keys: Vec<String> = Vec::new();
+        for _ in 0..50 {
+            let flow: Stored<Flow> = Stored::from_json(&store.get(key).unwrap()).unwrap();
+            let step = engine.answer(
+                &flow,
+                &flow.body().token(),
+                fact,
+                &store.load(&keys),
+                now,
+                &mut rand::rng(),
+            )?;
+            if store.commit_step(&step).is_err() {
+                continue;
+            }
+            match &step.then {
+                Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+                _ => return Ok(step),
+            }
+        }
+        panic!("the host loop did not settle");
+    }
+
+    fn snapshot(store: &Store) -> Vec<(String, Option<String>)> {
+        store
+            .keys_with_prefix("")
+            .into_iter()
+            .map(|k| {
+                let v = store.get(&k);
+                (k, v)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+        #[test]
+        fn no_account_before_the_end_and_no_duplicate_before_proof(
+            noise in proptest::collection::vec((0usize..14, act()), 0..24),
+        ) {
+            // The happy path, with random inputs and facts slipped in
+            // anywhere: far enough along to reach the end often.
+            let mut acts = vec![
+                Act::Mobile(true), Act::Captcha(true), Act::Code(true), Act::Eligible(true),
+                Act::Personal(true), Act::Duplicate(false), Act::Email(0), Act::Open(true),
+                Act::Confirm(true), Act::Password(true),
+            ];
+            for (at, a) in noise {
+                acts.insert(at.min(acts.len()), a);
+            }
+            let engine = engine();
+            let store = Store::new();
+            provision(&engine, &store, &mario(false)); // "mario" is taken
+            let r = begin(&engine, &store, 0);
+            let mut secret = r.secret.clone();
+            let mut proved = false;
+            let mut done = false;
+            for (i, a) in acts.iter().enumerate() {
+                let now = at(1 + i as u64);
+                let before = snapshot(&store);
+                let link = || {
+                    let outbox = store.outbox.lock().unwrap();
+                    outbox.iter().flatten().rev().find_map(|e| match e {
+                        Effect::SendEmail { body, .. } => body.split_once("token=").map(|(_, t)| t.chars().take_while(char::is_ascii_hexdigit).collect::<String>()),
+                        _ => None,
+                    }).unwrap_or_else(|| "1".repeat(64))
+                };
+                let mut by_link = None;
+                let result = match a {
+                    Act::Captcha(p) => answer_fact(&engine, &store, &r.key, &HostFact::Captcha { passed: *p }, now),
+                    Act::Eligible(e) => answer_fact(&engine, &store, &r.key, &HostFact::EligibleContract { eligible: *e }, now),
+                    Act::Duplicate(d) => answer_fact(&engine, &store, &r.key, &HostFact::Duplicate { account: d.then(|| "old1".to_owned()) }, now),
+                    other => {
+                        let input = match other {
+                            Act::Mobile(ok) => Input::Mobile { number: if *ok { MOBILE } else { "06 1234567" }.into() },
+                            Act::Code(right) => {
+                                let c = {
+                                    let outbox = store.outbox.lock().unwrap();
+                                    outbox.iter().flatten().rev().find_map(|e| match e {
+                                        Effect::SendSms { text, .. } => Some(text.chars().filter(char::is_ascii_digit).take(6).collect::<String>()),
+                                        _ => None,
+                                    }).unwrap_or_else(|| "123456".into())
+                                };
+                                code(&if *right { c } else { wrong_code(&c) })
+                            }
+                            Act::Personal(ok) => personal("Mario", "Rossi", if *ok { CF } else { "RSSMRA80A01H501X" }, ORG),
+                            Act::Choice(cease) => Input::DuplicateChoice { choice: if *cease { DuplicateChoice::Cease } else { DuplicateChoice::Recover } },
+                            Act::Email(k) => email(["new@example.it", "studio@pec.it", "mario@example.it"][usize::from(*k)], (*k == 2).then_some("mario")),
+                            Act::Open(right) => { let t = if *right { link() } else { "0".repeat(64) }; by_link = Some(t.clone()); Input::OpenLink { token: t.as_str().into() } }
+                            Act::Confirm(right) => { let t = if *right { link() } else { "0".repeat(64) }; by_link = Some(t.clone()); Input::ConfirmLink { token: t.as_str().into() } }
+                            Act::Password(terms) => create("Violino-Tramonto-42", true, *terms),
+                            Act::Back => Input::Back,
+                            _ => Input::Resend,
+                        };
+                        let s = by_link.clone().unwrap_or_else(|| secret.clone());
+                        drive(&engine, &store, &r.key, &s, &input, now)
+                    }
+                };
+                match result {
+                    Err(_) => prop_assert_eq!(snapshot(&store), before, "an error changes nothing"),
+                    Ok(step) => {
+                        if matches!(a, Act::Code(true)) && matches!(step.outcome, FlowOutcome::AwaitingHost { .. }) {
+                            proved = true;
+                        }
+                        if let (Act::Confirm(_), FlowOutcome::Moved, Some(t)) = (a, &step.outcome, &by_link) {
+                            secret = t.clone();
+                        }
+                        let dup_asked = matches!(&step.outcome, FlowOutcome::AwaitingHost { question: HostQuestion::Duplicate { .. } })
+                            || step.view.as_ref().is_some_and(|v| v.screen == Screen::DuplicateChoice);
+                        prop_assert!(!dup_asked || proved, "the duplicate question needs the SMS proof");
+                        if matches!(step.outcome, FlowOutcome::Done { done: Done::Registered, .. }) {
+                            done = true;
+                        }
+                    }
+                }
+                if std::env::var_os("VARCO_PROP_TRACE").is_some() && done {
+                    eprintln!("done after {} acts", i + 1);
+                }
+                let accounts = accounts(&store).len();
+                prop_assert_eq!(accounts, 1 + usize::from(done), "an account only at the end");
+                prop_assert_eq!(store.keys_with_prefix("claim/").len(), 1 + usize::from(done));
+            }
+        }
+    }
+}
