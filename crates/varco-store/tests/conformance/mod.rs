@@ -14,8 +14,8 @@ use std::time::Duration;
 use varco::Timestamp;
 use varco::effect::Effect;
 use varco::flow::{
-    EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowWrite, Input, NewAccount,
-    Rejection, StartContext, WriteOp,
+    EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowWrite, HostFact, Input,
+    NewAccount, Rejection, StartContext, WriteOp,
 };
 use varco::guard::{AccountGuard, Factor};
 use varco::hash::HashParams;
@@ -810,6 +810,118 @@ pub fn reset_code_sixteen_times<S: Store + 'static>(store: Arc<S>) {
     assert_eq!(passed, 1, "{outcomes:?}");
 }
 
+/// A registration driven through the host loop to its emailed link: the
+/// flow and the link's token.
+fn registration_at_link<S: Store + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    now: Timestamp,
+) -> (Open, String) {
+    let s = start(
+        engine,
+        store,
+        FlowKind::Registration,
+        &StartContext::default(),
+        now,
+        &mut rand::rng(),
+    )
+    .unwrap();
+    let mut f = Open {
+        key: s.flow_key.clone(),
+        secret: s.client_secret.expose().to_owned(),
+        token: s.step.view.unwrap().token,
+    };
+    let mut go = |f: &mut Open, input: Input| {
+        let ran = submit(engine, store, f, &input, now).unwrap();
+        f.token = ran.step.view.unwrap().token;
+    };
+    let fact = |f: &mut Open, fact: HostFact| {
+        let ran =
+            varco_store::answer(engine, store, &f.key, None, &fact, now, &mut rand::rng()).unwrap();
+        f.token = ran.step.view.unwrap().token;
+    };
+    go(
+        &mut f,
+        Input::Mobile {
+            number: "347 1234567".into(),
+        },
+    );
+    fact(&mut f, HostFact::Captcha { passed: true });
+    let code = last_code(engine, store);
+    go(&mut f, Input::Code { code: code.into() });
+    fact(&mut f, HostFact::EligibleContract { eligible: true });
+    go(
+        &mut f,
+        Input::PersonalData {
+            first_name: "Mario".into(),
+            last_name: "Rossi".into(),
+            codice_fiscale: "RSSMRA80A01H501U".into(),
+            organisation_code: "00743110157".into(),
+        },
+    );
+    fact(&mut f, HostFact::Duplicate { account: None });
+    go(
+        &mut f,
+        Input::Email {
+            address: "mario.rossi@example.it".into(),
+            username: None,
+        },
+    );
+    let link = effects(engine, store)
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::SendEmail { body, .. } => body.split_once("token=").map(|(_, t)| {
+                t.chars()
+                    .take_while(char::is_ascii_hexdigit)
+                    .collect::<String>()
+            }),
+            _ => None,
+        })
+        .expect("a link was emailed");
+    (f, link)
+}
+
+/// §6.11 with real concurrency: a registration's emailed link confirmed
+/// 16 times at once (16 tabs, a scanner and the user) is consumed once;
+/// the others find it gone and change nothing.
+pub fn registration_link_sixteen_times<S: Store + 'static>(store: Arc<S>) {
+    let engine = engine();
+    let now = at(100);
+    let (f, link) = registration_at_link(&engine, &*store, now);
+    let holder = Arc::new(Open {
+        key: f.key,
+        secret: link.clone(),
+        token: f.token,
+    });
+    let (e, s, h) = (engine.clone(), store.clone(), holder.clone());
+    let results = at_once(16, move |_| {
+        submit(
+            &e,
+            &*s,
+            &h,
+            &Input::ConfirmLink {
+                token: link.as_str().into(),
+            },
+            now,
+        )
+    });
+    let outcomes: Vec<String> = results.iter().map(outcome).collect();
+    let confirmed = results
+        .iter()
+        .filter(|r| matches!(r, Ok(ran) if ran.step.outcome == FlowOutcome::Moved))
+        .count();
+    assert_eq!(confirmed, 1, "{outcomes:?}");
+    assert!(
+        results.iter().all(|r| matches!(r, Ok(ran) if matches!(ran.step.outcome, FlowOutcome::Moved | FlowOutcome::Stale))),
+        "{outcomes:?}"
+    );
+    assert!(
+        store.keys("account/", 10).unwrap().is_empty(),
+        "no account before the last step"
+    );
+}
+
 /// §6.5: budgets belong to the account: many flows give no more guesses.
 pub fn many_flows_one_budget<S: Store + 'static>(store: Arc<S>) {
     let engine = engine();
@@ -999,6 +1111,10 @@ macro_rules! conformance {
         #[test]
         fn reset_code_sixteen_times() {
             conformance::reset_code_sixteen_times($make());
+        }
+        #[test]
+        fn registration_link_sixteen_times() {
+            conformance::registration_link_sixteen_times($make());
         }
         #[test]
         fn newer_record_version_is_refused() {
