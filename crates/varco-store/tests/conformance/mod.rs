@@ -831,7 +831,7 @@ fn registration_at_link<S: Store + ?Sized>(
         secret: s.client_secret.expose().to_owned(),
         token: s.step.view.unwrap().token,
     };
-    let mut go = |f: &mut Open, input: Input| {
+    let go = |f: &mut Open, input: Input| {
         let ran = submit(engine, store, f, &input, now).unwrap();
         f.token = ran.step.view.unwrap().token;
     };
