@@ -1255,7 +1255,7 @@ mod properties {
 
     use super::*;
     use proptest::prelude::*;
-    use varco::flow::{Records, Submit, Then};
+    use varco::flow::{Submit, Then};
 
     #[derive(Debug, Clone)]
     enum Act {
