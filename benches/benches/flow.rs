@@ -396,5 +396,280 @@ fn full_login(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, flow_steps, recovery_steps, full_login);
+/// One registration move: an input, or a host fact.
+enum Move {
+    In(Input),
+    Fact(varco::flow::HostFact),
+}
+
+/// A registration driven through the host loop by `moves`: the store, the
+/// flow's key and its client secret (the link's token once confirmed).
+fn registration_at(
+    e: &FlowEngine,
+    kind: FlowKind,
+    moves: Vec<Move>,
+) -> (host::Store, String, String) {
+    let store = host::Store::new();
+    let s = e
+        .start(kind, &StartContext::default(), now(), &mut rand::rng())
+        .unwrap();
+    store.commit_step(&s.step).unwrap();
+    let (key, mut secret) = (s.flow_key, s.client_secret.expose().to_owned());
+    for m in moves {
+        match m {
+            Move::In(Input::Code { .. }) => {
+                let code = Input::Code {
+                    code: last_code(&store).into(),
+                };
+                let _ = host::request(e, &store, &key, &secret, &code, now(), &mut rand::rng());
+            }
+            Move::In(Input::ConfirmLink { .. }) => {
+                let link = last_link(&store);
+                let confirm = Input::ConfirmLink {
+                    token: link.as_str().into(),
+                };
+                let _ = host::request(e, &store, &key, &link, &confirm, now(), &mut rand::rng());
+                secret = link;
+            }
+            Move::In(i) => {
+                let _ = host::request(e, &store, &key, &secret, &i, now(), &mut rand::rng());
+            }
+            Move::Fact(f) => {
+                let _ = host::answer(e, &store, &key, None, &f, now());
+            }
+        }
+    }
+    (store, key, secret)
+}
+
+fn last_link(store: &host::Store) -> String {
+    store
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .flatten()
+        .rev()
+        .find_map(|e| match e {
+            Effect::SendEmail { body, .. } => body
+                .split_once("token=")
+                .map(|(_, t)| t.chars().take_while(char::is_ascii_hexdigit).collect()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// What `input` does to the flow as stored (following its loads).
+fn outcome_of(
+    e: &FlowEngine,
+    (store, key, secret): &(host::Store, String, String),
+    input: &Input,
+) -> FlowOutcome {
+    let flow = store.get(key).unwrap();
+    let mut keys: Vec<String> = Vec::new();
+    loop {
+        let f = Stored::<Flow>::from_json(&flow).unwrap();
+        let submit = Submit {
+            client_secret: secret,
+            token: &f.body().token(),
+            input,
+            ticket: None,
+        };
+        let step = e
+            .advance(&f, &submit, &store.load(&keys), now(), &mut rand::rng())
+            .unwrap();
+        match step.then {
+            varco::flow::Then::Load { keys: more } => keys.extend(more),
+            _ => return step.outcome,
+        }
+    }
+}
+
+/// The registration's steps without Argon2 (issue 15's target: 20 µs),
+/// each as a host runs it; a fact through `answer`.
+fn registration_steps(c: &mut Criterion) {
+    use varco::flow::HostFact;
+    let mut g = c.benchmark_group("registration_step");
+    let e = engine(HashParams::new(8, 1, 1).unwrap());
+    let reg = FlowKind::Registration;
+    let mobile = || {
+        Move::In(Input::Mobile {
+            number: "347 1234567".into(),
+        })
+    };
+    let captcha = || Move::Fact(HostFact::Captcha { passed: true });
+    let code = || {
+        Move::In(Input::Code {
+            code: String::new().into(),
+        })
+    };
+    let eligible = || Move::Fact(HostFact::EligibleContract { eligible: true });
+    let personal = || Input::PersonalData {
+        first_name: "Mario".into(),
+        last_name: "Rossi".into(),
+        codice_fiscale: "RSSMRA80A01H501U".into(),
+        organisation_code: "00743110157".into(),
+    };
+    let no_duplicate = || Move::Fact(HostFact::Duplicate { account: None });
+    let email = || Input::Email {
+        address: "mario.rossi@example.it".into(),
+        username: None,
+    };
+    let confirm = || {
+        Move::In(Input::ConfirmLink {
+            token: String::new().into(),
+        })
+    };
+    let create = || Input::CreatePassword {
+        password: "fiume violino tramonto".into(),
+        confirmation: "fiume violino tramonto".into(),
+        accept_terms: true,
+        accept_privacy: true,
+    };
+    let bench_in = |g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+                    name: &str,
+                    (store, key, secret): (host::Store, String, String),
+                    input: Input| {
+        let flow = store.get(&key).unwrap();
+        let records = needed(&e, &store, &flow, &secret, &input);
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(step(&e, &flow, &secret, &input, &records)))
+        });
+    };
+    bench_in(
+        &mut g,
+        "mobile",
+        registration_at(&e, reg, vec![]),
+        Input::Mobile {
+            number: "347 1234567".into(),
+        },
+    );
+    {
+        // The captcha's verdict sends the code (a fact, through answer).
+        let (store, key, _) = registration_at(&e, reg, vec![mobile()]);
+        let flow = store.get(&key).unwrap();
+        let fact = HostFact::Captcha { passed: true };
+        let records = loaded(&store, &["destination/+393471234567"]);
+        g.bench_function("captcha_sends_code", |b| {
+            b.iter(|| {
+                let f = Stored::<Flow>::from_json(&flow).unwrap();
+                let mut r = Records::new();
+                for (k, v) in &records {
+                    r.insert(k.clone(), v.clone());
+                }
+                let s = e
+                    .answer(&f, &f.body().token(), &fact, &r, now(), &mut rand::rng())
+                    .unwrap();
+                black_box(s.writes.len())
+            })
+        });
+    }
+    let at_code = registration_at(&e, reg, vec![mobile(), captcha()]);
+    let right = Input::Code {
+        code: last_code(&at_code.0).into(),
+    };
+    bench_in(&mut g, "code_right", at_code, right);
+    bench_in(
+        &mut g,
+        "personal_data",
+        registration_at(&e, reg, vec![mobile(), captcha(), code(), eligible()]),
+        personal(),
+    );
+    bench_in(
+        &mut g,
+        "email_sends_link",
+        registration_at(
+            &e,
+            reg,
+            vec![
+                mobile(),
+                captcha(),
+                code(),
+                eligible(),
+                Move::In(personal()),
+                no_duplicate(),
+            ],
+        ),
+        email(),
+    );
+    let at_link = registration_at(
+        &e,
+        reg,
+        vec![
+            mobile(),
+            captcha(),
+            code(),
+            eligible(),
+            Move::In(personal()),
+            no_duplicate(),
+            Move::In(email()),
+        ],
+    );
+    let link = last_link(&at_link.0);
+    let at_link = (at_link.0, at_link.1, link.clone());
+    bench_in(
+        &mut g,
+        "open_link",
+        at_link,
+        Input::OpenLink {
+            token: link.as_str().into(),
+        },
+    );
+    let at_create = registration_at(
+        &e,
+        reg,
+        vec![
+            mobile(),
+            captcha(),
+            code(),
+            eligible(),
+            Move::In(personal()),
+            no_duplicate(),
+            Move::In(email()),
+            confirm(),
+        ],
+    );
+    {
+        // The last step: the hash made before (state creating), the
+        // claims and the account written.
+        let (store, key, secret) = at_create;
+        let input = create();
+        let f = Stored::<Flow>::from_json(&store.get(&key).unwrap()).unwrap();
+        let submit = Submit {
+            client_secret: &secret,
+            token: &f.body().token(),
+            input: &input,
+            ticket: None,
+        };
+        let first = e
+            .advance(&f, &submit, &Records::new(), now(), &mut rand::rng())
+            .unwrap();
+        store.commit_step(&first).unwrap();
+        let flow = store.get(&key).unwrap();
+        let records = needed(&e, &store, &flow, &secret, &input);
+        let at = (store, key, secret.clone());
+        assert!(matches!(
+            outcome_of(&e, &at, &input),
+            FlowOutcome::Done { .. }
+        ));
+        g.bench_function("create_account", |b| {
+            b.iter(|| black_box(step(&e, &flow, &secret, &input, &records)))
+        });
+    }
+    bench_in(
+        &mut g,
+        "consumer_email",
+        registration_at(&e, FlowKind::ConsumerRegistration, vec![]),
+        email(),
+    );
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    flow_steps,
+    recovery_steps,
+    registration_steps,
+    full_login
+);
 criterion_main!(benches);
