@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     // that kind from that grant (a step-up, a password change, a
     // recovery-mobile enrollment; refused cleanly when it does not start
     // from a grant or the level is out of range). "START <kind>": a flow
-    // of that kind (a login, a reset). Otherwise a login.
+    // of that kind (a login, a reset, a registration). Otherwise a login.
     let mut lines = text.splitn(3, '\n');
     let head = lines.next().unwrap_or_default();
     let (started, text) = if let Some(kind) = head.strip_prefix("GRANT ") {
