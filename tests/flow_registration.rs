@@ -1457,3 +1457,204 @@ mod properties {
         }
     }
 }
+
+/// Runs a command through its loads; the step (not committed).
+fn command(
+    engine: &FlowEngine,
+    store: &Store,
+    c: &varco::flow::Command,
+    t: u64,
+) -> Result<varco::flow::FlowStep, varco::Error> {
+    let mut keys: Vec<String> = Vec::new();
+    loop {
+        let step = engine.command(
+            &varco::flow::Actor::Host {},
+            c,
+            &store.load(&keys),
+            at(t),
+            &mut rand::rng(),
+        )?;
+        match &step.then {
+            varco::flow::Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            _ => return Ok(step),
+        }
+    }
+}
+
+fn account_at(store: &Store, id: &str) -> Stored<Account> {
+    Stored::from_json(&store.get(&format!("account/{id}")).unwrap()).unwrap()
+}
+
+/// A registration that chose to cease `old`, completed: the new account's id.
+fn ceasing(engine: &FlowEngine, store: &Store, t: u64, old: &str, address: &str) -> String {
+    let r = to_personal_data(engine, store, t);
+    send(
+        engine,
+        store,
+        &r,
+        &personal("Mario", "Rossi", CF, ORG),
+        t + 5,
+    );
+    fact(
+        engine,
+        store,
+        &r,
+        HostFact::Duplicate {
+            account: Some(old.into()),
+        },
+        t + 6,
+    );
+    send(
+        engine,
+        store,
+        &r,
+        &Input::DuplicateChoice {
+            choice: DuplicateChoice::Cease,
+        },
+        t + 7,
+    );
+    send(engine, store, &r, &email(address, None), t + 8);
+    let link = last_link(store);
+    let holder = Reg {
+        key: r.key.clone(),
+        secret: link.clone(),
+    };
+    send(
+        engine,
+        store,
+        &holder,
+        &Input::ConfirmLink {
+            token: link.as_str().into(),
+        },
+        t + 9,
+    );
+    let s = send(
+        engine,
+        store,
+        &holder,
+        &create("Violino-Tramonto-42", true, true),
+        t + 10,
+    );
+    assert_eq!(
+        s.outcome,
+        FlowOutcome::Done {
+            done: Done::Registered,
+            grant: None
+        }
+    );
+    account_at(store, old)
+        .body()
+        .cease_pending()
+        .expect("a cease pending")
+        .by
+        .clone()
+}
+
+#[test]
+fn a_cease_waits_for_the_old_owner_or_the_delay_and_commits_with_the_new_account() {
+    use varco::account::AccountState;
+    use varco::flow::{CeaseDecision, Command};
+    let engine = engine();
+    let store = Store::new();
+    let old = Who {
+        id: "old1",
+        username: "vecchio",
+        password: "Old-Horse-1",
+        mobile: Some(MOBILE),
+        email: Some("vecchio@example.it"),
+        second_factor: false,
+    };
+    provision(&engine, &store, &old);
+    let new = ceasing(&engine, &store, 0, "old1", "nuovo@example.it");
+    // The new account waits; the old one still works; its owner is told on
+    // its own address (not the number, which the new registrant holds).
+    assert_eq!(
+        *account_at(&store, &new).body().lifecycle().state(),
+        AccountState::PendingActivation
+    );
+    assert_eq!(
+        *account_at(&store, "old1").body().lifecycle().state(),
+        AccountState::Active
+    );
+    assert!(store.outbox.lock().unwrap().iter().flatten().any(|e| matches!(
+        e,
+        Effect::NotifyAddress { to, event, .. } if to == "vecchio@example.it" && event == "registration_cease_pending"
+    )));
+    // Not due before its 72 hours.
+    let due = Command::ResolveCease {
+        account: "old1".into(),
+        decision: CeaseDecision::Due,
+    };
+    assert_eq!(
+        command(&engine, &store, &due, 3600).unwrap_err().code(),
+        "invalid_input"
+    );
+    // Due: the old account ceases and the new one activates in one commit.
+    let step = command(&engine, &store, &due, 11 + 72 * 3600).unwrap();
+    let keys: Vec<&str> = step.writes.iter().map(|w| w.key.as_str()).collect();
+    assert_eq!(keys, ["account/old1".to_owned(), format!("account/{new}")]);
+    store.commit_step(&step).unwrap();
+    assert_eq!(
+        *account_at(&store, "old1").body().lifecycle().state(),
+        AccountState::Ceased
+    );
+    assert!(account_at(&store, "old1").body().cease_pending().is_none());
+    assert_eq!(
+        *account_at(&store, &new).body().lifecycle().state(),
+        AccountState::Active
+    );
+    assert_eq!(
+        command(&engine, &store, &due, 12 + 72 * 3600)
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn a_refused_cease_keeps_the_old_account_and_ceases_the_new_one() {
+    use varco::account::AccountState;
+    use varco::flow::{CeaseDecision, Command};
+    let engine = engine();
+    let store = Store::new();
+    let old = Who {
+        id: "old1",
+        username: "vecchio",
+        password: "Old-Horse-1",
+        mobile: Some(MOBILE),
+        email: Some("vecchio@example.it"),
+        second_factor: false,
+    };
+    provision(&engine, &store, &old);
+    let new = ceasing(&engine, &store, 0, "old1", "nuovo@example.it");
+    let epoch = account_at(&store, "old1").body().epoch();
+    let refuse = Command::ResolveCease {
+        account: "old1".into(),
+        decision: CeaseDecision::Refuse,
+    };
+    let step = command(&engine, &store, &refuse, 100).unwrap();
+    store.commit_step(&step).unwrap();
+    let o = account_at(&store, "old1");
+    assert_eq!(
+        (o.body().lifecycle().state().clone(), o.body().epoch()),
+        (AccountState::Active, epoch)
+    );
+    assert!(o.body().cease_pending().is_none());
+    assert_eq!(
+        *account_at(&store, &new).body().lifecycle().state(),
+        AccountState::Ceased
+    );
+    assert!(step.effects.iter().any(|e| matches!(
+        e,
+        Effect::NotifyAddress { to, event, .. } if to == "nuovo@example.it" && event == "registration_refused"
+    )));
+    // A confirmation needs a cease pending.
+    let confirm = Command::ResolveCease {
+        account: "old1".into(),
+        decision: CeaseDecision::Confirm,
+    };
+    assert_eq!(
+        command(&engine, &store, &confirm, 101).unwrap_err().code(),
+        "invalid_input"
+    );
+}

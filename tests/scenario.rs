@@ -585,13 +585,24 @@ fn the_shared_scenario_runs_in_rust() {
                 let actor = varco::flow::Actor::from_json(f[2]).unwrap();
                 let command = varco::flow::Command::from_json(f[3]).unwrap();
                 let id = command.account().to_owned();
-                let records = fl
-                    .store
-                    .load(&[format!("account/{id}"), format!("guard/{id}")]);
-                let step = fl
-                    .engine
-                    .command(&actor, &command, &records, now, &mut rand::rng())
-                    .unwrap();
+                // The host loop: the records a command asks for, loaded.
+                let mut keys = vec![format!("account/{id}"), format!("guard/{id}")];
+                let step = loop {
+                    let step = fl
+                        .engine
+                        .command(
+                            &actor,
+                            &command,
+                            &fl.store.load(&keys),
+                            now,
+                            &mut rand::rng(),
+                        )
+                        .unwrap();
+                    match &step.then {
+                        varco::flow::Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+                        _ => break step,
+                    }
+                };
                 fl.store.commit_step(&step).unwrap();
                 assert_eq!(
                     outcome_summary(&step.outcome),

@@ -417,9 +417,17 @@ class FlowScenario {
                     "subscription_expired" -> Command.SubscriptionExpired(account)
                     "force_reset" -> Command.ForceReset(account, c.getValue("reason"), c.getValue("document"), c["to"])
                     "cancel_mobile_change" -> Command.CancelMobileChange(account)
-                    else -> Command.SubscriptionRenewed(account)
+                    "resolve_cease" -> Command.ResolveCease(account, CeaseDecision.valueOf(c.getValue("decision").uppercase()))
+                    "subscription_renewed" -> Command.SubscriptionRenewed(account)
+                    else -> throw Check("unknown command ${c["command"]}")
                 }
-                val step = engine!!.command(actor, command, store.load(listOf("account/$account", "guard/$account")), f[1].toLong())
+                val keys = mutableListOf("account/$account", "guard/$account")
+                var step = engine!!.command(actor, command, store.load(keys), f[1].toLong())
+                while (true) {
+                    val then = step.then as? Then.Load ?: break // the records it asks for
+                    keys += then.keys
+                    step = engine!!.command(actor, command, store.load(keys), f[1].toLong())
+                }
                 store.commit(step)
                 eq(flowSummary(step.outcome), "applied:${f[4]}", where)
             }

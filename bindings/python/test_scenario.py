@@ -362,9 +362,15 @@ class ScenarioTest(unittest.TestCase):
                 name = c.pop("command").upper()
                 if name == "FORCE_RESET":
                     c.setdefault("to", None)
+                if "decision" in c:
+                    c["decision"] = getattr(v.CeaseDecision, c["decision"].upper())
                 command = getattr(v.Command, name)(**c)
                 account = command.account
-                step = engine.command(actor, command, store.load([f"account/{account}", f"guard/{account}"]), int(f[1]))
+                keys = [f"account/{account}", f"guard/{account}"]
+                step = engine.command(actor, command, store.load(keys), int(f[1]))
+                while isinstance(step.then, v.Then.LOAD):  # the records it asks for
+                    keys += step.then.keys
+                    step = engine.command(actor, command, store.load(keys), int(f[1]))
                 store.commit(step)
                 self.assertEqual(flow_summary(step.outcome), f"applied:{f[4]}", where)
             else:

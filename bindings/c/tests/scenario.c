@@ -615,6 +615,20 @@ static void test_shared_scenario(void) {
       }
       varco_step *st = NULL;
       CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      /* The host loop: the records the command asks for, loaded. */
+      int then = -1;
+      while (st && varco_step_then(st, &then) == VARCO_OK && then == 1) {
+        for (size_t i = 0; i < varco_step_load_count(st); i++) {
+          char *k = read_indexed(st, i, varco_step_load_key);
+          char *text = store_get(k);
+          CHECK_OK(varco_records_put(r, S(k), (const uint8_t *)text, text ? strlen(text) : 0));
+          free(text);
+          free(k);
+        }
+        varco_step_free(st);
+        st = NULL;
+        CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      }
       varco_records_free(r);
       char o[512] = {0}, want[128];
       if (st) {

@@ -8,8 +8,9 @@ use varco::Timestamp;
 use varco::account::IdentifierKind;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
-    BlockCause, Command, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome, HostFact,
-    HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant, Unblock, View, ViewError,
+    BlockCause, CeaseDecision, Command, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome,
+    HostFact, HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant, Unblock, View,
+    ViewError,
 };
 use varco::otp::Channel;
 use varco::record::Stored;
@@ -852,6 +853,25 @@ pub enum Command {
         /// The account.
         account: String,
     },
+    /// A cease a newer registration asked for, resolved.
+    ResolveCease {
+        /// The old account.
+        account: String,
+        /// Confirm, refuse, or due.
+        decision: CeaseDecision,
+    },
+}
+
+/// How a pending cease is resolved (the core's
+/// `varco::flow::CeaseDecision`).
+#[uniffi::remote(Enum)]
+pub enum CeaseDecision {
+    /// The old account's owner confirms.
+    Confirm,
+    /// The old account's owner refuses.
+    Refuse,
+    /// The delay has passed.
+    Due,
 }
 
 fn revision(r: u64) -> i64 {

@@ -1611,3 +1611,101 @@ fn flow_reset_by_sms_and_the_secret_question_on_the_database() {
     assert_eq!(code, Some(3));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The public-sector registration on the database, every step from the
+/// command line: the number, the captcha and the contract (host facts),
+/// the code, personal data, the email and its link (confirmed with the
+/// link's token as the client secret), the password; then the account.
+#[test]
+fn flow_registration_on_the_database() {
+    let (dir, args) = flow_dir();
+    let (_, started) = flow_run(&args, &["start", "--kind", "registration"], "");
+    assert_eq!(started["view"]["screen"], "enter_mobile");
+    let key = started["flow_key"].as_str().unwrap().to_owned();
+    let mut secret = started["client_secret"].as_str().unwrap().to_owned();
+    let mut token = started["view"]["token"].as_str().unwrap().to_owned();
+    let say = |secret: &str, token: &mut String, input: serde_json::Value| {
+        let req = serde_json::json!({"client_secret": secret, "token": token, "input": input});
+        let (code, v) = flow_run(&args, &["advance", "--flow", &key], &req.to_string());
+        if let Some(t) = v["view"]["token"].as_str() {
+            *token = t.to_owned();
+        }
+        (code, v)
+    };
+    let (_, v) = say(
+        &secret,
+        &mut token,
+        serde_json::json!({"input":"mobile","number":"347 1234567"}),
+    );
+    assert_eq!(v["outcome"]["question"], "captcha");
+    let fact = |token: &str, fact: &str| {
+        flow_run(
+            &args,
+            &["answer", "--flow", &key, "--token", token, "--fact", fact],
+            "",
+        )
+    };
+    let (_, v) = fact(&token, r#"{"fact":"captcha","passed":true}"#);
+    token = v["view"]["token"].as_str().unwrap().to_owned();
+    let sms = v["effects"][0]["text"].as_str().unwrap().to_owned();
+    let c: String = sms.chars().filter(char::is_ascii_digit).take(6).collect();
+    let (_, v) = say(
+        &secret,
+        &mut token,
+        serde_json::json!({"input":"code","code": c}),
+    );
+    assert_eq!(
+        v["outcome"]["question"]["eligible_contract"]["mobile"],
+        "+393471234567"
+    );
+    let (_, v) = fact(&token, r#"{"fact":"eligible_contract","eligible":true}"#);
+    token = v["view"]["token"].as_str().unwrap().to_owned();
+    let (_, v) = say(
+        &secret,
+        &mut token,
+        serde_json::json!({"input":"personal_data","first_name":"Mario","last_name":"Rossi","codice_fiscale":"RSSMRA80A01H501U","organisation_code":"00743110157"}),
+    );
+    assert_eq!(
+        v["outcome"]["question"]["duplicate"]["codice_fiscale"],
+        "RSSMRA80A01H501U"
+    );
+    let (_, v) = fact(&token, r#"{"fact":"duplicate"}"#);
+    token = v["view"]["token"].as_str().unwrap().to_owned();
+    let (_, v) = say(
+        &secret,
+        &mut token,
+        serde_json::json!({"input":"email","address":"mario.rossi@example.it"}),
+    );
+    assert_eq!(v["view"]["screen"], "check_email");
+    let body = v["effects"][0]["body"].as_str().unwrap();
+    let link: String = body
+        .split_once("token=")
+        .unwrap()
+        .1
+        .chars()
+        .take(64)
+        .collect();
+    let (_, v) = say(
+        &link,
+        &mut token,
+        serde_json::json!({"input":"open_link","token": link}),
+    );
+    assert_eq!(v["view"]["screen"], "confirm_link");
+    let (_, v) = say(
+        &link,
+        &mut token,
+        serde_json::json!({"input":"confirm_link","token": link}),
+    );
+    assert_eq!(v["view"]["screen"], "create_password");
+    secret = link;
+    let (code, v) = say(
+        &secret,
+        &mut token,
+        serde_json::json!({"input":"create_password","password":"fiume violino tramonto","confirmation":"fiume violino tramonto","accept_terms":true,"accept_privacy":true}),
+    );
+    assert_eq!(
+        (code, v["outcome"]["done"].as_str()),
+        (Some(0), Some("registered"))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

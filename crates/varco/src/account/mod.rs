@@ -13,5 +13,5 @@ pub use crate::validate::{CodiceFiscale, PartitaIva};
 pub use identifier::{IdentifierKind, IdentifierRules, LookupKey};
 pub use lifecycle::{AccountState, Lifecycle, LifecycleEvent, LifecycleOutcome, LockCause};
 pub use question::{MAX_ANSWER_BYTES, MobileHold, SecretQuestion, normalize_answer};
-pub use record::{Account, Claim, Identifier, ProvisionWrites, RequiredAction};
+pub use record::{Account, Claim, Identifier, PendingCease, ProvisionWrites, RequiredAction};
 pub(crate) use record::{account_key, is_account_id};

@@ -102,6 +102,22 @@ pub struct Account {
     /// in; past it, it is no password at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     temporary_until: Option<Timestamp>,
+    /// A registration with this account's number and tax codes asked to
+    /// cease it: what is pending, until its owner answers or it falls due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cease: Option<PendingCease>,
+}
+
+/// A cease a newer registration asked for (FLOWS F7): the new account
+/// waits, pending activation, until the old one's owner confirms, refuses,
+/// or lets `due` pass (`Command::ResolveCease`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingCease {
+    /// The new account that replaces this one.
+    pub by: String,
+    /// When the cease may happen without the owner's answer.
+    pub due: Timestamp,
 }
 
 /// Whether `id` can be an account id: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -148,7 +164,47 @@ impl Account {
             history: Vec::new(),
             mobile_hold: None,
             temporary_until: None,
+            cease: None,
         })
+    }
+
+    /// A new account pending activation (a registration that replaces an
+    /// earlier one waits for its cease).
+    ///
+    /// # Errors
+    /// As [`Account::new`].
+    pub fn pending(id: &str, now: Timestamp) -> Result<Self, Error> {
+        let mut a = Account::new(id, now)?;
+        a.lifecycle = Lifecycle::new(now);
+        Ok(a)
+    }
+
+    /// The account, not yet activated (its lifecycle pending activation).
+    pub(crate) fn into_pending(mut self) -> Account {
+        self.lifecycle = Lifecycle::new(self.lifecycle.since());
+        self
+    }
+
+    /// The cease a newer registration asked for, if one is pending.
+    pub fn cease_pending(&self) -> Option<&PendingCease> {
+        self.cease.as_ref()
+    }
+
+    /// The account with a cease pending, asked by account `by`.
+    pub(crate) fn with_cease_pending(&self, by: &str, due: Timestamp) -> Account {
+        let mut next = self.clone();
+        next.cease = Some(PendingCease {
+            by: by.to_owned(),
+            due,
+        });
+        next
+    }
+
+    /// The account without its pending cease.
+    pub(crate) fn without_cease_pending(&self) -> Account {
+        let mut next = self.clone();
+        next.cease = None;
+        next
     }
 
     /// Adds an identifier, normalised into its lookup key.
@@ -471,6 +527,9 @@ impl Record for Account {
             && (q.id.is_empty() || q.id.len() > 64 || q.answer.is_empty() || q.answer.len() > 1024)
         {
             return bad("a question id of 1 to 64 bytes and an answer hash of 1 to 1024");
+        }
+        if self.cease.as_ref().is_some_and(|c| !is_account_id(&c.by)) {
+            return bad("a pending cease names an account id");
         }
         if let Some(h) = &self.mobile_hold
             && h.previous

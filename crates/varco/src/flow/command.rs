@@ -78,6 +78,30 @@ pub enum Command {
         /// The account.
         account: String,
     },
+    /// A cease a newer registration asked for (FLOWS F7), resolved: the
+    /// old account's owner confirms or refuses it (the host checked the
+    /// link it sent to the old account's own address), or its delay has
+    /// passed (the host's scheduler, or an operator).
+    ResolveCease {
+        /// The old account (the one with the cease pending).
+        account: String,
+        /// How it is resolved.
+        decision: CeaseDecision,
+    },
+}
+
+/// How a pending cease is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CeaseDecision {
+    /// The old account's owner confirms: the cease happens now.
+    Confirm,
+    /// The old account's owner refuses: the old account stays, the new
+    /// registration is ceased.
+    Refuse,
+    /// The delay has passed without an answer: the cease happens (refused
+    /// before `due`).
+    Due,
 }
 
 impl Command {
@@ -97,7 +121,8 @@ impl Command {
             | Command::SubscriptionExpired { account }
             | Command::SubscriptionRenewed { account }
             | Command::ForceReset { account, .. }
-            | Command::CancelMobileChange { account } => account,
+            | Command::CancelMobileChange { account }
+            | Command::ResolveCease { account, .. } => account,
         }
     }
 
@@ -110,6 +135,7 @@ impl Command {
             Command::SubscriptionRenewed { .. } => "subscription_renewed",
             Command::ForceReset { .. } => "force_reset",
             Command::CancelMobileChange { .. } => "cancel_mobile_change",
+            Command::ResolveCease { .. } => "resolve_cease",
         }
     }
 }
@@ -223,6 +249,9 @@ impl FlowEngine {
             }
             Command::CancelMobileChange { .. } => {
                 return self.cancel_mobile_change(&account, now);
+            }
+            Command::ResolveCease { decision, .. } => {
+                return self.resolve_cease(&account, *decision, records, now);
             }
         };
         let state = match event {

@@ -23,6 +23,7 @@
 //! after the reply, so the answer's timing is the same for known and
 //! unknown accounts.
 
+mod cease;
 mod command;
 mod config;
 mod decoy;
@@ -47,7 +48,7 @@ mod step;
 mod username_recovery;
 mod view;
 
-pub use command::{Actor, Command};
+pub use command::{Actor, CeaseDecision, Command};
 pub use config::{EngineConfig, EngineKeys, RecoveryConfig, RegistrationConfig, SecondFactorRule};
 pub use decoy::Padding;
 pub use engine::{

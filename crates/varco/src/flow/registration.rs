@@ -1112,14 +1112,27 @@ impl FlowEngine {
                 "flow: a registration creating without its hash".into(),
             ));
         };
-        let account = self.draft_account(f, id, Some(hash))?;
+        let mut account = self.draft_account(f, id, Some(hash))?;
         let mobile = Self::draft_mobile(f)?;
         let mut keys = account.claim_keys();
         keys.push(crate::account::account_key(id));
         keys.push(probe_key(&mobile));
+        keys.extend(d.cease.iter().map(|old| crate::account::account_key(old)));
         let missing = Self::missing(records, &keys);
         if !missing.is_empty() {
             return Ok(Self::load(missing));
+        }
+        // The earlier registration to cease, if it still can be: the new
+        // account then waits, pending, for its owner's answer or the delay.
+        let old = match &d.cease {
+            Some(old) => Self::account_of(records, old)?.filter(|o| {
+                *o.body().lifecycle().state() != crate::account::AccountState::Ceased
+                    && o.body().cease_pending().is_none()
+            }),
+            None => None,
+        };
+        if old.is_some() {
+            account = account.into_pending();
         }
         let mut next = f.clone();
         self.moved(&mut next);
@@ -1155,28 +1168,54 @@ impl FlowEngine {
         }
         let (key, w) = &step.writes.account;
         work.commit.grant(FlowWrite::put(key, w));
+        let reg = &self.config.registration;
+        if let Some(old) = &old {
+            let due = now + Duration::from_secs(u64::from(reg.cease_delay_hours) * 3600);
+            let asked = old.next(old.body().with_cease_pending(id, due), now)?;
+            work.commit.grant(FlowWrite::put(
+                &old.body().record_key(),
+                &crate::step::Write::replacing(old, asked),
+            ));
+            // Told on its own address: the number is the one just proved
+            // by the new registrant.
+            if let Some(to) = old.body().email() {
+                work.effects.push(Effect::NotifyAddress {
+                    channel: Channel::Email,
+                    to: to.to_owned(),
+                    event: "registration_cease_pending".into(),
+                });
+            }
+        }
         next.subject = Some(Subject::Account { id: id.clone() });
         next.state = State::Done {
             done: Done::Registered,
         };
         let dm = Self::draft_mut(&mut next);
         dm.password_hash = None;
-        let reg = &self.config.registration;
         let mut event = AuditEvent::new(now, AuditKind::AccountActivated, id)
             .detail("by", "registration")
             .detail("flow", &f.id)
             .detail("terms", &reg.terms_version)
             .detail("privacy", &reg.privacy_version);
-        if let Some(old) = &d.cease {
-            event = event.detail("cease_requested", old);
+        if let Some(old) = &old {
+            event = event
+                .detail("cease_requested", old.body().id())
+                .detail("pending", true);
         }
         work.effects.push(Effect::Audit(event));
-        work.effects.push(self.summary(d, &account));
-        if let Some(old) = &d.cease {
+        work.effects.push(self.summary(d, &account, old.is_some()));
+        if let Some(asked) = &d.cease {
+            // On the old account's trail: asked and pending, or not needed
+            // (it is gone, ceased, or another cease is pending on it).
+            let step = if old.is_some() {
+                "cease_requested"
+            } else {
+                "cease_not_pending"
+            };
             work.effects.push(Effect::Audit(
-                AuditEvent::new(now, AuditKind::FlowStep, old)
+                AuditEvent::new(now, AuditKind::FlowStep, asked)
                     .detail("flow", &f.id)
-                    .detail("step", "cease_requested")
+                    .detail("step", step)
                     .detail("by_account", id)
                     .detail("delay_hours", reg.cease_delay_hours),
             ));
@@ -1236,7 +1275,7 @@ impl FlowEngine {
 
     /// The summary email: name, organisation, tax codes, mobile, email,
     /// username; never the password.
-    fn summary(&self, d: &Draft, account: &Account) -> Effect {
+    fn summary(&self, d: &Draft, account: &Account, pending: bool) -> Effect {
         let lang = self.config.delivery.lang;
         let v = |o: &Option<String>| o.clone().unwrap_or_default();
         let username = d
@@ -1269,6 +1308,13 @@ impl FlowEngine {
             .to_owned();
         for (k, val) in lines {
             body.push_str(&format!("{k}: {val}\n"));
+        }
+        if pending {
+            let hours = self.config.registration.cease_delay_hours;
+            body.push_str(&lang.pick(
+                "L'utenza sarà attiva quando il titolare della registrazione precedente la cederà, o tra {h} ore.\n",
+                "The account becomes active when the holder of the earlier registration gives it up, or in {h} hours.\n",
+            ).replace("{h}", &hours.to_string()));
         }
         Effect::SendEmail {
             to: account.email().unwrap_or_default().to_owned(),
