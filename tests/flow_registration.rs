@@ -469,15 +469,31 @@ fn personal_data_show_every_problem_and_write_nothing_else() {
             reason: Rejection::FieldsRejected
         }
     );
-    // The code matches another surname: refused by the cross-check.
+    // The code matches another surname: refused by the cross-check; what
+    // was typed comes back to be corrected.
     let s = send(
         &engine,
         &store,
         &r,
-        &personal("Mario", "Bianchi", CF, ORG),
+        &personal("Mario", "Bianchi", "rssmra80a01h501u", ORG),
         6,
     );
-    assert_eq!(s.view.unwrap().violations, ["codice_fiscale:cf_surname"]);
+    let v = s.view.as_ref().unwrap();
+    assert_eq!(v.violations, ["codice_fiscale:cf_surname"]);
+    let form: Vec<(&str, &str)> = v
+        .form
+        .iter()
+        .map(|f| (f.field.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        form,
+        [
+            ("first_name", "Mario"),
+            ("last_name", "Bianchi"),
+            ("codice_fiscale", "rssmra80a01h501u"),
+            ("organisation_code", ORG)
+        ]
+    );
     let kinds: Vec<&str> = s
         .writes
         .iter()
@@ -781,6 +797,10 @@ fn pec_is_refused_and_a_taken_username_is_counted() {
         7,
     );
     let v = s.view.unwrap();
+    assert_eq!(
+        v.form[0].value, "studio@cert.legalmail.it",
+        "shown again as typed"
+    );
     assert_eq!(
         (v.error, v.violations),
         (

@@ -9,8 +9,8 @@ use varco::account::IdentifierKind;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
     BlockCause, CeaseDecision, Command, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome,
-    HostFact, HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant, Unblock, View,
-    ViewError,
+    FormValue, HostFact, HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant,
+    Unblock, View, ViewError,
 };
 use varco::otp::Channel;
 use varco::record::Stored;
@@ -325,6 +325,18 @@ pub struct View {
     pub violations: Vec<String>,
     /// Where a recovery code went, masked, when the host shows masks.
     pub masked: Option<String>,
+    /// What the client entered on this screen before, to show again.
+    pub form: Vec<FormValue>,
+}
+
+/// One field of a form as the client entered it (the core's
+/// `varco::flow::FormValue`).
+#[uniffi::remote(Record)]
+pub struct FormValue {
+    /// The input's field.
+    pub field: String,
+    /// What was entered.
+    pub value: String,
 }
 
 /// Why a sign-in did not go on, for the host (the core's

@@ -535,6 +535,7 @@ impl FlowEngine {
                 resend_at: None,
                 violations: Vec::new(),
                 masked: None,
+                form: Vec::new(),
             }),
             writes: Vec::new(),
             effects: Vec::new(),
@@ -606,6 +607,7 @@ impl FlowEngine {
                 State::ResetCode { .. } => f.masked.clone(),
                 _ => None,
             },
+            form: super::registration::form_of(f),
             screen,
         }
     }

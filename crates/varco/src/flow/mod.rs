@@ -63,5 +63,5 @@ pub use session::{Requirement, SessionCheck, SessionGrant};
 pub use state::{Flow, FlowKind};
 pub use step::{FlowOutcome, FlowStep, Rejection, Secret, Started, Then};
 pub use view::{
-    BlockCause, Done, EndReason, HostQuestion, Method, Screen, Unblock, View, ViewError,
+    BlockCause, Done, EndReason, FormValue, HostQuestion, Method, Screen, Unblock, View, ViewError,
 };

@@ -122,6 +122,34 @@ impl Draft {
     }
 }
 
+/// What the client entered on the registration screen `f` shows (see
+/// [`View::form`](super::View)).
+pub(crate) fn form_of(f: &Flow) -> Vec<super::view::FormValue> {
+    let Some(d) = f.registration.as_deref() else {
+        return Vec::new();
+    };
+    let fields: Vec<(&str, &Option<String>)> = match f.state {
+        State::EnterMobile | State::EnterPhone => vec![("number", &d.mobile)],
+        State::PersonalData => vec![
+            ("first_name", &d.first_name),
+            ("last_name", &d.last_name),
+            ("codice_fiscale", &d.codice_fiscale),
+            ("organisation_code", &d.organisation_code),
+        ],
+        State::EnterEmail => vec![("address", &d.email), ("username", &d.username)],
+        _ => Vec::new(),
+    };
+    fields
+        .into_iter()
+        .filter_map(|(field, v)| {
+            v.as_ref().map(|value| super::view::FormValue {
+                field: field.to_owned(),
+                value: value.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The longest name, in characters.
 const MAX_NAME: usize = 100;
 
@@ -685,7 +713,14 @@ impl FlowEngine {
         };
         let mut next = f.clone();
         self.moved(&mut next);
-        let (Some(cf), Some(org), true) = (cf, org, problems.is_empty()) else {
+        let (Some(cf), Some(org), true) = (cf.clone(), org.clone(), problems.is_empty()) else {
+            // Shown again as typed, to be corrected (never used as is: a
+            // valid submission replaces every field).
+            let d = Self::draft_mut(&mut next);
+            d.first_name = Some(first);
+            d.last_name = Some(last);
+            d.codice_fiscale = Some(cf.unwrap_or_else(|| typed[2].trim().to_owned()));
+            d.organisation_code = Some(org.unwrap_or_else(|| typed[3].trim().to_owned()));
             next.error = Some(ViewError::FieldsRejected);
             next.violations = problems;
             let reason = Rejection::FieldsRejected;
@@ -802,7 +837,15 @@ impl FlowEngine {
         };
         let mut next = f.clone();
         self.moved(&mut next);
+        let typed = (
+            address.trim().to_owned(),
+            username.map(|u| u.trim().to_owned()),
+        );
         let refuse = |mut next: Flow, problems: Vec<String>| {
+            // Shown again as typed, to be corrected.
+            let d = Self::draft_mut(&mut next);
+            d.email = Some(typed.0.clone());
+            d.username.clone_from(&typed.1);
             let pec = problems.iter().any(|p| p == "email:email_pec");
             let reason = if pec {
                 Rejection::PecRefused
@@ -851,6 +894,9 @@ impl FlowEngine {
                 return Ok(step);
             }
             next.error = Some(ViewError::UsernameTaken);
+            let d = Self::draft_mut(&mut next);
+            d.email = Some(typed.0.clone());
+            d.username.clone_from(&typed.1);
             let reason = Rejection::UsernameTaken;
             work.effects.push(Effect::Audit(
                 self.audit(&next, now, "email")

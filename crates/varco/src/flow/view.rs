@@ -483,4 +483,19 @@ pub struct View {
     /// the owner's number).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<String>,
+    /// What this flow's client entered on this screen before (a
+    /// registration's number, personal data, email and username), to show
+    /// again after a refusal or a `back`: only the client's own input,
+    /// never a stored fact about an account.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub form: Vec<FormValue>,
+}
+
+/// One field of a form as the client entered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormValue {
+    /// The input's field (`codice_fiscale`).
+    pub field: String,
+    /// What was entered (normalised where it was valid).
+    pub value: String,
 }
