@@ -111,6 +111,15 @@ pub struct Account {
 /// A cease a newer registration asked for (FLOWS F7): the new account
 /// waits, pending activation, until the old one's owner confirms, refuses,
 /// or lets `due` pass (`Command::ResolveCease`).
+///
+/// ```
+/// use varco::account::Account;
+/// use varco::Timestamp;
+///
+/// let a = Account::pending("a2", Timestamp::from_unix_seconds(1_800_000_000)).unwrap();
+/// assert!(!a.lifecycle().can_authenticate());
+/// assert!(a.cease_pending().is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PendingCease {

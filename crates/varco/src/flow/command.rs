@@ -91,6 +91,13 @@ pub enum Command {
 }
 
 /// How a pending cease is resolved.
+///
+/// ```
+/// use varco::flow::{CeaseDecision, Command};
+///
+/// let c = Command::from_json(r#"{"command":"resolve_cease","account":"a1","decision":"due"}"#).unwrap();
+/// assert_eq!(c, Command::ResolveCease { account: "a1".into(), decision: CeaseDecision::Due });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CeaseDecision {

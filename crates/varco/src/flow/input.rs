@@ -152,6 +152,14 @@ pub enum Input {
 
 /// What a registration does about an earlier one with the same number and
 /// tax codes.
+///
+/// ```
+/// use varco::flow::{DuplicateChoice, Input};
+///
+/// let i = Input::from_json(r#"{"input":"duplicate_choice","choice":"cease"}"#).unwrap();
+/// assert_eq!(i, Input::DuplicateChoice { choice: DuplicateChoice::Cease });
+/// assert_eq!("recover".parse::<DuplicateChoice>().unwrap(), DuplicateChoice::Recover);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateChoice {

@@ -155,6 +155,10 @@ const MAX_NAME: usize = 100;
 
 /// `probe/<mobile>`: the budget of answers that reveal something after
 /// proof (a duplicate, a taken username), per mobile.
+///
+/// ```
+/// assert_eq!(varco::flow::probe_key("+393471234567"), "probe/+393471234567");
+/// ```
 pub fn probe_key(mobile: &str) -> String {
     format!("probe/{mobile}")
 }

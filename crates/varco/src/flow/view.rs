@@ -492,6 +492,11 @@ pub struct View {
 }
 
 /// One field of a form as the client entered it.
+///
+/// ```
+/// let v = varco::flow::FormValue { field: "codice_fiscale".into(), value: "RSSMRA80A01H501U".into() };
+/// assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"field":"codice_fiscale","value":"RSSMRA80A01H501U"}"#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FormValue {
     /// The input's field (`codice_fiscale`).

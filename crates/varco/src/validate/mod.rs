@@ -44,6 +44,13 @@ use crate::Error;
 use crate::account::IdentifierRules;
 
 /// A field a validator checks.
+///
+/// ```
+/// use varco::validate::Field;
+///
+/// assert_eq!("registration_email".parse::<Field>().unwrap(), Field::RegistrationEmail);
+/// assert_eq!(Field::OrganisationCode.as_str(), "organisation_code");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -148,6 +155,10 @@ impl ValidationRules {
 
 /// A personal codice fiscale in its normal form (see
 /// [`CodiceFiscale::parse`]).
+///
+/// ```
+/// assert_eq!(varco::validate::codice_fiscale("rssmra80a01h501u").unwrap().as_str(), "RSSMRA80A01H501U");
+/// ```
 ///
 /// # Errors
 /// [`Invalid`] with every problem found.
