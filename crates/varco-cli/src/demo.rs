@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use varco::Timestamp;
 use varco::effect::Effect;
 use varco::flow::{
-    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowStep, Input, NewAccount,
-    StartContext,
+    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowStep, HostFact, Input,
+    NewAccount, StartContext,
 };
 use varco::keys::KeyRing;
 use varco_store::{Committed, Request, SqliteStore, Store};
@@ -41,6 +41,8 @@ struct Demo {
     json: bool,
     /// The last code a message carried.
     last_code: String,
+    /// The token of the last link an email carried.
+    last_link: String,
     /// Print nothing for a while (repeated attempts).
     quiet: bool,
 }
@@ -104,6 +106,7 @@ impl Demo {
         let mut lines = Vec::new();
         let mut audits = 0;
         let mut code = None;
+        let mut link: Option<String> = None;
         varco_store::deliver(
             &self.engine,
             &self.store,
@@ -117,7 +120,11 @@ impl Demo {
                         lines.push(json!({"sms": to, "text": text.as_str()}));
                     }
                     Effect::SendEmail { to, subject, body } => {
-                        code = Some(digits(body));
+                        if let Some((_, t)) = body.split_once("token=") {
+                            link = Some(t.chars().take_while(char::is_ascii_hexdigit).collect());
+                        } else {
+                            code = Some(digits(body));
+                        }
                         lines.push(json!({"email": to, "subject": subject, "body": body.as_str()}));
                     }
                     Effect::Audit(_) => audits += 1,
@@ -129,6 +136,9 @@ impl Demo {
         .map_err(store_fail)?;
         if let Some(c) = code {
             self.last_code = c;
+        }
+        if let Some(l) = link {
+            self.last_link = l;
         }
         if self.quiet {
             return Ok(());
@@ -209,6 +219,26 @@ impl Demo {
             c.token.clone_from(&v.token);
         }
         self.show(typed, &ran.step);
+        self.send()
+    }
+
+    /// A host fact (the slider's verdict, a contract looked up).
+    fn fact(&mut self, c: &mut Client, said: &str, fact: &HostFact) -> Result<(), Fail> {
+        self.tick(1);
+        let ran = varco_store::answer(
+            &self.engine,
+            &self.store,
+            &c.key,
+            Some(&c.token),
+            fact,
+            self.t,
+            &mut rand::rng(),
+        )
+        .map_err(run_fail)?;
+        if let Some(v) = &ran.step.view {
+            c.token.clone_from(&v.token);
+        }
+        self.show(said, &ran.step);
         self.send()
     }
 
@@ -305,6 +335,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8, Fail> {
             t: now(a.time),
             json: a.json,
             last_code: String::new(),
+            last_link: String::new(),
             quiet: false,
         };
         journeys(&mut d)
@@ -395,5 +426,81 @@ fn journeys(d: &mut Demo) -> Result<(), Fail> {
     d.say(&mut c, "answer Fido", &answer)?;
     d.say(&mut c, "(I forgot the answer too)", &Input::Forgot)?;
     d.note("the same screens a real account shows; the last one: ask an operator");
+
+    d.title("F7: registration on the public-sector portal");
+    let mut c = d.start_kind(FlowKind::Registration, "(opens \"registrati\")")?;
+    let mobile = Input::Mobile {
+        number: "347 1234567".into(),
+    };
+    d.say(&mut c, "mobile 347 1234567", &mobile)?;
+    d.fact(
+        &mut c,
+        "(the host's slider: passed)",
+        &HostFact::Captcha { passed: true },
+    )?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    let eligible = HostFact::EligibleContract { eligible: true };
+    d.fact(
+        &mut c,
+        "(the host: the number is on an eligible contract)",
+        &eligible,
+    )?;
+    let personal = |cf: &str| Input::PersonalData {
+        first_name: "Mario".into(),
+        last_name: "Rossi".into(),
+        codice_fiscale: cf.into(),
+        organisation_code: "00743110157".into(),
+    };
+    d.say(
+        &mut c,
+        "Mario Rossi, RSSMRA80A01H501X, 00743110157",
+        &personal("RSSMRA80A01H501X"),
+    )?;
+    d.note("every problem at once, by code; what was typed comes back in the view");
+    d.say(
+        &mut c,
+        "the codice fiscale corrected",
+        &personal("RSSMRA80A01H501U"),
+    )?;
+    let none = HostFact::Duplicate { account: None };
+    d.fact(&mut c, "(the host: no earlier registration)", &none)?;
+    let email = |a: &str| Input::Email {
+        address: a.into(),
+        username: None,
+    };
+    d.say(&mut c, "email studio@pec.it", &email("studio@pec.it"))?;
+    d.say(
+        &mut c,
+        "email mario.rossi@example.it",
+        &email("mario.rossi@example.it"),
+    )?;
+    let link = d.last_link.clone();
+    let mut by_link = Client {
+        key: c.key.clone(),
+        secret: link.clone(),
+        token: c.token.clone(),
+    };
+    let open = Input::OpenLink {
+        token: link.as_str().into(),
+    };
+    d.say(&mut by_link, "(opens the link on another device)", &open)?;
+    d.note("opening the link changed nothing (a mail scanner does the same)");
+    let confirm = Input::ConfirmLink {
+        token: link.as_str().into(),
+    };
+    d.say(&mut by_link, "CREA PASSWORD", &confirm)?;
+    let create = Input::CreatePassword {
+        password: "quercia lanterna fiume".into(),
+        confirmation: "quercia lanterna fiume".into(),
+        accept_terms: true,
+        accept_privacy: true,
+    };
+    d.say(
+        &mut by_link,
+        "password twice, terms and privacy accepted",
+        &create,
+    )?;
+    d.note("the account is written now, with its username claimed; the summary goes by email");
     Ok(())
 }
