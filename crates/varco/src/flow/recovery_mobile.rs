@@ -159,24 +159,15 @@ impl FlowEngine {
             };
         let mut next = f.clone();
         let mut work = Work::new();
-        let outcome = match records.load::<Challenge>(&ckey)?.present() {
-            Some(c) if c.body().destination().address() == number => {
-                let step = c.verify(
-                    &self.config.delivery,
-                    &self.codes,
-                    code,
-                    Purpose::Enrollment,
-                    now,
-                )?;
-                if let Some(w) = &step.writes {
-                    work.commit.consume(FlowWrite::put(&ckey, w));
-                }
-                work.effects.extend(step.effects);
-                step.outcome
-            }
-            // The daily cap kept the code from going out: any code is wrong.
-            _ => CodeOutcome::Wrong { attempts_left: 1 },
-        };
+        let outcome = self.number_code(
+            &ckey,
+            number,
+            code,
+            Purpose::Enrollment,
+            records,
+            &mut work,
+            now,
+        )?;
         let refused = |reason: Rejection, error: ViewError, mut next: Flow, mut work: Work| {
             self.moved(&mut next);
             next.error = Some(error);
@@ -237,6 +228,34 @@ impl FlowEngine {
         )));
         let grant = Self::refreshed(f, epoch);
         self.respond(flow, next, FlowOutcome::Done { done, grant }, work, now)
+    }
+
+    /// A code typed for the challenge at `ckey`, which must have gone to
+    /// `number`: checked and counted (its write and effects in `work`). A
+    /// challenge the daily cap kept from going out (never stored) takes
+    /// any code as wrong.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn number_code(
+        &self,
+        ckey: &str,
+        number: &str,
+        code: &str,
+        purpose: Purpose,
+        records: &Records,
+        work: &mut Work,
+        now: Timestamp,
+    ) -> Result<CodeOutcome, Error> {
+        Ok(match records.load::<Challenge>(ckey)?.present() {
+            Some(c) if c.body().destination().address() == number => {
+                let step = c.verify(&self.config.delivery, &self.codes, code, purpose, now)?;
+                if let Some(w) = &step.writes {
+                    work.commit.consume(FlowWrite::put(ckey, w));
+                }
+                work.effects.extend(step.effects);
+                step.outcome
+            }
+            _ => CodeOutcome::Wrong { attempts_left: 1 },
+        })
     }
 
     /// "Send again": a new code to the same number, within its budget.

@@ -48,7 +48,7 @@ use crate::account::{Account, IdentifierKind, LookupKey};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::guard::{DestinationBudget, FailureCounter};
-use crate::otp::{Challenge, Channel, CodeOutcome, Destination, Purpose};
+use crate::otp::{Channel, CodeOutcome, Destination, Purpose};
 use crate::record::Stored;
 use crate::validate::{self, Person};
 use crate::{Error, Timestamp};
@@ -554,24 +554,15 @@ impl FlowEngine {
         }
         let mut next = f.clone();
         let mut work = Work::new();
-        let outcome = match records.load::<Challenge>(&ckey)?.present() {
-            Some(c) if c.body().destination().address() == number => {
-                let step = c.verify(
-                    &self.config.delivery,
-                    &self.codes,
-                    code,
-                    Purpose::Registration,
-                    now,
-                )?;
-                if let Some(w) = &step.writes {
-                    work.commit.consume(FlowWrite::put(&ckey, w));
-                }
-                work.effects.extend(step.effects);
-                step.outcome
-            }
-            // The daily cap kept the code from going out: any code is wrong.
-            _ => CodeOutcome::Wrong { attempts_left: 1 },
-        };
+        let outcome = self.number_code(
+            &ckey,
+            number,
+            code,
+            Purpose::Registration,
+            records,
+            &mut work,
+            now,
+        )?;
         self.moved(&mut next);
         let (reason, error) = match outcome {
             CodeOutcome::Accepted => {
