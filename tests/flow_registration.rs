@@ -1678,3 +1678,34 @@ fn a_refused_cease_keeps_the_old_account_and_ceases_the_new_one() {
         "invalid_input"
     );
 }
+
+#[test]
+fn a_link_input_to_a_flow_that_has_no_link_needs_the_client_secret() {
+    let engine = engine();
+    let store = Store::new();
+    let (key, _) = start(&engine, &store, None, at(0));
+    let stranger = Reg {
+        key,
+        secret: "0".repeat(64),
+    };
+    for input in [
+        Input::OpenLink {
+            token: "0".repeat(64).as_str().into(),
+        },
+        Input::ConfirmLink {
+            token: "0".repeat(64).as_str().into(),
+        },
+    ] {
+        let s = send(&engine, &store, &stranger, &input, 1);
+        assert_eq!((&s.outcome, s.writes.len()), (&FlowOutcome::WrongClient, 0));
+        assert_eq!(
+            screen_of(&s),
+            Screen::Identify,
+            "the generic view tells nothing"
+        );
+    }
+}
+
+fn screen_of(s: &varco::flow::FlowStep) -> Screen {
+    s.view.as_ref().unwrap().screen.clone()
+}

@@ -440,11 +440,14 @@ impl FlowEngine {
         records.check()?;
         // An emailed link is opened where the flow's client may not be: its
         // token stands for the client secret and the step token (the
-        // registration checks it against the digest it keeps).
-        let by_link = matches!(
-            submit.input,
-            Input::OpenLink { .. } | Input::ConfirmLink { .. }
-        );
+        // registration checks it against the digest it keeps). Only a
+        // registration has links: any other flow wants its client secret
+        // first, whatever the input.
+        let by_link = flow.body().kind.is_registration()
+            && matches!(
+                submit.input,
+                Input::OpenLink { .. } | Input::ConfirmLink { .. }
+            );
         if !by_link && !matches_digest(submit.client_secret, &flow.body().client) {
             return Ok(self.generic(flow.body(), FlowOutcome::WrongClient));
         }

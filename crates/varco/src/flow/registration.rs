@@ -220,9 +220,9 @@ impl FlowEngine {
                 self.moved(&mut next);
                 next.state = Self::phone_screen(f);
                 next.resend_at = None;
-                let d = Self::draft_mut(&mut next);
-                d.mobile = None;
-                d.eligible = false;
+                // The number stays in the form, to be corrected; a new
+                // one needs the captcha and a code again.
+                Self::draft_mut(&mut next).eligible = false;
                 self.step_to(flow, next, "back_to_mobile", FlowOutcome::Moved, now)
             }
             (
