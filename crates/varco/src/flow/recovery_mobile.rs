@@ -119,22 +119,25 @@ impl FlowEngine {
         if number.len() > 64 {
             return Err(Error::InvalidInput("a number is at most 64 bytes".into()));
         }
-        Ok(
-            crate::validate::mobile(number, &self.config.identifiers).map_err(|e| {
-                let mut shown = f.clone();
-                shown.error = Some(ViewError::NumberRejected);
-                shown.violations = e.codes().iter().map(|c| (*c).to_owned()).collect();
-                FlowStep {
-                    outcome: FlowOutcome::Rejected {
-                        reason: Rejection::NumberRejected,
-                    },
-                    view: Some(self.view_of(&shown)),
-                    writes: Vec::new(),
-                    effects: Vec::new(),
-                    then: Then::Respond,
-                }
-            }),
-        )
+        Ok(crate::validate::mobile(number, &self.config.identifiers)
+            .map_err(|e| self.number_refused(f, &e)))
+    }
+
+    /// A number refused: the same screen with its error and the problems'
+    /// codes, nothing written (a typo is not a guess).
+    pub(crate) fn number_refused(&self, f: &Flow, e: &crate::validate::Invalid) -> FlowStep {
+        let mut shown = f.clone();
+        shown.error = Some(ViewError::NumberRejected);
+        shown.violations = e.codes().iter().map(|c| (*c).to_owned()).collect();
+        FlowStep {
+            outcome: FlowOutcome::Rejected {
+                reason: Rejection::NumberRejected,
+            },
+            view: Some(self.view_of(&shown)),
+            writes: Vec::new(),
+            effects: Vec::new(),
+            then: Then::Respond,
+        }
     }
 
     /// The code: right, the number is saved (held before it serves a

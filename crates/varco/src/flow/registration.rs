@@ -348,20 +348,7 @@ impl FlowEngine {
             }
             match validate::phone(number, &self.config.identifiers) {
                 Ok(p) => (p.e164, !p.mobile),
-                Err(e) => {
-                    let mut shown = f.clone();
-                    shown.error = Some(ViewError::NumberRejected);
-                    shown.violations = e.codes().iter().map(|c| (*c).to_owned()).collect();
-                    return Ok(FlowStep {
-                        outcome: FlowOutcome::Rejected {
-                            reason: Rejection::NumberRejected,
-                        },
-                        view: Some(self.view_of(&shown)),
-                        writes: Vec::new(),
-                        effects: Vec::new(),
-                        then: Then::Respond,
-                    });
-                }
+                Err(e) => return Ok(self.number_refused(f, &e)),
             }
         } else {
             match self.typed_mobile(f, number)? {
@@ -602,9 +589,23 @@ impl FlowEngine {
                 return self.respond(flow, next, FlowOutcome::Ended { reason }, work, now);
             }
         };
+        self.refused(flow, next, (reason, error), "registration_code", work, now)
+    }
+
+    /// A refusal: the screen again with its error, the audit event with
+    /// the reason, `next` stored.
+    fn refused(
+        &self,
+        flow: &Stored<Flow>,
+        mut next: Flow,
+        (reason, error): (Rejection, ViewError),
+        step: &str,
+        mut work: Work,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
         next.error = Some(error);
         work.effects.push(Effect::Audit(
-            self.audit(&next, now, "registration_code")
+            self.audit(&next, now, step)
                 .detail("reason", reason.as_str()),
         ));
         self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
@@ -716,15 +717,9 @@ impl FlowEngine {
             d.last_name = Some(last);
             d.codice_fiscale = Some(cf.unwrap_or_else(|| typed[2].trim().to_owned()));
             d.organisation_code = Some(org.unwrap_or_else(|| typed[3].trim().to_owned()));
-            next.error = Some(ViewError::FieldsRejected);
             next.violations = problems;
-            let reason = Rejection::FieldsRejected;
-            let mut work = Work::new();
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "personal_data")
-                    .detail("reason", reason.as_str()),
-            ));
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            let why = (Rejection::FieldsRejected, ViewError::FieldsRejected);
+            return self.refused(flow, next, why, "personal_data", Work::new(), now);
         };
         let mobile = Self::draft_mobile(f)?;
         let mut work = Work::new();
@@ -847,14 +842,9 @@ impl FlowEngine {
             } else {
                 Rejection::FieldsRejected
             };
-            next.error = Some(ViewError::FieldsRejected);
             next.violations = problems;
-            let mut work = Work::new();
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "email")
-                    .detail("reason", reason.as_str()),
-            ));
-            self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now)
+            let why = (reason, ViewError::FieldsRejected);
+            self.refused(flow, next, why, "email", Work::new(), now)
         };
         let Some(email) = email.filter(|_| problems.is_empty()) else {
             return refuse(next, problems);
@@ -888,16 +878,11 @@ impl FlowEngine {
             if let Err(step) = self.probe(flow, &mobile, records, &mut work, now)? {
                 return Ok(step);
             }
-            next.error = Some(ViewError::UsernameTaken);
             let d = Self::draft_mut(&mut next);
             d.email = Some(typed.0.clone());
             d.username.clone_from(&typed.1);
-            let reason = Rejection::UsernameTaken;
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "email")
-                    .detail("reason", reason.as_str()),
-            ));
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            let why = (Rejection::UsernameTaken, ViewError::UsernameTaken);
+            return self.refused(flow, next, why, "email", work, now);
         }
         let d = Self::draft_mut(&mut next);
         d.email = Some(email.clone());
@@ -1055,14 +1040,8 @@ impl FlowEngine {
         let mut next = f.clone();
         if !accepted {
             self.moved(&mut next);
-            next.error = Some(ViewError::TermsRequired);
-            let reason = Rejection::TermsRequired;
-            let mut work = Work::new();
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "create_password")
-                    .detail("reason", reason.as_str()),
-            ));
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            let why = (Rejection::TermsRequired, ViewError::TermsRequired);
+            return self.refused(flow, next, why, "create_password", Work::new(), now);
         }
         let mut id = [0u8; 12];
         rng.fill_bytes(&mut id);
@@ -1191,17 +1170,12 @@ impl FlowEngine {
                 return Ok(step);
             }
             next.state = State::EnterEmail;
-            next.error = Some(ViewError::UsernameTaken);
             let dm = Self::draft_mut(&mut next);
             dm.password_hash = None;
             dm.account = None;
             dm.confirmed = false;
-            let reason = Rejection::UsernameTaken;
-            work.effects.push(Effect::Audit(
-                self.audit(&next, now, "create_account")
-                    .detail("reason", reason.as_str()),
-            ));
-            return self.respond(flow, next, FlowOutcome::Rejected { reason }, work, now);
+            let why = (Rejection::UsernameTaken, ViewError::UsernameTaken);
+            return self.refused(flow, next, why, "create_account", work, now);
         }
         let step = account.provision(now)?;
         for (key, w) in &step.writes.claims {
