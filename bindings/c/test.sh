@@ -52,7 +52,7 @@ c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags varco) 
 
 scenario=bindings/scenarios/scenario.tsv
 vg="valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite"
-for t in test_varco scenario flow; do
+for t in test_varco scenario flow store; do
   # shellcheck disable=SC2086
   cc $cflags "bindings/c/tests/$t.c" $static_libs -o "$out/$t"
   # shellcheck disable=SC2086

@@ -33,6 +33,7 @@ fun code(e: VarcoException): String = when (e) {
     is VarcoException.UnusableRecord -> "UnusableRecord/${e.code}"
     is VarcoException.StartOver -> "StartOver/${e.code}"
     is VarcoException.Internal -> "Internal/${e.code}"
+    is VarcoException.Store -> "Store/${e.code}"
 }
 
 val sealKey = HostKey("k1", ByteArray(32) { it.toByte() })
@@ -417,7 +418,7 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
 )
 
 fun main(args: Array<String>) {
-    val all = tests + flowTests + listOf("shared scenario" to { scenario(args[0]) })
+    val all = tests + flowTests + storeTests + listOf("shared scenario" to { scenario(args[0]) })
     var passed = 0
     var failed = 0
     for ((name, body) in all) {

@@ -25,7 +25,7 @@ lib=target/debug/libvarco_uniffi.so
 out=target/bindings/kotlin
 rm -rf "$out" && mkdir -p "$out"
 ./target/debug/uniffi-bindgen generate --library "$lib" --language kotlin --out-dir "$out" >/dev/null
-"$kotlinc" -nowarn -cp "$jna" "$out/varco/varco_uniffi.kt" bindings/kotlin/VarcoTest.kt bindings/kotlin/FlowTest.kt \
+"$kotlinc" -nowarn -cp "$jna" "$out/varco/varco_uniffi.kt" bindings/kotlin/VarcoTest.kt bindings/kotlin/FlowTest.kt bindings/kotlin/StoreTest.kt \
   -d "$out/varco-test.jar" 2>&1 | grep -v '^warning' || true
 [ -f "$out/varco-test.jar" ]
 java -cp "$out/varco-test.jar:$jna:$stdlib" -Djna.library.path=target/debug \

@@ -14,7 +14,7 @@ cp bindings/python/test_*.py bindings/scenarios/scenario.tsv "$out/"
 
 log=$(mktemp)
 status=0
-(cd "$out" && python3 -m unittest -v test_varco test_scenario test_flow) >"$log" 2>&1 || status=$?
+(cd "$out" && python3 -m unittest -v test_varco test_scenario test_flow test_store) >"$log" 2>&1 || status=$?
 cat "$log"
 passed=$(grep -cE ' \.\.\. ok$' "$log" || true)
 failed=$(grep -cE ' \.\.\. (FAIL|ERROR)$' "$log" || true)

@@ -5,6 +5,7 @@ import enum
 import json
 import os
 import re
+import tempfile
 import unittest
 
 import varco_uniffi as v
@@ -145,15 +146,119 @@ def codes_sent(store):
     return sent
 
 
+class ModelHost:
+    """The runner's own host loop (test_flow) on its own in-memory store."""
+
+    def __init__(self, engine):
+        self.engine, self.store = engine, test_flow.Store()
+
+    @property
+    def outbox(self):
+        return self.store.outbox
+
+    def provision(self, account, password, now):
+        self.store.commit(self.engine.provision(account, password, now))
+
+    def start(self, kind, source, now):
+        s = self.engine.start(kind, source, None, None, False, now)
+        self.store.commit(s.step)
+        return s.flow_key, s.client_secret, s.step.view
+
+    def start_from_grant(self, kind, grant, level, now):
+        s = self.engine.start_from_grant(kind, grant, level, None, None, None, False, now)
+        self.store.commit(s.step)
+        return s.flow_key, s.client_secret, s.step.view
+
+    def request(self, key, secret, token, input, now):
+        step = test_flow.request(self.engine, self.store, key, secret, token, input, now)
+        return step.outcome, step.view
+
+    def answer(self, key, token, fact, now):
+        step = test_flow.answer(self.engine, self.store, key, token, fact, now)
+        return step.outcome, step.view
+
+    def command(self, actor, command, now):
+        keys = [f"account/{command.account}", f"guard/{command.account}"]
+        step = self.engine.command(actor, command, self.store.load(keys), now)
+        while isinstance(step.then, v.Then.LOAD):  # the records it asks for
+            keys += step.then.keys
+            step = self.engine.command(actor, command, self.store.load(keys), now)
+        self.store.commit(step)
+        return step.outcome
+
+    def account(self, account_id):
+        return self.store.get("account/" + account_id)
+
+
+class LibraryHost:
+    """The library's own store and host loop (varco-store through UniFFI):
+    every step committed by `Store`, every effect taken out of its outbox
+    as a sender would, with its idempotency key."""
+
+    def __init__(self, engine, name):
+        self.engine, self.store, self.outbox = engine, v.Store.open(name), []
+
+    def _sent(self, now):
+        for row in self.store.claim_outbox(self.engine, now, 60_000, 1000):
+            assert not row.unreadable, row.step_id
+            keys = [d.idempotency_key for d in row.deliveries]
+            assert keys == [f"{row.step_id}/{i}" for i in range(len(keys))], keys
+            self.outbox.append([d.effect for d in row.deliveries])
+            assert self.store.outbox_sent(row.step_id)
+
+    def provision(self, account, password, now):
+        self.store.provision(self.engine, account, password, now)
+        self._sent(now)
+
+    def start(self, kind, source, now):
+        s = self.store.start(self.engine, kind, source, None, None, False, now)
+        self._sent(now)
+        return s.flow_key, s.client_secret, s.view
+
+    def start_from_grant(self, kind, grant, level, now):
+        s = self.store.start_from_grant(self.engine, kind, grant, level, None, None, None, False, now)
+        self._sent(now)
+        return s.flow_key, s.client_secret, s.view
+
+    def request(self, key, secret, token, input, now):
+        r = self.store.advance(self.engine, key, secret, token, input, now)
+        self._sent(now)
+        return r.outcome, r.view
+
+    def answer(self, key, token, fact, now):
+        r = self.store.answer(self.engine, key, token, fact, now)
+        self._sent(now)
+        return r.outcome, r.view
+
+    def command(self, actor, command, now):
+        r = self.store.command(self.engine, actor, command, now)
+        self._sent(now)
+        return r.outcome
+
+    def account(self, account_id):
+        return self.store.get("account/" + account_id).record
+
+
 class ScenarioTest(unittest.TestCase):
     def test_shared_scenario(self):
+        """The runner's own host loop."""
+        self.run_scenario(ModelHost)
+
+    def test_shared_scenario_on_the_library_store(self):
+        """The same lines through `Store` on a SQLite file: the library's
+        host loop and outbox give the same results."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "varco.db")
+            self.run_scenario(lambda engine: LibraryHost(engine, path + str(id(engine))))
+
+    def run_scenario(self, host_of):
         checked = 0
         delivery = None
         guard = None
         life = None
         sealing = None
         totp = None
-        engine = store = None
+        engine = host = None
         flows = {}
         with open(SCENARIO, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -295,7 +400,7 @@ class ScenarioTest(unittest.TestCase):
                 self.assertEqual(totp["revision"], int(f[4]), where)
             elif kind == "engine":
                 engine = v.FlowEngine(f[1], **test_flow.KEYS)
-                store = test_flow.Store()
+                host = host_of(engine)
                 flows = {}
             elif kind == "provision":
                 fields = json.loads(f[2])
@@ -303,20 +408,19 @@ class ScenarioTest(unittest.TestCase):
                                               for a in fields.get("required_actions", [])]
                 if "answer" in fields:
                     fields["answer"] = v.SecretText(fields["answer"])
-                store.commit(engine.provision(v.NewAccount(**{
+                host.provision(v.NewAccount(**{
                     "username": None, "email": None, "mobile": None, "second_factor": False,
-                    **fields}), v.SecretText(f[3]), int(f[1])))
+                    **fields}), v.SecretText(f[3]), int(f[1]))
             elif kind == "flow-start":
                 flow_kind = getattr(v.FlowKind, f[4].upper()) if len(f) > 4 else v.FlowKind.LOGIN
-                started = engine.start(flow_kind, None if f[3] == "-" else f[3], None, None, False, int(f[1]))
-                store.commit(started.step)
-                flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
+                key, secret, view = host.start(flow_kind, None if f[3] == "-" else f[3], int(f[1]))
+                flows[f[2]] = [key, secret, view.token]
             elif kind == "flow":
                 key, secret, token = flows[f[2]]
                 fields = []
                 for pair in ([] if f[4] == "-" else f[4].split("&")):
                     name, value = pair.split("=", 1)
-                    sent = codes_sent(store)
+                    sent = codes_sent(host)
                     if name == "code" and value == "current":
                         value = sent[-1]
                     elif name == "code" and value == "previous":
@@ -325,36 +429,34 @@ class ScenarioTest(unittest.TestCase):
                         value = next(c for c in ("000000", "111111") if c not in sent)
                     elif name == "token":
                         # An emailed link's token stands for the client secret.
-                        value = last_link(store) if value == "link" else "0" * 64 if value == "forged" else value
+                        value = last_link(host) if value == "link" else "0" * 64 if value == "forged" else value
                         secret = v.SecretText(value)
                     fields.append((name, value))
-                step = test_flow.request(engine, store, key, secret, token, flow_input(f[3], fields), int(f[1]))
-                flows[f[2]][2] = step.view.token
-                if f[3] == "confirm_link" and step.outcome.is_moved():
+                outcome, view = host.request(key, secret, token, flow_input(f[3], fields), int(f[1]))
+                flows[f[2]][2] = view.token
+                if f[3] == "confirm_link" and outcome.is_moved():
                     flows[f[2]][1] = secret  # a confirmed link binds the flow to its holder
-                self.assertEqual(flow_summary(step.outcome), f[5], where)
-                self.assertEqual(view_summary(step.view), f[6], where)
+                self.assertEqual(flow_summary(outcome), f[5], where)
+                self.assertEqual(view_summary(view), f[6], where)
             elif kind == "session":
                 grant = grant_of(f[2])
                 max_age = None if f[3] == "-" else int(f[3])
-                check = engine.check_session(grant, store.get("account/" + grant.account), int(f[1]), max_age,
+                check = engine.check_session(grant, host.account(grant.account), int(f[1]), max_age,
                                              int(f[4]))
                 self.assertEqual(check.name.lower(), f[5], where)
             elif kind == "step-up":
                 flow_kind = getattr(v.FlowKind, f[6].upper()) if len(f) > 6 else v.FlowKind.STEP_UP
-                started = engine.start_from_grant(flow_kind, grant_of(f[3]), int(f[4]), None, None, None,
-                                                  False, int(f[1]))
-                store.commit(started.step)
-                flows[f[2]] = [started.flow_key, started.client_secret, started.step.view.token]
-                self.assertEqual(view_summary(started.step.view), f[5], where)
+                key, secret, view = host.start_from_grant(flow_kind, grant_of(f[3]), int(f[4]), int(f[1]))
+                flows[f[2]] = [key, secret, view.token]
+                self.assertEqual(view_summary(view), f[5], where)
             elif kind == "answer":
                 key, _, token = flows[f[2]]
                 fact = json.loads(f[3])
                 fact = getattr(v.HostFact, fact.pop("fact").upper())(**fact)
-                step = test_flow.answer(engine, store, key, token, fact, int(f[1]))
-                flows[f[2]][2] = step.view.token
-                self.assertEqual(flow_summary(step.outcome), f[4], where)
-                self.assertEqual(view_summary(step.view), f[5], where)
+                outcome, view = host.answer(key, token, fact, int(f[1]))
+                flows[f[2]][2] = view.token
+                self.assertEqual(flow_summary(outcome), f[4], where)
+                self.assertEqual(view_summary(view), f[5], where)
             elif kind == "command":
                 actor = json.loads(f[2])
                 actor = v.Actor.OPERATOR(actor["id"]) if actor["actor"] == "operator" else v.Actor.HOST()
@@ -365,14 +467,8 @@ class ScenarioTest(unittest.TestCase):
                 if "decision" in c:
                     c["decision"] = getattr(v.CeaseDecision, c["decision"].upper())
                 command = getattr(v.Command, name)(**c)
-                account = command.account
-                keys = [f"account/{account}", f"guard/{account}"]
-                step = engine.command(actor, command, store.load(keys), int(f[1]))
-                while isinstance(step.then, v.Then.LOAD):  # the records it asks for
-                    keys += step.then.keys
-                    step = engine.command(actor, command, store.load(keys), int(f[1]))
-                store.commit(step)
-                self.assertEqual(flow_summary(step.outcome), f"applied:{f[4]}", where)
+                outcome = host.command(actor, command, int(f[1]))
+                self.assertEqual(flow_summary(outcome), f"applied:{f[4]}", where)
             else:
                 self.fail(f"unknown kind at {where}")
             checked += 1

@@ -83,6 +83,26 @@ typedef enum varco_result {
    * invariant); nothing was written.
    */
   VARCO_INTERNAL = 9,
+  /**
+   * The store's database failed (I/O, a lost connection): retry later,
+   * alert.
+   */
+  VARCO_STORE_FAILED = 10,
+  /**
+   * Other requests kept changing the same records: nothing of this
+   * request was committed; the client may submit again.
+   */
+  VARCO_STORE_BUSY = 11,
+  /**
+   * No flow at this key (never started, or expired and swept): start a
+   * new one.
+   */
+  VARCO_UNKNOWN_FLOW = 12,
+  /**
+   * A new record's key is taken (an account id or an identifier
+   * claimed already); nothing was written.
+   */
+  VARCO_TAKEN = 13,
 } varco_result;
 
 /**
@@ -199,6 +219,13 @@ typedef struct varco_sealing_keys varco_sealing_keys;
  * (outcomes and effects may hold codes and secrets).
  */
 typedef struct varco_step varco_step;
+
+/**
+ * A store for the flows' records and their outbox. Thread-safe: share
+ * one per process. Made by [`varco_store_open`], released with
+ * [`varco_store_free`].
+ */
+typedef struct varco_store varco_store;
 
 /**
  * A budget for one kind of key (source addresses, destinations) under a
@@ -1296,6 +1323,172 @@ enum varco_result varco_step_effect(const struct varco_step *step,
  * Releases a step and wipes it. NULL does nothing.
  */
 void varco_step_free(struct varco_step *step);
+
+/**
+ * Opens the store `name` names: a PostgreSQL connection string
+ * (`postgresql://…`, or `host=… dbname=…`), `:memory:` (empty, gone with
+ * the process), or the path of a SQLite file (created with its schema if
+ * missing). `VARCO_STORE_FAILED` when the database cannot be opened;
+ * the message never holds the connection string. Free with
+ * [`varco_store_free`].
+ */
+enum varco_result varco_store_open(const uint8_t *name, size_t name_len, struct varco_store **out);
+
+/**
+ * Releases a store (its connections close). NULL does nothing.
+ */
+void varco_store_free(struct varco_store *store);
+
+/**
+ * Starts a flow of `kind` and stores it; the arguments as in
+ * `varco_engine_start`. `*out` gets a step with the outcome, the view,
+ * the flow's key and the client secret. Thread-safe.
+ */
+enum varco_result varco_store_start(const struct varco_store *store,
+                                    const struct varco_engine *engine,
+                                    const uint8_t *kind,
+                                    size_t kind_len,
+                                    const uint8_t *source,
+                                    size_t source_len,
+                                    const uint8_t *device,
+                                    size_t device_len,
+                                    const uint8_t *place,
+                                    size_t place_len,
+                                    int remember_device,
+                                    int64_t now_ms,
+                                    struct varco_step **out);
+
+/**
+ * Starts a flow from a signed-in session's `grant` and stores it; the
+ * arguments as in `varco_engine_start_from_grant`. Thread-safe.
+ */
+enum varco_result varco_store_start_from_grant(const struct varco_store *store,
+                                               const struct varco_engine *engine,
+                                               const uint8_t *kind,
+                                               size_t kind_len,
+                                               const uint8_t *grant,
+                                               size_t grant_len,
+                                               int level,
+                                               const uint8_t *source,
+                                               size_t source_len,
+                                               const uint8_t *device,
+                                               size_t device_len,
+                                               const uint8_t *place,
+                                               size_t place_len,
+                                               int remember_device,
+                                               int64_t now_ms,
+                                               struct varco_step **out);
+
+/**
+ * One user input to the flow at `flow_key`, with the client's secret and
+ * the token of the view it answers, through the whole host loop. `*out`
+ * gets the answer (outcome and view). `VARCO_UNKNOWN_FLOW` for a flow
+ * never started or swept; `VARCO_STORE_BUSY` when other requests kept
+ * changing the same records (nothing committed: submit again).
+ * Thread-safe.
+ */
+enum varco_result varco_store_advance(const struct varco_store *store,
+                                      const struct varco_engine *engine,
+                                      const uint8_t *flow_key,
+                                      size_t flow_key_len,
+                                      const uint8_t *client_secret,
+                                      size_t client_secret_len,
+                                      const uint8_t *token,
+                                      size_t token_len,
+                                      const struct varco_input *input,
+                                      int64_t now_ms,
+                                      struct varco_step **out);
+
+/**
+ * A fact only the host knows (JSON, as `varco_engine_answer` takes it),
+ * about the view whose token is `token` (NULL: the flow's current view).
+ * Thread-safe.
+ */
+enum varco_result varco_store_answer(const struct varco_store *store,
+                                     const struct varco_engine *engine,
+                                     const uint8_t *flow_key,
+                                     size_t flow_key_len,
+                                     const uint8_t *token,
+                                     size_t token_len,
+                                     const uint8_t *fact,
+                                     size_t fact_len,
+                                     int64_t now_ms,
+                                     struct varco_step **out);
+
+/**
+ * A command (actor and command as JSON, as `varco_engine_command` takes
+ * them), on the records it names, loaded as the engine asks. Thread-safe.
+ */
+enum varco_result varco_store_command(const struct varco_store *store,
+                                      const struct varco_engine *engine,
+                                      const uint8_t *actor,
+                                      size_t actor_len,
+                                      const uint8_t *command,
+                                      size_t command_len,
+                                      int64_t now_ms,
+                                      struct varco_step **out);
+
+/**
+ * Creates an account (JSON, as `varco_engine_provision` takes it) with
+ * its password (NULL for none), claims first. `VARCO_TAKEN` when its id
+ * or an identifier is taken; nothing is written then. Thread-safe.
+ */
+enum varco_result varco_store_provision(const struct varco_store *store,
+                                        const struct varco_engine *engine,
+                                        const uint8_t *account,
+                                        size_t account_len,
+                                        const uint8_t *password,
+                                        size_t password_len,
+                                        int64_t now_ms);
+
+/**
+ * The record at `key` (an account, to check a session against) into
+ * `buf`, and its revision into `*revision`; an absent record is
+ * `VARCO_OK` with `*revision` 0 and `*written` 0. Thread-safe.
+ */
+enum varco_result varco_store_get(const struct varco_store *store,
+                                  const uint8_t *key,
+                                  size_t key_len,
+                                  uint8_t *buf,
+                                  size_t cap,
+                                  size_t *written,
+                                  int64_t *revision);
+
+/**
+ * Claims the oldest outbox row that no sender holds, for `lease_ms`,
+ * opened: `*out` gets a step whose effects (`varco_step_effect_count`,
+ * `varco_step_effect`) are the row's, in order, and whose
+ * `varco_step_outbox_id` is its step id; `*out` is NULL when none is
+ * due. Send effect `i` with the idempotency key `<step id>/<i>`, then
+ * call [`varco_store_outbox_sent`]; unsent, the row comes back after its
+ * lease (delivery is at least once). A row that does not open (altered,
+ * or sealed under a key the engine no longer holds) is
+ * `VARCO_UNUSABLE_RECORD`, its step id in the message: it stays claimed
+ * for its lease, so the next call gets the next row. Free `*out` with
+ * `varco_step_free`. Thread-safe.
+ */
+enum varco_result varco_store_claim_outbox(const struct varco_store *store,
+                                           const struct varco_engine *engine,
+                                           int64_t now_ms,
+                                           int64_t lease_ms,
+                                           struct varco_step **out);
+
+/**
+ * Marks a claimed row sent (deletes it): `*deleted` is 1, or 0 if it was
+ * gone already. Thread-safe.
+ */
+enum varco_result varco_store_outbox_sent(const struct varco_store *store,
+                                          const uint8_t *step_id,
+                                          size_t step_id_len,
+                                          int *deleted);
+
+/**
+ * Deletes every record that has expired by `now_ms` (flows, challenges):
+ * run it on a schedule. `*deleted` gets how many. Thread-safe.
+ */
+enum varco_result varco_store_sweep(const struct varco_store *store,
+                                    int64_t now_ms,
+                                    uint64_t *deleted);
 
 /**
  * A lockout policy as JSON (every field optional; `{}` gives the

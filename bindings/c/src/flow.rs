@@ -94,7 +94,7 @@ fn ring(keys: &[(String, Zeroizing<Vec<u8>>)]) -> Result<varco::keys::KeyRing, v
 /// The flow engine: immutable and thread-safe once built.
 #[allow(non_camel_case_types)]
 pub struct varco_engine {
-    inner: FlowEngine,
+    pub(crate) inner: FlowEngine,
 }
 
 /// An engine from its configuration (JSON; `{}` for the defaults) and
@@ -259,6 +259,18 @@ pub unsafe extern "C" fn varco_records_free(records: *mut varco_records) {
     });
 }
 
+impl varco_input {
+    /// The core's input (its fields checked by the core).
+    pub(crate) fn to_core(&self) -> Result<Input, varco_result> {
+        let fields = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), SecretString::new(v.to_string())))
+            .collect();
+        Input::from_fields(&self.name, fields).or_fail()
+    }
+}
+
 /// A core flow step as a `varco_step`.
 /// The core's step for C, with its outbox row (a fresh step id and the
 /// effects sealed) when it has effects.
@@ -415,7 +427,7 @@ pub unsafe extern "C" fn varco_engine_start_from_grant(
 }
 
 /// A level given as a C int: 1 or 2.
-fn level_of(level: c_int) -> Result<u8, varco_result> {
+pub(crate) fn level_of(level: c_int) -> Result<u8, varco_result> {
     u8::try_from(level)
         .ok()
         .filter(|l| (1..=2).contains(l))
@@ -424,7 +436,7 @@ fn level_of(level: c_int) -> Result<u8, varco_result> {
 
 /// The request's context, as the start functions take it.
 #[allow(clippy::too_many_arguments)]
-unsafe fn start_context(
+pub(crate) unsafe fn start_context(
     source: *const u8,
     source_len: usize,
     device: *const u8,
@@ -485,12 +497,7 @@ pub unsafe extern "C" fn varco_engine_advance(
         let i = unsafe { handle(input, "input") }?;
         let ticket = unsafe { opt_text(ticket, ticket_len, "ticket") }?;
         let r = unsafe { handle(records, "records") }?;
-        let fields = i
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), SecretString::new(v.to_string())))
-            .collect();
-        let input = Input::from_fields(&i.name, fields).or_fail()?;
+        let input = i.to_core()?;
         let submit = varco::flow::Submit {
             client_secret: secret,
             token,

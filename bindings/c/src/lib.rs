@@ -27,6 +27,11 @@
 //! Steps (issuing a code, verifying one, a guard decision, ...) return a
 //! [`varco_step`]: an outcome as JSON, the state to store (opaque text),
 //! and the effects to carry out, each as JSON.
+//!
+//! A [`varco_store`] (a SQLite file, PostgreSQL, or memory) runs the
+//! flows' host loop itself: `varco_store_advance` and its siblings commit
+//! every step and keep its effects in an outbox that a sender drains with
+//! `varco_store_claim_outbox`.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 // Every entry point is `unsafe extern "C"`; the contract of each pointer is
@@ -47,6 +52,7 @@ mod policy;
 mod recovery;
 mod result;
 mod step;
+mod store;
 mod throttle;
 mod validate;
 
@@ -63,5 +69,6 @@ pub use policy::*;
 pub use recovery::*;
 pub use result::*;
 pub use step::*;
+pub use store::*;
 pub use throttle::*;
 pub use validate::*;

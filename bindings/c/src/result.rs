@@ -41,6 +41,18 @@ pub enum varco_result {
     /// A bug inside varco (a panic caught at the boundary, or a broken
     /// invariant); nothing was written.
     VARCO_INTERNAL = 9,
+    /// The store's database failed (I/O, a lost connection): retry later,
+    /// alert.
+    VARCO_STORE_FAILED = 10,
+    /// Other requests kept changing the same records: nothing of this
+    /// request was committed; the client may submit again.
+    VARCO_STORE_BUSY = 11,
+    /// No flow at this key (never started, or expired and swept): start a
+    /// new one.
+    VARCO_UNKNOWN_FLOW = 12,
+    /// A new record's key is taken (an account id or an identifier
+    /// claimed already); nothing was written.
+    VARCO_TAKEN = 13,
 }
 
 impl From<&varco::Error> for varco_result {
@@ -169,7 +181,7 @@ pub extern "C" fn varco_error_code_name(code: c_int) -> *const c_char {
 /// never NULL, never to be freed. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn varco_result_name(result: c_int) -> *const c_char {
-    const NAMES: [&[u8]; 10] = [
+    const NAMES: [&[u8]; 14] = [
         b"VARCO_OK\0",
         b"VARCO_NULL_POINTER\0",
         b"VARCO_INVALID_UTF8\0",
@@ -180,6 +192,10 @@ pub extern "C" fn varco_result_name(result: c_int) -> *const c_char {
         b"VARCO_START_OVER\0",
         b"VARCO_OUT_OF_RANGE\0",
         b"VARCO_INTERNAL\0",
+        b"VARCO_STORE_FAILED\0",
+        b"VARCO_STORE_BUSY\0",
+        b"VARCO_UNKNOWN_FLOW\0",
+        b"VARCO_TAKEN\0",
     ];
     let s: &'static [u8] = usize::try_from(result)
         .ok()

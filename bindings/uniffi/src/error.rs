@@ -74,6 +74,14 @@ pub enum VarcoError {
         /// A human-readable explanation.
         detail: String,
     },
+    /// A store's failure, not the engine's (`Store` calls only).
+    #[error("{code:?}: {detail}")]
+    Store {
+        /// What failed, and so what to do.
+        code: StoreErrorCode,
+        /// A human-readable explanation (never a record's body).
+        detail: String,
+    },
     /// A bug in varco: report it.
     #[error("{code}: {detail}")]
     Internal {
@@ -82,6 +90,29 @@ pub enum VarcoError {
         /// A human-readable explanation.
         detail: String,
     },
+}
+
+/// Why a `Store` call failed when the engine did not refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StoreErrorCode {
+    /// The database failed (I/O, a lost connection): retry later, alert.
+    Database,
+    /// What was given is not storable (an empty store name, an oversized
+    /// key or record): reject the request.
+    Invalid,
+    /// The database was migrated by a newer release: upgrade this one.
+    SchemaTooNew,
+    /// No flow at this key (never started, or expired and swept): start
+    /// a new one.
+    UnknownFlow,
+    /// Other requests kept changing the same records: nothing of this
+    /// request was committed; the client may submit again.
+    Busy,
+    /// A new record's key is taken (an account id or identifier claimed
+    /// already).
+    Taken,
+    /// The host loop did not settle: a bug, report it.
+    Unsettled,
 }
 
 impl From<varco::Error> for VarcoError {
@@ -114,6 +145,7 @@ mod tests {
                 VarcoError::UnusableRecord { code, .. } => (ErrorAction::UnusableRecord, code),
                 VarcoError::StartOver { code, .. } => (ErrorAction::StartOver, code),
                 VarcoError::Internal { code, .. } => (ErrorAction::Internal, code),
+                VarcoError::Store { .. } => panic!("an engine error is never a store error"),
             };
             assert_eq!(got, code);
             assert_eq!(action, code.action(), "{code}");

@@ -620,7 +620,7 @@ pub enum DuplicateChoice {
 }
 
 impl FlowInput {
-    fn to_core(&self) -> varco::flow::Input {
+    pub(crate) fn to_core(&self) -> varco::flow::Input {
         use varco::flow::Input as I;
         match self {
             FlowInput::Identify { identifier } => I::Identify {
@@ -950,7 +950,7 @@ fn loaded(list: Vec<LoadedRecord>) -> varco::flow::Records {
 /// loop.
 #[derive(uniffi::Object)]
 pub struct FlowEngine {
-    inner: varco::flow::FlowEngine,
+    pub(crate) inner: varco::flow::FlowEngine,
 }
 
 impl std::fmt::Debug for FlowEngine {
@@ -1122,12 +1122,8 @@ impl FlowEngine {
         records: Vec<LoadedRecord>,
         now_ms: i64,
     ) -> Result<FlowStep, VarcoError> {
-        let actor = match actor {
-            Actor::Operator { id } => varco::flow::Actor::Operator { id },
-            Actor::Host => varco::flow::Actor::Host {},
-        };
         self.step(self.inner.command(
-            &actor,
+            &actor.into_core(),
             &command,
             &loaded(records),
             at_ms(now_ms)?,
@@ -1193,6 +1189,41 @@ pub struct NewAccount {
     pub answer: Option<Arc<SecretText>>,
 }
 
+impl NewAccount {
+    /// The core's new account.
+    pub(crate) fn into_core(self) -> varco::flow::NewAccount {
+        varco::flow::NewAccount {
+            id: self.id,
+            username: self.username,
+            email: self.email,
+            mobile: self.mobile,
+            second_factor: self.second_factor,
+            required_actions: self.required_actions,
+            imported_hash: self.imported_hash,
+            identifiers: self
+                .identifiers
+                .into_iter()
+                .map(|i| varco::flow::NewIdentifier {
+                    kind: i.kind,
+                    value: i.value,
+                })
+                .collect(),
+            question: self.question,
+            answer: self.answer.map(|a| a.to_core()),
+        }
+    }
+}
+
+impl Actor {
+    /// The core's actor.
+    pub(crate) fn into_core(self) -> varco::flow::Actor {
+        match self {
+            Actor::Operator { id } => varco::flow::Actor::Operator { id },
+            Actor::Host => varco::flow::Actor::Host {},
+        }
+    }
+}
+
 /// One more identifier of a new account.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct NewIdentifier {
@@ -1212,25 +1243,7 @@ impl FlowEngine {
         password: Option<Arc<SecretText>>,
         now_ms: i64,
     ) -> Result<FlowStep, VarcoError> {
-        let new = varco::flow::NewAccount {
-            id: account.id,
-            username: account.username,
-            email: account.email,
-            mobile: account.mobile,
-            second_factor: account.second_factor,
-            required_actions: account.required_actions,
-            imported_hash: account.imported_hash,
-            identifiers: account
-                .identifiers
-                .into_iter()
-                .map(|i| varco::flow::NewIdentifier {
-                    kind: i.kind,
-                    value: i.value,
-                })
-                .collect(),
-            question: account.question,
-            answer: account.answer.map(|a| a.to_core()),
-        };
+        let new = account.into_core();
         let password = password.map(|p| p.to_core());
         self.step(self.inner.provision(
             &new,

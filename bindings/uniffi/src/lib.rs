@@ -35,13 +35,14 @@ mod risk;
 #[cfg(test)]
 mod round_trip;
 mod secret;
+mod store;
 mod throttle;
 mod validate;
 
 pub use breach::BreachQuery;
 pub use delivery::{CodeStep, Delivery, IssueStep, ResendStep};
 pub use effect::Effect;
-pub use error::VarcoError;
+pub use error::{StoreErrorCode, VarcoError};
 pub use flow::{
     Actor, FlowEngine, FlowInput, FlowStep, FlowWrite, LoadedRecord, NewAccount, StartedFlow, Then,
 };
@@ -61,6 +62,9 @@ pub use policy::{Policy, PolicyContext, PolicyReport, PolicyViolation, Strength,
 pub use record::Write;
 pub use recovery::{RecoveryCodes, RecoveryStep, recovery_code_redeem, recovery_codes_generate};
 pub use secret::SecretText;
+pub use store::{
+    ClaimedRow, OutboxDelivery, Store, StoreCounts, StoreReply, StoreStarted, StoredRecord,
+};
 pub use throttle::Throttle;
 pub use validate::{FieldProblem, Validation, validate, validate_codice_fiscale_of};
 

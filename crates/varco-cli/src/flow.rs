@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use varco::Timestamp;
 use varco::flow::{
     Actor, Command, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowStep, HostFact, Input,
-    Records, Requirement, SessionGrant, StartContext,
+    Requirement, SessionGrant, StartContext,
 };
 use varco::keys::KeyRing;
 use varco::record::Stored;
-use varco_store::{Committed, Request, RunError, Store, StoreError};
+use varco_store::{Request, RunError, Store, StoreError};
 use zeroize::Zeroizing;
 
 use crate::support::{Fail, bad_input, io_fail, now, read_stdin_lines};
@@ -177,18 +177,9 @@ pub(crate) fn engine(a: &EngineArgs) -> Result<FlowEngine, Fail> {
 }
 
 /// Opens the store `--db` names: a PostgreSQL connection string, or a
-/// SQLite file.
+/// SQLite file ([`varco_store::open`]).
 pub(crate) fn open_store(db: &str) -> Result<Box<dyn Store>, Fail> {
-    let postgres = db.starts_with("postgres://")
-        || db.starts_with("postgresql://")
-        || db
-            .split_whitespace()
-            .any(|w| w.starts_with("host=") || w.starts_with("dbname="));
-    Ok(if postgres {
-        Box::new(varco_store::PgStore::connect(db).map_err(store_fail)?)
-    } else {
-        Box::new(varco_store::SqliteStore::open(db).map_err(store_fail)?)
-    })
+    varco_store::open(db).map_err(store_fail)
 }
 
 pub(crate) fn store_fail(e: StoreError) -> Fail {
@@ -306,15 +297,10 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                     };
                     let grant = SessionGrant::from_json(&g)?;
                     let kind = kind.unwrap_or(FlowKind::StepUp);
-                    let started = e.start_from_grant(kind, &grant, &required, &ctx, t, rng)?;
-                    match varco_store::commit_step(&e, &*store, &started.step, t, rng)
-                        .map_err(run_fail)?
-                    {
-                        Committed::Done => started,
-                        Committed::Conflict { key } => {
-                            return Err(bad_input(format!("taken already: {key}")));
-                        }
-                    }
+                    varco_store::start_from_grant(
+                        &e, &*store, kind, &grant, &required, &ctx, t, rng,
+                    )
+                    .map_err(run_fail)?
                 }
             };
             let sent = send_and_sweep(&e, &*store, t)?;
@@ -394,19 +380,10 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
             let store = open_store(&a.db)?;
             let actor = Actor::from_json(&actor)?;
             let command = Command::from_json(&command)?;
-            let id = command.account().to_owned();
-            let keys = [format!("account/{id}"), format!("guard/{id}")];
-            let records: Records = store.load(&keys).map_err(store_fail)?;
             let t = now(a.time);
-            let step = e.command(&actor, &command, &records, t, &mut rand::rng())?;
-            match varco_store::commit_step(&e, &*store, &step, t, rng).map_err(run_fail)? {
-                Committed::Done => {}
-                Committed::Conflict { .. } => {
-                    return Err(bad_input(
-                        "the account changed meanwhile: run the command again",
-                    ));
-                }
-            }
+            let ran =
+                varco_store::command(&e, &*store, &actor, &command, t, rng).map_err(run_fail)?;
+            let step = ran.step;
             let sent = send_and_sweep(&e, &*store, t)?;
             outln!("{}", show(&step, sent, json!({})));
             Ok(0)

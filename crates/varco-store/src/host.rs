@@ -1,6 +1,7 @@
 //! The host loop of ENGINE §4 as functions, so that a Rust host does not
 //! write it: [`start`] a flow, [`run`] one user submission through it,
-//! [`answer`] a host fact, [`provision`] an account.
+//! [`answer`] a host fact, [`command`] an operator's or the host's
+//! command, [`provision`] an account.
 //!
 //! ```text
 //! load the flow and the records the engine asked for
@@ -19,8 +20,8 @@
 use rand_core::CryptoRng;
 use varco::Timestamp;
 use varco::flow::{
-    Flow, FlowEngine, FlowKind, FlowStep, HostFact, Input, NewAccount, Records, StartContext,
-    Started, Submit, Then,
+    Actor, Command, Flow, FlowEngine, FlowKind, FlowStep, HostFact, Input, NewAccount, Records,
+    Requirement, SessionGrant, StartContext, Started, Submit, Then,
 };
 use varco::record::Stored;
 
@@ -131,6 +132,29 @@ pub fn start<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Started, RunError> {
     let started = engine.start(kind, context, now, rng)?;
+    commit_new(engine, store, &started.step, now, rng)?;
+    Ok(started)
+}
+
+/// Starts a flow from a signed-in session's grant (a step-up, a password
+/// change, a recovery mobile enrollment) and commits it. A grant too old
+/// or too weak for `required` starts a flow that has already ended
+/// (`reauth_required`), as the engine decides.
+///
+/// # Errors
+/// As [`start`].
+#[allow(clippy::too_many_arguments)]
+pub fn start_from_grant<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    kind: FlowKind,
+    grant: &SessionGrant,
+    required: &Requirement,
+    context: &StartContext,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Started, RunError> {
+    let started = engine.start_from_grant(kind, grant, required, context, now, rng)?;
     commit_new(engine, store, &started.step, now, rng)?;
     Ok(started)
 }
@@ -295,6 +319,53 @@ pub fn run_with<S: Store + ?Sized, R: CryptoRng + ?Sized>(
             ticket: lp.ticket.as_ref().map(varco::flow::Secret::expose),
         };
         let step = engine.advance(&flow, &submit, &records, now, rng)?;
+        let committed = commit_step(engine, store, &step, now, rng)?;
+        if let Some(ran) = lp.after(step, &committed)? {
+            return Ok(ran);
+        }
+        if let Some(wait) = lp.backoff() {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// A command (an operator's block or forced reset, the host's report of
+/// a subscription, a cease resolved) through the host loop: the records
+/// it names are loaded as the engine asks for them, and a conflict with a
+/// racing request loads them again and redoes the command on what is
+/// stored now.
+///
+/// ```
+/// # use varco::flow::*; use varco::hash::HashParams; use varco::keys::KeyRing; use varco::Timestamp;
+/// use varco_store::{MemoryStore, command, provision};
+/// # let keys = EngineKeys { codes: KeyRing::new("c1", vec![1; 32]).unwrap(), sealing: KeyRing::new("s1", vec![2; 32]).unwrap(), decoy: KeyRing::new("d1", vec![3; 32]).unwrap(), peppers: None };
+/// # let engine = FlowEngine::new(EngineConfig { hash: HashParams::new(8, 1, 1).unwrap(), ..EngineConfig::default() }, keys).unwrap();
+/// let store = MemoryStore::new();
+/// let now = Timestamp::from_unix_seconds(1_800_000_000);
+/// let rng = &mut rand::rng();
+/// let new = NewAccount::from_json(r#"{"id":"a1","username":"mario"}"#).unwrap();
+/// provision(&engine, &store, &new, Some("correct horse battery"), now, rng).unwrap();
+/// let block = Command::Block { account: "a1".into(), reason: "stolen phone".into() };
+/// let operator = Actor::Operator { id: "op-7".into() };
+/// let ran = command(&engine, &store, &operator, &block, now, rng).unwrap();
+/// assert!(matches!(ran.step.outcome, FlowOutcome::Applied { .. }));
+/// ```
+///
+/// # Errors
+/// [`RunError::Engine`] for a command the engine refuses (an unknown
+/// account, a transition its state does not allow); as [`run`].
+pub fn command<S: Store + ?Sized, R: CryptoRng + ?Sized>(
+    engine: &FlowEngine,
+    store: &S,
+    actor: &Actor,
+    command: &Command,
+    now: Timestamp,
+    rng: &mut R,
+) -> Result<Ran, RunError> {
+    let mut lp = Loop::for_fact(RunOptions::default());
+    loop {
+        let records = store.load(&lp.keys)?;
+        let step = engine.command(actor, command, &records, now, rng)?;
         let committed = commit_step(engine, store, &step, now, rng)?;
         if let Some(ran) = lp.after(step, &committed)? {
             return Ok(ran);

@@ -13,8 +13,12 @@
 //!   idempotency key per effect and deletes a row once sent;
 //! - expiry: every record that ends by itself (flows, challenges) carries
 //!   its expiry, indexed, and [`sweep`] deletes what has passed;
-//! - the host loop as functions: [`start`], [`run`], [`answer`],
-//!   [`provision`], with bounded retries on conflict;
+//! - the host loop as functions: [`start`], [`start_from_grant`],
+//!   [`run`], [`answer`], [`command`], [`provision`], with bounded
+//!   retries on conflict;
+//! - [`open`]: a store named by one string (a PostgreSQL connection
+//!   string, a SQLite file, or `:memory:`), as the CLI's `--db` and the
+//!   bindings take it;
 //! - the same for async servers (feature `tokio`, on by default):
 //!   [`AsyncStore`], [`Blocking`] for the memory and SQLite stores,
 //!   [`AsyncPgStore`], and [`run_async`], [`start_async`],
@@ -78,6 +82,7 @@ mod asynchronous;
 mod error;
 mod host;
 mod memory;
+mod open;
 mod outbox;
 pub mod schema;
 mod store;
@@ -91,9 +96,11 @@ mod sqlite;
 
 pub use error::StoreError;
 pub use host::{
-    Ran, Request, RunError, RunOptions, answer, commit_step, provision, run, run_with, start,
+    Ran, Request, RunError, RunOptions, answer, command, commit_step, provision, run, run_with,
+    start, start_from_grant,
 };
 pub use memory::MemoryStore;
+pub use open::{is_postgres, open};
 pub use outbox::{Delivered, Delivery, deliver, sweep};
 pub use store::{
     Committed, Counts, MAX_KEY_LEN, MAX_RECORD_LEN, MAX_WRITES, OutboxRow, Row, Store,

@@ -14,15 +14,16 @@ use std::time::Duration;
 use varco::Timestamp;
 use varco::effect::Effect;
 use varco::flow::{
-    EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowWrite, HostFact, Input,
-    NewAccount, Rejection, StartContext, WriteOp,
+    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowWrite,
+    HostFact, Input, NewAccount, Rejection, StartContext, WriteOp,
 };
 use varco::guard::{AccountGuard, Factor};
 use varco::hash::HashParams;
 use varco::keys::KeyRing;
 use varco::record::{Expect, Stored};
 use varco_store::{
-    Committed, OutboxRow, Ran, Request, RunError, Store, deliver, provision, run, start, sweep,
+    Committed, OutboxRow, Ran, Request, RunError, Store, command, deliver, provision, run, start,
+    sweep,
 };
 
 pub const T0: u64 = 1_800_000_000;
@@ -616,6 +617,50 @@ pub fn success_does_not_wipe_a_racing_lock<S: Store + 'static>(store: Arc<S>) {
     }
 }
 
+/// An operator's block racing eight sign-ins of the same account: the
+/// command's host loop reloads and redoes it on every conflict, so it is
+/// applied (never lost, never an error), and no sign-in that starts after
+/// it gets in.
+pub fn a_command_races_sign_ins<S: Store + 'static>(store: Arc<S>) {
+    let engine = engine();
+    account(&engine, &*store, "a1", "mario", false);
+    let now = at(100);
+    let flows = Arc::new(
+        (0..8)
+            .map(|_| open(&engine, &*store, "mario", now))
+            .collect::<Vec<_>>(),
+    );
+    let (e, s, f) = (engine.clone(), store.clone(), flows.clone());
+    let results = at_once(9, move |i| {
+        if i == 8 {
+            let block = Command::Block {
+                account: "a1".into(),
+                reason: "stolen phone".into(),
+            };
+            let op = Actor::Operator { id: "op-7".into() };
+            command(&e, &*s, &op, &block, now, &mut rand::rng())
+        } else {
+            submit(&e, &*s, &f[i], &password(PASSWORD), now)
+        }
+    });
+    let outcomes: Vec<String> = results.iter().map(outcome).collect();
+    assert!(results.iter().all(Result::is_ok), "{outcomes:?}");
+    assert!(
+        matches!(&results[8], Ok(ran) if matches!(ran.step.outcome, FlowOutcome::Applied { .. })),
+        "{outcomes:?}"
+    );
+    let row = store.get("account/a1").unwrap().unwrap();
+    let stored = Stored::<varco::account::Account>::from_json(&row.json).unwrap();
+    assert_eq!(
+        stored.body().lifecycle().state(),
+        &varco::account::AccountState::Suspended,
+        "{outcomes:?}"
+    );
+    let f = open(&engine, &*store, "mario", now);
+    let r = submit(&engine, &*store, &f, &password(PASSWORD), now);
+    assert!(!is_signed_in(&r), "{}", outcome(&r));
+}
+
 /// §6.3: two correct logins of one account at once both succeed; other
 /// accounts, signing in meanwhile, are untouched.
 pub fn correct_logins_at_once_all_succeed<S: Store + 'static>(store: Arc<S>) {
@@ -1115,6 +1160,10 @@ macro_rules! conformance {
         #[test]
         fn registration_link_sixteen_times() {
             conformance::registration_link_sixteen_times($make());
+        }
+        #[test]
+        fn a_command_races_sign_ins() {
+            conformance::a_command_races_sign_ins($make());
         }
         #[test]
         fn newer_record_version_is_refused() {
