@@ -12,7 +12,7 @@ use varco::account::{Account, IdentifierKind, LifecycleEvent};
 use varco::effect::Effect;
 use varco::flow::{
     Actor, BlockCause, Command, EndReason, EngineConfig, FlowEngine, FlowKind, FlowOutcome, Input,
-    Method, Rejection, Requirement, Screen, SecondFactorRule, StartContext, ViewError,
+    Method, Records, Rejection, Requirement, Screen, SecondFactorRule, StartContext, ViewError,
 };
 use varco::keys::KeyRing;
 use varco::record::Stored;
@@ -1109,7 +1109,9 @@ fn an_imported_legacy_hash_is_wrapped_at_provisioning_and_upgraded_at_sign_in() 
     };
     let rng = &mut rand::rng();
     assert!(
-        engine.provision(&new, Some("x"), at(0), rng).is_err(),
+        engine
+            .provision(&new, Some("x"), &Records::new(), at(0), rng)
+            .is_err(),
         "not both"
     );
     let bad = varco::flow::NewAccount {
@@ -1117,11 +1119,18 @@ fn an_imported_legacy_hash_is_wrapped_at_provisioning_and_upgraded_at_sign_in() 
         ..new.clone()
     };
     assert_eq!(
-        engine.provision(&bad, None, at(0), rng).unwrap_err().code(),
+        engine
+            .provision(&bad, None, &Records::new(), at(0), rng)
+            .unwrap_err()
+            .code(),
         "malformed_hash"
     );
     store
-        .commit_step(&engine.provision(&new, None, at(0), rng).unwrap())
+        .commit_step(
+            &engine
+                .provision(&new, None, &Records::new(), at(0), rng)
+                .unwrap(),
+        )
         .unwrap();
     let stored = || {
         Stored::<Account>::from_json(&store.get("account/a1").unwrap())

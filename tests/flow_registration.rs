@@ -1679,6 +1679,54 @@ fn a_refused_cease_keeps_the_old_account_and_ceases_the_new_one() {
     );
 }
 
+/// The hints follow the accounts: a registration adds its account to the
+/// codice fiscale's hint; a resolved cease takes the ceased one out, so a
+/// reset by codice fiscale finds the account that stays.
+#[test]
+fn a_ceased_account_leaves_its_codice_fiscales_hint() {
+    use varco::account::{Hint, IdentifierKind};
+    use varco::flow::{CeaseDecision, Command, NewAccount, NewIdentifier};
+    for decision in [CeaseDecision::Due, CeaseDecision::Refuse] {
+        let engine = engine();
+        let store = Store::new();
+        let old = NewAccount {
+            id: "old1".into(),
+            username: Some("vecchio".into()),
+            email: Some("vecchio@example.it".into()),
+            mobile: Some(MOBILE.into()),
+            identifiers: vec![NewIdentifier {
+                kind: IdentifierKind::CodiceFiscale,
+                value: CF.into(),
+            }],
+            ..NewAccount::default()
+        };
+        provision_new(&engine, &store, &old, "Old-Horse-1");
+        let new = ceasing(&engine, &store, 0, "old1", "nuovo@example.it");
+        let hint = || {
+            Stored::<Hint>::from_json(&store.get(&format!("hint/cf/{CF}")).unwrap())
+                .unwrap()
+                .body()
+                .accounts()
+                .to_vec()
+        };
+        let mut both = vec!["old1".to_owned(), new.clone()];
+        both.sort();
+        assert_eq!(hint(), both);
+        let c = Command::ResolveCease {
+            account: "old1".into(),
+            decision,
+        };
+        let step = command(&engine, &store, &c, 11 + 72 * 3600).unwrap();
+        store.commit_step(&step).unwrap();
+        let stays = if decision == CeaseDecision::Due {
+            new.clone()
+        } else {
+            "old1".to_owned()
+        };
+        assert_eq!(hint(), [stays], "{decision:?}");
+    }
+}
+
 #[test]
 fn a_link_input_to_a_flow_that_has_no_link_needs_the_client_secret() {
     let engine = engine();

@@ -12,7 +12,7 @@ use login::*;
 use varco::account::RequiredAction;
 use varco::effect::Effect;
 use varco::flow::{
-    EndReason, FlowOutcome, Input, NewAccount, Rejection, Screen, SessionCheck, ViewError,
+    EndReason, FlowOutcome, Input, NewAccount, Records, Rejection, Screen, SessionCheck, ViewError,
 };
 use varco::record::Stored;
 
@@ -37,7 +37,13 @@ fn at_action(
         ..NewAccount::default()
     };
     let step = engine
-        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .provision(
+            &new,
+            Some("Temporary-Pass-1"),
+            &Records::new(),
+            at(0),
+            &mut rand::rng(),
+        )
         .unwrap();
     store.commit_step(&step).unwrap();
     let (f, s) = start(engine, store, None, at(10));
@@ -297,7 +303,13 @@ fn with_email_at_action(
         ..NewAccount::default()
     };
     let step = engine
-        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .provision(
+            &new,
+            Some("Temporary-Pass-1"),
+            &Records::new(),
+            at(0),
+            &mut rand::rng(),
+        )
         .unwrap();
     store.commit_step(&step).unwrap();
     let (f, s) = start(engine, store, None, at(10));
@@ -459,7 +471,13 @@ fn verify_email_needs_an_email() {
         ..NewAccount::default()
     };
     let e = engine
-        .provision(&new, Some("Temporary-Pass-1"), at(0), &mut rand::rng())
+        .provision(
+            &new,
+            Some("Temporary-Pass-1"),
+            &Records::new(),
+            at(0),
+            &mut rand::rng(),
+        )
         .unwrap_err();
     assert!(e.to_string().contains("no email"), "{e}");
 }
@@ -479,7 +497,7 @@ fn an_emailed_second_factor_code_confirms_the_address_too() {
     store
         .commit_step(
             &engine
-                .provision(&new, Some("Temporary-Pass-1"), at(0), rng)
+                .provision(&new, Some("Temporary-Pass-1"), &Records::new(), at(0), rng)
                 .unwrap(),
         )
         .unwrap();

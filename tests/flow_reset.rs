@@ -1011,3 +1011,174 @@ fn an_input_or_a_fact_without_fields_takes_none() {
     assert_eq!(fact.unwrap_err().code(), "invalid_input");
     assert!(varco::flow::HostFact::from_json(r#"{"fact":"delivery_failed"}"#).is_ok());
 }
+
+/// ENGINE §1: a codice fiscale or a fixed number is a hint that may name
+/// several accounts. Naming one, a reset by it finds that account; naming
+/// several, or none, or mistyped, the same screens and the same path lead
+/// nowhere (property 10), and only the audit says "several accounts".
+#[test]
+fn a_reset_by_codice_fiscale_or_fixed_number_finds_the_one_account_they_name() {
+    use varco::flow::{NewAccount, NewIdentifier};
+    const CF: &str = "RSSMRA80A01H501U";
+    let (engine, store) = (engine(), Store::new());
+    let with = |id: &str, user: &str, mobile: &str, ids: &[(IdentifierKind, &str)]| NewAccount {
+        id: id.into(),
+        username: Some(user.into()),
+        mobile: Some(mobile.into()),
+        identifiers: ids
+            .iter()
+            .map(|(kind, value)| NewIdentifier {
+                kind: *kind,
+                value: (*value).into(),
+            })
+            .collect(),
+        ..NewAccount::default()
+    };
+    let laura = with(
+        "h1",
+        "laura",
+        "+393334444444",
+        &[
+            (IdentifierKind::CodiceFiscale, CF),
+            (IdentifierKind::FixedNumber, "06 5555555"),
+        ],
+    );
+    provision_new(&engine, &store, &laura, "Laura-Horse-1");
+    let hint = |key: &str| {
+        Stored::<varco::account::Hint>::from_json(&store.get(key).unwrap())
+            .unwrap()
+            .body()
+            .accounts()
+            .to_vec()
+    };
+    assert_eq!(hint(&format!("hint/cf/{CF}")), ["h1"]);
+    assert_eq!(hint("hint/fixed/+39065555555"), ["h1"]);
+    let by = |kind, identifier: &str| Input::IdentifyBy {
+        kind,
+        identifier: identifier.into(),
+    };
+    let sent = sent_messages(&store);
+    let known = walk(
+        &engine,
+        &store,
+        &by(IdentifierKind::CodiceFiscale, "rssmra80a01h501u"),
+        100,
+    );
+    assert_eq!(
+        sent_messages(&store) - sent,
+        1,
+        "the one account's code went out"
+    );
+    let fixed = walk(
+        &engine,
+        &store,
+        &by(IdentifierKind::FixedNumber, "065555555"),
+        200,
+    );
+    assert_eq!(sent_messages(&store) - sent, 2, "and by its fixed number");
+    let unknown = walk(
+        &engine,
+        &store,
+        &by(IdentifierKind::CodiceFiscale, "MRTMTT91D08F205J"),
+        300,
+    );
+    let typo = walk(
+        &engine,
+        &store,
+        &by(IdentifierKind::CodiceFiscale, "RSSMRA80A01H501X"),
+        400,
+    );
+    // A second account with the same codice fiscale: the hint names both.
+    provision_new(
+        &engine,
+        &store,
+        &with(
+            "h2",
+            "laura.impresa",
+            "+393336666666",
+            &[(IdentifierKind::CodiceFiscale, CF)],
+        ),
+        "Laura-Horse-2",
+    );
+    assert_eq!(hint(&format!("hint/cf/{CF}")), ["h1", "h2"]);
+    let audits = store.outbox.lock().unwrap().iter().flatten().count();
+    let several = walk(&engine, &store, &by(IdentifierKind::CodiceFiscale, CF), 500);
+    assert_eq!(
+        sent_messages(&store) - sent,
+        2,
+        "no code for several accounts"
+    );
+    let said = store.outbox.lock().unwrap().iter().flatten().skip(audits).any(|e| {
+        matches!(e, Effect::Audit(a) if a.details.iter().any(|(k, v)| k == "lookup" && v == "several_accounts"))
+    });
+    assert!(said, "the audit says why");
+    let views = |w: &[Request]| w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>();
+    let shapes = |w: &[Request]| {
+        w.iter()
+            .map(|(_, t)| {
+                t.calls
+                    .iter()
+                    .map(|(o, then, writes, _)| (o.clone(), then.clone(), writes.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let work = |w: &[Request]| w.iter().map(|(_, t)| t.work).collect::<Vec<_>>();
+    for other in [&fixed, &unknown, &typo, &several] {
+        assert_eq!(views(other), views(&known));
+        assert_eq!(shapes(other), shapes(&known));
+        assert_eq!(work(other), work(&known));
+    }
+}
+
+/// Two accounts created at once with one codice fiscale: the second
+/// commit finds the hint changed (compare-and-swap), loads it again, and
+/// the hint names both.
+#[test]
+fn accounts_created_at_once_with_one_codice_fiscale_both_join_its_hint() {
+    use varco::flow::{NewAccount, NewIdentifier, Records};
+    let (engine, store) = (engine(), Store::new());
+    let new = |id: &str| NewAccount {
+        id: id.into(),
+        identifiers: vec![NewIdentifier {
+            kind: IdentifierKind::CodiceFiscale,
+            value: "RSSMRA80A01H501U".into(),
+        }],
+        ..NewAccount::default()
+    };
+    let key = "hint/cf/RSSMRA80A01H501U".to_owned();
+    let rng = &mut rand::rng();
+    let loaded = store.load(std::slice::from_ref(&key));
+    let a = engine
+        .provision(&new("a1"), None, &loaded, at(0), rng)
+        .unwrap();
+    let b = engine
+        .provision(&new("b2"), None, &loaded, at(0), rng)
+        .unwrap();
+    store.commit_step(&a).unwrap();
+    assert!(store.commit_step(&b).is_err(), "the hint moved: a conflict");
+    let b = engine
+        .provision(
+            &new("b2"),
+            None,
+            &store.load(std::slice::from_ref(&key)),
+            at(0),
+            rng,
+        )
+        .unwrap();
+    store.commit_step(&b).unwrap();
+    let hint = Stored::<varco::account::Hint>::from_json(&store.get(&key).unwrap()).unwrap();
+    assert_eq!(hint.body().accounts(), ["a1", "b2"]);
+    // Without its hint loaded, a provisioning asks for it, writes nothing
+    // and hashes nothing (the host loop's second call is the one that pays).
+    let before = engine.hasher().work();
+    let mut c3 = new("c3");
+    c3.question = Some("first_pet".into());
+    c3.answer = Some("Fido".into());
+    let asked = engine
+        .provision(&c3, Some("Correct-Horse-1"), &Records::new(), at(0), rng)
+        .unwrap();
+    assert_eq!(engine.hasher().work(), before);
+    assert!(asked.writes.is_empty());
+    assert_eq!(asked.then, varco::flow::Then::Load { keys: vec![key] });
+}

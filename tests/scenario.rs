@@ -452,10 +452,19 @@ fn the_shared_scenario_runs_in_rust() {
                 let fl = flows.as_ref().unwrap();
                 let now = Timestamp::from_unix_millis(f[1].parse().unwrap());
                 let new = varco::flow::NewAccount::from_json(f[2]).unwrap();
-                let step = fl
-                    .engine
-                    .provision(&new, Some(f[3]), now, &mut rand::rng())
-                    .unwrap();
+                // The host loop: the hints it asks for, loaded.
+                let mut keys: Vec<String> = Vec::new();
+                let step = loop {
+                    let records = fl.store.load(&keys);
+                    let step = fl
+                        .engine
+                        .provision(&new, Some(f[3]), &records, now, &mut rand::rng())
+                        .unwrap();
+                    match &step.then {
+                        varco::flow::Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+                        _ => break step,
+                    }
+                };
                 fl.store.commit_step(&step).unwrap();
             }
             "flow-start" => {

@@ -40,6 +40,6 @@ fn a_codice_fiscale_lookup_key_is_its_upper_case_form() {
         let typed = format!(" {} ", code.to_lowercase());
         let k = LookupKey::of(IdentifierKind::CodiceFiscale, &typed, &rules).unwrap();
         assert_eq!(k.key(), code);
-        assert_eq!(k.record_key(), format!("claim/cf/{code}"));
+        assert_eq!(k.record_key(), format!("hint/cf/{code}"));
     }
 }

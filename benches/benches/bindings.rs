@@ -180,7 +180,13 @@ fn flow_step(c: &mut Criterion) {
     commit(
         &mut db,
         &engine
-            .provision(&new, Some("Correct-Horse-1"), now, rng)
+            .provision(
+                &new,
+                Some("Correct-Horse-1"),
+                &varco::flow::Records::new(),
+                now,
+                rng,
+            )
             .unwrap(),
     );
     let started = engine

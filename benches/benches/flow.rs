@@ -57,8 +57,14 @@ fn at_screen(e: &FlowEngine, inputs: &[Input]) -> (host::Store, String, String) 
     };
     store
         .commit_step(
-            &e.provision(&new, Some("Correct-Horse-1"), now(), &mut rand::rng())
-                .unwrap(),
+            &e.provision(
+                &new,
+                Some("Correct-Horse-1"),
+                &Records::new(),
+                now(),
+                &mut rand::rng(),
+            )
+            .unwrap(),
         )
         .unwrap();
     let s = e
@@ -239,8 +245,14 @@ fn recovery_at(
     };
     store
         .commit_step(
-            &e.provision(&new, Some("Correct-Horse-1"), now(), &mut rand::rng())
-                .unwrap(),
+            &e.provision(
+                &new,
+                Some("Correct-Horse-1"),
+                &Records::new(),
+                now(),
+                &mut rand::rng(),
+            )
+            .unwrap(),
         )
         .unwrap();
     let s = if grant {

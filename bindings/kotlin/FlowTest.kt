@@ -341,9 +341,18 @@ class FlowScenario {
                 val actions = Regex("\"required_actions\"\\s*:\\s*\\[([^\\]]*)\\]").find(f[2])?.groupValues?.get(1)
                     ?.split(",")?.map { it.trim().trim('"') }?.filter { it.isNotEmpty() }
                     ?.map { RequiredAction.valueOf(it.uppercase()) } ?: emptyList()
+                val identifiers = Regex("\\{\"kind\":\"(\\w+)\",\"value\":\"([^\"]*)\"\\}").findAll(f[2])
+                    .map { NewIdentifier(IdentifierKind.valueOf(it.groupValues[1].uppercase()), it.groupValues[2]) }.toList()
                 val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true", actions,
-                    question = m["question"], answer = m["answer"]?.let { SecretText(it) })
-                store.commit(engine!!.provision(a, SecretText(f[3]), f[1].toLong()))
+                    identifiers = identifiers, question = m["question"], answer = m["answer"]?.let { SecretText(it) })
+                // The host loop: the hints it asks for, loaded.
+                val keys = mutableListOf<String>()
+                var step = engine!!.provision(a, SecretText(f[3]), f[1].toLong(), store.load(keys))
+                while (step.then is Then.Load) {
+                    keys += (step.then as Then.Load).keys
+                    step = engine!!.provision(a, SecretText(f[3]), f[1].toLong(), store.load(keys))
+                }
+                store.commit(step)
             }
             "flow-start" -> {
                 val kind = if (f.size > 4) FlowKind.valueOf(f[4].uppercase()) else FlowKind.LOGIN

@@ -157,7 +157,12 @@ class ModelHost:
         return self.store.outbox
 
     def provision(self, account, password, now):
-        self.store.commit(self.engine.provision(account, password, now))
+        keys = []
+        step = self.engine.provision(account, password, now, self.store.load(keys))
+        while isinstance(step.then, v.Then.LOAD):  # the hints it asks for
+            keys += step.then.keys
+            step = self.engine.provision(account, password, now, self.store.load(keys))
+        self.store.commit(step)
 
     def start(self, kind, source, now):
         s = self.engine.start(kind, source, None, None, False, now)
@@ -408,6 +413,9 @@ class ScenarioTest(unittest.TestCase):
                                               for a in fields.get("required_actions", [])]
                 if "answer" in fields:
                     fields["answer"] = v.SecretText(fields["answer"])
+                fields["identifiers"] = [v.NewIdentifier(kind=getattr(v.IdentifierKind, i["kind"].upper()),
+                                                         value=i["value"])
+                                         for i in fields.get("identifiers", [])]
                 host.provision(v.NewAccount(**{
                     "username": None, "email": None, "mobile": None, "second_factor": False,
                     **fields}), v.SecretText(f[3]), int(f[1]))

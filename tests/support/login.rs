@@ -77,6 +77,22 @@ pub fn provision(engine: &FlowEngine, store: &Store, who: &Who<'_>) {
     store_account(store, &a);
 }
 
+/// Provisions `new` through the engine as a host loop does: the hints it
+/// asks for loaded, then committed.
+pub fn provision_new(engine: &FlowEngine, store: &Store, new: &varco::flow::NewAccount, pw: &str) {
+    let mut keys: Vec<String> = Vec::new();
+    let step = loop {
+        let step = engine
+            .provision(new, Some(pw), &store.load(&keys), at(0), &mut rand::rng())
+            .unwrap();
+        match &step.then {
+            varco::flow::Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            _ => break step,
+        }
+    };
+    store.commit_step(&step).unwrap();
+}
+
 pub fn store_account(store: &Store, a: &Account) {
     let step = a.provision(at(0)).unwrap();
     let mut writes = Vec::new();

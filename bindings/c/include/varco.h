@@ -516,13 +516,17 @@ enum varco_result varco_engine_command(const struct varco_engine *engine,
 /**
  * The writes that create an account (`{"id":"a1","username":"mario",
  * "mobile":"+39…","second_factor":true}`) with its password (NULL for
- * none) hashed by the engine's hasher. Thread-safe.
+ * none) hashed by the engine's hasher, on the records loaded so far
+ * (NULL: none). An account with a codice fiscale or a fixed number first
+ * asks for their hints (`varco_step_then` is 1, load): load them and call
+ * again. Thread-safe.
  */
 enum varco_result varco_engine_provision(const struct varco_engine *engine,
                                          const uint8_t *account,
                                          size_t account_len,
                                          const uint8_t *password,
                                          size_t password_len,
+                                         const struct varco_records *records,
                                          int64_t now_ms,
                                          struct varco_step **out);
 

@@ -584,7 +584,10 @@ pub unsafe extern "C" fn varco_engine_command(
 
 /// The writes that create an account (`{"id":"a1","username":"mario",
 /// "mobile":"+39…","second_factor":true}`) with its password (NULL for
-/// none) hashed by the engine's hasher. Thread-safe.
+/// none) hashed by the engine's hasher, on the records loaded so far
+/// (NULL: none). An account with a codice fiscale or a fixed number first
+/// asks for their hints (`varco_step_then` is 1, load): load them and call
+/// again. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn varco_engine_provision(
     engine: *const varco_engine,
@@ -592,6 +595,7 @@ pub unsafe extern "C" fn varco_engine_provision(
     account_len: usize,
     password: *const u8,
     password_len: usize,
+    records: *const varco_records,
     now_ms: i64,
     out: *mut *mut varco_step,
 ) -> varco_result {
@@ -600,9 +604,12 @@ pub unsafe extern "C" fn varco_engine_provision(
         let new =
             NewAccount::from_json(unsafe { text(account, account_len, "account") }?).or_fail()?;
         let password = unsafe { opt_text(password, password_len, "password") }?;
+        let none = Records::new();
+        // SAFETY: NULL or a live record set.
+        let records = unsafe { records.as_ref() }.map_or(&none, |r| &r.inner);
         let step = e
             .inner
-            .provision(&new, password, at_ms(now_ms)?, &mut rand::rng())
+            .provision(&new, password, records, at_ms(now_ms)?, &mut rand::rng())
             .or_fail()?;
         unsafe { give_step(out, flow_step(&e.inner, step)?) }
     })

@@ -11,7 +11,7 @@ static void provision(const varco_engine *e) {
   varco_step *s = NULL;
   CHECK_OK(varco_engine_provision(
       e, S("{\"id\":\"a1\",\"username\":\"mario\",\"mobile\":\"333 123 4567\",\"second_factor\":true}"),
-      S("Correct \"Horse\" 1"), T0, &s));
+      S("Correct \"Horse\" 1"), NULL, T0, &s));
   CHECK(commit(s));
   varco_step_free(s);
 }
@@ -208,7 +208,7 @@ static void test_a_step_up_gives_a_fresh_level_2_grant(void) {
   varco_engine *e = engine_new();
   varco_step *s = NULL;
   CHECK_OK(varco_engine_provision(e, S("{\"id\":\"a1\",\"username\":\"mario\",\"mobile\":\"333 123 4567\"}"),
-                                  S("Correct \"Horse\" 1"), T0, &s));
+                                  S("Correct \"Horse\" 1"), NULL, T0, &s));
   CHECK(commit(s));
   varco_step_free(s);
   browser b;

@@ -494,7 +494,24 @@ static void test_shared_scenario(void) {
       flow_engine = engine_with(f[1]);
     } else if (strcmp(f[0], "provision") == 0 && nf == 4) {
       varco_step *st = NULL;
-      CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), strtoll(f[1], NULL, 10), &st));
+      varco_records *r = NULL;
+      CHECK_OK(varco_records_new(&r));
+      CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      /* The host loop: the hints it asks for, loaded. */
+      int then = -1;
+      while (st && varco_step_then(st, &then) == VARCO_OK && then == 1) {
+        for (size_t i = 0; i < varco_step_load_count(st); i++) {
+          char *k = read_indexed(st, i, varco_step_load_key);
+          char *text = store_get(k);
+          CHECK_OK(varco_records_put(r, S(k), (const uint8_t *)text, text ? strlen(text) : 0));
+          free(text);
+          free(k);
+        }
+        varco_step_free(st);
+        st = NULL;
+        CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      }
+      varco_records_free(r);
       CHECK(st != NULL && commit(st));
       varco_step_free(st);
     } else if (strcmp(f[0], "flow-start") == 0 && (nf == 4 || nf == 5) && flow_count < MAX_FLOWS) {

@@ -1235,19 +1235,25 @@ pub struct NewIdentifier {
 
 #[uniffi::export]
 impl FlowEngine {
-    /// The writes that create an account (claims, then the account), its
-    /// password hashed with the engine's hasher.
+    /// The writes that create an account (claims, hints, then the
+    /// account), its password hashed with the engine's hasher, on the
+    /// records loaded so far. An account with a codice fiscale or a fixed
+    /// number first asks for their hints (`Then.Load`): load them and call
+    /// again.
+    #[uniffi::method(default(records = []))]
     pub fn provision(
         &self,
         account: NewAccount,
         password: Option<Arc<SecretText>>,
         now_ms: i64,
+        records: Vec<LoadedRecord>,
     ) -> Result<FlowStep, VarcoError> {
         let new = account.into_core();
         let password = password.map(|p| p.to_core());
         self.step(self.inner.provision(
             &new,
             password.as_ref().map(varco::SecretString::expose),
+            &loaded(records),
             at_ms(now_ms)?,
             &mut rand::rng(),
         )?)

@@ -44,7 +44,7 @@ use varco::flow::{
     FlowEngine, FlowKind, FlowStep, Input, NewAccount, Records, StartContext, Started, Submit,
 };
 
-use crate::host::{Loop, outbox_row, split_flow, with_flow};
+use crate::host::{Loop, outbox_row, provisioned, split_flow, with_flow};
 use crate::{Committed, Counts, OutboxRow, Ran, RunError, RunOptions, Store, StoreError};
 use varco::flow::FlowWrite;
 
@@ -264,19 +264,28 @@ pub async fn provision_async<S: AsyncStore + ?Sized>(
     password: Option<String>,
     now: Timestamp,
 ) -> Result<FlowStep, RunError> {
-    let e = engine.clone();
-    let password = password.map(zeroize::Zeroizing::new);
-    let step = blocking(move || {
-        Ok(e.provision(
-            &new,
-            password.as_deref().map(String::as_str),
-            now,
-            &mut rand::rng(),
-        )?)
-    })
-    .await?;
-    match commit_step_async(engine, store, &step, now).await? {
-        Committed::Done => Ok(step),
-        Committed::Conflict { key } => Err(RunError::Taken { key }),
+    let password = Arc::new(password.map(zeroize::Zeroizing::new));
+    let new = Arc::new(new);
+    let mut lp = Loop::for_fact(RunOptions::default());
+    loop {
+        let records = store.load(lp.keys.clone()).await?;
+        let (e, n, p) = (engine.clone(), new.clone(), password.clone());
+        let step = blocking(move || {
+            Ok(e.provision(
+                &n,
+                p.as_deref().map(String::as_str),
+                &records,
+                now,
+                &mut rand::rng(),
+            )?)
+        })
+        .await?;
+        let committed = provisioned(commit_step_async(engine, store, &step, now).await?)?;
+        if let Some(ran) = lp.after(step, &committed)? {
+            return Ok(ran.step);
+        }
+        if let Some(wait) = lp.backoff() {
+            tokio::time::sleep(wait).await;
+        }
     }
 }

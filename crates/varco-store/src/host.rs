@@ -159,8 +159,10 @@ pub fn start_from_grant<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     Ok(started)
 }
 
-/// Stores a new account: its claims (each must not exist) and the account,
-/// with its password hashed by the engine.
+/// Stores a new account: its claims (each must not exist), its hints
+/// (loaded as the engine asks, each a compare-and-swap) and the account,
+/// with its password hashed by the engine. A hint that another account
+/// joined meanwhile is loaded again and the account provisioned again.
 ///
 /// # Errors
 /// [`RunError::Engine`] for an account the engine refuses;
@@ -173,9 +175,27 @@ pub fn provision<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     now: Timestamp,
     rng: &mut R,
 ) -> Result<FlowStep, RunError> {
-    let step = engine.provision(new, password, now, rng)?;
-    commit_new(engine, store, &step, now, rng)?;
-    Ok(step)
+    let mut lp = Loop::for_fact(RunOptions::default());
+    loop {
+        let records = store.load(&lp.keys)?;
+        let step = engine.provision(new, password, &records, now, rng)?;
+        let committed = commit_step(engine, store, &step, now, rng)?;
+        if let Some(ran) = lp.after(step, &provisioned(committed)?)? {
+            return Ok(ran.step);
+        }
+        if let Some(wait) = lp.backoff() {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// A provisioning's commit: a conflict on a claim or the account is
+/// [`RunError::Taken`]; one on a hint (shared by accounts) is retried.
+pub(crate) fn provisioned(committed: Committed) -> Result<Committed, RunError> {
+    match committed {
+        Committed::Conflict { key } if !key.starts_with("hint/") => Err(RunError::Taken { key }),
+        other => Ok(other),
+    }
 }
 
 fn commit_new<S: Store + ?Sized, R: CryptoRng + ?Sized>(

@@ -179,6 +179,7 @@ impl IdentifierRules {
 pub struct LookupKey {
     namespace: String,
     key: String,
+    unique: bool,
 }
 
 impl LookupKey {
@@ -238,6 +239,7 @@ impl LookupKey {
         Ok(LookupKey {
             namespace: kind.namespace().to_owned(),
             key,
+            unique: kind.is_unique(),
         })
     }
 
@@ -252,9 +254,33 @@ impl LookupKey {
     }
 
     /// The key of the record that claims or hints this identifier:
-    /// `claim/<namespace>/<key>`.
+    /// `claim/<namespace>/<key>` for a unique kind (username, email,
+    /// mobile), `hint/<namespace>/<key>` for one that may name several
+    /// accounts (codice fiscale, fixed number; see
+    /// [`Hint`](super::Hint)).
+    ///
+    /// ```
+    /// use varco::account::{IdentifierKind, IdentifierRules, LookupKey};
+    ///
+    /// let cf = LookupKey::of(IdentifierKind::CodiceFiscale, "rssmra80a01h501u", &IdentifierRules::default()).unwrap();
+    /// assert_eq!(cf.record_key(), "hint/cf/RSSMRA80A01H501U");
+    /// ```
     pub fn record_key(&self) -> String {
-        format!("claim/{}/{}", self.namespace, self.key)
+        record_key(self.unique, &self.namespace, &self.key)
+    }
+}
+
+/// `claim/<namespace>/<key>` or `hint/<namespace>/<key>`.
+pub(crate) fn record_key(unique: bool, namespace: &str, key: &str) -> String {
+    let prefix = if unique { "claim" } else { "hint" };
+    format!("{prefix}/{namespace}/{key}")
+}
+
+impl LookupKey {
+    /// Whether the identifier belongs to one account at most (a claim)
+    /// or may name several (a hint).
+    pub fn is_unique(&self) -> bool {
+        self.unique
     }
 }
 

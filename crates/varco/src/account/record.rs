@@ -390,8 +390,23 @@ impl Account {
         self.identifiers
             .iter()
             .filter(|i| i.kind.is_unique())
-            .map(|i| format!("claim/{}/{}", i.kind.namespace(), i.key))
+            .map(|i| super::identifier::record_key(true, i.kind.namespace(), &i.key))
             .collect()
+    }
+
+    /// The keys of the hints that must name this account
+    /// (`hint/<namespace>/<key>` for each codice fiscale and fixed
+    /// number), each once.
+    pub fn hint_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .identifiers
+            .iter()
+            .filter(|i| !i.kind.is_unique())
+            .map(|i| super::identifier::record_key(false, i.kind.namespace(), &i.key))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
     }
 
     /// The account after `event`, with the epoch moved where the event

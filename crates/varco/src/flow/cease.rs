@@ -57,7 +57,19 @@ impl FlowEngine {
                     pending.by
                 ))
             })?;
+        // The ceased account leaves its hints, so that a reset by its
+        // codice fiscale finds the one that stays.
+        let ceased = match decision {
+            CeaseDecision::Confirm | CeaseDecision::Due => o,
+            CeaseDecision::Refuse => new.body(),
+        };
+        let hints = ceased.hint_keys();
+        let missing = Self::missing(records, &hints);
+        if !missing.is_empty() {
+            return Ok(Self::load(missing));
+        }
         let mut work = Work::new();
+        Self::hint_writes(records, &hints, ceased.id(), false, &mut work, now)?;
         let cleared = o.without_cease_pending();
         let (old_next, new_next) = match decision {
             CeaseDecision::Confirm | CeaseDecision::Due => {

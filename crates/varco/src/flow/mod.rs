@@ -29,6 +29,7 @@ mod config;
 mod decoy;
 mod engine;
 mod forced_reset;
+mod hints;
 mod host_fact;
 mod input;
 mod login;

@@ -1135,6 +1135,7 @@ impl FlowEngine {
         let mut account = self.draft_account(f, id, Some(hash))?;
         let mobile = Self::draft_mobile(f)?;
         let mut keys = account.claim_keys();
+        keys.extend(account.hint_keys());
         keys.push(crate::account::account_key(id));
         keys.push(probe_key(&mobile));
         keys.extend(d.cease.iter().map(|old| crate::account::account_key(old)));
@@ -1181,6 +1182,7 @@ impl FlowEngine {
         for (key, w) in &step.writes.claims {
             work.commit.consume(FlowWrite::put(key, w));
         }
+        Self::hint_writes(records, &account.hint_keys(), id, true, &mut work, now)?;
         let (key, w) = &step.writes.account;
         work.commit.grant(FlowWrite::put(key, w));
         let reg = &self.config.registration;

@@ -27,7 +27,7 @@ use super::state::{Checked, Flow, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection, Then};
 use super::view::{Done, EndReason, Method, ViewError};
 use crate::account::{
-    Account, AccountState, Claim, IdentifierKind, LifecycleEvent, LookupKey, normalize_answer,
+    Account, AccountState, Claim, Hint, IdentifierKind, LifecycleEvent, LookupKey, normalize_answer,
 };
 use crate::audit::AuditEvent;
 use crate::effect::Effect;
@@ -161,13 +161,15 @@ impl FlowEngine {
             return Err(Error::InvalidInput("identifier: too long".into()));
         }
         let lookup = LookupKey::of(kind, identifier, rules);
-        // A typo is looked up too, under a key no claim has (`~` is in no
-        // identifier's key), so it takes as many reads as a real lookup.
+        // A typo is looked up too, under a key no claim or hint has (`~` is
+        // in no identifier's key), so it takes as many reads as a real
+        // lookup.
         let invalid = || {
             let decoy =
                 self.decoys
                     .subject(&format!("invalid/{}/{}", kind.as_str(), identifier.trim()));
-            (format!("claim/{}/{decoy}", kind.namespace()), decoy)
+            let prefix = if kind.is_unique() { "claim" } else { "hint" };
+            (format!("{prefix}/{}/{decoy}", kind.namespace()), decoy)
         };
         let claim_key = lookup
             .as_ref()
@@ -176,15 +178,29 @@ impl FlowEngine {
         if !missing.is_empty() {
             return Ok(Self::load(missing));
         }
+        let mut ambiguous = false;
         let subject = match &lookup {
             Ok(key) => {
-                let claim = key.record_key();
-                match records.load::<Claim>(&claim)?.present() {
-                    Some(c) => Subject::Account {
-                        id: c.body().account().to_owned(),
-                    },
+                let record = key.record_key();
+                // A claim names its account; a hint names one account, or
+                // several (a consumer and a business account share a
+                // codice fiscale), and several name no one account to
+                // reset: that walks the decoy's ladder, and the audit
+                // says why, for the operator the user will reach.
+                let found = if key.is_unique() {
+                    records
+                        .load::<Claim>(&record)?
+                        .present()
+                        .map(|c| c.body().account().to_owned())
+                } else {
+                    let hint = records.load::<Hint>(&record)?.present();
+                    ambiguous = hint.as_ref().is_some_and(|h| h.body().accounts().len() > 1);
+                    hint.and_then(|h| h.body().only().map(str::to_owned))
+                };
+                match found {
+                    Some(id) => Subject::Account { id },
                     None => Subject::Decoy {
-                        id: self.decoys.subject(&claim),
+                        id: self.decoys.subject(&record),
                     },
                 }
             }
@@ -210,8 +226,11 @@ impl FlowEngine {
         let mut work = Work::new();
         let (challenge, sent) = self.issue_rung(&mut next, &rung, records, &mut work, now, rng)?;
         next.state = State::ResetCode { challenge };
-        work.effects
-            .insert(0, Effect::Audit(self.audit(&next, now, "identify")));
+        let mut audit = self.audit(&next, now, "identify");
+        if ambiguous {
+            audit = audit.detail("lookup", "several_accounts");
+        }
+        work.effects.insert(0, Effect::Audit(audit));
         // The outcome is the host's: it says whether a message went out.
         // The view is the same either way.
         let channel = crate::otp::Channel::Sms;
