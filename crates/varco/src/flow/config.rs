@@ -79,8 +79,8 @@ pub struct EngineConfig {
     pub captcha_after: u32,
     /// Argon2 runs at once, at most
     /// ([`PasswordHasher::with_max_concurrent`](crate::hash::PasswordHasher::with_max_concurrent)):
-    /// set it to the cores a server gives to hashing; 0, the default, sets
-    /// no limit.
+    /// set it to the cores a server gives to hashing, plus one; 0, the
+    /// default, sets no limit.
     pub max_concurrent_hashes: u32,
     /// Recovery, password change and recovery-mobile enrollment (FLOWS F6,
     /// F1).

@@ -285,9 +285,13 @@ impl PasswordHasher {
 
     /// Runs at most `n` Argon2 computations at once (hashes,
     /// verifications and dummy runs alike); the others wait their turn.
-    /// Set it to the number of cores a server gives to hashing: Argon2 is
-    /// bound by memory bandwidth, and more runs than cores only evict each
-    /// other from the caches (BENCHMARKS.md measures the difference). 0,
+    /// Set it to the number of cores a server gives to hashing, plus one:
+    /// Argon2 is bound by memory bandwidth, and many more runs than cores
+    /// only evict each other from the caches, while exactly as many leave
+    /// a core idle each time a finished run hands its slot to a waiting
+    /// thread that the scheduler has yet to wake (BENCHMARKS.md, "Issue 13,
+    /// session 14": on two cores, 2 slots kept Argon2 on 82 % of the
+    /// cores' time, 3 slots on 95 %, no limit on 77 % at 64 clients). 0,
     /// the default, sets no limit.
     ///
     /// ```
