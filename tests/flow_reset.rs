@@ -244,6 +244,30 @@ fn walk(engine: &FlowEngine, store: &Store, identifier: &Input, t: u64) -> Vec<R
     out
 }
 
+/// What a walk showed, step by step.
+fn views(w: &[Request]) -> Vec<(String, Option<ViewError>)> {
+    w.iter().map(|(v, _)| v.clone()).collect()
+}
+
+/// The shape of a walk's path: per request, each engine call's outcome,
+/// then and writes.
+#[allow(clippy::type_complexity)]
+fn shapes(w: &[Request]) -> Vec<Vec<(String, String, Vec<String>)>> {
+    w.iter()
+        .map(|(_, t)| {
+            t.calls
+                .iter()
+                .map(|(o, then, writes, _)| (o.clone(), then.clone(), writes.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The Argon2 work of each request of a walk.
+fn work(w: &[Request]) -> Vec<u64> {
+    w.iter().map(|(_, t)| t.work).collect()
+}
+
 #[test]
 fn every_identifier_walks_the_same_ladder_with_the_same_views_and_path() {
     let (engine, store) = (engine(), Store::new());
@@ -271,18 +295,6 @@ fn every_identifier_walks_the_same_ladder_with_the_same_views_and_path() {
         1,
         "no code goes out for a missing rung or an unknown identifier"
     );
-    let views = |w: &[Request]| w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>();
-    let shapes = |w: &[Request]| {
-        w.iter()
-            .map(|(_, t)| {
-                t.calls
-                    .iter()
-                    .map(|(o, then, writes, _)| (o.clone(), then.clone(), writes.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-    };
-    let work = |w: &[Request]| w.iter().map(|(_, t)| t.work).collect::<Vec<_>>();
     assert_eq!(
         views(&known),
         vec![
@@ -1112,18 +1124,6 @@ fn a_reset_by_codice_fiscale_or_fixed_number_finds_the_one_account_they_name() {
         matches!(e, Effect::Audit(a) if a.details.iter().any(|(k, v)| k == "lookup" && v == "several_accounts"))
     });
     assert!(said, "the audit says why");
-    let views = |w: &[Request]| w.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>();
-    let shapes = |w: &[Request]| {
-        w.iter()
-            .map(|(_, t)| {
-                t.calls
-                    .iter()
-                    .map(|(o, then, writes, _)| (o.clone(), then.clone(), writes.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-    };
-    let work = |w: &[Request]| w.iter().map(|(_, t)| t.work).collect::<Vec<_>>();
     for other in [&fixed, &unknown, &typo, &several] {
         assert_eq!(views(other), views(&known));
         assert_eq!(shapes(other), shapes(&known));

@@ -210,6 +210,24 @@ static browser *flow_named(const char *name) {
   return NULL;
 }
 
+/* When *st asks for records (then = load): puts them, as the store holds
+ * them, into r, frees *st and sets it to NULL, and returns 1 (call the
+ * engine again); otherwise returns 0 and leaves *st alone. */
+static int loaded_what_it_asks(varco_step **st, varco_records *r) {
+  int then = -1;
+  if (!*st || varco_step_then(*st, &then) != VARCO_OK || then != 1) return 0;
+  for (size_t i = 0; i < varco_step_load_count(*st); i++) {
+    char *k = read_indexed(*st, i, varco_step_load_key);
+    char *text = store_get(k);
+    CHECK_OK(varco_records_put(r, S(k), (const uint8_t *)text, text ? strlen(text) : 0));
+    free(text);
+    free(k);
+  }
+  varco_step_free(*st);
+  *st = NULL;
+  return 1;
+}
+
 static void test_shared_scenario(void) {
   FILE *file = fopen(scenario_path, "r");
   CHECK(file != NULL);
@@ -498,17 +516,7 @@ static void test_shared_scenario(void) {
       CHECK_OK(varco_records_new(&r));
       CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
       /* The host loop: the hints it asks for, loaded. */
-      int then = -1;
-      while (st && varco_step_then(st, &then) == VARCO_OK && then == 1) {
-        for (size_t i = 0; i < varco_step_load_count(st); i++) {
-          char *k = read_indexed(st, i, varco_step_load_key);
-          char *text = store_get(k);
-          CHECK_OK(varco_records_put(r, S(k), (const uint8_t *)text, text ? strlen(text) : 0));
-          free(text);
-          free(k);
-        }
-        varco_step_free(st);
-        st = NULL;
+      while (loaded_what_it_asks(&st, r)) {
         CHECK_OK(varco_engine_provision(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
       }
       varco_records_free(r);
@@ -633,17 +641,7 @@ static void test_shared_scenario(void) {
       varco_step *st = NULL;
       CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
       /* The host loop: the records the command asks for, loaded. */
-      int then = -1;
-      while (st && varco_step_then(st, &then) == VARCO_OK && then == 1) {
-        for (size_t i = 0; i < varco_step_load_count(st); i++) {
-          char *k = read_indexed(st, i, varco_step_load_key);
-          char *text = store_get(k);
-          CHECK_OK(varco_records_put(r, S(k), (const uint8_t *)text, text ? strlen(text) : 0));
-          free(text);
-          free(k);
-        }
-        varco_step_free(st);
-        st = NULL;
+      while (loaded_what_it_asks(&st, r)) {
         CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
       }
       varco_records_free(r);
