@@ -314,11 +314,11 @@ fun viewSummary(v: View): String {
 }
 
 /** The token of the last link emailed ("...token=<64 hex digits>"). */
-fun lastLink(store: MemoryStore): String = store.outbox.flatten().reversed().firstNotNullOf { e ->
+fun lastLink(outbox: Iterable<List<Effect>>): String = outbox.flatten().reversed().firstNotNullOf { e ->
     (e as? Effect.SendEmail)?.let { Regex("token=([0-9a-f]{64})").find(it.body.reveal())?.groupValues?.get(1) }
 }
 
-fun codesSent(store: MemoryStore): List<String> = store.outbox.flatten().mapNotNull { e ->
+fun codesSent(outbox: Iterable<List<Effect>>): List<String> = outbox.flatten().mapNotNull { e ->
     val text = when (e) {
         is Effect.SendSms -> e.text.reveal()
         is Effect.SendEmail -> e.body.reveal()
@@ -327,15 +327,128 @@ fun codesSent(store: MemoryStore): List<String> = store.outbox.flatten().mapNotN
     text?.let { Regex("\\d{6,}").find(it)?.value }
 }
 
+/** What the scenario's flow lines need of a host: its store, its loop, its outbox. */
+interface ScenarioHost {
+    val outbox: Iterable<List<Effect>>
+    fun provision(a: NewAccount, password: SecretText, now: Long)
+    fun start(kind: FlowKind, source: String?, now: Long): Triple<String, SecretText, View>
+    fun startFromGrant(kind: FlowKind, grant: SessionGrant, level: UByte, now: Long): Triple<String, SecretText, View>
+    fun request(key: String, secret: SecretText, token: String, input: FlowInput, now: Long): Pair<FlowOutcome, View>
+    fun answer(key: String, token: String, fact: HostFact, now: Long): Pair<FlowOutcome, View>
+    fun command(actor: Actor, command: Command, now: Long): FlowOutcome
+    fun account(id: String): String
+}
+
+/** This file's own loop on its own in-memory store. */
+class ModelHost(val engine: FlowEngine) : ScenarioHost {
+    val store = MemoryStore()
+    override val outbox get() = store.outbox
+    override fun provision(a: NewAccount, password: SecretText, now: Long) {
+        // The host loop: the hints it asks for, loaded.
+        val keys = mutableListOf<String>()
+        var step = engine.provision(a, password, now, store.load(keys))
+        while (true) {
+            val then = step.then as? Then.Load ?: break
+            keys += then.keys
+            step = engine.provision(a, password, now, store.load(keys))
+        }
+        store.commit(step)
+    }
+    override fun start(kind: FlowKind, source: String?, now: Long): Triple<String, SecretText, View> {
+        val s = engine.start(kind, source, null, null, false, now)
+        store.commit(s.step)
+        return Triple(s.flowKey, s.clientSecret, s.step.view!!)
+    }
+    override fun startFromGrant(kind: FlowKind, grant: SessionGrant, level: UByte, now: Long): Triple<String, SecretText, View> {
+        val s = engine.startFromGrant(kind, grant, level, null, null, null, false, now)
+        store.commit(s.step)
+        return Triple(s.flowKey, s.clientSecret, s.step.view!!)
+    }
+    override fun request(key: String, secret: SecretText, token: String, input: FlowInput, now: Long): Pair<FlowOutcome, View> {
+        val step = request(store, key, secret, token, input, now, engine)
+        return step.outcome to step.view!!
+    }
+    override fun answer(key: String, token: String, fact: HostFact, now: Long): Pair<FlowOutcome, View> {
+        val step = answer(store, key, token, fact, now, engine)
+        return step.outcome to step.view!!
+    }
+    override fun command(actor: Actor, command: Command, now: Long): FlowOutcome {
+        val account = when (command) {
+            is Command.Block -> command.account
+            is Command.Unblock -> command.account
+            is Command.SubscriptionExpired -> command.account
+            is Command.SubscriptionRenewed -> command.account
+            is Command.ForceReset -> command.account
+            is Command.CancelMobileChange -> command.account
+            is Command.ResolveCease -> command.account
+        }
+        val keys = mutableListOf("account/$account", "guard/$account")
+        var step = engine.command(actor, command, store.load(keys), now)
+        while (true) {
+            val then = step.then as? Then.Load ?: break // the records it asks for
+            keys += then.keys
+            step = engine.command(actor, command, store.load(keys), now)
+        }
+        store.commit(step)
+        return step.outcome
+    }
+    override fun account(id: String) = store.get("account/$id")
+}
+
+/** The library's own store and loop (varco-store), every effect taken out of its outbox. */
+class LibraryHost(val engine: FlowEngine, name: String) : ScenarioHost {
+    val store = Store.open(name)
+    override val outbox = mutableListOf<List<Effect>>()
+    private fun sent(now: Long) {
+        for (row in store.claimOutbox(engine, now, 60_000L, 1000u)) {
+            check(!row.unreadable) { row.stepId }
+            check(row.deliveries.withIndex().all { (i, d) -> d.idempotencyKey == "${row.stepId}/$i" }) { "keys" }
+            outbox += row.deliveries.map { it.effect }
+            check(store.outboxSent(row.stepId)) { "sent" }
+        }
+    }
+    override fun provision(a: NewAccount, password: SecretText, now: Long) {
+        store.provision(engine, a, password, now)
+        sent(now)
+    }
+    override fun start(kind: FlowKind, source: String?, now: Long): Triple<String, SecretText, View> {
+        val s = store.start(engine, kind, source, null, null, false, now)
+        sent(now)
+        return Triple(s.flowKey, s.clientSecret, s.view!!)
+    }
+    override fun startFromGrant(kind: FlowKind, grant: SessionGrant, level: UByte, now: Long): Triple<String, SecretText, View> {
+        val s = store.startFromGrant(engine, kind, grant, level, null, null, null, false, now)
+        sent(now)
+        return Triple(s.flowKey, s.clientSecret, s.view!!)
+    }
+    override fun request(key: String, secret: SecretText, token: String, input: FlowInput, now: Long): Pair<FlowOutcome, View> {
+        val r = store.advance(engine, key, secret, token, input, now)
+        sent(now)
+        return r.outcome to r.view!!
+    }
+    override fun answer(key: String, token: String, fact: HostFact, now: Long): Pair<FlowOutcome, View> {
+        val r = store.answer(engine, key, token, fact, now)
+        sent(now)
+        return r.outcome to r.view!!
+    }
+    override fun command(actor: Actor, command: Command, now: Long): FlowOutcome {
+        val r = store.command(engine, actor, command, now)
+        sent(now)
+        return r.outcome
+    }
+    override fun account(id: String) = store.get("account/$id")!!.record
+}
+
 /** Runs one flow line of the scenario; returns false for other kinds. */
-class FlowScenario {
+class FlowScenario(val hostOf: (FlowEngine) -> ScenarioHost = { ModelHost(it) }) {
     var engine: FlowEngine? = null
-    var store = MemoryStore()
+    var host: ScenarioHost? = null
     val flows = mutableMapOf<String, Triple<String, SecretText, String>>()
 
     fun run(f: List<String>, where: String): Boolean {
+        val host = host
         when (f[0]) {
-            "engine" -> { engine = scenarioEngine(f[1]); store = MemoryStore(); flows.clear() }
+            "engine" -> { engine = scenarioEngine(f[1]); this.host = hostOf(engine!!); flows.clear() }
             "provision" -> {
                 val m = flatJson(f[2])
                 val actions = Regex("\"required_actions\"\\s*:\\s*\\[([^\\]]*)\\]").find(f[2])?.groupValues?.get(1)
@@ -345,20 +458,12 @@ class FlowScenario {
                     .map { NewIdentifier(IdentifierKind.valueOf(it.groupValues[1].uppercase()), it.groupValues[2]) }.toList()
                 val a = NewAccount(m.getValue("id"), m["username"], m["email"], m["mobile"], m["second_factor"] == "true", actions,
                     identifiers = identifiers, question = m["question"], answer = m["answer"]?.let { SecretText(it) })
-                // The host loop: the hints it asks for, loaded.
-                val keys = mutableListOf<String>()
-                var step = engine!!.provision(a, SecretText(f[3]), f[1].toLong(), store.load(keys))
-                while (step.then is Then.Load) {
-                    keys += (step.then as Then.Load).keys
-                    step = engine!!.provision(a, SecretText(f[3]), f[1].toLong(), store.load(keys))
-                }
-                store.commit(step)
+                host!!.provision(a, SecretText(f[3]), f[1].toLong())
             }
             "flow-start" -> {
                 val kind = if (f.size > 4) FlowKind.valueOf(f[4].uppercase()) else FlowKind.LOGIN
-                val s = engine!!.start(kind, if (f[3] == "-") null else f[3], null, null, false, f[1].toLong())
-                store.commit(s.step)
-                flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
+                val (key, secret, view) = host!!.start(kind, if (f[3] == "-") null else f[3], f[1].toLong())
+                flows[f[2]] = Triple(key, secret, view.token)
             }
             "flow" -> {
                 val (key, secretBefore, token) = flows.getValue(f[2])
@@ -366,12 +471,12 @@ class FlowScenario {
                 val fields = linkedMapOf<String, String>()
                 for (pair in if (f[4] == "-") emptyList() else f[4].split("&")) {
                     val (name, raw) = pair.split("=", limit = 2)
-                    val sent = codesSent(store)
+                    val sent = codesSent(host!!.outbox)
                     val value = when {
                         name == "code" && raw == "current" -> sent.last()
                         name == "code" && raw == "previous" -> sent[sent.size - 2]
                         name == "code" && raw == "wrong" -> listOf("000000", "111111").first { it !in sent }
-                        name == "token" && raw == "link" -> lastLink(store)
+                        name == "token" && raw == "link" -> lastLink(host!!.outbox)
                         name == "token" && raw == "forged" -> "0".repeat(64)
                         else -> raw
                     }
@@ -379,25 +484,24 @@ class FlowScenario {
                     if (name == "token") secret = SecretText(value)
                     fields[name] = value
                 }
-                val step = request(store, key, secret, token, flowInput(f[3], fields), f[1].toLong(), engine!!)
+                val (outcome, view) = host!!.request(key, secret, token, flowInput(f[3], fields), f[1].toLong())
                 // A confirmed link binds the flow to the client holding it.
-                val bound = f[3] == "confirm_link" && step.outcome is FlowOutcome.Moved
-                flows[f[2]] = Triple(key, if (bound) secret else secretBefore, step.view!!.token)
-                eq(flowSummary(step.outcome), f[5], where)
-                eq(viewSummary(step.view!!), f[6], where)
+                val bound = f[3] == "confirm_link" && outcome is FlowOutcome.Moved
+                flows[f[2]] = Triple(key, if (bound) secret else secretBefore, view.token)
+                eq(flowSummary(outcome), f[5], where)
+                eq(viewSummary(view), f[6], where)
             }
             "session" -> {
                 val g = grantOf(f[2])
                 val maxAge = if (f[3] == "-") null else f[3].toLong()
-                val check = engine!!.checkSession(g, store.get("account/" + g.account), f[1].toLong(), maxAge, f[4].toUByte())
+                val check = engine!!.checkSession(g, host!!.account(g.account), f[1].toLong(), maxAge, f[4].toUByte())
                 eq(check.name.lowercase(), f[5], where)
             }
             "step-up" -> {
                 val kind = if (f.size > 6) FlowKind.valueOf(f[6].uppercase()) else FlowKind.STEP_UP
-                val s = engine!!.startFromGrant(kind, grantOf(f[3]), f[4].toUByte(), null, null, null, false, f[1].toLong())
-                store.commit(s.step)
-                flows[f[2]] = Triple(s.flowKey, s.clientSecret, s.step.view!!.token)
-                eq(viewSummary(s.step.view!!), f[5], where)
+                val (key, secret, view) = host!!.startFromGrant(kind, grantOf(f[3]), f[4].toUByte(), f[1].toLong())
+                flows[f[2]] = Triple(key, secret, view.token)
+                eq(viewSummary(view), f[5], where)
             }
             "answer" -> {
                 val (key, secret, token) = flows.getValue(f[2])
@@ -410,10 +514,10 @@ class FlowScenario {
                     "delivery_failed" -> HostFact.DeliveryFailed
                     else -> throw Check("unknown fact ${m["fact"]}")
                 }
-                val step = answer(store, key, token, fact, f[1].toLong(), engine!!)
-                flows[f[2]] = Triple(key, secret, step.view!!.token)
-                eq(flowSummary(step.outcome), f[4], where)
-                eq(viewSummary(step.view!!), f[5], where)
+                val (outcome, view) = host!!.answer(key, token, fact, f[1].toLong())
+                flows[f[2]] = Triple(key, secret, view.token)
+                eq(flowSummary(outcome), f[4], where)
+                eq(viewSummary(view), f[5], where)
             }
             "command" -> {
                 val a = flatJson(f[2])
@@ -430,15 +534,7 @@ class FlowScenario {
                     "subscription_renewed" -> Command.SubscriptionRenewed(account)
                     else -> throw Check("unknown command ${c["command"]}")
                 }
-                val keys = mutableListOf("account/$account", "guard/$account")
-                var step = engine!!.command(actor, command, store.load(keys), f[1].toLong())
-                while (true) {
-                    val then = step.then as? Then.Load ?: break // the records it asks for
-                    keys += then.keys
-                    step = engine!!.command(actor, command, store.load(keys), f[1].toLong())
-                }
-                store.commit(step)
-                eq(flowSummary(step.outcome), "applied:${f[4]}", where)
+                eq(flowSummary(host!!.command(actor, command, f[1].toLong())), "applied:${f[4]}", where)
             }
             else -> return false
         }

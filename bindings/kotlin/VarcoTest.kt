@@ -104,7 +104,7 @@ fun lifecycleEvent(json: String): LifecycleEvent {
 
 fun hex(s: String) = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
 
-fun scenario(path: String) {
+fun scenario(path: String, flowLines: FlowScenario = FlowScenario()) {
     var checked = 0
     var delivery: Delivery? = null
     var channel = ""; var address = ""; var purpose = ""
@@ -117,7 +117,6 @@ fun scenario(path: String) {
     var life: Pair<String, Long>? = null // (record, revision)
     var sealing: SealingKeys? = null
     var totpKey = ""; var totpSecret = ""; var totp: Pair<String, Long>? = null
-    val flowLines = FlowScenario()
     File(path).readLines(Charsets.UTF_8).forEachIndexed { i, line ->
         if (line.isBlank() || line.startsWith("#")) return@forEachIndexed
         val f = line.split("\t")
@@ -418,7 +417,16 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
 )
 
 fun main(args: Array<String>) {
-    val all = tests + flowTests + storeTests + listOf("shared scenario" to { scenario(args[0]) })
+    val all = tests + flowTests + storeTests + listOf(
+        "shared scenario" to { scenario(args[0]) },
+        // The same lines through the library's own store and loop, on a SQLite file.
+        "shared scenario on the library store" to {
+            val dir = java.nio.file.Files.createTempDirectory("varco-scenario")
+            dir.toFile().deleteOnExit()
+            var n = 0
+            scenario(args[0], FlowScenario { LibraryHost(it, dir.resolve("s${n++}.db").toString()) })
+        },
+    )
     var passed = 0
     var failed = 0
     for ((name, body) in all) {
