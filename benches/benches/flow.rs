@@ -241,20 +241,30 @@ fn recovery_at(
         mobile: Some("+393331234567".into()),
         question: Some("first_pet".into()),
         answer: Some("Fido".into()),
+        identifiers: vec![varco::flow::NewIdentifier {
+            kind: varco::account::IdentifierKind::CodiceFiscale,
+            value: "RSSMRA80A01H501U".into(),
+        }],
         ..NewAccount::default()
     };
-    store
-        .commit_step(
-            &e.provision(
+    // Its hint first (the engine asks for it), then the account.
+    let mut keys: Vec<String> = Vec::new();
+    let provisioned = loop {
+        let step = e
+            .provision(
                 &new,
                 Some("Correct-Horse-1"),
-                &Records::new(),
+                &store.load(&keys),
                 now(),
                 &mut rand::rng(),
             )
-            .unwrap(),
-        )
-        .unwrap();
+            .unwrap();
+        match &step.then {
+            varco::flow::Then::Load { keys: more } => keys.extend(more.iter().cloned()),
+            _ => break step,
+        }
+    };
+    store.commit_step(&provisioned).unwrap();
     let s = if grant {
         let g = varco::flow::SessionGrant::from_json(&format!(
             r#"{{"account":"a1","epoch":0,"level":1,"at":{}}}"#,
@@ -313,6 +323,23 @@ fn recovery_steps(c: &mut Criterion) {
         "reset_identify_unknown",
         recovery_at(&e, reset, false, &[]),
         identify("nobody"),
+    );
+    // By codice fiscale: a hint naming the account, or no hint.
+    let by_cf = |cf: &str| Input::IdentifyBy {
+        kind: varco::account::IdentifierKind::CodiceFiscale,
+        identifier: cf.into(),
+    };
+    bench(
+        &mut g,
+        "reset_identify_codice_fiscale_known",
+        recovery_at(&e, reset, false, &[]),
+        by_cf("RSSMRA80A01H501U"),
+    );
+    bench(
+        &mut g,
+        "reset_identify_codice_fiscale_unknown",
+        recovery_at(&e, reset, false, &[]),
+        by_cf("MRTMTT91D08F205J"),
     );
     let wrong = Input::Code {
         code: "000000".into(),
