@@ -58,6 +58,57 @@ fn mobile(n: &str) -> Input {
     Input::Mobile { number: n.into() }
 }
 
+/// The token of the last link sent, by SMS or email (`...token=<hex>`).
+fn last_link(store: &Store) -> String {
+    let outbox = store.outbox.lock().unwrap();
+    for e in outbox.iter().flatten().rev() {
+        let text = match e {
+            Effect::SendSms { text, .. } => text,
+            Effect::SendEmail { body, .. } => body,
+            _ => continue,
+        };
+        if let Some((_, t)) = text.split_once("token=") {
+            return t.chars().take_while(char::is_ascii_hexdigit).collect();
+        }
+    }
+    panic!("no link was sent");
+}
+
+/// A recovery mobile change cancelled by `actor` with `token`.
+fn cancel(
+    engine: &FlowEngine,
+    store: &Store,
+    actor: &Actor,
+    token: Option<&str>,
+    t: u64,
+) -> Result<varco::flow::FlowStep, varco::Error> {
+    engine.command(
+        actor,
+        &Command::CancelMobileChange {
+            account: "a1".into(),
+            token: token.map(varco::SecretString::from),
+        },
+        &store.load(&["account/a1".into(), "guard/a1".into()]),
+        at(t),
+        &mut rand::rng(),
+    )
+}
+
+/// Changes the recovery mobile to `number` from a new sign-in at `t`.
+fn change_to(engine: &FlowEngine, store: &Store, number: &str, t: u64) {
+    let rng = &mut rand::rng();
+    let g = grant(engine, store, t);
+    let (f, s) = enroll(engine, store, &g, t + 10);
+    let _ = request(engine, store, &f, &s, &mobile(number), at(t + 11), rng);
+    let code = last_code(store);
+    let (step, _) = request(engine, store, &f, &s, &login::code(&code), at(t + 12), rng);
+    assert!(
+        matches!(step.outcome, FlowOutcome::Done { .. }),
+        "{:?}",
+        step.outcome
+    );
+}
+
 fn account(store: &Store) -> Stored<Account> {
     Stored::from_json(&store.get("account/a1").unwrap()).unwrap()
 }
@@ -147,11 +198,15 @@ fn a_number_is_saved_only_after_its_code_and_the_old_one_hears_of_it() {
     let a = account(&store);
     assert_eq!(a.body().mobile(), Some("+393207654321"));
     assert_eq!(refreshed.epoch, a.body().epoch());
+    // The old number is told, with a link that cancels the change within
+    // the hold; the record keeps only the link's digest.
+    let token = last_link(&store);
     assert!(step.effects.iter().any(|e| matches!(
         e,
-        Effect::NotifyAddress { to, event, .. }
-            if to == "+393331234567" && event == "recovery_mobile_changed"
+        Effect::SendSms { to, text }
+            if to == "+393331234567" && text.contains("72") && text.contains(&format!("https://example.invalid/recovery/cancel?account=a1&token={token}"))
     )));
+    assert!(!store.get("account/a1").unwrap().contains(&token));
     // The code is single use: the flow is done, the code spent.
     let (step, _) = request(&engine, &store, &f, &s, &login::code(&code), at(25), rng);
     assert_eq!(step.outcome, FlowOutcome::Stale);
@@ -196,56 +251,74 @@ fn a_new_number_is_held_before_it_serves_a_reset_and_can_be_cancelled() {
     );
     let after_hold = 22 + 72 * 3600 + 1;
     assert_eq!(reset_sends_to(after_hold).as_deref(), Some("+393207654321"));
-    // Another change, cancelled from the old channels within its hold.
-    let g = grant(&engine, &store, after_hold + 100);
-    let (f, s) = enroll(&engine, &store, &g, after_hold + 110);
-    let _ = request(
-        &engine,
-        &store,
-        &f,
-        &s,
-        &mobile("3470000000"),
-        at(after_hold + 111),
-        rng,
-    );
-    let code = last_code(&store);
-    let _ = request(
-        &engine,
-        &store,
-        &f,
-        &s,
-        &login::code(&code),
-        at(after_hold + 112),
-        rng,
-    );
+    // Another change, cancelled from the link on the old channels within
+    // its hold; the host cannot cancel without the link, nor with another.
+    change_to(&engine, &store, "3470000000", after_hold + 100);
     assert_eq!(account(&store).body().mobile(), Some("+393470000000"));
-    let cmd = engine
-        .command(
-            &Actor::Host {},
-            &Command::CancelMobileChange {
-                account: "a1".into(),
-            },
-            &store.load(&["account/a1".into(), "guard/a1".into()]),
-            at(after_hold + 200),
-            rng,
-        )
-        .unwrap();
+    let link = last_link(&store);
+    let at_ = after_hold + 200;
+    for token in [None, Some("0".repeat(64)), Some(link[1..].to_owned())] {
+        let err = cancel(&engine, &store, &Actor::Host {}, token.as_deref(), at_).unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+    }
+    let cmd = cancel(&engine, &store, &Actor::Host {}, Some(&link), at_).unwrap();
     store.commit_step(&cmd).unwrap();
     let a = account(&store);
     assert_eq!(a.body().mobile(), Some("+393207654321"));
     assert!(a.body().mobile_hold().is_none());
-    // Nothing left to cancel.
-    let err = engine
-        .command(
-            &Actor::Host {},
-            &Command::CancelMobileChange {
-                account: "a1".into(),
-            },
-            &store.load(&["account/a1".into(), "guard/a1".into()]),
-            at(after_hold + 201),
-            rng,
-        )
-        .unwrap_err();
+    // Nothing left to cancel: the link is over.
+    let err = cancel(&engine, &store, &Actor::Host {}, Some(&link), at_ + 1).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}
+
+/// Changing the number again during the hold neither launders the first
+/// change nor voids its link: the first link still restores the number
+/// the account had before both; the second change sends no new link.
+#[test]
+fn a_second_change_during_the_hold_keeps_the_first_link() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    change_to(&engine, &store, "3207654321", 10);
+    let first = last_link(&store);
+    change_to(&engine, &store, "3470000000", 100);
+    assert_eq!(last_link(&store), first, "no second link");
+    assert!(
+        store
+            .outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .any(|e| matches!(
+                e,
+                Effect::NotifyAddress { to, event, .. }
+                    if to == "+393207654321" && event == "recovery_mobile_changed"
+            ))
+    );
+    let cmd = cancel(&engine, &store, &Actor::Host {}, Some(&first), 200).unwrap();
+    store.commit_step(&cmd).unwrap();
+    assert_eq!(account(&store).body().mobile(), Some("+393331234567"));
+}
+
+/// An operator (who checked the owner's identity) cancels without the
+/// link; the audit names the operator.
+#[test]
+fn an_operator_cancels_a_change_without_the_link() {
+    let (engine, store) = (engine(), Store::new());
+    provision(&engine, &store, &mario(false));
+    change_to(&engine, &store, "3207654321", 10);
+    let op = Actor::Operator { id: "op-7".into() };
+    let step = cancel(&engine, &store, &op, None, 100).unwrap();
+    assert!(step.effects.iter().any(|e| matches!(
+        e,
+        Effect::Audit(a) if format!("{a:?}").contains("op-7")
+    )));
+    store.commit_step(&step).unwrap();
+    assert_eq!(account(&store).body().mobile(), Some("+393331234567"));
+    // A forged token is refused even from an operator.
+    change_to(&engine, &store, "3207654321", 200);
+    let forged = "0".repeat(64);
+    let err = cancel(&engine, &store, &op, Some(&forged), 300).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
 

@@ -1596,14 +1596,19 @@ fn a_cease_waits_for_the_old_owner_or_the_delay_and_commits_with_the_new_account
         *account_at(&store, "old1").body().lifecycle().state(),
         AccountState::Active
     );
+    // The link's token is in the email, its digest only in the record.
+    let token = last_link(&store);
     assert!(store.outbox.lock().unwrap().iter().flatten().any(|e| matches!(
         e,
-        Effect::NotifyAddress { to, event, .. } if to == "vecchio@example.it" && event == "registration_cease_pending"
+        Effect::SendEmail { to, body, .. } if to == "vecchio@example.it" && body.contains("72") && body.contains(&format!("https://example.invalid/registration/cease?account=old1&token={token}"))
     )));
+    let stored = store.get("account/old1").unwrap();
+    assert!(!stored.contains(&token));
     // Not due before its 72 hours.
     let due = Command::ResolveCease {
         account: "old1".into(),
         decision: CeaseDecision::Due,
+        token: None,
     };
     assert_eq!(
         command(&engine, &store, &due, 3600).unwrap_err().code(),
@@ -1648,11 +1653,23 @@ fn a_refused_cease_keeps_the_old_account_and_ceases_the_new_one() {
     provision(&engine, &store, &old);
     let new = ceasing(&engine, &store, 0, "old1", "nuovo@example.it");
     let epoch = account_at(&store, "old1").body().epoch();
-    let refuse = Command::ResolveCease {
+    let refuse = |token: Option<String>| Command::ResolveCease {
         account: "old1".into(),
         decision: CeaseDecision::Refuse,
+        token: token.map(varco::SecretString::new),
     };
-    let step = command(&engine, &store, &refuse, 100).unwrap();
+    // The owner's answer needs the emailed link: none, or a forged one,
+    // is refused and changes nothing.
+    let link = last_link(&store);
+    for token in [None, Some("0".repeat(64)), Some(link[1..].to_owned())] {
+        assert_eq!(
+            command(&engine, &store, &refuse(token), 100)
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+    }
+    let step = command(&engine, &store, &refuse(Some(link.clone())), 100).unwrap();
     store.commit_step(&step).unwrap();
     let o = account_at(&store, "old1");
     assert_eq!(
@@ -1668,10 +1685,11 @@ fn a_refused_cease_keeps_the_old_account_and_ceases_the_new_one() {
         e,
         Effect::NotifyAddress { to, event, .. } if to == "nuovo@example.it" && event == "registration_refused"
     )));
-    // A confirmation needs a cease pending.
+    // The link is over with the cease: a confirmation with it is refused.
     let confirm = Command::ResolveCease {
         account: "old1".into(),
         decision: CeaseDecision::Confirm,
+        token: Some(varco::SecretString::new(link)),
     };
     assert_eq!(
         command(&engine, &store, &confirm, 101).unwrap_err().code(),
@@ -1712,9 +1730,11 @@ fn a_ceased_account_leaves_its_codice_fiscales_hint() {
         let mut both = vec!["old1".to_owned(), new.clone()];
         both.sort();
         assert_eq!(hint(), both);
+        let token = (decision == CeaseDecision::Refuse).then(|| last_link(&store).into());
         let c = Command::ResolveCease {
             account: "old1".into(),
             decision,
+            token,
         };
         let step = command(&engine, &store, &c, 11 + 72 * 3600).unwrap();
         store.commit_step(&step).unwrap();

@@ -313,9 +313,14 @@ fun viewSummary(v: View): String {
     return if (v.error != null) "$screen:${v.error!!.name.lowercase()}" else screen
 }
 
-/** The token of the last link emailed ("...token=<64 hex digits>"). */
+/** The token of the last link sent, by email or SMS ("...token=<64 hex digits>"). */
 fun lastLink(outbox: Iterable<List<Effect>>): String = outbox.flatten().reversed().firstNotNullOf { e ->
-    (e as? Effect.SendEmail)?.let { Regex("token=([0-9a-f]{64})").find(it.body.reveal())?.groupValues?.get(1) }
+    val text = when (e) {
+        is Effect.SendEmail -> e.body.reveal()
+        is Effect.SendSms -> e.text.reveal()
+        else -> null
+    }
+    text?.let { Regex("token=([0-9a-f]{64})").find(it)?.groupValues?.get(1) }
 }
 
 fun codesSent(outbox: Iterable<List<Effect>>): List<String> = outbox.flatten().mapNotNull { e ->
@@ -524,13 +529,15 @@ class FlowScenario(val hostOf: (FlowEngine) -> ScenarioHost = { ModelHost(it) })
                 val actor = if (a["actor"] == "operator") Actor.Operator(a.getValue("id")) else Actor.Host
                 val c = flatJson(f[3])
                 val account = c.getValue("account")
+                // "token":"link": the token of the latest link sent.
+                val token = c["token"]?.let { SecretText(if (it == "link") lastLink(host!!.outbox) else it) }
                 val command = when (c["command"]) {
                     "block" -> Command.Block(account, c.getValue("reason"))
                     "unblock" -> Command.Unblock(account)
                     "subscription_expired" -> Command.SubscriptionExpired(account)
                     "force_reset" -> Command.ForceReset(account, c.getValue("reason"), c.getValue("document"), c["to"])
-                    "cancel_mobile_change" -> Command.CancelMobileChange(account)
-                    "resolve_cease" -> Command.ResolveCease(account, CeaseDecision.valueOf(c.getValue("decision").uppercase()))
+                    "cancel_mobile_change" -> Command.CancelMobileChange(account, token)
+                    "resolve_cease" -> Command.ResolveCease(account, CeaseDecision.valueOf(c.getValue("decision").uppercase()), token)
                     "subscription_renewed" -> Command.SubscriptionRenewed(account)
                     else -> throw Check("unknown command ${c["command"]}")
                 }

@@ -139,7 +139,8 @@ static int commit(const varco_step *s) {
         }
       }
       if (k == 6 && sent_count < 64) sent_codes[sent_count++][6] = 0;
-      const char *link = e && strstr(e, "\"body\":\"") ? strstr(e, "token=") : NULL;
+      /* The token of a link sent, by email or SMS. */
+      const char *link = text ? strstr(text, "token=") : NULL;
       if (link) {
         size_t j = 0;
         for (link += strlen("token="); j < 64 && isxdigit((unsigned char)link[j]); j++) last_link[j] = link[j];

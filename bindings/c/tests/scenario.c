@@ -627,8 +627,16 @@ static void test_shared_scenario(void) {
       CHECK(strcmp(got, f[4]) == 0);
       CHECK(strcmp(view_got, f[5]) == 0);
     } else if (strcmp(f[0], "command") == 0 && nf == 5) {
-      char account[64], key[96];
-      json_field(f[3], "account", account, sizeof account);
+      char account[64], key[96], json[1024];
+      /* "token":"link": the token of the latest link sent. */
+      const char *link = strstr(f[3], "\"token\":\"link\"");
+      if (link) {
+        snprintf(json, sizeof json, "%.*s\"token\":\"%s\"%s", (int)(link - f[3]), f[3], last_link,
+                 link + strlen("\"token\":\"link\""));
+      } else {
+        snprintf(json, sizeof json, "%s", f[3]);
+      }
+      json_field(json, "account", account, sizeof account);
       varco_records *r = NULL;
       CHECK_OK(varco_records_new(&r));
       const char *prefixes[2] = {"account/", "guard/"};
@@ -639,10 +647,10 @@ static void test_shared_scenario(void) {
         free(text);
       }
       varco_step *st = NULL;
-      CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+      CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(json), r, strtoll(f[1], NULL, 10), &st));
       /* The host loop: the records the command asks for, loaded. */
       while (loaded_what_it_asks(&st, r)) {
-        CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(f[3]), r, strtoll(f[1], NULL, 10), &st));
+        CHECK_OK(varco_engine_command(flow_engine, S(f[2]), S(json), r, strtoll(f[1], NULL, 10), &st));
       }
       varco_records_free(r);
       char o[512] = {0}, want[128];

@@ -8,9 +8,9 @@ use varco::Timestamp;
 use varco::account::IdentifierKind;
 use varco::account::{Account, AccountState, RequiredAction};
 use varco::flow::{
-    BlockCause, CeaseDecision, Command, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome,
-    FormValue, HostFact, HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant,
-    Unblock, View, ViewError,
+    BlockCause, CeaseDecision, Done, DuplicateChoice, EndReason, FlowKind, FlowOutcome, FormValue,
+    HostFact, HostQuestion, Method, Rejection, Screen, SessionCheck, SessionGrant, Unblock, View,
+    ViewError,
 };
 use varco::otp::Channel;
 use varco::record::Stored;
@@ -823,8 +823,9 @@ pub enum Actor {
     Host,
 }
 
-/// A command (the core's `varco::flow::Command`).
-#[uniffi::remote(Enum)]
+/// A command (the core's `varco::flow::Command`, with a link's token as
+/// [`SecretText`]).
+#[derive(Debug, Clone, uniffi::Enum)]
 pub enum Command {
     /// An operator blocks the account.
     Block {
@@ -860,18 +861,72 @@ pub enum Command {
         /// Where to send it, if not the account's own email or mobile.
         to: Option<String>,
     },
-    /// A recovery mobile change cancelled from the old channels.
+    /// A recovery mobile change cancelled from the link sent to the old
+    /// channels (or by an operator, who may leave the token out).
     CancelMobileChange {
         /// The account.
         account: String,
+        /// The link's token.
+        token: Option<Arc<SecretText>>,
     },
-    /// A cease a newer registration asked for, resolved.
+    /// A cease a newer registration asked for, resolved: by its owner
+    /// from the emailed link (or an operator, who may leave the token
+    /// out), or when due (no token).
     ResolveCease {
         /// The old account.
         account: String,
         /// Confirm, refuse, or due.
         decision: CeaseDecision,
+        /// The link's token.
+        token: Option<Arc<SecretText>>,
     },
+}
+
+impl Command {
+    /// The core's command.
+    pub(crate) fn to_core(&self) -> varco::flow::Command {
+        use varco::flow::Command as C;
+        let token = |t: &Option<Arc<SecretText>>| t.as_deref().map(SecretText::to_core);
+        match self {
+            Command::Block { account, reason } => C::Block {
+                account: account.clone(),
+                reason: reason.clone(),
+            },
+            Command::Unblock { account } => C::Unblock {
+                account: account.clone(),
+            },
+            Command::SubscriptionExpired { account } => C::SubscriptionExpired {
+                account: account.clone(),
+            },
+            Command::SubscriptionRenewed { account } => C::SubscriptionRenewed {
+                account: account.clone(),
+            },
+            Command::ForceReset {
+                account,
+                reason,
+                document,
+                to,
+            } => C::ForceReset {
+                account: account.clone(),
+                reason: reason.clone(),
+                document: document.clone(),
+                to: to.clone(),
+            },
+            Command::CancelMobileChange { account, token: t } => C::CancelMobileChange {
+                account: account.clone(),
+                token: token(t),
+            },
+            Command::ResolveCease {
+                account,
+                decision,
+                token: t,
+            } => C::ResolveCease {
+                account: account.clone(),
+                decision: *decision,
+                token: token(t),
+            },
+        }
+    }
 }
 
 /// How a pending cease is resolved (the core's
@@ -1124,7 +1179,7 @@ impl FlowEngine {
     ) -> Result<FlowStep, VarcoError> {
         self.step(self.inner.command(
             &actor.into_core(),
-            &command,
+            &command.to_core(),
             &loaded(records),
             at_ms(now_ms)?,
             &mut rand::rng(),

@@ -11,14 +11,14 @@
 use std::sync::Arc;
 
 use varco::flow::{
-    Command, FlowKind, FlowOutcome, HostFact, Requirement, SessionCheck, SessionGrant,
-    StartContext, View,
+    FlowKind, FlowOutcome, HostFact, Requirement, SessionCheck, SessionGrant, StartContext, View,
 };
 use varco_store::{RunError, StoreError};
 
 use crate::at_ms;
 use crate::effect::Effect;
 use crate::error::{StoreErrorCode, VarcoError};
+use crate::flow::Command;
 use crate::flow::{Actor, FlowEngine, FlowInput, NewAccount};
 use crate::secret::{SecretText, secret};
 
@@ -305,7 +305,7 @@ impl Store {
             &engine.inner,
             &*self.inner,
             &actor.into_core(),
-            &command,
+            &command.to_core(),
             at_ms(now_ms)?,
             &mut rand::rng(),
         )?))

@@ -89,6 +89,11 @@ pub struct MobileHold {
     /// The number it replaced, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// The SHA-256 (hex) of the cancel link's token sent to the old
+    /// channels (`Command::CancelMobileChange` with that token undoes the
+    /// change), if there was a channel to send it to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 #[cfg(test)]

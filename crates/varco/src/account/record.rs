@@ -127,6 +127,11 @@ pub struct PendingCease {
     pub by: String,
     /// When the cease may happen without the owner's answer.
     pub due: Timestamp,
+    /// The SHA-256 (hex) of the link's token emailed to this account's
+    /// owner (`Command::ResolveCease` with that token confirms or
+    /// refuses), if the account has an email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Whether `id` can be an account id: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -200,11 +205,17 @@ impl Account {
     }
 
     /// The account with a cease pending, asked by account `by`.
-    pub(crate) fn with_cease_pending(&self, by: &str, due: Timestamp) -> Account {
+    pub(crate) fn with_cease_pending(
+        &self,
+        by: &str,
+        due: Timestamp,
+        link: Option<String>,
+    ) -> Account {
         let mut next = self.clone();
         next.cease = Some(PendingCease {
             by: by.to_owned(),
             due,
+            link,
         });
         next
     }
@@ -330,6 +341,10 @@ impl Account {
     pub fn mobile_hold(&self) -> Option<&MobileHold> {
         self.mobile_hold.as_ref()
     }
+    /// The recovery mobile change on hold at `now`, if any.
+    pub fn running_mobile_hold(&self, now: Timestamp) -> Option<&MobileHold> {
+        self.mobile_hold.as_ref().filter(|h| now < h.until)
+    }
     /// The secret question, if any.
     pub fn question(&self) -> Option<&SecretQuestion> {
         self.question.as_ref()
@@ -452,20 +467,27 @@ impl Account {
     /// The account with a new recovery mobile (its owner proved it with a
     /// code): the epoch moves, and the number is held until `until` before
     /// it serves a recovery. A hold already running keeps the number it
-    /// replaced (changing twice does not launder the first change).
+    /// replaced and its cancel link (changing twice does not launder the
+    /// first change, nor void the link its owner holds); otherwise `link`
+    /// is the new cancel link's digest.
     pub(crate) fn with_recovery_mobile(
         &self,
         number: &str,
         until: Timestamp,
         now: Timestamp,
+        link: Option<String>,
     ) -> Account {
         let mut next = self.clone();
-        let previous = match &self.mobile_hold {
-            Some(h) if now < h.until => h.previous.clone(),
-            _ => self.mobile.clone(),
+        let (previous, link) = match self.running_mobile_hold(now) {
+            Some(h) => (h.previous.clone(), h.link.clone()),
+            None => (self.mobile.clone(), link),
         };
         next.mobile = Some(number.to_owned());
-        next.mobile_hold = (until > now).then_some(MobileHold { until, previous });
+        next.mobile_hold = (until > now).then_some(MobileHold {
+            until,
+            previous,
+            link,
+        });
         next.epoch = next.epoch.saturating_add(1);
         next
     }
@@ -474,7 +496,7 @@ impl Account {
     /// it replaced back, no hold, the epoch moved. `None` when no change is
     /// on hold at `now`.
     pub(crate) fn with_mobile_change_cancelled(&self, now: Timestamp) -> Option<Account> {
-        let hold = self.mobile_hold.as_ref().filter(|h| now < h.until)?;
+        let hold = self.running_mobile_hold(now)?;
         let mut next = self.clone();
         next.mobile = hold.previous.clone();
         next.mobile_hold = None;

@@ -2,7 +2,9 @@
 //! account is ceased only when its owner confirms, or when the delay they
 //! were told of passes; a recycled number plus a computable codice fiscale
 //! must not cease someone else's account. The new account waits, pending
-//! activation, and the cease and its activation commit together.
+//! activation, and the cease and its activation commit together. The owner
+//! answers from the link emailed to them ([`super::owner_link`]); the
+//! command checks its token before this runs.
 
 use super::command::CeaseDecision;
 use super::engine::{FlowEngine, Work};

@@ -5,11 +5,12 @@
 use serde::Deserialize;
 
 use super::engine::{FlowEngine, Work, guard_key};
+use super::owner_link;
 use super::records::{FlowWrite, Records};
 use super::step::{FlowOutcome, FlowStep, Then};
 use crate::account::{AccountState, LifecycleEvent, account_key};
 use crate::guard::Unlock;
-use crate::{Error, Timestamp};
+use crate::{Error, SecretString, Timestamp};
 
 /// Who gives a command.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -71,22 +72,31 @@ pub enum Command {
         #[serde(default)]
         to: Option<String>,
     },
-    /// The owner cancelled a recovery mobile change from the old channels
-    /// (the host checked the link it sent there): the old number comes
-    /// back, the change's epoch ends.
+    /// The owner cancelled a recovery mobile change from the link varco
+    /// sent to the old channels (the old number, the email), or an
+    /// operator did for them: the old number comes back, the change's
+    /// epoch ends.
     CancelMobileChange {
         /// The account.
         account: String,
+        /// The link's token (64 hex digits): required from the host; an
+        /// operator may leave it out.
+        #[serde(default)]
+        token: Option<SecretString>,
     },
     /// A cease a newer registration asked for (FLOWS F7), resolved: the
-    /// old account's owner confirms or refuses it (the host checked the
-    /// link it sent to the old account's own address), or its delay has
+    /// old account's owner confirms or refuses it from the link varco
+    /// emailed them (or an operator does for them), or its delay has
     /// passed (the host's scheduler, or an operator).
     ResolveCease {
         /// The old account (the one with the cease pending).
         account: String,
         /// How it is resolved.
         decision: CeaseDecision,
+        /// The link's token: required from the host to confirm or refuse;
+        /// not needed when the cease is due, nor from an operator.
+        #[serde(default)]
+        token: Option<SecretString>,
     },
 }
 
@@ -96,7 +106,7 @@ pub enum Command {
 /// use varco::flow::{CeaseDecision, Command};
 ///
 /// let c = Command::from_json(r#"{"command":"resolve_cease","account":"a1","decision":"due"}"#).unwrap();
-/// assert_eq!(c, Command::ResolveCease { account: "a1".into(), decision: CeaseDecision::Due });
+/// assert_eq!(c, Command::ResolveCease { account: "a1".into(), decision: CeaseDecision::Due, token: None });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,7 +138,7 @@ impl Command {
             | Command::SubscriptionExpired { account }
             | Command::SubscriptionRenewed { account }
             | Command::ForceReset { account, .. }
-            | Command::CancelMobileChange { account }
+            | Command::CancelMobileChange { account, .. }
             | Command::ResolveCease { account, .. } => account,
         }
     }
@@ -163,7 +173,8 @@ impl FlowEngine {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an unknown account, an operator command
-    /// from the host, or an empty operator id or reason;
+    /// from the host, an empty operator id or reason, or an owner's link
+    /// that does not hold (wrong, over, or missing from the host);
     /// [`Error::IllegalTransition`] for a command the account's state does
     /// not allow (blocking a closed account); a stored record's own error;
     /// [`Error::InvalidTime`] for a broken clock. Nothing is written.
@@ -254,10 +265,28 @@ impl FlowEngine {
                 };
                 return self.force_reset(&order, &account, records, now, rng);
             }
-            Command::CancelMobileChange { .. } => {
-                return self.cancel_mobile_change(&account, now);
+            Command::CancelMobileChange { token, .. } => {
+                let hold = account.body().running_mobile_hold(now);
+                owner_link::check(
+                    token.as_ref(),
+                    hold.and_then(|h| h.link.as_deref()),
+                    operator.is_some(),
+                )?;
+                return self.cancel_mobile_change(&account, operator.as_deref(), now);
             }
-            Command::ResolveCease { decision, .. } => {
+            Command::ResolveCease {
+                decision, token, ..
+            } => {
+                // Due needs no answer from the owner; an answer needs the
+                // link (or an operator).
+                if *decision != CeaseDecision::Due || token.is_some() {
+                    let pending = account.body().cease_pending();
+                    owner_link::check(
+                        token.as_ref(),
+                        pending.and_then(|p| p.link.as_deref()),
+                        operator.is_some(),
+                    )?;
+                }
                 return self.resolve_cease(&account, *decision, records, now);
             }
         };

@@ -134,6 +134,10 @@ pub struct RegistrationConfig {
     /// Hours an earlier registration's owner has to refuse its cease
     /// (told on their own channels) before it happens.
     pub cease_delay_hours: u32,
+    /// The address of the link emailed to that owner, to confirm or
+    /// refuse the cease: `{account}` and `{token}` are replaced (the
+    /// host's page gives both to `Command::ResolveCease`).
+    pub cease_url: String,
 }
 
 impl Default for RegistrationConfig {
@@ -161,6 +165,8 @@ impl Default for RegistrationConfig {
                 ..LockoutPolicy::never_for_good()
             },
             cease_delay_hours: 72,
+            cease_url: "https://example.invalid/registration/cease?account={account}&token={token}"
+                .into(),
         }
     }
 }
@@ -170,7 +176,8 @@ impl RegistrationConfig {
     ///
     /// # Errors
     /// [`Error::InvalidEngineConfig`] for a value out of range, a link
-    /// address without `{flow}` and `{token}`, or empty versions.
+    /// address without `{flow}` and `{token}` (a cease's without
+    /// `{account}` and `{token}`), or empty versions.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: &str| Err(Error::InvalidEngineConfig(format!("registration: {m}")));
         if !(600..=24 * 3600).contains(&self.flow_ttl_secs) {
@@ -184,6 +191,9 @@ impl RegistrationConfig {
             || self.link_url.len() > 2048
         {
             return bad("link_url: up to 2048 bytes with {flow} and {token}");
+        }
+        if !link_template(&self.cease_url) {
+            return bad("cease_url: up to 2048 bytes with {account} and {token}");
         }
         for v in [&self.terms_version, &self.privacy_version] {
             if v.is_empty() || v.len() > 64 {
@@ -228,6 +238,11 @@ pub struct RecoveryConfig {
     /// How long a new recovery mobile is held before it serves a recovery
     /// (0: at once).
     pub mobile_hold_hours: u32,
+    /// The address of the link that cancels a recovery mobile change,
+    /// sent to the old number and the account's email: `{account}` and
+    /// `{token}` are replaced (the host's page gives both to
+    /// `Command::CancelMobileChange`).
+    pub cancel_url: String,
     /// How old a session grant may be, at most, to open a password change
     /// or a recovery-mobile enrollment (a host may ask for younger).
     pub sensitive_max_age_secs: u64,
@@ -272,6 +287,8 @@ impl Default for RecoveryConfig {
             .map(String::from)
             .to_vec(),
             mobile_hold_hours: 72,
+            cancel_url: "https://example.invalid/recovery/cancel?account={account}&token={token}"
+                .into(),
             sensitive_max_age_secs: 15 * 60,
             sensitive_level: 1,
             show_masks: false,
@@ -296,8 +313,9 @@ impl RecoveryConfig {
     ///
     /// # Errors
     /// [`Error::InvalidEngineConfig`] for an empty catalogue, an id that is
-    /// empty or over 64 bytes, a hold over a year, a maximum age outside 1
-    /// minute to 1 day, or a level other than 1 or 2.
+    /// empty or over 64 bytes, a hold over a year, a cancel link address
+    /// without `{account}` and `{token}`, a maximum age outside 1 minute to
+    /// 1 day, or a level other than 1 or 2.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: &str| Err(Error::InvalidEngineConfig(format!("recovery: {m}")));
         if self.questions.is_empty()
@@ -311,6 +329,9 @@ impl RecoveryConfig {
         }
         if self.mobile_hold_hours > 24 * 366 {
             return bad("mobile_hold_hours: 0 to 8784");
+        }
+        if !link_template(&self.cancel_url) {
+            return bad("cancel_url: up to 2048 bytes with {account} and {token}");
         }
         if !(60..=24 * 3600).contains(&self.sensitive_max_age_secs) {
             return bad("sensitive_max_age_secs: 60 to 86400");
@@ -328,6 +349,12 @@ impl RecoveryConfig {
         }
         Ok(())
     }
+}
+
+/// Whether `url` is a link to an account's owner: up to 2048 bytes, with
+/// `{account}` and `{token}`.
+fn link_template(url: &str) -> bool {
+    url.contains("{account}") && url.contains("{token}") && url.len() <= 2048
 }
 
 impl Default for EngineConfig {

@@ -8,8 +8,6 @@
 //! moves (every session, flow and code ends); failure locks lift (not an
 //! operator's or a location block); the order is audited with the
 //! operator, the reason and the document.
-//!
-//! Also here: a recovery mobile change cancelled from the old channels.
 
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
@@ -135,50 +133,6 @@ impl FlowEngine {
                 .detail("document", order.document)
                 .detail("channel", channel)
                 .detail("to", address),
-        ));
-        Ok(FlowStep {
-            outcome: FlowOutcome::Applied {
-                state: a.lifecycle().state().clone(),
-            },
-            view: None,
-            writes: work.commit.into_writes(),
-            effects: work.effects,
-            then: Then::Respond,
-        })
-    }
-
-    /// A recovery mobile change cancelled from the old channels: the
-    /// number it replaced comes back (with no hold), the epoch moves (the
-    /// session that made the change ends).
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when no change is on hold.
-    pub(crate) fn cancel_mobile_change(
-        &self,
-        account: &Stored<Account>,
-        now: Timestamp,
-    ) -> Result<FlowStep, Error> {
-        let a = account.body();
-        let next = a
-            .with_mobile_change_cancelled(now)
-            .ok_or_else(|| Error::InvalidInput("no recovery mobile change is on hold".into()))?;
-        let written = account.next(next, now)?;
-        let mut work = Work::new();
-        work.commit.grant(FlowWrite::put(
-            &a.record_key(),
-            &Write::replacing(account, written),
-        ));
-        work.effects.push(Effect::RevokeSessions {
-            account: a.id().to_owned(),
-            except_device: None,
-        });
-        work.effects.push(Effect::NotifyOwner {
-            event: "recovery_mobile_change_cancelled".into(),
-            detail: String::new(),
-        });
-        work.effects.push(Effect::Audit(
-            AuditEvent::new(now, AuditKind::FlowStep, a.id())
-                .detail("step", "recovery_mobile_change_cancelled"),
         ));
         Ok(FlowStep {
             outcome: FlowOutcome::Applied {

@@ -34,6 +34,7 @@ mod host_fact;
 mod input;
 mod login;
 mod new_password;
+mod owner_link;
 mod password_change;
 mod provision;
 mod records;

@@ -11,18 +11,25 @@
 //! announced on the old number and the owner's channels, and is held
 //! (`recovery.mobile_hold_hours`, 72 by default) before it can serve a
 //! recovery: a hijacked session cannot plant its own reset channel. Until
-//! then the number it replaced still serves.
+//! then the number it replaced still serves. The old number and the email
+//! get a link that cancels the change ([`super::owner_link`]); a second
+//! change during the hold keeps the first link and the first number.
 
 use std::time::Duration;
 
 use rand_core::CryptoRng;
 
+use zeroize::Zeroizing;
+
 use super::engine::{FlowEngine, Submit, Work, challenge_key, destination_key};
 use super::input::Input;
+use super::owner_link::OwnerLink;
 use super::records::{FlowWrite, Records};
 use super::state::{Flow, State};
 use super::step::{FlowOutcome, FlowStep, Rejection, Then};
 use super::view::{Done, EndReason, ViewError};
+use crate::account::Account;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::effect::Effect;
 use crate::otp::{Challenge, Channel, CodeOutcome, Destination, Purpose};
 use crate::record::Stored;
@@ -44,7 +51,7 @@ impl FlowEngine {
                 self.enter_mobile(flow, number, records, now, rng)
             }
             (State::ConfirmMobile { .. }, Input::Code { code }) => {
-                self.confirm_mobile(flow, code.expose(), records, now)
+                self.confirm_mobile(flow, code.expose(), records, now, rng)
             }
             (State::ConfirmMobile { .. }, Input::Resend) => {
                 self.resend_mobile(flow, records, now, rng)
@@ -143,12 +150,13 @@ impl FlowEngine {
     /// The code: right, the number is saved (held before it serves a
     /// recovery); wrong or expired, the screen again; its attempts used
     /// up, the flow ends.
-    fn confirm_mobile(
+    fn confirm_mobile<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         code: &str,
         records: &Records,
         now: Timestamp,
+        rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
         let State::ConfirmMobile { challenge, number } = &f.state else {
@@ -195,20 +203,46 @@ impl FlowEngine {
             }
         }
         let a = account.body();
-        let hold = Duration::from_secs(u64::from(self.config.recovery.mobile_hold_hours) * 3600);
-        let old = a.mobile().map(str::to_owned);
-        let body = a.with_recovery_mobile(number, now + hold, now);
+        let hours = self.config.recovery.mobile_hold_hours;
+        let hold = Duration::from_secs(u64::from(hours) * 3600);
+        let old = a.mobile().filter(|o| *o != number).map(str::to_owned);
+        // A cancel link for the old channels, unless a hold already runs
+        // (its owner holds the first change's link) or nothing holds.
+        let link = (hours > 0
+            && a.running_mobile_hold(now).is_none()
+            && (old.is_some() || a.email().is_some()))
+        .then(|| OwnerLink::draw(&self.config.recovery.cancel_url, a.id(), rng));
+        let digest = link.as_ref().map(|l| l.digest.clone());
+        let body = a.with_recovery_mobile(number, now + hold, now, digest);
         let written = account.next(body, now)?;
         let epoch = written.body().epoch();
         work.commit.grant(FlowWrite::put(
             &a.record_key(),
             &crate::step::Write::replacing(&account, written),
         ));
-        if let Some(old) = old.filter(|o| o != number) {
-            work.effects.push(Effect::NotifyAddress {
+        match (&link, old) {
+            (Some(link), Some(old)) => work.effects.push(Effect::SendSms {
+                to: old,
+                text: self.cancel_text(&link.url, hours),
+            }),
+            (None, Some(old)) => work.effects.push(Effect::NotifyAddress {
                 channel: Channel::Sms,
                 to: old,
                 event: "recovery_mobile_changed".into(),
+            }),
+            (_, None) => {}
+        }
+        if let (Some(link), Some(email)) = (&link, a.email()) {
+            let lang = self.config.delivery.lang;
+            work.effects.push(Effect::SendEmail {
+                to: email.to_owned(),
+                subject: lang
+                    .pick(
+                        "Numero per il recupero cambiato",
+                        "Recovery mobile number changed",
+                    )
+                    .to_owned(),
+                body: self.cancel_text(&link.url, hours),
             });
         }
         work.effects.push(Effect::NotifyOwner {
@@ -279,5 +313,66 @@ impl FlowEngine {
             return Ok(step);
         }
         self.resend_code(flow, &ckey, &dkey, Channel::Sms, records, now, rng)
+    }
+
+    /// The message with a change's cancel link, for the old number and
+    /// the email.
+    fn cancel_text(&self, url: &str, hours: u32) -> Zeroizing<String> {
+        let lang = self.config.delivery.lang;
+        let text = lang.pick(
+            "Il numero per il recupero del tuo account è stato cambiato. Se non sei stato tu, annulla il cambio entro {hours} ore: {url}",
+            "The recovery mobile number of your account was changed. If it was not you, cancel the change within {hours} hours: {url}",
+        );
+        Zeroizing::new(
+            text.replace("{hours}", &hours.to_string())
+                .replace("{url}", url),
+        )
+    }
+
+    /// A recovery mobile change cancelled from its link on the old
+    /// channels (the command checked the token), or by an operator: the
+    /// number it replaced comes back (with no hold), the epoch moves (the
+    /// session that made the change ends).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no change is on hold.
+    pub(crate) fn cancel_mobile_change(
+        &self,
+        account: &Stored<Account>,
+        operator: Option<&str>,
+        now: Timestamp,
+    ) -> Result<FlowStep, Error> {
+        let a = account.body();
+        let next = a
+            .with_mobile_change_cancelled(now)
+            .ok_or_else(|| Error::InvalidInput("no recovery mobile change is on hold".into()))?;
+        let written = account.next(next, now)?;
+        let mut work = Work::new();
+        work.commit.grant(FlowWrite::put(
+            &a.record_key(),
+            &crate::step::Write::replacing(account, written),
+        ));
+        work.effects.push(Effect::RevokeSessions {
+            account: a.id().to_owned(),
+            except_device: None,
+        });
+        work.effects.push(Effect::NotifyOwner {
+            event: "recovery_mobile_change_cancelled".into(),
+            detail: String::new(),
+        });
+        work.effects.push(Effect::Audit(
+            AuditEvent::new(now, AuditKind::FlowStep, a.id())
+                .detail("step", "recovery_mobile_change_cancelled")
+                .detail("by", operator.unwrap_or("link")),
+        ));
+        Ok(FlowStep {
+            outcome: FlowOutcome::Applied {
+                state: a.lifecycle().state().clone(),
+            },
+            view: None,
+            writes: work.commit.into_writes(),
+            effects: work.effects,
+            then: Then::Respond,
+        })
     }
 }

@@ -40,6 +40,7 @@ use super::engine::{FlowEngine, Submit, Work, challenge_key, destination_key};
 use super::host_fact::HostFact;
 use super::input::{DuplicateChoice, Input};
 use super::new_password::Current;
+use super::owner_link::OwnerLink;
 use super::records::{FlowWrite, Records};
 use super::state::{Flow, FlowKind, State, Subject};
 use super::step::{FlowOutcome, FlowStep, Rejection, Secret, Then, matches_digest};
@@ -298,7 +299,7 @@ impl FlowEngine {
                 rng,
             ),
             (State::Creating, Input::CreatePassword { .. }) => {
-                self.create_account(flow, records, now)
+                self.create_account(flow, records, now, rng)
             }
             (_, input) => Err(self.not_taken(f, input)),
         }
@@ -1119,11 +1120,12 @@ impl FlowEngine {
     /// Step 6: the claims and the account, each "must not exist", in one
     /// commit with the flow's end; a claim another account holds by now
     /// (a race lost) sends the user back to the email, counted as a probe.
-    fn create_account(
+    fn create_account<R: CryptoRng + ?Sized>(
         &self,
         flow: &Stored<Flow>,
         records: &Records,
         now: Timestamp,
+        rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
         let d = Self::draft(f)?;
@@ -1188,19 +1190,18 @@ impl FlowEngine {
         let reg = &self.config.registration;
         if let Some(old) = &old {
             let due = now + Duration::from_secs(u64::from(reg.cease_delay_hours) * 3600);
-            let asked = old.next(old.body().with_cease_pending(id, due), now)?;
+            // Told on its own address (the number is the one just proved
+            // by the new registrant), with a link to confirm or refuse.
+            let email = old.body().email();
+            let link = email.map(|_| OwnerLink::draw(&reg.cease_url, old.body().id(), rng));
+            let digest = link.as_ref().map(|l| l.digest.clone());
+            let asked = old.next(old.body().with_cease_pending(id, due, digest), now)?;
             work.commit.grant(FlowWrite::put(
                 &old.body().record_key(),
                 &crate::step::Write::replacing(old, asked),
             ));
-            // Told on its own address: the number is the one just proved
-            // by the new registrant.
-            if let Some(to) = old.body().email() {
-                work.effects.push(Effect::NotifyAddress {
-                    channel: Channel::Email,
-                    to: to.to_owned(),
-                    event: "registration_cease_pending".into(),
-                });
+            if let (Some(to), Some(link)) = (email, &link) {
+                work.effects.push(self.cease_email(to, &link.url));
             }
         }
         next.subject = Some(Subject::Account { id: id.clone() });
@@ -1337,6 +1338,31 @@ impl FlowEngine {
             to: account.email().unwrap_or_default().to_owned(),
             subject: lang
                 .pick("Registrazione completata", "Registration complete")
+                .to_owned(),
+            body: Zeroizing::new(body),
+        }
+    }
+
+    /// The email to an earlier registration's owner: a newer one with
+    /// their number and tax codes asks to cease it; the link confirms or
+    /// refuses, and without an answer it happens when due.
+    fn cease_email(&self, to: &str, url: &str) -> Effect {
+        let lang = self.config.delivery.lang;
+        let hours = self.config.registration.cease_delay_hours.to_string();
+        let body = lang
+            .pick(
+                "Una nuova registrazione con il tuo numero e il tuo codice fiscale chiede di cessare la tua utenza. Se non sei stato tu, rifiuta entro {h} ore; altrimenti conferma o lascia che avvenga: {url}",
+                "A new registration with your number and tax code asks to close your account. If it was not you, refuse within {h} hours; otherwise confirm, or let it happen: {url}",
+            )
+            .replace("{h}", &hours)
+            .replace("{url}", url);
+        Effect::SendEmail {
+            to: to.to_owned(),
+            subject: lang
+                .pick(
+                    "Richiesta di cessazione della tua utenza",
+                    "A request to close your account",
+                )
                 .to_owned(),
             body: Zeroizing::new(body),
         }
