@@ -374,13 +374,24 @@ fn recovery_steps(c: &mut Criterion) {
             confirmation: "fiume violino tramonto".into(),
         },
     );
+    let number = Input::Mobile {
+        number: "320 7654321".into(),
+    };
     bench(
         &mut g,
         "enroll_mobile",
         recovery_at(&e, FlowKind::RecoveryMobile, true, &[]),
-        Input::Mobile {
-            number: "320 7654321".into(),
-        },
+        number.clone(),
+    );
+    // The right code: the number saved and held, the cancel link drawn and
+    // sent to the old number.
+    let at_code = recovery_at(&e, FlowKind::RecoveryMobile, true, &[number]);
+    let code = last_code(&at_code.0);
+    bench(
+        &mut g,
+        "enroll_code_saves",
+        at_code,
+        Input::Code { code: code.into() },
     );
     g.finish();
 }

@@ -298,6 +298,33 @@ class FlowTest(unittest.TestCase):
         step = answer(engine, self.store, m.key, m.token, v.HostFact.DELIVERY_FAILED(), T0 + 8)
         self.assertEqual(step.view.error, v.ViewError.NOT_DELIVERED)
 
+    def test_a_recovery_mobile_change_is_cancelled_only_with_the_link_sent_to_the_old_number(self):
+        c = Client(self.engine, self.store, T0)
+        c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)
+        c.submit(v.FlowInput.PASSWORD(v.SecretText("Correct-Horse-1")), T0 + 2)
+        grant = c.submit(v.FlowInput.CODE(v.SecretText(last_code(self.store))), T0 + 3).outcome.grant
+        enroll = Client(self.engine, self.store, T0 + 4,
+                        self.engine.start_from_grant(v.FlowKind.RECOVERY_MOBILE, grant, 1, None, None, None,
+                                                     False, T0 + 4))
+        enroll.submit(v.FlowInput.MOBILE("320 7654321"), T0 + 5)
+        step = enroll.submit(v.FlowInput.CODE(v.SecretText(last_code(self.store))), T0 + 6)
+        self.assertTrue(step.outcome.is_done())
+        sms = [e for e in step.effects if e.is_send_sms()]
+        self.assertEqual([e.to for e in sms], ["+393331234567"])
+        token = re.search(r"token=([0-9a-f]{64})", sms[0].text.reveal()).group(1)
+        self.assertNotIn(token, self.store.get("account/a1"))
+        records = lambda: self.store.load(["account/a1", "guard/a1"])
+        for forged in (None, v.SecretText("0" * 64)):
+            with self.assertRaises(v.VarcoError.RejectInput) as e:
+                self.engine.command(v.Actor.HOST(), v.Command.CANCEL_MOBILE_CHANGE("a1", forged), records(), T0 + 7)
+            self.assertEqual(e.exception.code, v.ErrorCode.INVALID_INPUT)
+        command = v.Command.CANCEL_MOBILE_CHANGE("a1", v.SecretText(token))
+        self.assertNotIn(token, repr(command) + str(command))
+        step = self.engine.command(v.Actor.HOST(), command, records(), T0 + 8)
+        self.store.commit(step)
+        self.assertIn('"+393331234567"', self.store.get("account/a1"))
+        self.assertNotIn("+393207654321", self.store.get("account/a1"))
+
     def test_an_operator_block_ends_the_sessions_and_bad_input_is_an_error(self):
         c = Client(self.engine, self.store, T0)
         c.submit(v.FlowInput.IDENTIFY("mario"), T0 + 1)

@@ -17,6 +17,8 @@
 //! commits) to one of `--accounts` accounts; `--accounts 1` puts every
 //! client on one account. `--wrong` makes every password wrong: the
 //! account's budget must then hold however many clients race for it.
+//! `sqlite-normal` is SQLite with `Durability::Normal` (no fsync at each
+//! commit).
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // a benchmark tool
 
 use std::sync::Arc;
@@ -32,7 +34,10 @@ use varco::guard::{AccountGuard, Factor};
 use varco::hash::{HashParams, PasswordHasher};
 use varco::keys::KeyRing;
 use varco::record::Stored;
-use varco_store::{MemoryStore, PgStore, Request, SqliteStore, Store, provision, run, start};
+use varco_store::{
+    Durability, MemoryStore, PgStore, Request, SqliteOptions, SqliteStore, Store, provision, run,
+    start,
+};
 
 const PASSWORD: &str = "Correct-Horse-1";
 
@@ -108,11 +113,20 @@ fn engine(hasher: &str, max_hashes: u32) -> FlowEngine {
 fn open_store(kind: &str) -> Arc<dyn Store> {
     match kind {
         "memory" => Arc::new(MemoryStore::new()),
-        "sqlite" => {
+        "sqlite" | "sqlite-normal" => {
             let dir = std::env::temp_dir().join(format!("varco-load-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let file = dir.join(format!("{:08x}.db", rand::random::<u32>()));
-            Arc::new(SqliteStore::open(file).unwrap())
+            let durability = if kind == "sqlite" {
+                Durability::Full
+            } else {
+                Durability::Normal
+            };
+            let options = SqliteOptions {
+                durability,
+                ..SqliteOptions::default()
+            };
+            Arc::new(SqliteStore::open_with(file, options).unwrap())
         }
         "postgres" => {
             let url = std::env::var("VARCO_PG_URL").expect("VARCO_PG_URL names the server");

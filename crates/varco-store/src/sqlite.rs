@@ -35,7 +35,10 @@ pub enum Durability {
     #[default]
     Full,
     /// `synchronous = NORMAL`: still atomic and never corrupt, but a power
-    /// cut (not a crash of the process) may lose the last commits. Faster.
+    /// cut (not a crash of the process) may lose the last commits. Faster:
+    /// with the OWASP hasher on two cores, `Full`'s fsyncs (four per
+    /// sign-in) kept Argon2 at 0.84 of its bound, `Normal` at 0.93
+    /// (BENCHMARKS.md, "SQLite's durability").
     Normal,
 }
 
