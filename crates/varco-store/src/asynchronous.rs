@@ -280,7 +280,12 @@ pub async fn provision_async<S: AsyncStore + ?Sized>(
             )?)
         })
         .await?;
-        let committed = provisioned(commit_step_async(engine, store, &step, now).await?)?;
+        let committed = commit_step_async(engine, store, &step, now).await?;
+        let taken = match &committed {
+            Committed::Conflict { key } => store.get(key.clone()).await?.is_some(),
+            Committed::Done => false,
+        };
+        let committed = provisioned(committed, taken)?;
         if let Some(ran) = lp.after(step, &committed)? {
             return Ok(ran.step);
         }

@@ -180,7 +180,11 @@ pub fn provision<S: Store + ?Sized, R: CryptoRng + ?Sized>(
         let records = store.load(&lp.keys)?;
         let step = engine.provision(new, password, &records, now, rng)?;
         let committed = commit_step(engine, store, &step, now, rng)?;
-        if let Some(ran) = lp.after(step, &provisioned(committed)?)? {
+        let taken = match &committed {
+            Committed::Conflict { key } => store.get(key)?.is_some(),
+            Committed::Done => false,
+        };
+        if let Some(ran) = lp.after(step, &provisioned(committed, taken)?)? {
             return Ok(ran.step);
         }
         if let Some(wait) = lp.backoff() {
@@ -189,11 +193,17 @@ pub fn provision<S: Store + ?Sized, R: CryptoRng + ?Sized>(
     }
 }
 
-/// A provisioning's commit: a conflict on a claim or the account is
-/// [`RunError::Taken`]; one on a hint (shared by accounts) is retried.
-pub(crate) fn provisioned(committed: Committed) -> Result<Committed, RunError> {
+/// A provisioning's commit: a conflict on a claim or the account that
+/// exists (`taken`) is [`RunError::Taken`]; one on a hint (shared by
+/// accounts), or one that names a key still absent, is retried. The last
+/// is a conflict no write caused: PostgreSQL's deadlock or serialization
+/// failure names no key, and the store reports the commit's first, which
+/// for a provisioning is a claim.
+pub(crate) fn provisioned(committed: Committed, taken: bool) -> Result<Committed, RunError> {
     match committed {
-        Committed::Conflict { key } if !key.starts_with("hint/") => Err(RunError::Taken { key }),
+        Committed::Conflict { key } if taken && !key.starts_with("hint/") => {
+            Err(RunError::Taken { key })
+        }
         other => Ok(other),
     }
 }
