@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use varco::Timestamp;
 use varco::effect::Effect;
 use varco::flow::{
-    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowStep, HostFact, Input,
-    NewAccount, StartContext,
+    Actor, Command, EngineConfig, EngineKeys, FlowEngine, FlowKind, FlowOutcome, FlowStep,
+    HostFact, Input, NewAccount, Requirement, SessionGrant, StartContext,
 };
 use varco::keys::KeyRing;
 use varco_store::{Committed, Request, SqliteStore, Store};
@@ -41,8 +41,10 @@ struct Demo {
     json: bool,
     /// The last code a message carried.
     last_code: String,
-    /// The token of the last link an email carried.
+    /// The token of the last link a message carried.
     last_link: String,
+    /// The session grant of the last sign-in.
+    grant: Option<SessionGrant>,
     /// Print nothing for a while (repeated attempts).
     quiet: bool,
 }
@@ -116,7 +118,13 @@ impl Demo {
             |d| {
                 match d.effect {
                     Effect::SendSms { to, text } => {
-                        code = Some(digits(text));
+                        match text.split_once("token=") {
+                            Some((_, t)) => {
+                                link =
+                                    Some(t.chars().take_while(char::is_ascii_hexdigit).collect());
+                            }
+                            None => code = Some(digits(text)),
+                        }
                         lines.push(json!({"sms": to, "text": text.as_str()}));
                     }
                     Effect::SendEmail { to, subject, body } => {
@@ -218,6 +226,9 @@ impl Demo {
         if let Some(v) = &ran.step.view {
             c.token.clone_from(&v.token);
         }
+        if let FlowOutcome::SignedIn { grant } = &ran.step.outcome {
+            self.grant = Some(grant.clone());
+        }
         self.show(typed, &ran.step);
         self.send()
     }
@@ -261,8 +272,12 @@ impl Demo {
     }
 
     fn operator(&mut self, command: Value) -> Result<(), Fail> {
-        self.tick(2);
         let actor = Actor::from_json(r#"{"actor":"operator","id":"op-7"}"#)?;
+        self.command(&actor, "(an operator, op-7)", command)
+    }
+
+    fn command(&mut self, actor: &Actor, said: &str, command: Value) -> Result<(), Fail> {
+        self.tick(2);
         let command = Command::from_json(&command.to_string())?;
         let id = command.account().to_owned();
         let records = self
@@ -271,7 +286,7 @@ impl Demo {
             .map_err(store_fail)?;
         let step = self
             .engine
-            .command(&actor, &command, &records, self.t, &mut rand::rng())?;
+            .command(actor, &command, &records, self.t, &mut rand::rng())?;
         match varco_store::commit_step(&self.engine, &self.store, &step, self.t, &mut rand::rng())
             .map_err(run_fail)?
         {
@@ -283,8 +298,39 @@ impl Demo {
                 });
             }
         }
-        self.show("(an operator, op-7)", &step);
+        self.show(said, &step);
         self.send()
+    }
+
+    /// A flow from the last sign-in's session grant.
+    fn start_from_grant(&mut self, kind: FlowKind, typed: &str) -> Result<Client, Fail> {
+        let grant = self.grant.clone().ok_or_else(|| Fail {
+            code: 4,
+            message: "the demo has no session yet".into(),
+        })?;
+        let started = varco_store::start_from_grant(
+            &self.engine,
+            &self.store,
+            kind,
+            &grant,
+            &Requirement::default(),
+            &StartContext::default(),
+            self.t,
+            &mut rand::rng(),
+        )
+        .map_err(run_fail)?;
+        self.show(typed, &started.step);
+        self.send()?;
+        Ok(Client {
+            key: started.flow_key,
+            secret: started.client_secret.expose().to_owned(),
+            token: started
+                .step
+                .view
+                .as_ref()
+                .map(|v| v.token.clone())
+                .unwrap_or_default(),
+        })
     }
 }
 
@@ -336,6 +382,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8, Fail> {
             json: a.json,
             last_code: String::new(),
             last_link: String::new(),
+            grant: None,
             quiet: false,
         };
         journeys(&mut d)
@@ -426,6 +473,29 @@ fn journeys(d: &mut Demo) -> Result<(), Fail> {
     d.say(&mut c, "answer Fido", &answer)?;
     d.say(&mut c, "(I forgot the answer too)", &Input::Forgot)?;
     d.note("the same screens a real account shows; the last one: ask an operator");
+
+    d.title("F6: a new recovery mobile, announced on the old number with a link that cancels it");
+    let mut c = d.sign_in("mario.rossi", "sentiero collina autunno")?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    let mut c = d.start_from_grant(
+        FlowKind::RecoveryMobile,
+        "(signed in, opens \"numero per il recupero\")",
+    )?;
+    let number = Input::Mobile {
+        number: "320 7654321".into(),
+    };
+    d.say(&mut c, "number 320 7654321", &number)?;
+    let code = d.last_code.clone();
+    d.code(&mut c, &code)?;
+    d.note("the new number serves a reset only in 72 hours; the old number got a link");
+    let link = d.last_link.clone();
+    d.command(
+        &Actor::from_json(r#"{"actor":"host"}"#)?,
+        "(the owner opens the link on the old number; the host's page passes its token)",
+        json!({"command":"cancel_mobile_change","account":"a1","token": link}),
+    )?;
+    d.note("the old number is back, and every session of the account has ended");
 
     d.title("F7: registration on the public-sector portal");
     let mut c = d.start_kind(FlowKind::Registration, "(opens \"registrati\")")?;

@@ -1340,6 +1340,20 @@ fn demo_runs_the_seed_journeys_on_a_temporary_database() {
     };
     assert_eq!(view_of("unknown_account"), view_of("wrong_password"));
     assert_eq!(view_of("locked"), view_of("wrong_password"));
+    // A recovery mobile change: the old number gets the cancel link, and
+    // the owner's cancel from it is applied.
+    assert!(lines.iter().any(|l| {
+        l["sent"]["sms"] == "+393331234567"
+            && l["sent"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("recovery/cancel?account=a1&token="))
+    }));
+    assert!(outcomes.contains(&"applied"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["sent"]["event"] == "recovery_mobile_change_cancelled")
+    );
     // Text mode says the same in words.
     let o = varco(&["demo"], b"");
     assert_eq!(o.status.code(), Some(0));
