@@ -1182,3 +1182,48 @@ fn accounts_created_at_once_with_one_codice_fiscale_both_join_its_hint() {
     assert!(asked.writes.is_empty());
     assert_eq!(asked.then, varco::flow::Then::Load { keys: vec![key] });
 }
+
+/// Seventeen accounts with one codice fiscale: the seventeenth is created
+/// (a full hint does not refuse it, so nobody can keep the identifier's
+/// owner from an account by registering sixteen with it), the hint
+/// overflows, and a reset by the codice fiscale walks the decoy's ladder
+/// with the audit saying "several accounts".
+#[test]
+fn a_codice_fiscale_of_more_accounts_than_its_hint_lists_still_takes_new_ones() {
+    use varco::flow::{NewAccount, NewIdentifier};
+    const CF: &str = "RSSMRA80A01H501U";
+    let (engine, store) = (engine(), Store::new());
+    for i in 0..17 {
+        let new = NewAccount {
+            id: format!("o{i:02}"),
+            mobile: Some(format!("+3933377700{i:02}")),
+            identifiers: vec![NewIdentifier {
+                kind: IdentifierKind::CodiceFiscale,
+                value: CF.into(),
+            }],
+            ..NewAccount::default()
+        };
+        provision_new(&engine, &store, &new, "Olga-Horse-1");
+    }
+    assert!(store.get("account/o16").is_some());
+    let key = format!("hint/cf/{CF}");
+    let hint = || Stored::<varco::account::Hint>::from_json(&store.get(&key).unwrap()).unwrap();
+    assert_eq!(hint().body().accounts().len(), 16);
+    assert!(hint().body().overflows());
+    let sent = sent_messages(&store);
+    let audits = store.outbox.lock().unwrap().iter().flatten().count();
+    let _ = walk(
+        &engine,
+        &store,
+        &Input::IdentifyBy {
+            kind: IdentifierKind::CodiceFiscale,
+            identifier: CF.into(),
+        },
+        100,
+    );
+    assert_eq!(sent_messages(&store), sent, "no code for several accounts");
+    let said = store.outbox.lock().unwrap().iter().flatten().skip(audits).any(|e| {
+        matches!(e, Effect::Audit(a) if a.details.iter().any(|(k, v)| k == "lookup" && v == "several_accounts"))
+    });
+    assert!(said, "the audit says why");
+}

@@ -12,9 +12,10 @@ use crate::Error;
 use crate::record::Record;
 
 /// The accounts one many-to-one identifier names, in order, at most
-/// [`Hint::MAX_ACCOUNTS`]. Written with a compare-and-swap by whatever
-/// creates an account with the identifier (provisioning, a registration)
-/// and by a cease that ends one of them.
+/// [`Hint::MAX_ACCOUNTS`]; past that, it only says that more accounts hold
+/// the identifier (`overflow`). Written with a compare-and-swap by
+/// whatever creates an account with the identifier (provisioning, a
+/// registration) and by a cease that ends one of them.
 ///
 /// ```
 /// use varco::account::Hint;
@@ -22,17 +23,26 @@ use crate::record::Record;
 /// let h = Hint::default().with("b2").unwrap().with("a1").unwrap().with("b2").unwrap();
 /// assert_eq!(h.accounts(), ["a1", "b2"]);
 /// assert_eq!(h.only(), None); // two accounts: no one account to reset
+/// assert!(h.several());
 /// assert_eq!(h.without("b2").only(), Some("a1"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hint {
     accounts: Vec<String>,
+    /// More accounts hold the identifier than the list has room for: it
+    /// names no one account again, even when accounts leave the list (the
+    /// ones beyond it were never listed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    overflow: bool,
 }
 
 impl Hint {
-    /// The most accounts one identifier may name: a codice fiscale with
-    /// more accounts than this is refused at the next account's creation.
+    /// The most accounts a hint lists. Past it, a new account with the
+    /// identifier is still created; the hint marks itself as overflowing
+    /// and names no one account from then on. Refusing it instead would
+    /// let anyone who registers sixteen accounts with a victim's codice
+    /// fiscale keep the victim from having one.
     pub const MAX_ACCOUNTS: usize = 16;
 
     /// The accounts, in order.
@@ -43,16 +53,29 @@ impl Hint {
     /// The one account the identifier names, when it names exactly one.
     pub fn only(&self) -> Option<&str> {
         match self.accounts.as_slice() {
-            [one] => Some(one),
+            [one] if !self.overflow => Some(one),
             _ => None,
         }
     }
 
-    /// The hint naming `account` too (unchanged if it does already).
+    /// Whether the identifier names several accounts (listed, or more than
+    /// the list has room for).
+    pub fn several(&self) -> bool {
+        self.overflow || self.accounts.len() > 1
+    }
+
+    /// Whether more accounts hold the identifier than the list has room
+    /// for.
+    pub fn overflows(&self) -> bool {
+        self.overflow
+    }
+
+    /// The hint naming `account` too (unchanged if it does already); when
+    /// it lists [`MAX_ACCOUNTS`](Self::MAX_ACCOUNTS) already, the hint
+    /// marks itself as overflowing instead.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a bad account id, or when the hint
-    /// names [`MAX_ACCOUNTS`](Self::MAX_ACCOUNTS) accounts already.
+    /// [`Error::InvalidInput`] for a bad account id.
     pub fn with(&self, account: &str) -> Result<Hint, Error> {
         if !is_account_id(account) {
             return Err(Error::InvalidInput(
@@ -62,17 +85,15 @@ impl Hint {
         let mut next = self.clone();
         if let Err(at) = next.accounts.binary_search_by(|a| a.as_str().cmp(account)) {
             if next.accounts.len() >= Self::MAX_ACCOUNTS {
-                return Err(Error::InvalidInput(format!(
-                    "an identifier of this kind names at most {} accounts",
-                    Self::MAX_ACCOUNTS
-                )));
+                next.overflow = true;
+            } else {
+                next.accounts.insert(at, account.to_owned());
             }
-            next.accounts.insert(at, account.to_owned());
         }
         Ok(next)
     }
 
-    /// The hint without `account`.
+    /// The hint without `account` (still overflowing if it was).
     pub fn without(&self, account: &str) -> Hint {
         Hint {
             accounts: self
@@ -81,6 +102,7 @@ impl Hint {
                 .filter(|a| *a != account)
                 .cloned()
                 .collect(),
+            overflow: self.overflow,
         }
     }
 }
@@ -119,10 +141,38 @@ mod tests {
         assert_eq!(h.accounts().len(), 16);
         assert!(h.accounts().windows(2).all(|w| w[0] < w[1]));
         assert_eq!(h.with("a03").unwrap(), h);
-        assert_eq!(h.with("z").unwrap_err().code(), "invalid_input");
         assert_eq!(h.with("").unwrap_err().code(), "invalid_input");
         assert_eq!(h.without("a03").accounts().len(), 15);
         assert_eq!(h.without("nobody"), h);
+        assert!(!h.overflows());
+    }
+
+    /// A seventeenth account is not refused: the hint overflows, and names
+    /// no one account again, even once all but one of those listed leave.
+    #[test]
+    fn a_full_hint_overflows_rather_than_refuse_an_account() {
+        let mut h = Hint::default();
+        for i in 0..16 {
+            h = h.with(&format!("a{i:02}")).unwrap();
+        }
+        let over = h.with("z").unwrap();
+        assert!(over.overflows() && over.several());
+        assert_eq!(over.accounts(), h.accounts());
+        assert_eq!(over.with("y").unwrap(), over, "no growth past the list");
+        let mut left = over.clone();
+        for i in 1..16 {
+            left = left.without(&format!("a{i:02}"));
+        }
+        assert_eq!(left.accounts(), ["a00"]);
+        assert_eq!(left.only(), None);
+        assert!(left.several());
+        let body = serde_json::to_string(&left).unwrap();
+        assert_eq!(body, r#"{"accounts":["a00"],"overflow":true}"#);
+        let json =
+            format!(r#"{{"kind":"hint","version":1,"revision":1,"last_seen":0,"body":{body}}}"#);
+        assert_eq!(Stored::<Hint>::from_json(&json).unwrap().body(), &left);
+        // Without overflow, the field is not written.
+        assert!(!serde_json::to_string(&h).unwrap().contains("overflow"));
     }
 
     #[test]

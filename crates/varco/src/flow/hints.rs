@@ -17,8 +17,8 @@ impl FlowEngine {
     /// that does not change is not written.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when a hint names the most accounts it may
-    /// already; a stored hint's own error.
+    /// A stored hint's own error (a hint that lists the most accounts it
+    /// may marks itself as overflowing instead of refusing).
     pub(crate) fn hint_writes(
         records: &Records,
         keys: &[String],

@@ -194,7 +194,7 @@ impl FlowEngine {
                         .map(|c| c.body().account().to_owned())
                 } else {
                     let hint = records.load::<Hint>(&record)?.present();
-                    ambiguous = hint.as_ref().is_some_and(|h| h.body().accounts().len() > 1);
+                    ambiguous = hint.as_ref().is_some_and(|h| h.body().several());
                     hint.and_then(|h| h.body().only().map(str::to_owned))
                 };
                 match found {
