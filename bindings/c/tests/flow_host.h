@@ -27,8 +27,11 @@ static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The codes sent, oldest first (the outbox's messages, as users read them). */
 static char sent_codes[64][16];
 static size_t sent_count = 0;
-/* The token of the last link emailed ("...token=<64 hex digits>"). */
+/* The token of the last link sent ("...token=<64 hex digits>"). */
 static char last_link[65];
+/* When set, the host loop is the library's (varco_store_*: its store, its
+ * loop, its outbox) rather than this file's. */
+static varco_store *library = NULL;
 
 static void store_reset(void) {
   for (size_t i = 0; i < store_len; i++) {
@@ -48,6 +51,17 @@ static record *find(const char *key) {
 
 /* A copy of the text under key, or NULL (the caller frees it). */
 static char *store_get(const char *key) {
+  if (library) {
+    size_t n = 0;
+    int64_t revision = 0;
+    varco_result r = varco_store_get(library, S(key), NULL, 0, &n, &revision);
+    if (r == VARCO_OK) return NULL; /* absent */
+    CHECK(r == VARCO_BUFFER_TOO_SMALL);
+    char *buf = malloc(n + 1);
+    CHECK_OK(varco_store_get(library, S(key), (uint8_t *)buf, n + 1, &n, &revision));
+    buf[n] = 0;
+    return buf;
+  }
   pthread_mutex_lock(&store_lock);
   record *r = find(key);
   char *t = r ? strdup(r->text) : NULL;
@@ -81,6 +95,34 @@ static char *read_plain(const varco_step *s, plain_text f) {
     return NULL;
   }
   return buf;
+}
+
+/* The messages a step's effects carry, as users read them: the first run
+ * of six digits (a code) and the token of a link (email or SMS). */
+static void note_effects(const varco_step *s) {
+  for (size_t i = 0; i < varco_step_effect_count(s); i++) {
+    char *e = read_indexed(s, i, varco_step_effect);
+    const char *text = e ? strstr(e, "\"text\":\"") : NULL;
+    if (!text && e) text = strstr(e, "\"body\":\"");
+    size_t k = 0;
+    for (const char *p = text; p && *p && k < 6; p++) {
+      if (*p >= '0' && *p <= '9') {
+        if (sent_count < 64) sent_codes[sent_count][k] = *p;
+        k++;
+      } else if (k > 0 && k < 6) {
+        k = 0;
+      }
+    }
+    if (k == 6 && sent_count < 64) sent_codes[sent_count++][6] = 0;
+    /* The token of a link sent, by email or SMS. */
+    const char *link = text ? strstr(text, "token=") : NULL;
+    if (link) {
+      size_t j = 0;
+      for (link += strlen("token="); j < 64 && isxdigit((unsigned char)link[j]); j++) last_link[j] = link[j];
+      last_link[j] = 0;
+    }
+    free(e);
+  }
 }
 
 /* One atomic commit of a step's writes: each put's "replaces" (0: must
@@ -124,33 +166,30 @@ static int commit(const varco_step *s) {
     }
     free(kind);
   }
-  if (ok) {
-    for (size_t i = 0; i < varco_step_effect_count(s); i++) {
-      char *e = read_indexed(s, i, varco_step_effect);
-      const char *text = e ? strstr(e, "\"text\":\"") : NULL;
-      if (!text && e) text = strstr(e, "\"body\":\"");
-      size_t k = 0;
-      for (const char *p = text; p && *p && k < 6; p++) {
-        if (*p >= '0' && *p <= '9') {
-          if (sent_count < 64) sent_codes[sent_count][k] = *p;
-          k++;
-        } else if (k > 0 && k < 6) {
-          k = 0;
-        }
-      }
-      if (k == 6 && sent_count < 64) sent_codes[sent_count++][6] = 0;
-      /* The token of a link sent, by email or SMS. */
-      const char *link = text ? strstr(text, "token=") : NULL;
-      if (link) {
-        size_t j = 0;
-        for (link += strlen("token="); j < 64 && isxdigit((unsigned char)link[j]); j++) last_link[j] = link[j];
-        last_link[j] = 0;
-      }
-      free(e);
-    }
-  }
+  if (ok) note_effects(s);
   pthread_mutex_unlock(&store_lock);
   return ok;
+}
+
+/* The library's outbox, as its sender would empty it: every row claimed,
+ * its messages noted, marked sent. */
+static void drain_outbox(const varco_engine *e, int64_t now) {
+  for (int rows = 0; rows < 64; rows++) {
+    varco_step *row = NULL;
+    CHECK_OK(varco_store_claim_outbox(library, e, now, 60000, &row));
+    if (row == NULL) return;
+    pthread_mutex_lock(&store_lock);
+    note_effects(row);
+    pthread_mutex_unlock(&store_lock);
+    char id[128];
+    size_t n = 0;
+    int deleted = 0;
+    CHECK_OK(varco_step_outbox_id(row, (uint8_t *)id, sizeof id, &n));
+    CHECK_OK(varco_store_outbox_sent(library, (const uint8_t *)id, n, &deleted));
+    CHECK(deleted == 1);
+    varco_step_free(row);
+  }
+  CHECK(!"the outbox never emptied");
 }
 
 /* ---- the host loop ---- */
@@ -200,15 +239,21 @@ static void browser_adopt(browser *b, const varco_engine *e, varco_step *s) {
   CHECK_OK(varco_step_flow_key(s, (uint8_t *)b->flow_key, sizeof b->flow_key, &n));
   CHECK_OK(varco_step_client_secret(s, (uint8_t *)b->secret, sizeof b->secret, &n));
   copy_view_token(s, b->token, sizeof b->token);
-  CHECK(commit(s));
+  if (!library) CHECK(commit(s)); /* the library's store has it already */
   varco_step_free(s);
 }
 
 static void browser_start_kind(browser *b, const varco_engine *e, const char *kind, const char *source,
                                int64_t now) {
   varco_step *s = NULL;
-  CHECK_OK(varco_engine_start(e, S(kind), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0, now,
-                              &s));
+  if (library) {
+    CHECK_OK(varco_store_start(library, e, S(kind), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL,
+                               0, 0, now, &s));
+    drain_outbox(e, now);
+  } else {
+    CHECK_OK(varco_engine_start(e, S(kind), (const uint8_t *)source, source ? strlen(source) : 0, NULL, 0, NULL, 0, 0,
+                                now, &s));
+  }
   browser_adopt(b, e, s);
 }
 
@@ -229,6 +274,14 @@ static varco_records *records_of(char **keys, size_t nkeys) {
  * current one if NULL): answer, commit, load / retry until respond. Returns
  * the final step (the caller frees it); the browser takes its token. */
 static varco_step *answer_fact(browser *b, const char *token, const char *fact, int64_t now) {
+  if (library) {
+    varco_step *s = NULL;
+    const char *t = token ? token : b->token;
+    CHECK_OK(varco_store_answer(library, b->engine, S(b->flow_key), S(t), S(fact), now, &s));
+    drain_outbox(b->engine, now);
+    if (s) copy_view_token(s, b->token, sizeof b->token);
+    return s;
+  }
   char *keys[32];
   size_t nkeys = 0;
   varco_step *s = NULL;
@@ -264,6 +317,13 @@ static varco_step *answer_fact(browser *b, const char *token, const char *fact, 
 /* One user request: advance, commit, then load / repeat / retry until the
  * step says respond. Returns the final step (the caller frees it). */
 static varco_step *submit(browser *b, const varco_input *input, int64_t now) {
+  if (library) {
+    varco_step *s = NULL;
+    CHECK_OK(varco_store_advance(library, b->engine, S(b->flow_key), S(b->secret), S(b->token), input, now, &s));
+    drain_outbox(b->engine, now);
+    if (s) copy_view_token(s, b->token, sizeof b->token);
+    return s;
+  }
   char *keys[32];
   size_t nkeys = 0;
   char ticket[128] = {0};
