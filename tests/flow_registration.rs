@@ -1777,3 +1777,64 @@ fn a_link_input_to_a_flow_that_has_no_link_needs_the_client_secret() {
 fn screen_of(s: &varco::flow::FlowStep) -> Screen {
     s.view.as_ref().unwrap().screen.clone()
 }
+
+/// A field longer than a registration's draft keeps (320 bytes: a refused
+/// field is kept as typed, to be corrected) is refused as bad input and
+/// writes nothing; at the bound it is refused as a field problem, and the
+/// flow it writes loads back. (The fuzzer found a 500-byte address that
+/// was kept in a flow that no longer loaded.)
+#[test]
+fn a_field_longer_than_a_draft_keeps_is_refused_and_the_flow_still_loads() {
+    use varco::flow::Submit;
+    let engine = engine();
+    let store = Store::new();
+    let direct = |r: &Reg, input: &Input, t: u64| {
+        let flow = flow(&store, r);
+        let submit = Submit {
+            client_secret: &r.secret,
+            token: &flow.body().token(),
+            input,
+            ticket: None,
+        };
+        engine.advance(&flow, &submit, &store.load(&[]), at(t), &mut rand::rng())
+    };
+    // The consumer registration's first screen is the address.
+    let started = engine
+        .start(
+            FlowKind::ConsumerRegistration,
+            &StartContext::default(),
+            at(0),
+            &mut rand::rng(),
+        )
+        .unwrap();
+    store.commit_step(&started.step).unwrap();
+    let r = Reg {
+        key: started.flow_key,
+        secret: started.client_secret.expose().to_owned(),
+    };
+    let long = format!("{}@example.it", "l.".repeat(160));
+    assert!(long.len() > 320);
+    let before = store.get(&r.key);
+    let err = direct(&r, &email(&long, None), 5).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(store.get(&r.key), before, "nothing written");
+    let at_bound = format!("{}@x.it", "l".repeat(320 - 5));
+    assert_eq!(at_bound.len(), 320);
+    let s = send(&engine, &store, &r, &email(&at_bound, None), 6);
+    assert_eq!(s.view.unwrap().error, Some(ViewError::FieldsRejected));
+    assert!(!flow(&store, &r).body().token().is_empty());
+    // The public-sector wizard's personal data, likewise.
+    let p = to_personal_data(&engine, &store, 100);
+    let name = "M".repeat(321);
+    let err = direct(&p, &personal(&name, "Rossi", CF, "00743110157"), 150).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    let s = send(
+        &engine,
+        &store,
+        &p,
+        &personal(&"M".repeat(320), "Rossi", CF, "00743110157"),
+        200,
+    );
+    assert_eq!(s.view.unwrap().error, Some(ViewError::FieldsRejected));
+    let _ = flow(&store, &p);
+}

@@ -111,7 +111,7 @@ impl Draft {
         ];
         if texts
             .iter()
-            .any(|t| t.as_ref().is_some_and(|t| t.len() > 320))
+            .any(|t| t.as_ref().is_some_and(|t| t.len() > MAX_TYPED))
             || self.password_hash.as_ref().is_some_and(|h| h.len() > 1024)
             || self.duplicate_checks > 1000
         {
@@ -153,6 +153,10 @@ pub(crate) fn form_of(f: &Flow) -> Vec<super::view::FormValue> {
 
 /// The longest name, in characters.
 const MAX_NAME: usize = 100;
+/// The longest text a draft keeps in one field, and so the longest a user
+/// may type into one (a refused field is kept as typed, to be corrected):
+/// an address's 64 + 1 + 255 bytes.
+const MAX_TYPED: usize = 320;
 
 /// `probe/<mobile>`: the budget of answers that reveal something after
 /// proof (a duplicate, a taken username), per mobile.
@@ -664,10 +668,10 @@ impl FlowEngine {
         now: Timestamp,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        if typed.iter().any(|t| t.len() > 1024) {
-            return Err(Error::InvalidInput(
-                "personal data: each field is at most 1024 bytes".into(),
-            ));
+        if typed.iter().any(|t| t.len() > MAX_TYPED) {
+            return Err(Error::InvalidInput(format!(
+                "personal data: each field is at most {MAX_TYPED} bytes"
+            )));
         }
         let [first, last, cf, org] = typed;
         let mut problems: Vec<String> = Vec::new();
@@ -803,10 +807,10 @@ impl FlowEngine {
         rng: &mut R,
     ) -> Result<FlowStep, Error> {
         let f = flow.body();
-        if address.len() > 1024 || username.is_some_and(|u| u.len() > 1024) {
-            return Err(Error::InvalidInput(
-                "email, username: each at most 1024 bytes".into(),
-            ));
+        if address.len() > MAX_TYPED || username.is_some_and(|u| u.len() > MAX_TYPED) {
+            return Err(Error::InvalidInput(format!(
+                "email, username: each at most {MAX_TYPED} bytes"
+            )));
         }
         let rules = &self.config.identifiers;
         let mut problems = Vec::new();
