@@ -249,6 +249,30 @@ val flowTests = listOf<Pair<String, () -> Unit>>(
         eq(code(raises<VarcoException> { flowEngine.advance("{", b.secret, b.token, FlowInput.Cancel, null, emptyList(), FLOW_T0) }), "UnusableRecord/DESERIALIZE")
         eq(code(raises<VarcoException> { flowEngine.command(Actor.Host, Command.Unblock("a1"), store.load(listOf("account/a1", "guard/a1")), FLOW_T0) }), "RejectInput/INVALID_INPUT")
     },
+    "flow: a recovery mobile change is cancelled only with the link sent to the old number" to {
+        val store = provisioned()
+        val b = Browser(store, FLOW_T0)
+        b.submit(FlowInput.Identify("mario"), FLOW_T0 + 1)
+        b.submit(FlowInput.Password(SecretText("Correct-Horse-1")), FLOW_T0 + 2)
+        val grant = (b.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 3).outcome as FlowOutcome.SignedIn).grant
+        val enroll = Browser(store, flowEngine.startFromGrant(FlowKind.RECOVERY_MOBILE, grant, 1u, null, null, null, false, FLOW_T0 + 4))
+        enroll.submit(FlowInput.Mobile("320 7654321"), FLOW_T0 + 5)
+        val saved = enroll.submit(FlowInput.Code(SecretText(lastCode(store))), FLOW_T0 + 6)
+        check(saved.outcome is FlowOutcome.Done)
+        val sms = saved.effects.filterIsInstance<Effect.SendSms>()
+        eq(sms.map { it.to }, listOf("+393331234567"))
+        val token = Regex("token=([0-9a-f]{64})").find(sms[0].text.reveal())!!.groupValues[1]
+        check(!store.get("account/a1").contains(token))
+        val records = { store.load(listOf("account/a1", "guard/a1")) }
+        for (forged in listOf(null, SecretText("0".repeat(64)))) {
+            eq(code(raises<VarcoException> { flowEngine.command(Actor.Host, Command.CancelMobileChange("a1", forged), records(), FLOW_T0 + 7) }), "RejectInput/INVALID_INPUT")
+        }
+        val command = Command.CancelMobileChange("a1", SecretText(token))
+        check(!command.toString().contains(token))
+        store.commit(flowEngine.command(Actor.Host, command, records(), FLOW_T0 + 8))
+        check(store.get("account/a1").contains("\"+393331234567\""))
+        check(!store.get("account/a1").contains("+393207654321"))
+    },
 )
 
 // ---- the scenario's flow lines ------------------------------------------

@@ -1355,8 +1355,8 @@ impl FlowEngine {
         let hours = self.config.registration.cease_delay_hours.to_string();
         let body = lang
             .pick(
-                "Una nuova registrazione con il tuo numero e il tuo codice fiscale chiede di cessare la tua utenza. Se non sei stato tu, rifiuta entro {h} ore; altrimenti conferma o lascia che avvenga: {url}",
-                "A new registration with your number and tax code asks to close your account. If it was not you, refuse within {h} hours; otherwise confirm, or let it happen: {url}",
+                "Una nuova registrazione con il tuo numero e il tuo codice fiscale chiede di cessare la tua utenza. Se non l'hai chiesto tu, rifiuta entro {h} ore; altrimenti conferma, o lascia che la cessazione avvenga: {url}",
+                "A new registration with your number and tax code asks to close your account. If you did not ask for it, refuse within {h} hours; otherwise confirm, or let the closing happen: {url}",
             )
             .replace("{h}", &hours)
             .replace("{url}", url);
