@@ -57,7 +57,8 @@ fn view_summary(v: &varco::flow::View) -> String {
     }
 }
 
-/// Every code sent so far, oldest first.
+/// Every code sent so far, oldest first (a message with a link carries
+/// none: its token's digits are not a code).
 fn codes_sent(store: &host::Store) -> Vec<String> {
     store
         .outbox
@@ -66,16 +67,19 @@ fn codes_sent(store: &host::Store) -> Vec<String> {
         .iter()
         .flatten()
         .filter_map(|e| match e {
-            Effect::SendSms { text, .. } | Effect::SendEmail { body: text, .. } => text
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|w| w.len() >= 6)
-                .map(str::to_owned),
+            Effect::SendSms { text, .. } | Effect::SendEmail { body: text, .. }
+                if !text.contains("token=") =>
+            {
+                text.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() >= 6)
+                    .map(str::to_owned)
+            }
             _ => None,
         })
         .collect()
 }
 
-/// The token of the last link emailed (`…&token=<64 hex digits>`).
+/// The token of the last link sent (`…&token=<64 hex digits>`).
 fn last_link(store: &host::Store) -> String {
     let outbox = store.outbox.lock().unwrap();
     outbox

@@ -353,7 +353,8 @@ fun codesSent(outbox: Iterable<List<Effect>>): List<String> = outbox.flatten().m
         is Effect.SendEmail -> e.body.reveal()
         else -> null
     }
-    text?.let { Regex("\\d{6,}").find(it)?.value }
+    // A message with a link carries no code: its token's digits are not one.
+    text?.takeUnless { it.contains("token=") }?.let { Regex("\\d{6,}").find(it)?.value }
 }
 
 /** What the scenario's flow lines need of a host: its store, its loop, its outbox. */

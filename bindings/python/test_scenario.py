@@ -141,7 +141,7 @@ def codes_sent(store):
         for e in effects:
             text = e.text.reveal() if e.is_send_sms() else e.body.reveal() if e.is_send_email() else ""
             m = re.search(r"\d{6,}", text)
-            if m:
+            if m and "token=" not in text:  # a link's token is not a code
                 sent.append(m.group(0))
     return sent
 

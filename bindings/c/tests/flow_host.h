@@ -104,8 +104,10 @@ static void note_effects(const varco_step *s) {
     char *e = read_indexed(s, i, varco_step_effect);
     const char *text = e ? strstr(e, "\"text\":\"") : NULL;
     if (!text && e) text = strstr(e, "\"body\":\"");
+    /* A message with a link carries no code: its token's digits are not one. */
+    int has_link = text && strstr(text, "token=") != NULL;
     size_t k = 0;
-    for (const char *p = text; p && *p && k < 6; p++) {
+    for (const char *p = has_link ? NULL : text; p && *p && k < 6; p++) {
       if (*p >= '0' && *p <= '9') {
         if (sent_count < 64) sent_codes[sent_count][k] = *p;
         k++;
