@@ -83,6 +83,7 @@ pub fn normalize_answer(raw: &str) -> Result<Zeroizing<String>, Error> {
 /// number it replaced, if any, serves in its place meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct MobileHold {
     /// When the new number starts to serve a recovery.
     pub until: crate::Timestamp,

@@ -122,6 +122,7 @@ pub struct Account {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PendingCease {
     /// The new account that replaces this one.
     pub by: String,
