@@ -58,22 +58,6 @@ fn mobile(n: &str) -> Input {
     Input::Mobile { number: n.into() }
 }
 
-/// The token of the last link sent, by SMS or email (`...token=<hex>`).
-fn last_link(store: &Store) -> String {
-    let outbox = store.outbox.lock().unwrap();
-    for e in outbox.iter().flatten().rev() {
-        let text = match e {
-            Effect::SendSms { text, .. } => text,
-            Effect::SendEmail { body, .. } => body,
-            _ => continue,
-        };
-        if let Some((_, t)) = text.split_once("token=") {
-            return t.chars().take_while(char::is_ascii_hexdigit).collect();
-        }
-    }
-    panic!("no link was sent");
-}
-
 /// A recovery mobile change cancelled by `actor` with `token`.
 fn cancel(
     engine: &FlowEngine,

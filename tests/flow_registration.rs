@@ -108,22 +108,6 @@ fn create(pw: &str, terms: bool, privacy: bool) -> Input {
     }
 }
 
-/// The token of the last link emailed.
-fn last_link(store: &Store) -> String {
-    let outbox = store.outbox.lock().unwrap();
-    for e in outbox.iter().flatten().rev() {
-        if let Effect::SendEmail { body, .. } = e
-            && let Some(at) = body.find("token=")
-        {
-            return body[at + 6..]
-                .chars()
-                .take_while(char::is_ascii_hexdigit)
-                .collect();
-        }
-    }
-    panic!("no link was sent");
-}
-
 fn accounts(store: &Store) -> Vec<String> {
     store.keys_with_prefix("account/")
 }

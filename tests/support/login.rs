@@ -177,6 +177,19 @@ pub fn last_code(store: &Store) -> String {
     panic!("no code was sent");
 }
 
+/// The token of the last link sent, by SMS or email (`…token=<hex>`).
+pub fn last_link(store: &Store) -> String {
+    let outbox = store.outbox.lock().unwrap();
+    for e in outbox.iter().flatten().rev() {
+        if let Effect::SendSms { text, .. } | Effect::SendEmail { body: text, .. } = e
+            && let Some((_, t)) = text.split_once("token=")
+        {
+            return t.chars().take_while(char::is_ascii_hexdigit).collect();
+        }
+    }
+    panic!("no link was sent");
+}
+
 pub fn sent_messages(store: &Store) -> usize {
     store
         .outbox

@@ -193,10 +193,16 @@ impl Demo {
             &mut rand::rng(),
         )
         .map_err(run_fail)?;
+        self.adopt(typed, &started)
+    }
+
+    /// Shows a started flow's first step, sends its messages, and holds
+    /// the flow as its client would.
+    fn adopt(&mut self, typed: &str, started: &varco::flow::Started) -> Result<Client, Fail> {
         self.show(typed, &started.step);
         self.send()?;
         Ok(Client {
-            key: started.flow_key,
+            key: started.flow_key.clone(),
             secret: started.client_secret.expose().to_owned(),
             token: started
                 .step
@@ -319,18 +325,7 @@ impl Demo {
             &mut rand::rng(),
         )
         .map_err(run_fail)?;
-        self.show(typed, &started.step);
-        self.send()?;
-        Ok(Client {
-            key: started.flow_key,
-            secret: started.client_secret.expose().to_owned(),
-            token: started
-                .step
-                .view
-                .as_ref()
-                .map(|v| v.token.clone())
-                .unwrap_or_default(),
-        })
+        self.adopt(typed, &started)
     }
 }
 
