@@ -31,14 +31,19 @@ use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 pub enum Durability {
     /// `synchronous = FULL`: a commit is on disk when it returns; a power
     /// cut loses nothing committed. The default: a lost failure count is a
-    /// free guess.
+    /// free guess, and cutting the power is an attack, not only an
+    /// accident (the 2015 "IP Box" brute-forced phone passcodes by cutting
+    /// the power after each wrong guess, before the count reached flash).
+    /// A lost password reset would also bring the old password back.
     #[default]
     Full,
     /// `synchronous = NORMAL`: still atomic and never corrupt, but a power
-    /// cut (not a crash of the process) may lose the last commits. Faster:
-    /// with the OWASP hasher on two cores, `Full`'s fsyncs (four per
-    /// sign-in) kept Argon2 at 0.84 of its bound, `Normal` at 0.93
-    /// (BENCHMARKS.md, "SQLite's durability").
+    /// cut (not a crash of the process) may lose the commits since the
+    /// last checkpoint. For a server whose power an attacker cannot cut.
+    /// Faster: with the OWASP hasher on two cores, `Full`'s fsyncs (four
+    /// per sign-in) kept Argon2 at 0.83–0.84 of its bound, `Normal` at
+    /// 0.93 (BENCHMARKS.md, "SQLite's durability"; a group commit did not
+    /// close the gap).
     Normal,
 }
 
