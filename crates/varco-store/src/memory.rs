@@ -9,17 +9,18 @@ use varco::Timestamp;
 use varco::flow::{FlowWrite, Records};
 
 use crate::store::{
-    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan,
+    Op, check_key, check_keys, check_outbox, from_millis, lease_until, millis, plan, taken_step_id,
 };
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
 #[derive(Default)]
 struct State {
     records: BTreeMap<String, (i64, String, Option<i64>)>,
-    /// By (created_at, sequence): oldest first.
-    outbox: BTreeMap<(i64, u64), (OutboxRow, i64)>,
+    /// By sequence: in commit order, as the SQL stores claim them (a
+    /// host's clock may step back; the commit order does not).
+    outbox: BTreeMap<u64, (OutboxRow, i64)>,
     /// Each outbox row's place in `outbox`, by step id.
-    outbox_ids: std::collections::HashMap<String, (i64, u64)>,
+    outbox_ids: std::collections::HashMap<String, u64>,
     sequence: u64,
 }
 
@@ -99,10 +100,7 @@ impl Store for MemoryStore {
         if let Some(row) = outbox
             && state.outbox_ids.contains_key(&row.step_id)
         {
-            return Err(StoreError::Invalid(format!(
-                "outbox step id `{}` is taken",
-                row.step_id
-            )));
+            return Err(taken_step_id(&row.step_id));
         }
         for (key, op) in plan {
             match op {
@@ -127,7 +125,7 @@ impl Store for MemoryStore {
         }
         if let Some(row) = outbox {
             state.sequence += 1;
-            let at = (millis(row.created_at), state.sequence);
+            let at = state.sequence;
             state.outbox.insert(at, (row.clone(), 0));
             state.outbox_ids.insert(row.step_id.clone(), at);
         }

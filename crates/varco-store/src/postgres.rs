@@ -28,7 +28,7 @@ use varco::flow::{FlowWrite, Records};
 use crate::schema;
 use crate::store::{
     Op, check_key, check_keys, check_outbox, from_millis, in_order, lease_until, millis, plan,
-    records_of,
+    records_of, taken_step_id,
 };
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
@@ -160,10 +160,19 @@ pub(crate) fn claimed(rows: Vec<postgres::Row>) -> Vec<OutboxRow> {
 pub(crate) fn committed(
     result: Result<u64, tokio_postgres::Error>,
     plan: &[(&str, Op<'_>)],
+    outbox_id: Option<&str>,
 ) -> Result<Committed, StoreError> {
     match result {
         Ok(_) => Ok(Committed::Done),
         Err(e) => {
+            // Records are inserted `ON CONFLICT DO NOTHING`: a unique key
+            // broken is the outbox's step id, the caller's error.
+            if let (Some(db), Some(id)) = (e.as_db_error(), outbox_id)
+                && *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                && db.table() == Some("varco_outbox")
+            {
+                return Err(taken_step_id(id));
+            }
             let first = plan.first().map_or("", |(k, _)| *k);
             match conflict_of(&e, first) {
                 Some(key) => Ok(Committed::Conflict { key }),
@@ -316,7 +325,13 @@ impl Store for PgStore {
         let plan = plan(writes)?;
         check_outbox(outbox)?;
         let args = CommitArgs::new(&plan, outbox);
-        self.with(|c| committed(c.client.execute(&c.commit, &args.params()), &plan))
+        self.with(|c| {
+            committed(
+                c.client.execute(&c.commit, &args.params()),
+                &plan,
+                outbox.map(|r| r.step_id.as_str()),
+            )
+        })
     }
 
     fn claim_outbox(

@@ -138,7 +138,7 @@ impl AsyncStore for AsyncPgStore {
         let c = self.take().await?;
         let result = c.client.execute(&c.commit, &args.params()).await;
         self.release(c);
-        committed(result, &plan)
+        committed(result, &plan, outbox.as_ref().map(|r| r.step_id.as_str()))
     }
 
     async fn claim_outbox(

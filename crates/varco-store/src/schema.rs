@@ -14,10 +14,13 @@
 //! PostgreSQL has one function besides (version 2): `varco_commit`, a
 //! step's conditional writes and its outbox row in one statement, so that
 //! a commit is one round trip; its definition is in this module's
-//! source, with the migrations.
+//! source, with the migrations. Version 3 makes PostgreSQL's `key`
+//! `COLLATE "C"`: keys then sort byte by byte, as in SQLite and in memory,
+//! whatever the database's own collation (an English one puts `Z` after
+//! `account/…`), and compare without a language's rules.
 
 /// The newest schema version this code knows.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// SQLite's migrations: `(version, statements)`.
 pub(crate) const SQLITE: &[(i64, &str)] = &[
@@ -43,6 +46,8 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
     // Nothing to add: SQLite's commit is one transaction in the process
     // already. The number keeps both engines at one version.
     (2, ""),
+    // SQLite compares text byte by byte (BINARY) already.
+    (3, ""),
 ];
 
 /// PostgreSQL's migrations: `(version, statements)`. Version 2 adds
@@ -111,6 +116,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         END IF;
     END
     $$;",
+    ),
+    (
+        3,
+        "ALTER TABLE varco_records ALTER COLUMN key SET DATA TYPE TEXT COLLATE \"C\";",
     ),
 ];
 

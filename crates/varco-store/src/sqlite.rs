@@ -22,7 +22,7 @@ use varco::flow::{FlowWrite, Records};
 use crate::schema;
 use crate::store::{
     Op, check_key, check_keys, check_outbox, from_millis, in_order, lease_until, millis, plan,
-    records_of,
+    records_of, taken_step_id,
 };
 use crate::{Committed, Counts, OutboxRow, Row, Store, StoreError};
 
@@ -288,14 +288,22 @@ impl Store for SqliteStore {
                 }
             }
             if let Some(row) = outbox {
-                tx.prepare_cached(
-                    "INSERT INTO varco_outbox (step_id, created_at, effects) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![
-                    row.step_id,
-                    millis(row.created_at),
-                    row.effects
-                ])?;
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO varco_outbox (step_id, created_at, effects) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![row.step_id, millis(row.created_at), row.effects]);
+                // The only unique key left to break is the step id (records
+                // are upserts); as in every store, that is the caller's
+                // error, and the dropped transaction stores nothing.
+                match inserted {
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                    {
+                        return Err(taken_step_id(&row.step_id));
+                    }
+                    other => other?,
+                };
             }
             tx.commit()?;
             Ok(Committed::Done)

@@ -112,7 +112,7 @@ pub trait Store: Send + Sync {
     ) -> Result<Committed, StoreError>;
 
     /// Claims up to `limit` outbox rows that no sender holds (or whose
-    /// claim has lapsed), oldest first, for `lease`: another sender will
+    /// claim has lapsed), in commit order, for `lease`: another sender will
     /// not get them until then. A row is delivered at least once: delete
     /// it with [`delete_outbox`](Self::delete_outbox) once sent.
     ///
@@ -310,6 +310,11 @@ pub(crate) fn plan(writes: &[FlowWrite]) -> Result<Vec<(&str, Op<'_>)>, StoreErr
         out.push((w.key.as_str(), op));
     }
     Ok(out)
+}
+
+/// The error of a commit whose outbox row reuses a step id, in every store.
+pub(crate) fn taken_step_id(step_id: &str) -> StoreError {
+    StoreError::Invalid(format!("outbox step id `{step_id}` is taken"))
 }
 
 pub(crate) fn check_outbox(row: Option<&OutboxRow>) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@
 
 #[macro_use]
 pub mod processes;
+pub mod model;
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
@@ -1097,6 +1098,16 @@ pub fn unknown_logins_leave_nothing<S: Store + 'static>(store: Arc<S>, logins: u
 #[allow(unused_macros)] // the async suite uses the helpers only
 macro_rules! conformance {
     ($make:expr) => {
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig {
+                cases: conformance::model::CASES,
+                ..proptest::prelude::ProptestConfig::default()
+            })]
+            #[test]
+            fn agrees_with_the_model(actions in conformance::model::actions(40)) {
+                conformance::model::agrees(&*$make(), &actions)?;
+            }
+        }
         #[test]
         fn commits_all_or_none() {
             conformance::commits_all_or_none(&*$make());
