@@ -172,9 +172,78 @@ mod postgres {
         let name = format!("varco_a_{:016x}", rand::random::<u64>());
         let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
         admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu \
+                 ICU_LOCALE 'en-US' LOCALE 'C'"
+            ))
             .unwrap();
         format!("{url} dbname={name}")
+    }
+
+    /// `AsyncPgStore` as a blocking `Store`, for the model: each call on a
+    /// runtime of its own (`keys`, which the async interface lacks,
+    /// through a blocking connection to the same database).
+    struct BlockOn {
+        store: AsyncPgStore,
+        keys: PgStore,
+        rt: tokio::runtime::Runtime,
+    }
+
+    impl Store for BlockOn {
+        fn get(&self, key: &str) -> Result<Option<varco_store::Row>, varco_store::StoreError> {
+            self.rt.block_on(self.store.get(key.to_owned()))
+        }
+        fn load(&self, keys: &[String]) -> Result<varco::flow::Records, varco_store::StoreError> {
+            self.rt.block_on(self.store.load(keys.to_vec()))
+        }
+        fn commit(
+            &self,
+            writes: &[varco::flow::FlowWrite],
+            outbox: Option<&varco_store::OutboxRow>,
+        ) -> Result<varco_store::Committed, varco_store::StoreError> {
+            self.rt
+                .block_on(self.store.commit(writes.to_vec(), outbox.cloned()))
+        }
+        fn claim_outbox(
+            &self,
+            now: varco::Timestamp,
+            lease: std::time::Duration,
+            limit: usize,
+        ) -> Result<Vec<varco_store::OutboxRow>, varco_store::StoreError> {
+            self.rt.block_on(self.store.claim_outbox(now, lease, limit))
+        }
+        fn delete_outbox(&self, step_id: &str) -> Result<bool, varco_store::StoreError> {
+            self.rt
+                .block_on(self.store.delete_outbox(step_id.to_owned()))
+        }
+        fn purge_expired(
+            &self,
+            now: varco::Timestamp,
+            limit: usize,
+        ) -> Result<u64, varco_store::StoreError> {
+            self.rt.block_on(self.store.purge_expired(now, limit))
+        }
+        fn counts(&self) -> Result<varco_store::Counts, varco_store::StoreError> {
+            self.rt.block_on(self.store.counts())
+        }
+        fn keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, varco_store::StoreError> {
+            self.keys.keys(prefix, limit)
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: conformance::model::CASES / 2,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        #[test]
+        fn postgres_async_agrees_with_the_model(actions in conformance::model::actions(40)) {
+            let url = fresh_database();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let store = rt.block_on(AsyncPgStore::connect(&url)).unwrap();
+            let keys = PgStore::connect(&url).unwrap();
+            conformance::model::agrees(&BlockOn { store, keys, rt }, &actions)?;
+        }
     }
 
     #[test]
