@@ -1,7 +1,8 @@
 //! One conformance suite, run against every store (memory, SQLite,
 //! PostgreSQL): the store's own contract (atomicity, compare-and-swap,
 //! conflicts as values, outbox, expiry) and ENGINE §6's properties with
-//! real concurrency (threads here; processes in `multiprocess.rs`).
+//! real concurrency (threads here; processes in `processes.rs`); and, in
+//! `model.rs`, random sequences of every call checked against a model.
 
 #![allow(dead_code, clippy::unwrap_used)] // test helpers: a failure should panic
 
