@@ -407,10 +407,7 @@ pub unsafe extern "C" fn varco_engine_start_from_grant(
                 remember_device,
             )
         }?;
-        let required = varco::flow::Requirement {
-            max_age: None,
-            level: level_of(level)?,
-        };
+        let required = varco::flow::Requirement::new(None, level_of(level)?).or_fail()?;
         let started = e
             .inner
             .start_from_grant(
@@ -426,12 +423,10 @@ pub unsafe extern "C" fn varco_engine_start_from_grant(
     })
 }
 
-/// A level given as a C int: 1 or 2.
+/// A level given as a C int, as the core's `u8` (whose range
+/// `Requirement::new` checks).
 pub(crate) fn level_of(level: c_int) -> Result<u8, varco_result> {
-    u8::try_from(level)
-        .ok()
-        .filter(|l| (1..=2).contains(l))
-        .ok_or_else(|| fail(varco::Error::InvalidInput("a level is 1 or 2".into())))
+    u8::try_from(level).map_err(|_| fail(varco::Error::InvalidInput("a level is 1 or 2".into())))
 }
 
 /// The request's context, as the start functions take it.
@@ -644,10 +639,7 @@ pub unsafe extern "C" fn varco_engine_check_session(
         let max_age = u64::try_from(max_age_ms)
             .ok()
             .map(std::time::Duration::from_millis);
-        let required = varco::flow::Requirement {
-            max_age,
-            level: level_of(min_level)?,
-        };
+        let required = varco::flow::Requirement::new(max_age, level_of(min_level)?).or_fail()?;
         let c = match grant.check(&account, at_ms(now_ms)?, &required) {
             varco::flow::SessionCheck::Valid => 0,
             varco::flow::SessionCheck::Revoked => 1,

@@ -213,10 +213,7 @@ pub unsafe extern "C" fn varco_store_start_from_grant(
                 remember_device,
             )
         }?;
-        let required = Requirement {
-            max_age: None,
-            level: level_of(level)?,
-        };
+        let required = Requirement::new(None, level_of(level)?).or_fail()?;
         out_ptr(out, "out")?;
         let started = ::varco_store::start_from_grant(
             &e.inner,

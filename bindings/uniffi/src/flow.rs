@@ -1095,10 +1095,7 @@ impl FlowEngine {
             place,
             remember_device,
         };
-        let required = varco::flow::Requirement {
-            max_age: None,
-            level,
-        };
+        let required = varco::flow::Requirement::new(None, level)?;
         let s = self.inner.start_from_grant(
             kind,
             &grant,
@@ -1197,18 +1194,12 @@ impl FlowEngine {
         max_age_ms: Option<i64>,
         min_level: u8,
     ) -> Result<SessionCheck, VarcoError> {
-        if !(1..=2).contains(&min_level) {
-            return Err(varco::Error::InvalidInput("a level is 1 or 2".into()).into());
-        }
-        let account = Stored::<Account>::from_json(&account)?;
         let max_age = max_age_ms
             .map(|ms| u64::try_from(ms).map(Duration::from_millis))
             .transpose()
             .map_err(|_| varco::Error::InvalidInput("max_age_ms is negative".into()))?;
-        let required = varco::flow::Requirement {
-            max_age,
-            level: min_level,
-        };
+        let required = varco::flow::Requirement::new(max_age, min_level)?;
+        let account = Stored::<Account>::from_json(&account)?;
         Ok(grant.check(&account, at_ms(now_ms)?, &required))
     }
 }

@@ -227,10 +227,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<StoreStarted, VarcoError> {
         let ctx = context(source, device, place_json.as_deref(), remember_device)?;
-        let required = Requirement {
-            max_age: None,
-            level,
-        };
+        let required = Requirement::new(None, level)?;
         Ok(started(varco_store::start_from_grant(
             &engine.inner,
             &*self.inner,

@@ -291,10 +291,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                     varco_store::start(&e, &*store, kind, &ctx, t, rng).map_err(run_fail)?
                 }
                 Some(g) => {
-                    let required = Requirement {
-                        max_age: None,
-                        level,
-                    };
+                    let required = Requirement::new(None, level)?;
                     let grant = SessionGrant::from_json(&g)?;
                     let kind = kind.unwrap_or(FlowKind::StepUp);
                     varco_store::start_from_grant(
@@ -328,10 +325,7 @@ pub(crate) fn flow(c: FlowCommand) -> Result<u8, Fail> {
                 return Ok(1);
             };
             let account = Stored::<varco::account::Account>::from_json(&row.json)?;
-            let required = Requirement {
-                max_age: max_age.map(Duration::from_secs),
-                level,
-            };
+            let required = Requirement::new(max_age.map(Duration::from_secs), level)?;
             let check = grant.check(&account, now(a.time), &required);
             outln!("{}", json!({"check": check.as_str()}));
             Ok(u8::from(check != varco::flow::SessionCheck::Valid))

@@ -64,6 +64,31 @@ pub struct Requirement {
     pub level: u8,
 }
 
+impl Requirement {
+    /// A requirement with its level checked: 1 (a password) or 2 (a second
+    /// factor too); every binding and the CLI build theirs here.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use varco::flow::Requirement;
+    ///
+    /// let r = Requirement::new(Some(Duration::from_secs(300)), 2).unwrap();
+    /// assert_eq!(r.level, 2);
+    /// assert_eq!(Requirement::new(None, 3).unwrap_err().code(), "invalid_input");
+    /// assert!(Requirement::new(None, 0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for any other
+    /// level.
+    pub fn new(max_age: Option<Duration>, level: u8) -> Result<Self, Error> {
+        if !(1..=2).contains(&level) {
+            return Err(Error::InvalidInput("a level is 1 or 2".into()));
+        }
+        Ok(Requirement { max_age, level })
+    }
+}
+
 impl Default for Requirement {
     fn default() -> Self {
         Requirement {
