@@ -17,7 +17,9 @@
 //! source, with the migrations. Version 3 makes PostgreSQL's `key`
 //! `COLLATE "C"`: keys then sort byte by byte, as in SQLite and in memory,
 //! whatever the database's own collation (an English one puts `Z` after
-//! `account/…`), and compare without a language's rules.
+//! `account/…`), and compare without a language's rules. The table is not
+//! rewritten, but its primary key index is rebuilt under an exclusive
+//! lock: on a large database, let one server migrate in a quiet moment.
 
 /// The newest schema version this code knows.
 pub const VERSION: i64 = 3;
