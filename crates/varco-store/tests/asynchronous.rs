@@ -233,7 +233,7 @@ mod postgres {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: conformance::model::CASES / 2,
+            cases: conformance::model::cases() / 2,
             ..proptest::prelude::ProptestConfig::default()
         })]
         #[test]

@@ -1101,7 +1101,7 @@ macro_rules! conformance {
     ($make:expr) => {
         proptest::proptest! {
             #![proptest_config(proptest::prelude::ProptestConfig {
-                cases: conformance::model::CASES,
+                cases: conformance::model::cases(),
                 ..proptest::prelude::ProptestConfig::default()
             })]
             #[test]

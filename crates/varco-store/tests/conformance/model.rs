@@ -349,8 +349,13 @@ pub fn agrees(store: &dyn Store, actions: &[Action]) -> Result<(), TestCaseError
 }
 
 /// Sequences per store (each on a fresh store: a PostgreSQL database, a
-/// SQLite file).
-pub const CASES: u32 = 64;
+/// SQLite file): 64, or `VARCO_MODEL_CASES` for a deeper run.
+pub fn cases() -> u32 {
+    std::env::var("VARCO_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
 
 /// Random sequences of up to `len` calls.
 pub fn actions(len: usize) -> impl Strategy<Value = Vec<Action>> {
