@@ -124,6 +124,15 @@ where
     assert_eq!(signed_in, 1, "{outcomes:?}");
 }
 
+/// Deletes a test's database file, its `-wal` and `-shm`.
+fn remove_db(path: &std::path::Path) {
+    for end in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(end);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 fn sqlite_file() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("varco-store-async-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -148,18 +157,24 @@ fn memory_one_code_sixteen_tasks() {
 fn sqlite_guesses_at_one_left() {
     let file = sqlite_file();
     let setup = SqliteStore::open(&file).unwrap();
+    let path = file.clone();
     guesses_at_one_left(&setup, || async move {
-        Blocking::new(SqliteStore::open(&file).unwrap())
+        Blocking::new(SqliteStore::open(&path).unwrap())
     });
+    drop(setup);
+    remove_db(&file);
 }
 
 #[test]
 fn sqlite_one_code_sixteen_tasks() {
     let file = sqlite_file();
     let setup = SqliteStore::open(&file).unwrap();
+    let path = file.clone();
     one_code_sixteen_tasks(&setup, || async move {
-        Blocking::new(SqliteStore::open(&file).unwrap())
+        Blocking::new(SqliteStore::open(&path).unwrap())
     });
+    drop(setup);
+    remove_db(&file);
 }
 
 #[cfg(feature = "postgres-tests")]
